@@ -1,0 +1,35 @@
+# Stemforge — the two commands of the README, and their parts.
+#   make demo   install what is missing, build (Release), render the demo session
+#   make test   install what is missing, build Release + ASan/UBSan, run every test in both
+JOBS  ?= $(shell nproc)
+BUILD ?= build
+ASAN  ?= build-asan
+DEMO_DIR ?= $(BUILD)/demo
+
+.PHONY: deps build build-asan demo test test-release test-asan clean
+
+deps:
+	./scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps
+	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DSTEMFORGE_SANITIZE=ON -DSTEMFORGE_GUI=OFF
+	cmake --build $(ASAN) -j $(JOBS)
+
+demo: build
+	$(BUILD)/bin/stemforge demo $(DEMO_DIR)
+
+test-release: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: build-asan
+	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --output-on-failure -j $(JOBS)
+
+test: test-release test-asan
+
+clean:
+	rm -rf $(BUILD) $(ASAN)

@@ -1,0 +1,50 @@
+#include "app/cli.h"
+
+#include <cmath>
+#include <iostream>
+#include <unistd.h>
+
+namespace sf::cli {
+
+int report(const Error& error) {
+    std::string msg = error.message;
+    for (char& c : msg)
+        if (c == '\n') c = ' ';  // one line, always
+    std::fprintf(stderr, "stemforge: error: %s\n", msg.c_str());
+    switch (error.code) {
+        case ErrorCode::InvalidSession:
+        case ErrorCode::InvalidArgument:
+        case ErrorCode::FileNotFound:
+        case ErrorCode::FileRead:
+        case ErrorCode::BadAudio: return kBadInput;
+        case ErrorCode::NotSupported: return kNotSupported;
+        case ErrorCode::Device: return kDevice;
+        case ErrorCode::FileWrite:
+        case ErrorCode::Internal: return kFailure;
+    }
+    return kFailure;
+}
+
+Progress::Progress(std::string label) : label_(std::move(label)), enabled_(::isatty(STDERR_FILENO) != 0) {}
+
+Progress::~Progress() {
+    if (enabled_ && last_permille_ >= 0) std::fprintf(stderr, "\r\033[K");
+}
+
+void Progress::update(double fraction) {
+    if (!enabled_) return;
+    const int permille = static_cast<int>(std::clamp(fraction, 0.0, 1.0) * 1000.0);
+    if (permille == last_permille_) return;
+    last_permille_ = permille;
+    std::fprintf(stderr, "\r%s %5.1f%%", label_.c_str(), permille / 10.0);
+    std::fflush(stderr);
+}
+
+void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << std::endl; }
+
+nlohmann::json number_or_null(std::optional<double> v) {
+    if (!v || !std::isfinite(*v)) return nullptr;
+    return *v;
+}
+
+}  // namespace sf::cli

@@ -1,0 +1,71 @@
+// Stemforge CLI — shared pieces of the subcommands: error reporting, exit
+// codes, progress, JSON output. No DSP here.
+#pragma once
+
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/core/error.h"
+
+namespace sf::cli {
+
+// Exit codes (docs/cli.md).
+enum Exit : int {
+    kOk = 0,
+    kFailure = 1,       // the work failed (write error, internal error)
+    kUsage = 2,         // bad command line
+    kBadInput = 3,      // a session, audio file or argument broke a rule
+    kDevice = 4,        // GPU device failure
+    kNotSupported = 5,  // the session uses something this build cannot render yet
+};
+
+// Prints "stemforge: error: <message>" on stderr, returns the exit code for it.
+int report(const Error& error);
+
+// Progress on stderr, only when stderr is a terminal.
+class Progress {
+public:
+    explicit Progress(std::string label);
+    ~Progress();
+    void update(double fraction);
+private:
+    std::string label_;
+    bool enabled_;
+    int last_permille_ = -1;
+};
+
+void print_json(const nlohmann::json& j);
+
+// A number, or null when it is absent or not finite (JSON has no -inf).
+nlohmann::json number_or_null(std::optional<double> v);
+
+struct RenderArgs {
+    std::string session;
+    std::string output;       // empty: the session's export list
+    std::string backend = "auto";
+    bool verify = false;
+    bool json = false;
+};
+
+struct AnalyzeArgs {
+    std::vector<std::string> files;
+    bool json = false;
+    bool series = false;
+    std::string png_dir;
+};
+
+struct DemoArgs {
+    std::string dir = "stemforge-demo";
+    bool json = false;
+    double duration_s = 64.0;
+};
+
+int run_render(const RenderArgs& args);
+int run_analyze(const AnalyzeArgs& args);
+int run_demo(const DemoArgs& args);
+
+}  // namespace sf::cli

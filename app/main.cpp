@@ -1,0 +1,49 @@
+// stemforge — command line entry point. Parses arguments (CLI11) and hands
+// each subcommand to its run_* function; no DSP here.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "app/cli.h"
+
+int main(int argc, char** argv) {
+    using namespace sf::cli;
+    CLI::App app{"stemforge — render, master and measure multitrack stem sessions (GPU and CPU)"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "stemforge 0.1.0");
+
+    RenderArgs render;
+    auto* r = app.add_subcommand("render", "Render a session file to its exports");
+    r->add_option("session", render.session, "Session file (JSON, format stemforge-session v1)")->required();
+    r->add_option("-o,--output", render.output, "Write one file here instead of the session's export list (format from the extension)");
+    r->add_option("--backend", render.backend, "auto: GPU if a hardware GPU exists, else CPU; cpu; gpu")
+        ->check(CLI::IsMember({"auto", "cpu", "gpu"}));
+    r->add_flag("--verify", render.verify, "Also render on the other backend and report the residual");
+    r->add_flag("--json", render.json, "Print one JSON object on stdout");
+
+    AnalyzeArgs analyze;
+    auto* a = app.add_subcommand("analyze", "Measure audio files: levels, loudness, true peak, stereo image");
+    a->add_option("files", analyze.files, "Audio files")->required();
+    a->add_flag("--json", analyze.json, "Print one JSON object on stdout ({\"files\": [...]} for several)");
+    a->add_flag("--series", analyze.series, "Include loudness over time (JSON)");
+    a->add_option("--png", analyze.png_dir, "Write plots (PNG) into this folder");
+
+    DemoArgs demo;
+    auto* d = app.add_subcommand("demo", "Write the built-in demo session into DIR and render it");
+    d->add_option("dir", demo.dir, "Folder for the demo session")->capture_default_str();
+    d->add_option("--duration", demo.duration_s, "Length in seconds (>= 8)")->capture_default_str()->check(CLI::Range(8.0, 3600.0));
+    d->add_flag("--json", demo.json, "Print the render report as JSON");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+        std::fprintf(stderr, "stemforge: error: %s (see stemforge --help)\n", e.what());
+        return kUsage;
+    }
+
+    if (r->parsed()) return run_render(render);
+    if (a->parsed()) return run_analyze(analyze);
+    if (d->parsed()) return run_demo(demo);
+    return kUsage;
+}

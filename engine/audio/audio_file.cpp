@@ -1,0 +1,432 @@
+#include "engine/audio/audio_file.h"
+
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <unistd.h>
+
+#include <sndfile.h>
+#include <soxr.h>
+
+namespace sf {
+
+namespace {
+
+std::string container_name(int format) {
+    switch (format & SF_FORMAT_TYPEMASK) {
+        case SF_FORMAT_WAV: return "WAV";
+        case SF_FORMAT_WAVEX: return "WAVEX";
+        case SF_FORMAT_RF64: return "RF64";
+        case SF_FORMAT_AIFF: return "AIFF";
+        case SF_FORMAT_FLAC: return "FLAC";
+        case SF_FORMAT_OGG: return "OGG";
+        case SF_FORMAT_MPEG: return "MPEG";
+        case SF_FORMAT_W64: return "W64";
+        case SF_FORMAT_CAF: return "CAF";
+        default: return "other";
+    }
+}
+
+std::pair<std::string, int> encoding_name(int format) {
+    switch (format & SF_FORMAT_SUBMASK) {
+        case SF_FORMAT_PCM_S8: return {"PCM 8-bit", 8};
+        case SF_FORMAT_PCM_U8: return {"PCM 8-bit unsigned", 8};
+        case SF_FORMAT_PCM_16: return {"PCM 16-bit", 16};
+        case SF_FORMAT_PCM_24: return {"PCM 24-bit", 24};
+        case SF_FORMAT_PCM_32: return {"PCM 32-bit", 32};
+        case SF_FORMAT_FLOAT: return {"float 32-bit", 32};
+        case SF_FORMAT_DOUBLE: return {"float 64-bit", 64};
+        case SF_FORMAT_VORBIS: return {"Vorbis", 0};
+        case SF_FORMAT_OPUS: return {"Opus", 0};
+        case SF_FORMAT_MPEG_LAYER_III: return {"MP3", 0};
+        case SF_FORMAT_MPEG_LAYER_II: return {"MP2", 0};
+        case SF_FORMAT_ULAW: return {"u-law", 8};
+        case SF_FORMAT_ALAW: return {"A-law", 8};
+        default: return {"other", 0};
+    }
+}
+
+struct SndfileCloser {
+    void operator()(SNDFILE* f) const {
+        if (f) sf_close(f);
+    }
+};
+using SndfilePtr = std::unique_ptr<SNDFILE, SndfileCloser>;
+
+struct SoxrDeleter {
+    void operator()(soxr_t s) const {
+        if (s) soxr_delete(s);
+    }
+};
+using SoxrPtr = std::unique_ptr<std::remove_pointer_t<soxr_t>, SoxrDeleter>;
+
+Result<std::pair<SndfilePtr, SF_INFO>> open_for_read(const std::filesystem::path& file) {
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec)) return fail(ErrorCode::FileNotFound, file.string() + ": no such file");
+    if (std::filesystem::is_directory(file, ec)) return fail(ErrorCode::FileRead, file.string() + ": is a directory, not an audio file");
+    if (std::filesystem::file_size(file, ec) == 0 && !ec) return fail(ErrorCode::FileRead, file.string() + ": file is empty (0 bytes)");
+    SF_INFO info{};
+    SndfilePtr handle(sf_open(file.c_str(), SFM_READ, &info));
+    if (!handle) {
+        return fail(ErrorCode::FileRead, file.string() + ": cannot read audio: " + sf_strerror(nullptr));
+    }
+    if (info.frames <= 0) return fail(ErrorCode::FileRead, file.string() + ": contains no audio frames");
+    if (info.channels <= 0 || info.samplerate <= 0)
+        return fail(ErrorCode::FileRead, file.string() + ": corrupt header (channels or sample rate is zero)");
+    return std::pair<SndfilePtr, SF_INFO>{std::move(handle), info};
+}
+
+// libsndfile quietly clamps a WAV/AIFF data chunk that claims more bytes than
+// the file holds; its log is the only trace. A truncated file must be an error.
+bool log_reports_truncation(SNDFILE* handle) {
+    char log[4096] = {0};
+    sf_command(handle, SFC_GET_LOG_INFO, log, sizeof(log));
+    return std::strstr(log, "Data length too big") || std::strstr(log, "data length too big") ||
+           std::strstr(log, "truncated") || std::strstr(log, "Truncated") || std::strstr(log, "Premature EOF") ||
+           std::strstr(log, "*** Chunk size");
+}
+
+std::string describe_position(int64_t frame, int rate) {
+    char buf[96];
+    std::snprintf(buf, sizeof(buf), "frame %lld (%.3f s)", static_cast<long long>(frame),
+                  rate > 0 ? static_cast<double>(frame) / rate : 0.0);
+    return buf;
+}
+
+}  // namespace
+
+Result<AudioInfo> probe_audio(const std::filesystem::path& file) {
+    auto opened = open_for_read(file);
+    if (!opened) return std::unexpected(opened.error());
+    const SF_INFO& si = opened->second;
+    AudioInfo info;
+    info.sample_rate = si.samplerate;
+    info.channels = si.channels;
+    info.frames = si.frames;
+    info.container = container_name(si.format);
+    auto [enc, bits] = encoding_name(si.format);
+    info.encoding = enc;
+    info.bits = bits;
+    if (log_reports_truncation(opened->first.get()))
+        return fail(ErrorCode::FileRead, file.string() + ": truncated: the header promises more audio than the file holds");
+    return info;
+}
+
+// ---------------------------------------------------------------------------
+// AudioSource
+
+struct AudioSource::Impl {
+    std::filesystem::path file;
+    std::string label;
+    SndfilePtr handle;
+    AudioInfo info;
+    int out_rate = 0;
+    int64_t out_frames = 0;        // planned length at the output rate
+    int64_t out_position = 0;      // frames handed out (real + padding)
+    int64_t in_position = 0;       // frames decoded from the file
+    bool input_done = false;
+    bool flushed = false;
+    SoxrPtr soxr;
+    std::vector<float> in_scratch;   // interleaved, decoded
+    std::vector<float> out_scratch;  // interleaved, resampled
+    std::vector<float> pending;      // decoded input soxr has not taken yet
+    size_t pending_frames = 0, pending_offset = 0;
+    static constexpr int64_t kDecodeChunk = 16384;
+
+    std::string where() const { return label.empty() ? file.string() : label + " (" + file.string() + ")"; }
+
+    // Decodes up to n frames into in_scratch; returns frames decoded.
+    Result<int64_t> decode(int64_t n) {
+        const int ch = info.channels;
+        n = std::min<int64_t>(n, info.frames - in_position);
+        if (n <= 0) {
+            input_done = true;
+            return 0;
+        }
+        in_scratch.resize(static_cast<size_t>(n * ch));
+        sf_count_t got = sf_readf_float(handle.get(), in_scratch.data(), n);
+        if (got < n) {
+            const int err = sf_error(handle.get());
+            if (err != SF_ERR_NO_ERROR)
+                return fail(ErrorCode::FileRead, where() + ": read error at " + describe_position(in_position + got, info.sample_rate) +
+                                                     ": " + sf_strerror(handle.get()));
+            return fail(ErrorCode::FileRead, where() + ": truncated: audio ends at " +
+                                                 describe_position(in_position + got, info.sample_rate) + " of " +
+                                                 std::to_string(info.frames) + " promised by the header");
+        }
+        for (int64_t i = 0; i < n * ch; ++i) {
+            if (!std::isfinite(in_scratch[static_cast<size_t>(i)])) {
+                const int64_t frame = in_position + i / ch;
+                return fail(ErrorCode::BadAudio, where() + ": " + (std::isnan(in_scratch[static_cast<size_t>(i)]) ? "NaN" : "Inf") +
+                                                     " sample at " + describe_position(frame, info.sample_rate) + ", channel " +
+                                                     std::to_string(i % ch + 1));
+            }
+        }
+        in_position += n;
+        if (in_position >= info.frames) input_done = true;
+        return n;
+    }
+
+    // Produces exactly n interleaved frames at the output rate into out_scratch
+    // (zeros past the end); returns how many are real.
+    Result<int64_t> produce(int64_t n) {
+        const int ch = info.channels;
+        out_scratch.assign(static_cast<size_t>(n * ch), 0.0f);
+        const int64_t real_wanted = std::clamp<int64_t>(out_frames - out_position, 0, n);
+        int64_t have = 0;
+        if (!soxr) {
+            while (have < real_wanted) {
+                auto got = decode(real_wanted - have);
+                if (!got) return std::unexpected(got.error());
+                if (*got == 0) break;
+                std::memcpy(out_scratch.data() + have * ch, in_scratch.data(), static_cast<size_t>(*got * ch) * sizeof(float));
+                have += *got;
+            }
+        } else {
+            while (have < real_wanted && !flushed) {
+                if (pending_offset >= pending_frames && !input_done) {
+                    auto got = decode(kDecodeChunk);
+                    if (!got) return std::unexpected(got.error());
+                    pending.swap(in_scratch);
+                    pending_frames = static_cast<size_t>(*got);
+                    pending_offset = 0;
+                }
+                size_t idone = 0, odone = 0;
+                const bool flush_call = pending_offset >= pending_frames;  // input exhausted
+                soxr_error_t e = soxr_process(soxr.get(), flush_call ? nullptr : pending.data() + pending_offset * ch,
+                                              flush_call ? 0 : pending_frames - pending_offset, &idone,
+                                              out_scratch.data() + have * ch, static_cast<size_t>(real_wanted - have), &odone);
+                if (e) return fail(ErrorCode::Internal, where() + ": resampler error: " + e);
+                pending_offset += idone;
+                have += static_cast<int64_t>(odone);
+                if (flush_call && odone == 0) flushed = true;
+            }
+        }
+        // Short by rounding at the very end: the remainder stays zero, counted real.
+        out_position += n;
+        return real_wanted;
+    }
+};
+
+AudioSource::AudioSource(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+AudioSource::AudioSource(AudioSource&&) noexcept = default;
+AudioSource& AudioSource::operator=(AudioSource&&) noexcept = default;
+AudioSource::~AudioSource() = default;
+
+Result<AudioSource> AudioSource::open(const std::filesystem::path& file, const SourceOptions& options) {
+    auto opened = open_for_read(file);
+    std::string where = options.label.empty() ? file.string() : options.label + " (" + file.string() + ")";
+    if (!opened) {
+        Error e = opened.error();
+        if (!options.label.empty()) e.message = options.label + ": " + e.message;
+        return std::unexpected(e);
+    }
+    auto impl = std::make_unique<Impl>();
+    impl->file = file;
+    impl->label = options.label;
+    impl->handle = std::move(opened->first);
+    const SF_INFO& si = opened->second;
+    impl->info.sample_rate = si.samplerate;
+    impl->info.channels = si.channels;
+    impl->info.frames = si.frames;
+    impl->info.container = container_name(si.format);
+    std::tie(impl->info.encoding, impl->info.bits) = encoding_name(si.format);
+    if (log_reports_truncation(impl->handle.get()))
+        return fail(ErrorCode::FileRead, where + ": truncated: the header promises more audio than the file holds");
+    if (si.channels > options.max_channels)
+        return fail(ErrorCode::NotSupported, where + ": has " + std::to_string(si.channels) +
+                                                 " channels; only mono and stereo are supported here");
+    // Normalised float reads: integer PCM maps to [-1, 1).
+    sf_command(impl->handle.get(), SFC_SET_NORM_FLOAT, nullptr, SF_TRUE);
+    impl->out_rate = options.target_rate > 0 ? options.target_rate : si.samplerate;
+    if (impl->out_rate == si.samplerate) {
+        impl->out_frames = si.frames;
+    } else {
+        impl->out_frames = static_cast<int64_t>(std::llround(static_cast<double>(si.frames) * impl->out_rate / si.samplerate));
+        soxr_error_t err = nullptr;
+        soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
+        soxr_quality_spec_t q = soxr_quality_spec(SOXR_VHQ, 0);
+        soxr_runtime_spec_t rt = soxr_runtime_spec(1);
+        impl->soxr.reset(soxr_create(si.samplerate, impl->out_rate, static_cast<unsigned>(si.channels), &err, &io, &q, &rt));
+        if (err || !impl->soxr) return fail(ErrorCode::Internal, where + ": cannot create resampler: " + (err ? err : "?"));
+    }
+    return AudioSource(std::move(impl));
+}
+
+const AudioInfo& AudioSource::info() const { return impl_->info; }
+int AudioSource::channels() const { return impl_->info.channels; }
+int AudioSource::sample_rate() const { return impl_->out_rate; }
+int64_t AudioSource::frames() const { return impl_->out_frames; }
+
+Result<int64_t> AudioSource::read(AudioBuffer& out, int64_t frames) {
+    assert(out.channels() == channels() && out.frames() >= frames);
+    auto real = impl_->produce(frames);
+    if (!real) return real;
+    const int ch = channels();
+    const float* src = impl_->out_scratch.data();
+    for (int c = 0; c < ch; ++c) {
+        float* dst = out.channel(c);
+        for (int64_t i = 0; i < frames; ++i) dst[i] = src[i * ch + c];
+    }
+    return real;
+}
+
+Result<AudioBuffer> AudioSource::read_all(const std::filesystem::path& file, const SourceOptions& options) {
+    auto source = AudioSource::open(file, options);
+    if (!source) return std::unexpected(source.error());
+    AudioBuffer buffer(source->channels(), source->frames());
+    auto got = source->read(buffer, source->frames());
+    if (!got) return std::unexpected(got.error());
+    return buffer;
+}
+
+// ---------------------------------------------------------------------------
+// AudioFileWriter
+
+struct AudioFileWriter::Impl {
+    std::filesystem::path target;
+    std::filesystem::path temp;
+    WriteSpec spec;
+    SndfilePtr handle;
+    std::vector<Quantizer> quantizers;
+    std::vector<int32_t> ints;
+    std::vector<float> floats;
+    int64_t frames_written = 0;
+    bool committed = false;
+
+    ~Impl() {
+        if (!committed) {
+            handle.reset();
+            std::error_code ec;
+            if (!temp.empty()) std::filesystem::remove(temp, ec);
+        }
+    }
+};
+
+AudioFileWriter::AudioFileWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+AudioFileWriter::AudioFileWriter(AudioFileWriter&&) noexcept = default;
+AudioFileWriter& AudioFileWriter::operator=(AudioFileWriter&&) noexcept = default;
+AudioFileWriter::~AudioFileWriter() = default;
+
+Result<AudioFileWriter> AudioFileWriter::create(const std::filesystem::path& target, const WriteSpec& spec) {
+    assert(spec.channels > 0 && spec.sample_rate > 0);
+    int major = SF_FORMAT_WAV;
+    switch (spec.format) {
+        case ExportFormat::Wav:
+        case ExportFormat::Bwf: major = SF_FORMAT_WAV; break;
+        case ExportFormat::Rf64: major = SF_FORMAT_RF64; break;
+        case ExportFormat::Aiff: major = SF_FORMAT_AIFF; break;
+        case ExportFormat::Flac: major = SF_FORMAT_FLAC; break;
+    }
+    int sub = spec.bit_depth == 16 ? SF_FORMAT_PCM_16 : spec.bit_depth == 24 ? SF_FORMAT_PCM_24 : SF_FORMAT_FLOAT;
+    if (spec.format == ExportFormat::Flac && spec.bit_depth == 32)
+        return fail(ErrorCode::InvalidArgument, target.string() + ": FLAC holds integer PCM only (16 or 24 bit)");
+
+    std::error_code ec;
+    std::filesystem::path dir = target.parent_path();
+    if (dir.empty()) dir = ".";
+    if (std::filesystem::is_directory(target, ec))
+        return fail(ErrorCode::FileWrite, target.string() + ": is a directory, not a file name");
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return fail(ErrorCode::FileWrite, target.string() + ": cannot create folder " + dir.string() + ": " + ec.message());
+
+    static std::atomic<unsigned> counter{0};
+    auto impl = std::make_unique<Impl>();
+    impl->target = target;
+    // (built with += : GCC 12 warns falsely on "literal" + std::string&&)
+    std::string temp_name = ".";
+    temp_name += target.filename().string();
+    temp_name += ".part-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
+    impl->temp = dir / temp_name;
+    impl->spec = spec;
+
+    SF_INFO info{};
+    info.samplerate = spec.sample_rate;
+    info.channels = spec.channels;
+    info.format = major | sub;
+    if (!sf_format_check(&info))
+        return fail(ErrorCode::InvalidArgument, target.string() + ": libsndfile cannot write this format combination");
+    impl->handle.reset(sf_open(impl->temp.c_str(), SFM_WRITE, &info));
+    if (!impl->handle)
+        return fail(ErrorCode::FileWrite, target.string() + ": cannot create output: " + sf_strerror(nullptr));
+
+    if (spec.format == ExportFormat::Bwf) {
+        SF_BROADCAST_INFO bext{};
+        std::snprintf(bext.description, sizeof(bext.description), "%s", "Stemforge master");
+        std::snprintf(bext.originator, sizeof(bext.originator), "%s", "Stemforge");
+        bext.version = 2;
+        // EBU Tech 3285 v2: loudness fields are value x 100; 0x7fff marks "not measured".
+        auto field = [](std::optional<double> v) -> int16_t {
+            if (!v || !std::isfinite(*v)) return 0x7fff;
+            return static_cast<int16_t>(std::lround(std::clamp(*v, -327.0, 327.0) * 100.0));
+        };
+        const auto& b = spec.bext;
+        bext.loudness_value = field(b ? std::optional(b->integrated_lufs) : std::nullopt);
+        bext.loudness_range = field(b ? std::optional(b->loudness_range_lu) : std::nullopt);
+        bext.max_true_peak_level = field(b ? std::optional(b->max_true_peak_dbtp) : std::nullopt);
+        bext.max_momentary_loudness = field(b ? std::optional(b->max_momentary_lufs) : std::nullopt);
+        bext.max_shortterm_loudness = field(b ? std::optional(b->max_short_term_lufs) : std::nullopt);
+        bext.coding_history_size = 0;
+        if (sf_command(impl->handle.get(), SFC_SET_BROADCAST_INFO, &bext, sizeof(bext)) != SF_TRUE)
+            return fail(ErrorCode::FileWrite, target.string() + ": cannot write the BWF bext chunk");
+    }
+    if (spec.bit_depth != 32) {
+        for (int c = 0; c < spec.channels; ++c)
+            impl->quantizers.emplace_back(spec.bit_depth, spec.dither, spec.dither_seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(c));
+    }
+    return AudioFileWriter(std::move(impl));
+}
+
+Result<void> AudioFileWriter::write(const AudioBuffer& block, int64_t frames) {
+    Impl& w = *impl_;
+    assert(block.channels() == w.spec.channels && block.frames() >= frames);
+    const int ch = w.spec.channels;
+    for (int c = 0; c < ch; ++c) {
+        const float* src = block.channel(c);
+        for (int64_t i = 0; i < frames; ++i)
+            if (!std::isfinite(src[i]))
+                return fail(ErrorCode::BadAudio, w.target.string() + ": refusing to write a non-finite sample at " +
+                                                     describe_position(w.frames_written + i, w.spec.sample_rate));
+    }
+    sf_count_t wrote = 0;
+    if (w.spec.bit_depth == 32) {
+        w.floats.resize(static_cast<size_t>(frames * ch));
+        for (int c = 0; c < ch; ++c) {
+            const float* src = block.channel(c);
+            for (int64_t i = 0; i < frames; ++i) w.floats[static_cast<size_t>(i * ch + c)] = src[i];
+        }
+        wrote = sf_writef_float(w.handle.get(), w.floats.data(), frames);
+    } else {
+        w.ints.resize(static_cast<size_t>(frames * ch));
+        // Frame-major so that each channel's quantiser runs in time order.
+        for (int c = 0; c < ch; ++c) {
+            const float* src = block.channel(c);
+            Quantizer& q = w.quantizers[static_cast<size_t>(c)];
+            for (int64_t i = 0; i < frames; ++i) w.ints[static_cast<size_t>(i * ch + c)] = q.quantize(src[i]);
+        }
+        wrote = sf_writef_int(w.handle.get(), w.ints.data(), frames);
+    }
+    if (wrote != frames)
+        return fail(ErrorCode::FileWrite, w.target.string() + ": write failed: " + sf_strerror(w.handle.get()));
+    w.frames_written += frames;
+    return {};
+}
+
+Result<void> AudioFileWriter::commit() {
+    Impl& w = *impl_;
+    assert(!w.committed);
+    sf_write_sync(w.handle.get());
+    const int close_err = sf_close(w.handle.release());
+    if (close_err != 0)
+        return fail(ErrorCode::FileWrite, w.target.string() + ": cannot finish the file: " + sf_error_number(close_err));
+    std::error_code ec;
+    std::filesystem::rename(w.temp, w.target, ec);
+    if (ec) return fail(ErrorCode::FileWrite, w.target.string() + ": cannot move the finished file into place: " + ec.message());
+    w.committed = true;
+    return {};
+}
+
+const std::filesystem::path& AudioFileWriter::target() const { return impl_->target; }
+int64_t AudioFileWriter::frames_written() const { return impl_->frames_written; }
+
+}  // namespace sf

@@ -1,0 +1,26 @@
+// Stemforge — the built-in demo session, synthesised deterministically.
+//
+// 64 s at 120 bpm (Am–F–C–G), 13 stems: kick, snare, hats (44.1 kHz),
+// shaker, crash (stereo), bass, keys (stereo, FLAC), pad (stereo), lead,
+// voice (formant synthesis), pluck (Karplus–Strong), strings (stereo) and a
+// riser; plus a synthesised stereo hall impulse response. The same build
+// writes the same bytes every time.
+#pragma once
+
+#include <filesystem>
+
+#include "engine/core/error.h"
+
+namespace sf {
+
+struct DemoOptions {
+    double duration_s = 64.0;   // >= 8; the arrangement loops every 8 bars
+    int sample_rate = 48000;
+};
+
+// Writes DIR/session.json, DIR/stems/*, DIR/irs/hall.wav. Returns the
+// session file's path. Existing files of the same names are replaced
+// atomically (temporary file + rename).
+Result<std::filesystem::path> write_demo_session(const std::filesystem::path& dir, const DemoOptions& options = {});
+
+}  // namespace sf

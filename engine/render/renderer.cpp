@@ -1,0 +1,182 @@
+#include "engine/render/renderer.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+#include <tbb/parallel_for.h>
+
+#include "engine/audio/audio_file.h"
+#include "engine/audio/resampler.h"
+
+namespace sf {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+struct ExportSink {
+    ExportSpec spec;
+    std::optional<StreamResampler> resampler;
+    AudioFileWriter writer;
+    AudioBuffer resampled;
+};
+
+}  // namespace
+
+std::vector<ExportSpec> effective_exports(const Session& session, const RenderOptions& options) {
+    if (options.output_override) {
+        ExportSpec e = session.exports.empty() ? ExportSpec{} : session.exports.front();
+        e.file = *options.output_override;
+        e.file_as_written = options.output_override->string();
+        e.format = format_from_extension(e.file).value_or(ExportFormat::Wav);
+        if (e.format == ExportFormat::Flac && e.bit_depth == 32) e.bit_depth = 24;
+        if (e.bit_depth == 32) e.dither = Dither::None;
+        return {e};
+    }
+    if (!session.exports.empty()) return session.exports;
+    ExportSpec e;
+    std::string stem = session.file.empty() ? std::string("session") : session.file.stem().string();
+    e.file = session.base_dir / (stem + "-master.wav");
+    e.file_as_written = e.file.string();
+    return {e};
+}
+
+Result<RenderResult> render_session(const Session& session, MixBackend& backend, const RenderOptions& options) {
+    const auto t_start = Clock::now();
+    RenderResult result;
+    result.backend = backend.name();
+    result.device = backend.device();
+    result.sample_rate = session.sample_rate;
+
+    // ---- open every stem (validates files before any output exists) ----
+    RenderPlan plan;
+    plan.sample_rate = session.sample_rate;
+    plan.block_frames = options.block_frames;
+    std::vector<AudioSource> sources;
+    const bool any_solo = std::any_of(session.stems.begin(), session.stems.end(), [](const StemSpec& s) { return s.solo; });
+    for (size_t i = 0; i < session.stems.size(); ++i) {
+        const StemSpec& s = session.stems[i];
+        SourceOptions so;
+        so.target_rate = session.sample_rate;
+        so.label = "stems[" + std::to_string(i) + "] \"" + s.name + "\"";
+        auto src = AudioSource::open(s.file, so);
+        if (!src) return std::unexpected(src.error());
+        StemPlan sp;
+        sp.index = i;
+        sp.channels = src->channels();
+        sp.start_frames = static_cast<int64_t>(std::llround(s.offset_s * session.sample_rate));
+        sp.length_frames = src->frames();
+        sp.audible = !s.mute && (!any_solo || s.solo);
+        plan.content_frames = std::max(plan.content_frames, sp.end_frames());
+        plan.stems.push_back(sp);
+        sources.push_back(std::move(*src));
+    }
+    plan.total_frames = plan.content_frames;
+    plan.bus_order = bus_processing_order(session);
+
+    if (auto ok = backend.prepare(session, plan); !ok) return std::unexpected(ok.error());
+
+    // ---- open the exports (temporary files; renamed on success only) ----
+    std::vector<ExportSink> sinks;
+    const auto exports = effective_exports(session, options);
+    for (size_t e = 0; e < exports.size(); ++e) {
+        const ExportSpec& spec = exports[e];
+        WriteSpec ws;
+        ws.format = spec.format;
+        ws.bit_depth = spec.bit_depth;
+        ws.sample_rate = spec.sample_rate > 0 ? spec.sample_rate : session.sample_rate;
+        ws.channels = 2;
+        ws.dither = spec.bit_depth == 32 ? Dither::None : spec.dither;
+        ws.dither_seed = 0x5EEDull + e;  // fixed: the same session renders bit-identically
+        auto writer = AudioFileWriter::create(spec.file, ws);
+        if (!writer) return std::unexpected(writer.error());
+        std::optional<StreamResampler> resampler;
+        if (ws.sample_rate != session.sample_rate) {
+            auto r = StreamResampler::create(session.sample_rate, ws.sample_rate, 2);
+            if (!r) return std::unexpected(r.error());
+            resampler = std::move(*r);
+        }
+        sinks.push_back(ExportSink{spec, std::move(resampler), std::move(*writer), {}});
+    }
+    result.timing_s["open"] = seconds_since(t_start);
+
+    // ---- stream the timeline in blocks ----
+    const int64_t block = plan.block_frames;
+    std::vector<AudioBuffer> inputs(plan.stems.size());
+    std::vector<AudioBuffer> scratch(plan.stems.size());
+    for (size_t k = 0; k < plan.stems.size(); ++k) {
+        inputs[k].resize(plan.stems[k].channels, block);
+        scratch[k].resize(plan.stems[k].channels, block);
+    }
+    AudioBuffer master(2, block);
+    std::vector<std::optional<Error>> stem_errors(plan.stems.size());
+    double decode_s = 0, mix_s = 0, export_s = 0;
+
+    for (int64_t b0 = 0; b0 < plan.total_frames; b0 += block) {
+        if (options.cancel && options.cancel->load()) return fail(ErrorCode::Internal, "render cancelled");
+        const int64_t n = std::min(block, plan.total_frames - b0);
+
+        auto t0 = Clock::now();
+        tbb::parallel_for(size_t{0}, plan.stems.size(), [&](size_t k) {
+            const StemPlan& sp = plan.stems[k];
+            AudioBuffer& in = inputs[k];
+            in.clear();
+            const int64_t from = std::max(b0, sp.start_frames);
+            const int64_t to = std::min(b0 + n, sp.end_frames());
+            if (to <= from) return;
+            // Stems are read in timeline order, so this is the next chunk of the source.
+            auto got = sources[k].read(scratch[k], to - from);
+            if (!got) {
+                stem_errors[k] = got.error();
+                return;
+            }
+            for (int c = 0; c < sp.channels; ++c)
+                std::memcpy(in.channel(c) + (from - b0), scratch[k].channel(c), static_cast<size_t>(to - from) * sizeof(float));
+        });
+        for (auto& e : stem_errors)
+            if (e) return std::unexpected(*e);
+        decode_s += seconds_since(t0);
+
+        t0 = Clock::now();
+        if (auto ok = backend.process(b0, n, inputs, master); !ok) return std::unexpected(ok.error());
+        mix_s += seconds_since(t0);
+
+        t0 = Clock::now();
+        if (options.master_tap) options.master_tap(master, n);
+        for (auto& sink : sinks) {
+            if (sink.resampler) {
+                if (auto ok = sink.resampler->process(master, n, sink.resampled); !ok) return std::unexpected(ok.error());
+                if (auto ok = sink.writer.write(sink.resampled, sink.resampled.frames()); !ok) return std::unexpected(ok.error());
+            } else if (auto ok = sink.writer.write(master, n); !ok) {
+                return std::unexpected(ok.error());
+            }
+        }
+        export_s += seconds_since(t0);
+        if (options.progress) options.progress(static_cast<double>(b0 + n) / static_cast<double>(plan.total_frames));
+    }
+
+    auto t0 = Clock::now();
+    for (auto& sink : sinks) {
+        if (sink.resampler) {
+            if (auto ok = sink.resampler->finish(sink.resampled); !ok) return std::unexpected(ok.error());
+            if (auto ok = sink.writer.write(sink.resampled, sink.resampled.frames()); !ok) return std::unexpected(ok.error());
+        }
+    }
+    // Commit only when every export finished: all or nothing as far as we can.
+    for (auto& sink : sinks) {
+        if (auto ok = sink.writer.commit(); !ok) return std::unexpected(ok.error());
+        result.outputs.push_back(sink.spec.file);
+    }
+    export_s += seconds_since(t0);
+
+    result.frames = plan.total_frames;
+    result.timing_s["decode"] = decode_s;
+    result.timing_s["mix"] = mix_s;
+    result.timing_s["export"] = export_s;
+    result.timing_s["total"] = seconds_since(t_start);
+    return result;
+}
+
+}  // namespace sf

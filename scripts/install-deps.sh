@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs every Debian package Stemforge needs to build, test and run.
+# Idempotent and non-interactive: packages already present are skipped, so a
+# prepared machine pays only for a dpkg query. Run as root (or with sudo).
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake pkg-config
+  # Vulkan compute: loader, shader compiler, software device, validation
+  libvulkan-dev glslc spirv-tools mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
+  # FFT on GPU (VkFFT needs glslang) and on CPU
+  libvkfft-dev glslang-dev glslang-tools libfftw3-dev
+  # audio files and resampling
+  libsndfile1-dev libsoxr-dev
+  # workstation UI
+  libimgui-dev libglfw3-dev libstb-dev xvfb xauth
+  # session / report JSON, CLI, images, threads
+  nlohmann-json3-dev libcli11-dev libpng-dev libtbb-dev
+  # tests, benchmarks and the independent oracles
+  libgtest-dev libgmock-dev libbenchmark-dev libebur128-dev ffmpeg
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

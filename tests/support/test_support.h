@@ -1,0 +1,46 @@
+// Stemforge tests — signals, temporary folders, and running the CLI.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "engine/audio/audio_buffer.h"
+#include "engine/session/session.h"
+
+namespace sf::test {
+
+// A fresh folder under the system temp dir, removed when destroyed.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    const std::filesystem::path& path() const { return path_; }
+    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+private:
+    std::filesystem::path path_;
+};
+
+AudioBuffer sine(int channels, int64_t frames, int rate, double freq_hz, double amplitude);
+AudioBuffer noise(int channels, int64_t frames, uint64_t seed, double amplitude);
+
+// Writes a buffer as a WAV (32-bit float unless bits says otherwise).
+void write_wav(const std::filesystem::path& file, const AudioBuffer& buffer, int rate, int bits = 32,
+               ExportFormat format = ExportFormat::Wav);
+AudioBuffer read_audio(const std::filesystem::path& file, int* rate = nullptr);
+
+void write_text(const std::filesystem::path& file, const std::string& text);
+std::string read_text(const std::filesystem::path& file);
+
+struct CommandResult {
+    int exit_code = -1;
+    std::string out, err;
+};
+// Runs the built `stemforge` binary with arguments (each shell-quoted).
+CommandResult run_stemforge(const std::vector<std::string>& args);
+
+double peak_dbfs(const float* x, int64_t n);
+double rms_dbfs(const float* x, int64_t n);
+
+}  // namespace sf::test
