@@ -124,8 +124,11 @@ TEST(Smoothing, ToneEnergyStaysAtItsFrequency) {
     // band must contain the tone: its centre within ±1/6 octave (1/3-octave
     // bands), and a band 1/3 octave away must not see it at all.
     EXPECT_LE(std::abs(std::log2(sm.freq_hz[best] / 1001.95)), 1.0 / 6 + 1e-3);
-    for (size_t i = 0; i < sm.power.size(); ++i)
-        if (std::abs(std::log2(sm.freq_hz[i] / 1001.95)) > 1.0 / 6 + 0.01) ASSERT_EQ(sm.power[i], 0.0) << sm.freq_hz[i];
+    for (size_t i = 0; i < sm.power.size(); ++i) {
+        if (std::abs(std::log2(sm.freq_hz[i] / 1001.95)) > 1.0 / 6 + 0.01) {
+            ASSERT_EQ(sm.power[i], 0.0) << sm.freq_hz[i];
+        }
+    }
 }
 
 // ---- stereo ---------------------------------------------------------------
