@@ -28,6 +28,21 @@ int main(int argc, char** argv) {
     a->add_flag("--series", analyze.series, "Include loudness over time (JSON)");
     a->add_option("--png", analyze.png_dir, "Write plots (PNG) into this folder");
 
+    CompareArgs compare;
+    auto* cmp = app.add_subcommand("compare", "Align B to A and measure the null residual (QA)");
+    cmp->add_option("a", compare.a, "Reference file")->required();
+    cmp->add_option("b", compare.b, "File to compare with the reference")->required();
+    cmp->add_option("--max-offset", compare.max_offset_s, "Alignment search range in seconds")->capture_default_str()->check(CLI::Range(0.0, 10.0));
+    cmp->add_flag("--json", compare.json, "Print one JSON object on stdout");
+
+    BenchArgs bench;
+    auto* bn = app.add_subcommand("bench", "Benchmarks against reference tools (modes: analyze)");
+    bn->add_option("mode", bench.mode, "What to benchmark")->required();
+    bn->add_option("--seconds", bench.seconds, "Length of the generated file (analyze)")->capture_default_str()->check(CLI::Range(1.0, 36000.0));
+    bn->add_option("--file", bench.file, "Measure this file instead of a generated one (analyze)");
+    bn->add_option("--repeats", bench.repeats, "Best of N runs per contender")->capture_default_str()->check(CLI::Range(1, 20));
+    bn->add_flag("--json", bench.json, "Print one JSON object on stdout");
+
     DemoArgs demo;
     auto* d = app.add_subcommand("demo", "Write the built-in demo session into DIR and render it");
     d->add_option("dir", demo.dir, "Folder for the demo session")->capture_default_str();
@@ -45,5 +60,11 @@ int main(int argc, char** argv) {
     if (r->parsed()) return run_render(render);
     if (a->parsed()) return run_analyze(analyze);
     if (d->parsed()) return run_demo(demo);
+    if (cmp->parsed()) return run_compare(compare);
+    if (bn->parsed()) {
+        if (bench.mode == "analyze") return run_bench_analyze(bench);
+        std::fprintf(stderr, "stemforge: error: bench: unknown mode \"%s\" (see stemforge bench --help)\n", bench.mode.c_str());
+        return kUsage;
+    }
     return kUsage;
 }
