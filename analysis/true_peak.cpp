@@ -77,6 +77,11 @@ Result<TruePeakMeter> TruePeakMeter::create(int channels) {
     for (int r = 1; r < kL; ++r)
         for (int i = 0; i < kT; ++i)
             m.taps_[static_cast<size_t>((r - 1) * kT + (kT - 1 - i))] = static_cast<float>(h[static_cast<size_t>(kL * i + r)]);
+    for (int r = 0; r < kL - 1; ++r) {
+        double l1 = 0.0;
+        for (int j = 0; j < kT; ++j) l1 += std::abs(static_cast<double>(m.taps_[static_cast<size_t>(r * kT + j)]));
+        m.l1_max_ = std::max(m.l1_max_, l1 * (1.0 + 1e-6));   // margin for float rounding of the dot product
+    }
     m.reset();
     return m;
 }
@@ -119,6 +124,19 @@ void TruePeakMeter::add(std::span<const float* const> channels, int64_t frames) 
             const int64_t seen = seen_[static_cast<size_t>(c)];
             const int64_t first = std::clamp<int64_t>(kHist - seen, 0, n);
             float peak = 0.0f;
+            // Exact shortcut: an interpolated value cannot exceed the
+            // chunk's (and history's) sample peak times the largest phase L1
+            // norm. When that bound is below both the channel's true peak so
+            // far and full scale (no over possible), the FIR adds nothing.
+            float hist_peak = 0.0f;
+            for (int i = 0; i < kHist; ++i) hist_peak = std::max(hist_peak, std::abs(w[i]));
+            const double bound = static_cast<double>(std::max(sp, hist_peak)) * l1_max_;
+            if (bound <= tp_[static_cast<size_t>(c)] && bound <= 1.0) {
+                in_over_[static_cast<size_t>(c)] = 0;
+                std::copy_n(w + n, kHist, hist);
+                seen_[static_cast<size_t>(c)] = seen + n;
+                continue;
+            }
             // Register-blocked polyphase FIR: 8 outputs × 3 phases stay in
             // registers across the 24 taps, each input load feeds 3 phases
             // (the tap-outer form streamed the accumulators through memory).
