@@ -88,6 +88,8 @@ bool log_reports_truncation(SNDFILE* handle) {
         size_t end = text.find('\n', pos);
         if (end == std::string_view::npos) end = text.size();
         std::string_view line = text.substr(pos, end - pos);
+        while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+        if (line.starts_with("*** Chunk size") && line.find("> file length") != std::string_view::npos) return true;
         const bool data_chunk = line.starts_with("data") || line.starts_with("SSND");
         if (data_chunk && line.find("should be") != std::string_view::npos) return true;
         pos = end + 1;
