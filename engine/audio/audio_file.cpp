@@ -246,7 +246,8 @@ Result<AudioSource> AudioSource::open(const std::filesystem::path& file, const S
         return fail(ErrorCode::FileRead, where + ": truncated: the header promises more audio than the file holds");
     if (si.channels > options.max_channels)
         return fail(ErrorCode::NotSupported, where + ": has " + std::to_string(si.channels) +
-                                                 " channels; only mono and stereo are supported here");
+                                                 " channels; at most " + std::to_string(options.max_channels) +
+                                                 (options.max_channels == 2 ? " (mono or stereo)" : "") + " are supported here");
     // Normalised float reads: integer PCM maps to [-1, 1).
     sf_command(impl->handle.get(), SFC_SET_NORM_FLOAT, nullptr, SF_TRUE);
     impl->out_rate = options.target_rate > 0 ? options.target_rate : si.samplerate;
