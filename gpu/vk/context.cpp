@@ -205,6 +205,7 @@ ContextOptions ContextOptions::with_environment() const {
     if (flag("STEMFORGE_GPU_ALLOW_SOFTWARE")) o.allow_software = true;
     if (flag("STEMFORGE_VK_VALIDATION")) o.validation = true;
     if (const char* d = std::getenv("STEMFORGE_GPU_DEVICE"); d && *d) o.device = d;
+    if (const char* m = std::getenv("STEMFORGE_GPU_MEMORY_BUDGET_MB"); m && *m) o.memory_budget_bytes = std::strtoull(m, nullptr, 10) << 20;
     return o;
 }
 

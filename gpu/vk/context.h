@@ -43,7 +43,8 @@ struct ContextOptions {
     std::string device;               // "" = best; an index ("1") or a name substring ("llvmpipe")
     uint64_t fence_timeout_ms = 30000;  // a wait longer than this is an error (a hung device), never "carry on"
     uint64_t memory_budget_bytes = 0;   // device memory this context may allocate; 0 = 3/4 of the device-local heap
-    // Reads STEMFORGE_GPU_ALLOW_SOFTWARE, STEMFORGE_GPU_DEVICE, STEMFORGE_VK_VALIDATION into a copy of *this.
+    // Reads STEMFORGE_GPU_ALLOW_SOFTWARE, STEMFORGE_GPU_DEVICE, STEMFORGE_VK_VALIDATION and
+    // STEMFORGE_GPU_MEMORY_BUDGET_MB into a copy of *this.
     ContextOptions with_environment() const;
 };
 
