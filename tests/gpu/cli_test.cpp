@@ -76,7 +76,7 @@ TEST(GpuCli, NoDriverIsAClearErrorForGpuAndAFallbackForAuto) {
     EXPECT_EQ(r.err.rfind("stemforge: error: ", 0), 0u) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_FALSE(std::filesystem::exists(dir / "out/master.wav"));
-    EXPECT_TRUE(std::filesystem::is_empty(dir / "out") || !std::filesystem::exists(dir / "out")) << "no temp files left";
+    EXPECT_TRUE(!std::filesystem::exists(dir / "out") || std::filesystem::is_empty(dir / "out")) << "no temp files left";
 
     auto a = run_stemforge({"render", session.string(), "--backend", "auto", "--json"});
     ASSERT_EQ(a.exit_code, 0) << a.err;
