@@ -34,8 +34,10 @@ struct LoudnessStats {
 class LoudnessProbe {
 public:
     virtual ~LoudnessProbe() = default;
-    // Forgets everything and prepares for `channels` channels at `sample_rate` Hz.
-    virtual void reset(int sample_rate, int channels) = 0;
+    // Forgets everything and prepares for `channels` channels at `sample_rate`
+    // Hz. Without measure_true_peak, stats().true_peak_dbtp stays -infinity
+    // (the loudness loop's passes do not need it; it is the costly part).
+    virtual void reset(int sample_rate, int channels, bool measure_true_peak) = 0;
     // Adds frames [0, frames) of each of block's first `channels` channels.
     virtual void add(const AudioBuffer& block, int64_t frames) = 0;
     virtual LoudnessStats stats() const = 0;
