@@ -77,14 +77,25 @@ Result<std::pair<SndfilePtr, SF_INFO>> open_for_read(const std::filesystem::path
     return std::pair<SndfilePtr, SF_INFO>{std::move(handle), info};
 }
 
-// libsndfile quietly clamps a WAV/AIFF data chunk that claims more bytes than
-// the file holds; its log is the only trace. A truncated file must be an error.
+// libsndfile quietly clamps a WAV/RF64/AIFF data chunk that claims more bytes
+// than the file holds; its log ("data : 9216000 (should be 4607978)") is the
+// only trace. A truncated file must be an error, not a shorter stem.
 bool log_reports_truncation(SNDFILE* handle) {
-    char log[4096] = {0};
+    char log[8192] = {0};
     sf_command(handle, SFC_GET_LOG_INFO, log, sizeof(log));
-    return std::strstr(log, "Data length too big") || std::strstr(log, "data length too big") ||
-           std::strstr(log, "truncated") || std::strstr(log, "Truncated") || std::strstr(log, "Premature EOF") ||
-           std::strstr(log, "*** Chunk size");
+    std::string_view text(log);
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t end = text.find('\n', pos);
+        if (end == std::string_view::npos) end = text.size();
+        std::string_view line = text.substr(pos, end - pos);
+        while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+        if (line.starts_with("*** Chunk size") && line.find("> file length") != std::string_view::npos) return true;
+        const bool data_chunk = line.starts_with("data") || line.starts_with("SSND");
+        if (data_chunk && line.find("should be") != std::string_view::npos) return true;
+        pos = end + 1;
+    }
+    return false;
 }
 
 std::string describe_position(int64_t frame, int rate) {
