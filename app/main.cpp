@@ -34,6 +34,18 @@ int main(int argc, char** argv) {
     d->add_option("--duration", demo.duration_s, "Length in seconds (>= 8)")->capture_default_str()->check(CLI::Range(8.0, 3600.0));
     d->add_flag("--json", demo.json, "Print the render report as JSON");
 
+    // bench: subcommands per mode (mix here; others add theirs beside it).
+    auto* bench = app.add_subcommand("bench", "Benchmarks");
+    bench->require_subcommand(1);
+    BenchMixArgs bench_mix;
+    auto* bm = bench->add_subcommand("mix", "CPU mix of a generated session vs the equivalent FFmpeg filter graph");
+    bm->add_option("--dir", bench_mix.dir, "Folder for the generated session")->capture_default_str();
+    bm->add_option("--stems", bench_mix.stems, "Number of stems")->capture_default_str()->check(CLI::Range(1, 256));
+    bm->add_option("--duration", bench_mix.duration_s, "Stem length in seconds")->capture_default_str()->check(CLI::Range(1.0, 3600.0));
+    bm->add_flag("!--no-scaling", bench_mix.scaling, "Skip the 1-thread run");
+    bm->add_flag("!--no-ffmpeg", bench_mix.ffmpeg, "Skip the FFmpeg run");
+    bm->add_flag("--json", bench_mix.json, "Print one JSON object on stdout");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -45,5 +57,6 @@ int main(int argc, char** argv) {
     if (r->parsed()) return run_render(render);
     if (a->parsed()) return run_analyze(analyze);
     if (d->parsed()) return run_demo(demo);
+    if (bm->parsed()) return run_bench_mix(bench_mix);
     return kUsage;
 }
