@@ -130,7 +130,8 @@ std::string ffmpeg_mix_command(const Session& s, const std::filesystem::path& ou
         if (st.compressor) {
             const auto& c = *st.compressor;
             g << "acompressor=threshold=" << db(c.threshold_db) << ":ratio=" << c.ratio << ":attack=" << c.attack_ms
-              << ":release=" << c.release_ms << ":knee=" << std::clamp(c.knee_db, 1.0, 8.0) << ",";
+              << ":release=" << c.release_ms << ":knee=" << std::clamp(c.knee_db, 1.0, 8.0)
+              << (c.detector == Detector::Peak ? ":detection=peak" : ":detection=rms") << ":link=maximum,";
         }
         // Mono: constant-power pan; stereo: balance at centre = unity. Then the fader.
         const double th = (st.pan + 1.0) * std::numbers::pi / 4.0, f = db(st.gain_db);

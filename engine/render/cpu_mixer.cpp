@@ -225,13 +225,23 @@ Result<void> CpuMixer::process(int64_t block_start, int64_t frames, std::span<co
         if (!st.active) return;
         if (!st.started && st.eq) st.eq->advance_silent(block_start);  // silent until now: same hop phase as from frame 0
         st.started = true;
-        std::span<float> gains(st.clip_gain.data(), static_cast<size_t>(frames));
-        st.clip->compute(block_start, gains);
         const int ch = sp.channels;
-        for (int c = 0; c < ch; ++c) {
-            const float* in = inputs[k].channel(c);
-            float* w = st.work.channel(c);
-            for (int64_t i = 0; i < frames; ++i) w[i] = in[i] * gains[static_cast<size_t>(i)];
+        if (st.clip->is_constant()) {
+            // No fades or automation: the input is already zero outside the stem.
+            const float g = static_cast<float>(st.clip->constant_gain());
+            for (int c = 0; c < ch; ++c) {
+                const float* in = inputs[k].channel(c);
+                float* w = st.work.channel(c);
+                for (int64_t i = 0; i < frames; ++i) w[i] = in[i] * g;
+            }
+        } else {
+            std::span<float> gains(st.clip_gain.data(), static_cast<size_t>(frames));
+            st.clip->compute(block_start, gains);
+            for (int c = 0; c < ch; ++c) {
+                const float* in = inputs[k].channel(c);
+                float* w = st.work.channel(c);
+                for (int64_t i = 0; i < frames; ++i) w[i] = in[i] * gains[static_cast<size_t>(i)];
+            }
         }
         AudioBuffer* sig = &st.work;
         if (st.eq) {
