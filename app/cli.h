@@ -79,7 +79,17 @@ struct DemoArgs {
     double duration_s = 64.0;
 };
 
+struct BenchMixArgs {
+    std::string dir = "stemforge-bench";
+    int stems = 32;
+    double duration_s = 180.0;
+    bool scaling = true;   // also render with 1 thread
+    bool ffmpeg = true;    // also run the equivalent FFmpeg graph
+    bool json = false;
+};
+
 int run_render(const RenderArgs& args);
+int run_bench_mix(const BenchMixArgs& args);
 int run_analyze(const AnalyzeArgs& args);
 int run_demo(const DemoArgs& args);
 int run_compare(const CompareArgs& args);

@@ -36,14 +36,6 @@ int main(int argc, char** argv) {
     cmp->add_option("--max-offset", compare.max_offset_s, "Alignment search range in seconds")->capture_default_str()->check(CLI::Range(0.0, 10.0));
     cmp->add_flag("--json", compare.json, "Print one JSON object on stdout");
 
-    BenchArgs bench;
-    auto* bn = app.add_subcommand("bench", "Benchmarks against reference tools (modes: analyze)");
-    bn->add_option("mode", bench.mode, "What to benchmark")->required();
-    bn->add_option("--seconds", bench.seconds, "Length of the generated file (analyze)")->capture_default_str()->check(CLI::Range(1.0, 36000.0));
-    bn->add_option("--file", bench.file, "Measure this file instead of a generated one (analyze)");
-    bn->add_option("--repeats", bench.repeats, "Best of N runs per contender")->capture_default_str()->check(CLI::Range(1, 20));
-    bn->add_flag("--json", bench.json, "Print one JSON object on stdout");
-
     DemoArgs demo;
     auto* d = app.add_subcommand("demo", "Write the built-in demo session into DIR and render it");
     d->add_option("dir", demo.dir, "Folder for the demo session")->capture_default_str();
@@ -53,6 +45,26 @@ int main(int argc, char** argv) {
     DevicesArgs devices;
     auto* dev = app.add_subcommand("devices", "List the Vulkan devices and which one the GPU backend would use");
     dev->add_flag("--json", devices.json, "Print one JSON object on stdout");
+
+    // bench: one subcommand per mode, each with its own options.
+    auto* bench = app.add_subcommand("bench", "Benchmarks, each against a peer measured in the same run");
+    bench->require_subcommand(1);
+
+    BenchArgs bench_analyze;
+    auto* ba = bench->add_subcommand("analyze", "analyze on a 4-minute stereo file vs ffmpeg -af ebur128=peak=true");
+    ba->add_option("--seconds", bench_analyze.seconds, "Length of the generated file")->capture_default_str()->check(CLI::Range(1.0, 36000.0));
+    ba->add_option("--file", bench_analyze.file, "Measure this file instead of a generated one");
+    ba->add_option("--repeats", bench_analyze.repeats, "Best of N runs per contender")->capture_default_str()->check(CLI::Range(1, 20));
+    ba->add_flag("--json", bench_analyze.json, "Print one JSON object on stdout");
+
+    BenchMixArgs bench_mix;
+    auto* bm = bench->add_subcommand("mix", "CPU mix of a generated session vs the equivalent FFmpeg filter graph");
+    bm->add_option("--dir", bench_mix.dir, "Folder for the generated session")->capture_default_str();
+    bm->add_option("--stems", bench_mix.stems, "Number of stems")->capture_default_str()->check(CLI::Range(1, 256));
+    bm->add_option("--duration", bench_mix.duration_s, "Stem length in seconds")->capture_default_str()->check(CLI::Range(1.0, 3600.0));
+    bm->add_flag("!--no-scaling", bench_mix.scaling, "Skip the 1-thread run");
+    bm->add_flag("!--no-ffmpeg", bench_mix.ffmpeg, "Skip the FFmpeg run");
+    bm->add_flag("--json", bench_mix.json, "Print one JSON object on stdout");
 
     try {
         app.parse(argc, argv);
@@ -67,10 +79,7 @@ int main(int argc, char** argv) {
     if (d->parsed()) return run_demo(demo);
     if (dev->parsed()) return run_devices(devices);
     if (cmp->parsed()) return run_compare(compare);
-    if (bn->parsed()) {
-        if (bench.mode == "analyze") return run_bench_analyze(bench);
-        std::fprintf(stderr, "stemforge: error: bench: unknown mode \"%s\" (see stemforge bench --help)\n", bench.mode.c_str());
-        return kUsage;
-    }
+    if (ba->parsed()) return run_bench_analyze(bench_analyze);
+    if (bm->parsed()) return run_bench_mix(bench_mix);
     return kUsage;
 }

@@ -10,8 +10,7 @@ namespace sf::gpu {
 
 namespace {
 
-// Blocks the GPU backend does not render yet, beyond what the engine itself
-// rejects (check_render_support): a session using them must fail with a clear
+// Blocks the GPU backend does not render yet: a session using them must fail with a clear
 // message rather than render something the CPU path would render differently.
 Result<void> check_gpu_support(const Session& session) {
     auto unsupported = [](const std::string& path) {
@@ -59,7 +58,6 @@ GpuMixerStats GpuMixer::stats() const {
 }
 
 Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
-    if (auto ok = check_render_support(session); !ok) return ok;
     if (auto ok = check_gpu_support(session); !ok) return ok;
     if (plan.total_frames >= std::numeric_limits<int32_t>::max())
         return fail(ErrorCode::NotSupported, "the GPU backend renders at most 2^31 frames (about 12 hours at 48 kHz)");

@@ -458,11 +458,47 @@ Result<std::filesystem::path> write_demo_session(const std::filesystem::path& di
         json s = {{"name", stems[i].track.name}, {"file", stems[i].file}, {"gain_db", kMix[i].gain_db}, {"pan", kMix[i].pan}};
         jstems.push_back(s);
     }
-    // A little of everything the foundation renders: fades, automation, polarity.
+    // Fades, automation, polarity.
     jstems[7]["fade_in_s"] = 4.0;                                         // pad swells in
     jstems[11]["fade_out_s"] = 6.0;                                       // strings fade out
     jstems[9]["automation"] = {{"gain_db", {{0.0, -3.0}, {32.0, 0.0}, {48.0, 0.0}, {56.0, -4.0}}}};  // voice rides
+    // Mixing stages (issue 4): EQ on stems, compressors, sends to a reverb
+    // bus and a drum group bus, so the demo exercises every stage.
+    auto band = [](const char* type, double f, double g, double q) {
+        json b = {{"type", type}, {"freq_hz", f}};
+        if (std::string(type) == "highpass" || std::string(type) == "lowpass") b["slope_db_oct"] = static_cast<int>(q);
+        else b["q"] = q;
+        if (std::string(type) == "bell" || std::string(type) == "lowshelf" || std::string(type) == "highshelf") b["gain_db"] = g;
+        return b;
+    };
+    jstems[0]["eq"] = {{"mode", "linear"}, {"bands", {band("highpass", 30, 0, 24), band("bell", 60, 3.0, 1.2), band("bell", 350, -4.0, 2.0)}}};
+    jstems[0]["compressor"] = {{"threshold_db", -14}, {"ratio", 4}, {"knee_db", 6}, {"attack_ms", 8}, {"release_ms", 120}, {"makeup_db", 2}};
+    jstems[0]["output"] = "drums";
+    jstems[1]["eq"] = {{"mode", "minimum"}, {"bands", {band("highpass", 90, 0, 12), band("bell", 200, 2.0, 1.5), band("highshelf", 6000, 2.5, 0.7)}}};
+    jstems[1]["compressor"] = {{"threshold_db", -16}, {"ratio", 3}, {"knee_db", 4}, {"attack_ms", 3}, {"release_ms", 90}};
+    jstems[1]["output"] = "drums";
+    jstems[1]["sends"] = {{{"bus", "verb"}, {"level_db", -12}}};
+    jstems[2]["eq"] = {{"mode", "linear"}, {"bands", {band("highpass", 400, 0, 18), band("notch", 7500, 0, 6.0)}}};
+    jstems[2]["output"] = "drums";
+    jstems[5]["eq"] = {{"mode", "minimum"}, {"bands", {band("highpass", 35, 0, 24), band("lowshelf", 100, 2.0, 0.7), band("lowpass", 4000, 0, 12)}}};
+    jstems[5]["compressor"] = {{"threshold_db", -18}, {"ratio", 3}, {"knee_db", 6}, {"attack_ms", 15}, {"release_ms", 200}, {"detector", "rms"}};
+    jstems[6]["eq"] = {{"mode", "linear"}, {"bands", {band("highpass", 150, 0, 12), band("bandpass", 1200, 0, 0.4)}}};
+    jstems[6]["sends"] = {{{"bus", "verb"}, {"level_db", -14}}};
+    jstems[7]["sends"] = {{{"bus", "verb"}, {"level_db", -10}, {"pre_fader", true}}};
+    jstems[8]["eq"] = {{"mode", "linear"}, {"bands", {band("highpass", 200, 0, 12), band("bell", 2500, 2.0, 1.0)}}};
+    jstems[8]["sends"] = {{{"bus", "verb"}, {"level_db", -9}}};
+    jstems[9]["eq"] = {{"mode", "minimum"}, {"bands", {band("highpass", 100, 0, 18), band("bell", 3000, 3.0, 1.4), band("highshelf", 10000, 2.0, 0.7)}}};
+    jstems[9]["compressor"] = {{"threshold_db", -20}, {"ratio", 3.5}, {"knee_db", 8}, {"attack_ms", 5}, {"release_ms", 150}, {"makeup_db", 3}, {"detector", "rms"}};
+    jstems[9]["sends"] = {{{"bus", "verb"}, {"level_db", -8}}};
+    jstems[10]["sends"] = {{{"bus", "verb"}, {"level_db", -12}}};
+    jstems[11]["sends"] = {{{"bus", "verb"}, {"level_db", -16}}};
     session["stems"] = jstems;
+    session["buses"] = json::array(
+        {{{"name", "drums"}, {"gain_db", -1.0},
+          {"compressor", {{"threshold_db", -12}, {"ratio", 2}, {"knee_db", 6}, {"attack_ms", 20}, {"release_ms", 150}, {"makeup_db", 1}}}},
+         {{"name", "verb"}, {"reverb", {{"ir", "irs/hall.wav"}, {"predelay_ms", 20}, {"wet_db", -12}}},
+          {"eq", {{"mode", "minimum"}, {"bands", {band("highpass", 180, 0, 12), band("lowpass", 9000, 0, 12)}}}},
+          {"gain_db", -6.0}}});
     session["export"] = json::array({{{"file", "out/master.wav"}, {"format", "wav"}, {"bit_depth", 24}, {"dither", "tpdf"}}});
 
     const auto file = dir / "session.json";

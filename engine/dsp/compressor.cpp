@@ -31,6 +31,10 @@ Compressor::Compressor(const CompressorSpec& spec, int sample_rate)
     : spec_(spec), k_(compressor_coefficients(spec, sample_rate)) {}
 
 void Compressor::process(float* const* channels, int num_channels, int64_t frames) {
+    // 20·log10(x) = (20/ln 10)·ln(x) and 10^(y/20) = exp(y·ln 10/20): the same
+    // quantities in double, about twice as fast as log10/pow.
+    constexpr double kDbPerNeper = 8.6858896380650365530;   // 20 / ln 10
+    constexpr double kNeperPerDb = 0.11512925464970228420;  // ln 10 / 20
     const double inv_c = 1.0 / num_channels;
     double p = power_, s = reduction_db_;
     for (int64_t n = 0; n < frames; ++n) {
@@ -42,16 +46,16 @@ void Compressor::process(float* const* channels, int num_channels, int64_t frame
                 sum += x * x;
             }
             p = k_.rms_coef * p + (1.0 - k_.rms_coef) * sum * inv_c;
-            level_db = 10.0 * std::log10(std::max(p, 1e-20));
+            level_db = 0.5 * kDbPerNeper * std::log(std::max(p, 1e-20));
         } else {
             double d = 0.0;
             for (int c = 0; c < num_channels; ++c) d = std::max(d, static_cast<double>(std::abs(channels[c][n])));
-            level_db = 20.0 * std::log10(std::max(d, 1e-10));
+            level_db = kDbPerNeper * std::log(std::max(d, 1e-10));
         }
         const double r = -compressor_static_gain_db(spec_, level_db);
         const double a = r > s ? k_.attack_coef : k_.release_coef;
         s = a * s + (1.0 - a) * r;
-        const float g = static_cast<float>(std::pow(10.0, (k_.makeup_db - s) / 20.0));
+        const float g = static_cast<float>(std::exp((k_.makeup_db - s) * kNeperPerDb));
         for (int c = 0; c < num_channels; ++c) channels[c][n] *= g;
     }
     power_ = p;

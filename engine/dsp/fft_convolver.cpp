@@ -41,6 +41,7 @@ struct FftConvolver::Impl {
     FftwArray<fftwf_complex> acc;
     FftwArray<float> time_scratch;
     int64_t fill = 0;                                      // new frames in the current hop
+    bool silent = true;                                    // nothing but advance_silent() since create/reset
 
     void run_hop() {
         const size_t bins = static_cast<size_t>(n / 2 + 1);
@@ -147,6 +148,7 @@ int64_t FftConvolver::hop_frames() const { return impl_->hop; }
 
 void FftConvolver::process(const float* const* in, float* const* out, int64_t frames) {
     Impl& s = *impl_;
+    s.silent = s.silent && frames == 0;
     int64_t pos = 0;
     while (pos < frames) {
         const int64_t take = std::min(frames - pos, s.hop - s.fill);
@@ -166,6 +168,12 @@ void FftConvolver::reset() {
     for (auto& b : impl_->in_buf) b.zero();
     for (auto& b : impl_->out_buf) b.zero();
     impl_->fill = 0;
+    impl_->silent = true;
+}
+
+void FftConvolver::advance_silent(int64_t frames) {
+    assert(impl_->silent && "advance_silent() after real input");
+    impl_->fill = (impl_->fill + frames) % impl_->hop;
 }
 
 }  // namespace sf

@@ -71,6 +71,12 @@ public:
     // Back to silence (as after create()).
     void reset();
 
+    // Equivalent to process() on `frames` zeros, valid only while the
+    // convolver has seen nothing but silence since create()/reset()
+    // (asserted): it just advances the hop phase, so a stage that starts late
+    // on the timeline rounds exactly as if it had been fed from frame 0.
+    void advance_silent(int64_t frames);
+
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;

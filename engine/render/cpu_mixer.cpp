@@ -1,8 +1,11 @@
 #include "engine/render/cpu_mixer.h"
 
+#include <algorithm>
 #include <thread>
 
 #include <tbb/parallel_for.h>
+
+#include "engine/dsp/reverb.h"
 
 namespace sf {
 
@@ -13,40 +16,188 @@ std::string CpuMixer::device() const {
     return "CPU reference (" + std::to_string(std::max(1u, std::thread::hardware_concurrency())) + " threads)";
 }
 
-Result<void> check_render_support(const Session& session) {
-    auto unsupported = [](const std::string& path) { return fail(ErrorCode::NotSupported, "not supported yet: " + path); };
-    for (size_t i = 0; i < session.stems.size(); ++i) {
-        const auto& s = session.stems[i];
-        const std::string p = "stems[" + std::to_string(i) + "]";
-        if (s.eq) return unsupported(p + ".eq");
-        if (s.compressor) return unsupported(p + ".compressor");
-        if (!s.sends.empty()) return unsupported(p + ".sends");
-        if (s.output != kMasterBusName) return unsupported(p + ".output (routing to a bus)");
-    }
-    if (!session.buses.empty()) return unsupported("buses");
-    // master.*: rendered by the renderer's master step (engine/master), after any backend.
-    return {};
+namespace {
+
+std::string stem_path(size_t i) { return "stems[" + std::to_string(i) + "]"; }
+std::string bus_path(size_t i) { return "buses[" + std::to_string(i) + "]"; }
+
+// An EQ as a convolver on `channels` channels; nullopt when it is the identity.
+Result<std::optional<FftConvolver>> make_eq(const EqSpec& spec, int channels, int rate, const std::string& path,
+                                            int64_t& latency, int64_t& extent) {
+    auto d = design_eq(spec, rate);
+    if (!d) return fail(d.error().code, path + ".eq: " + d.error().message);
+    if (d->identity()) return std::optional<FftConvolver>{};
+    const int64_t taps = static_cast<int64_t>(d->taps.size());
+    auto c = FftConvolver::create(diagonal_kernels(channels, std::move(d->taps)));
+    if (!c) return fail(c.error().code, path + ".eq: " + c.error().message);
+    latency += c->latency_frames() + d->latency_frames;
+    extent += c->latency_frames() + taps - 1;
+    return std::optional<FftConvolver>(std::move(*c));
 }
 
+void add_scaled(const AudioBuffer& src, float gain, int64_t frames, AudioBuffer& dst) {
+    for (int c = 0; c < 2; ++c) {
+        const float* s = src.channel(c);
+        float* d = dst.channel(c);
+        for (int64_t i = 0; i < frames; ++i) d[i] += gain * s[i];
+    }
+}
+
+}  // namespace
+
 Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
-    if (auto ok = check_render_support(session); !ok) return ok;
     session_ = &session;
-    plan_ = &plan;
+    const int rate = plan.sample_rate;
+    const int64_t block = plan.block_frames;
+    const size_t nb = session.buses.size();
+    std::map<std::string, size_t> bus_index;
+    for (size_t b = 0; b < nb; ++b) bus_index[session.buses[b].name] = b;
+    auto dest_of = [&](const std::string& name) { return name == kMasterBusName ? nb : bus_index.at(name); };
+
+    // ---- stems: designs in parallel (FFTW planning is serialised inside) ----
     stems_.clear();
     stems_.resize(plan.stems.size());
-    for (size_t k = 0; k < plan.stems.size(); ++k) {
+    std::vector<std::optional<Error>> errors(plan.stems.size());
+    tbb::parallel_for(size_t{0}, plan.stems.size(), [&](size_t k) {
         const StemPlan& sp = plan.stems[k];
         const StemSpec& spec = session.stems[sp.index];
         StemState& st = stems_[k];
         st.spec = &spec;
         st.plan = &sp;
-        st.clip = std::make_unique<ClipGain>(spec, plan.sample_rate, sp.start_frames, sp.length_frames);
+        st.clip = std::make_unique<ClipGain>(spec, rate, sp.start_frames, sp.length_frames);
         st.pan = pan_gains(spec.pan, sp.channels);
-        st.fader = db_to_gain(spec.gain_db);
-        st.clip_gain.resize(static_cast<size_t>(plan.block_frames));
-        st.out.resize(2, plan.block_frames);
+        st.clip_gain.resize(static_cast<size_t>(block));
+        st.work.resize(sp.channels, block);
+        st.eq_out.resize(sp.channels, block);
+        st.pre.resize(2, block);
+        if (spec.eq) {
+            auto eq = make_eq(*spec.eq, sp.channels, rate, stem_path(sp.index), st.latency_frames, st.extent_frames);
+            if (!eq) {
+                errors[k] = eq.error();
+                return;
+            }
+            st.eq = std::move(*eq);
+        }
+        st.active_after_end_frames = st.extent_frames + (st.eq ? st.eq->hop_frames() : 0);
+        if (spec.compressor) st.compressor.emplace(*spec.compressor, rate);
+    });
+    for (auto& e : errors)
+        if (e) return std::unexpected(*e);
+
+    // ---- buses ----
+    buses_.clear();
+    buses_.resize(nb);
+    std::vector<std::optional<Error>> bus_errors(nb);
+    tbb::parallel_for(size_t{0}, nb, [&](size_t b) {
+        const BusSpec& spec = session.buses[b];
+        BusState& bs = buses_[b];
+        bs.spec = &spec;
+        bs.fader = static_cast<float>(db_to_gain(spec.gain_db));
+        bs.in.resize(2, block);
+        bs.tmp.resize(2, block);
+        bs.out.resize(2, block);
+        if (spec.reverb) {
+            auto k = design_reverb(*spec.reverb, rate, bus_path(b) + ".reverb");
+            if (!k) {
+                bus_errors[b] = k.error();
+                return;
+            }
+            const int64_t len = k->length();
+            auto c = FftConvolver::create(*k);
+            if (!c) {
+                bus_errors[b] = Error{c.error().code, bus_path(b) + ".reverb: " + c.error().message, 0};
+                return;
+            }
+            bs.latency_frames += c->latency_frames();
+            bs.extent_frames += c->latency_frames() + len - 1;
+            bs.reverb = std::move(*c);
+        }
+        if (spec.eq) {
+            auto eq = make_eq(*spec.eq, 2, rate, bus_path(b), bs.latency_frames, bs.extent_frames);
+            if (!eq) {
+                bus_errors[b] = eq.error();
+                return;
+            }
+            bs.eq = std::move(*eq);
+        }
+        if (spec.compressor) bs.compressor.emplace(*spec.compressor, rate);
+    });
+    for (auto& e : bus_errors)
+        if (e) return std::unexpected(*e);
+
+    // ---- edges: who feeds whom, with which gain ----
+    std::vector<std::vector<Edge>> incoming(nb + 1);
+    for (size_t k = 0; k < stems_.size(); ++k) {
+        const StemState& st = stems_[k];
+        if (!st.plan->audible) continue;
+        const double fader = db_to_gain(st.spec->gain_db);
+        incoming[dest_of(st.spec->output)].push_back(Edge{false, k, static_cast<float>(fader)});
+        for (const SendSpec& send : st.spec->sends) {
+            const double g = db_to_gain(send.level_db) * (send.pre_fader ? 1.0 : fader);
+            incoming[dest_of(send.bus)].push_back(Edge{false, k, static_cast<float>(g)});
+        }
     }
+    for (size_t b = 0; b < nb; ++b) incoming[dest_of(session.buses[b].output)].push_back(Edge{true, b, 1.0f});
+
+    // ---- latencies and tails, buses in dependency order ----
+    auto edge_latency = [&](const Edge& e) { return e.from_bus ? buses_[e.source].latency_frames : stems_[e.source].latency_frames; };
+    auto edge_extent = [&](const Edge& e) { return e.from_bus ? buses_[e.source].extent_frames : stems_[e.source].extent_frames; };
+    dests_.clear();
+    dests_.resize(nb + 1);
+    auto build_dest = [&](size_t d) {
+        Destination& dest = dests_[d];
+        for (const Edge& e : incoming[d]) dest.latency_frames = std::max(dest.latency_frames, edge_latency(e));
+        std::map<int64_t, std::vector<Edge>> by_delay;
+        for (const Edge& e : incoming[d]) {
+            const int64_t delay = dest.latency_frames - edge_latency(e);
+            by_delay[delay].push_back(e);
+            dest.extent_frames = std::max(dest.extent_frames, edge_extent(e) + delay);
+        }
+        for (auto& [delay, edges] : by_delay) {
+            DelayClass dc;
+            dc.delay_frames = delay;
+            dc.edges = std::move(edges);
+            dc.delay = DelayLine(2, delay);
+            dc.sum.resize(2, block);
+            dest.classes.push_back(std::move(dc));
+        }
+    };
+    std::vector<int> depth(nb, 0);
+    levels_.clear();
+    for (size_t b : plan.bus_order) {
+        build_dest(b);
+        BusState& bs = buses_[b];
+        bs.latency_frames += dests_[b].latency_frames;
+        bs.extent_frames += dests_[b].extent_frames;
+        for (const Edge& e : incoming[b])
+            if (e.from_bus) depth[b] = std::max(depth[b], depth[e.source] + 1);
+        if (levels_.size() <= static_cast<size_t>(depth[b])) levels_.resize(static_cast<size_t>(depth[b]) + 1);
+        levels_[static_cast<size_t>(depth[b])].push_back(b);
+    }
+    build_dest(nb);
+    plan.latency_frames = dests_[nb].latency_frames;
+    plan.total_frames = plan.content_frames + std::max<int64_t>(0, dests_[nb].extent_frames - plan.latency_frames);
     return {};
+}
+
+// Sums a destination's inputs for this block: per delay class, the edges in
+// fixed order, then the class delayed; classes in ascending delay order.
+void CpuMixer::gather(Destination& dest, int64_t frames, AudioBuffer& out) {
+    for (int c = 0; c < 2; ++c) std::fill_n(out.channel(c), frames, 0.0f);
+    for (DelayClass& dc : dest.classes) {
+        AudioBuffer& sum = dc.delay_frames ? dc.sum : out;
+        if (dc.delay_frames)
+            for (int c = 0; c < 2; ++c) std::fill_n(sum.channel(c), frames, 0.0f);
+        for (const Edge& e : dc.edges) {
+            if (e.from_bus) add_scaled(buses_[e.source].out, e.gain, frames, sum);
+            else if (stems_[e.source].active) add_scaled(stems_[e.source].pre, e.gain, frames, sum);
+        }
+        if (dc.delay_frames) {
+            float* ch[] = {sum.channel(0), sum.channel(1)};
+            dc.delay.process(ch, frames);  // every block, even silent ones: the delay line must advance
+            add_scaled(sum, 1.0f, frames, out);
+        }
+    }
 }
 
 Result<void> CpuMixer::process(int64_t block_start, int64_t frames, std::span<const AudioBuffer> inputs, AudioBuffer& master) {
@@ -54,21 +205,83 @@ Result<void> CpuMixer::process(int64_t block_start, int64_t frames, std::span<co
     tbb::parallel_for(size_t{0}, stems_.size(), [&](size_t k) {
         StemState& st = stems_[k];
         const StemPlan& sp = *st.plan;
-        st.active = sp.audible && block_start < sp.end_frames() && block_start + frames > sp.start_frames;
+        // Active while the source plays or the stem's own chain still rings out.
+        st.active = sp.audible && block_start < sp.end_frames() + st.active_after_end_frames && block_start + frames > sp.start_frames;
         if (!st.active) return;
-        std::span<float> gains(st.clip_gain.data(), static_cast<size_t>(frames));
-        st.clip->compute(block_start, gains);
-        apply_pan_fader(inputs[k], gains, st.pan, st.fader, frames, st.out, false);
-    });
-    for (int c = 0; c < 2; ++c) std::fill_n(master.channel(c), frames, 0.0f);
-    for (const StemState& st : stems_) {  // fixed order: deterministic sums
-        if (!st.active) continue;
-        for (int c = 0; c < 2; ++c) {
-            const float* src = st.out.channel(c);
-            float* dst = master.channel(c);
-            for (int64_t i = 0; i < frames; ++i) dst[i] += src[i];
+        if (!st.started && st.eq) st.eq->advance_silent(block_start);  // silent until now: same hop phase as from frame 0
+        st.started = true;
+        const int ch = sp.channels;
+        if (st.clip->is_constant()) {
+            // No fades or automation: the input is already zero outside the stem.
+            const float g = static_cast<float>(st.clip->constant_gain());
+            for (int c = 0; c < ch; ++c) {
+                const float* in = inputs[k].channel(c);
+                float* w = st.work.channel(c);
+                for (int64_t i = 0; i < frames; ++i) w[i] = in[i] * g;
+            }
+        } else {
+            std::span<float> gains(st.clip_gain.data(), static_cast<size_t>(frames));
+            st.clip->compute(block_start, gains);
+            for (int c = 0; c < ch; ++c) {
+                const float* in = inputs[k].channel(c);
+                float* w = st.work.channel(c);
+                for (int64_t i = 0; i < frames; ++i) w[i] = in[i] * gains[static_cast<size_t>(i)];
+            }
         }
+        AudioBuffer* sig = &st.work;
+        if (st.eq) {
+            const float* in[2] = {st.work.channel(0), st.work.channel(ch - 1)};
+            float* out[2] = {st.eq_out.channel(0), st.eq_out.channel(ch - 1)};
+            st.eq->process(in, out, frames);
+            sig = &st.eq_out;
+        }
+        if (st.compressor) {
+            float* chs[2] = {sig->channel(0), sig->channel(ch - 1)};
+            st.compressor->process(chs, ch, frames);
+        }
+        const float* l = sig->channel(0);
+        const float* r = sig->channel(ch - 1);
+        float* ol = st.pre.channel(0);
+        float* orr = st.pre.channel(1);
+        const float ll = static_cast<float>(st.pan.ll), rl = static_cast<float>(st.pan.rl);
+        const float lr = static_cast<float>(st.pan.lr), rr = static_cast<float>(st.pan.rr);
+        for (int64_t i = 0; i < frames; ++i) {
+            ol[i] = ll * l[i] + rl * r[i];
+            orr[i] = lr * l[i] + rr * r[i];
+        }
+    });
+
+    for (const auto& level : levels_) {
+        tbb::parallel_for(size_t{0}, level.size(), [&](size_t j) {
+            const size_t b = level[j];
+            BusState& bs = buses_[b];
+            gather(dests_[b], frames, bs.in);
+            AudioBuffer* sig = &bs.in;
+            if (bs.reverb) {
+                const float* in[2] = {bs.in.channel(0), bs.in.channel(1)};
+                float* out[2] = {bs.tmp.channel(0), bs.tmp.channel(1)};
+                bs.reverb->process(in, out, frames);
+                sig = &bs.tmp;
+            }
+            AudioBuffer* other = sig == &bs.in ? &bs.tmp : &bs.in;
+            if (bs.eq) {
+                const float* in[2] = {sig->channel(0), sig->channel(1)};
+                float* out[2] = {other->channel(0), other->channel(1)};
+                bs.eq->process(in, out, frames);
+                std::swap(sig, other);
+            }
+            if (bs.compressor) {
+                float* chs[2] = {sig->channel(0), sig->channel(1)};
+                bs.compressor->process(chs, 2, frames);
+            }
+            for (int c = 0; c < 2; ++c) {
+                const float* s = sig->channel(c);
+                float* d = bs.out.channel(c);
+                for (int64_t i = 0; i < frames; ++i) d[i] = bs.fader * s[i];
+            }
+        });
     }
+    gather(dests_.back(), frames, master);
     return {};
 }
 

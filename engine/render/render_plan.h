@@ -27,7 +27,11 @@ struct RenderPlan {
     int sample_rate = 48000;
     int64_t block_frames = 65536;
     int64_t content_frames = 0;  // last stem end
-    int64_t total_frames = 0;    // content plus tails
+    int64_t total_frames = 0;    // the output's length: content plus tails (after latency compensation)
+    // Set by the backend in prepare(): the graph's latency. The renderer runs
+    // the timeline latency_frames longer and drops that many leading master
+    // frames, so the output is aligned with the stems' timeline.
+    int64_t latency_frames = 0;
     std::vector<StemPlan> stems;
     std::vector<size_t> bus_order;  // buses in an order where every bus comes before its output
 };

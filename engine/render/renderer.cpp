@@ -130,9 +130,13 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
     std::vector<std::optional<Error>> stem_errors(plan.stems.size());
     double decode_s = 0, mix_s = 0, export_s = 0;
 
-    for (int64_t b0 = 0; b0 < plan.total_frames; b0 += block) {
+    // The backend's graph latency: run the timeline that much longer and drop
+    // as many leading master frames, so the output is aligned with the stems.
+    const int64_t latency = plan.latency_frames;
+    const int64_t timeline_end = plan.total_frames + latency;
+    for (int64_t b0 = 0; b0 < timeline_end; b0 += block) {
         if (options.cancel && options.cancel->load()) return fail(ErrorCode::Internal, "render cancelled");
-        const int64_t n = std::min(block, plan.total_frames - b0);
+        const int64_t n = std::min(block, timeline_end - b0);
 
         auto t0 = Clock::now();
         tbb::parallel_for(size_t{0}, plan.stems.size(), [&](size_t k) {
@@ -159,22 +163,29 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         if (auto ok = backend.process(b0, n, inputs, master); !ok) return std::unexpected(ok.error());
         mix_s += seconds_since(t0);
 
+        // Drop the latency: keep timeline frames >= latency, moved to the block start.
+        const int64_t skip = std::clamp<int64_t>(latency - b0, 0, n);
+        const int64_t out_n = n - skip;
+        if (skip > 0 && out_n > 0)
+            for (int c = 0; c < 2; ++c) std::memmove(master.channel(c), master.channel(c) + skip, static_cast<size_t>(out_n) * sizeof(float));
+        if (out_n == 0) continue;
+
         t0 = Clock::now();
         if (spool) {
-            if (auto ok = spool->write(master, n); !ok) return std::unexpected(ok.error());
+            if (auto ok = spool->write(master, out_n); !ok) return std::unexpected(ok.error());
         } else if (options.master_tap) {
-            options.master_tap(master, n);
+            options.master_tap(master, out_n);
         }
         for (auto& sink : sinks) {
             if (sink.resampler) {
-                if (auto ok = sink.resampler->process(master, n, sink.resampled); !ok) return std::unexpected(ok.error());
+                if (auto ok = sink.resampler->process(master, out_n, sink.resampled); !ok) return std::unexpected(ok.error());
                 if (auto ok = sink.writer.write(sink.resampled, sink.resampled.frames()); !ok) return std::unexpected(ok.error());
-            } else if (auto ok = sink.writer.write(master, n); !ok) {
+            } else if (auto ok = sink.writer.write(master, out_n); !ok) {
                 return std::unexpected(ok.error());
             }
         }
         export_s += seconds_since(t0);
-        if (options.progress) options.progress(static_cast<double>(b0 + n) / static_cast<double>(plan.total_frames));
+        if (options.progress) options.progress(static_cast<double>(b0 + n) / static_cast<double>(timeline_end));
     }
 
     if (spool) {
