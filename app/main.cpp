@@ -39,6 +39,18 @@ int main(int argc, char** argv) {
     auto* dev = app.add_subcommand("devices", "List the Vulkan devices and which one the GPU backend would use");
     dev->add_flag("--json", devices.json, "Print one JSON object on stdout");
 
+    // `bench gpu` (the GPU benchmark); other bench modes are added beside it.
+    auto* bench = app.get_subcommands([](CLI::App* c) { return c->get_name() == "bench"; }).empty()
+                      ? app.add_subcommand("bench", "Benchmarks (generated sessions)")
+                      : app.get_subcommand("bench");
+    BenchGpuArgs bench_gpu;
+    auto* bg = bench->add_subcommand("gpu", "Render a generated session on the GPU and the CPU path; per-phase GPU time, bytes, floor");
+    bg->add_option("--stems", bench_gpu.stems, "Stereo stems")->capture_default_str()->check(CLI::Range(1, 4096));
+    bg->add_option("--duration", bench_gpu.duration_s, "Seconds per stem")->capture_default_str()->check(CLI::Range(0.1, 3600.0));
+    bg->add_flag("!--no-cpu", bench_gpu.cpu, "Skip the CPU render");
+    bg->add_option("--dir", bench_gpu.dir, "Generate the stems here (kept) instead of a temporary folder");
+    bg->add_flag("--json", bench_gpu.json, "Print one JSON object on stdout");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -51,5 +63,6 @@ int main(int argc, char** argv) {
     if (a->parsed()) return run_analyze(analyze);
     if (d->parsed()) return run_demo(demo);
     if (dev->parsed()) return run_devices(devices);
+    if (bg->parsed()) return run_bench_gpu(bench_gpu);
     return kUsage;
 }
