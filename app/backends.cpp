@@ -30,9 +30,14 @@ Result<std::unique_ptr<MixBackend>> make_backend(const std::string& which, std::
     if (which == "gpu") return make_gpu(true);
     if (which != "auto") return fail(ErrorCode::InvalidArgument, "--backend: expected auto, cpu or gpu, got \"" + which + "\"");
     // auto: a hardware GPU, else the CPU path (lavapipe is slower than the CPU path).
+    // No GPU at all is the normal case on most machines: quietly the CPU path
+    // (`stemforge devices` says why). A GPU that exists but fails is logged.
+    gpu::ContextOptions options;
+    auto survey = gpu::survey_devices(options.with_environment());
+    if (!survey || survey->selected < 0) return std::unique_ptr<MixBackend>(std::make_unique<CpuMixer>());
     auto gpu = make_gpu(false);
     if (gpu) return gpu;
-    if (note) *note = "no hardware GPU (" + gpu.error().message + "); using the CPU path";
+    if (note) *note = "GPU unavailable (" + gpu.error().message + "); using the CPU path";
     return std::unique_ptr<MixBackend>(std::make_unique<CpuMixer>());
 #else
     if (which == "gpu") return fail(ErrorCode::NotSupported, "not supported: --backend gpu (this binary was built without the Vulkan backend)");

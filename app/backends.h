@@ -11,8 +11,9 @@ namespace sf::cli {
 
 // "cpu" always works. "gpu" needs the Vulkan backend and a device (any,
 // lavapipe included; Device error otherwise). "auto" picks a hardware GPU
-// when one exists, else the CPU path, and then sets `note` to one line
-// saying why (the caller logs it). STEMFORGE_GPU_DEVICE,
+// when one exists, else the CPU path (quietly when there is no GPU; when a
+// GPU exists but cannot be used, `note` gets one line saying why, which the
+// caller logs). STEMFORGE_GPU_DEVICE,
 // STEMFORGE_GPU_ALLOW_SOFTWARE and STEMFORGE_VK_VALIDATION apply to the GPU.
 Result<std::unique_ptr<MixBackend>> make_backend(const std::string& which, std::string* note);
 

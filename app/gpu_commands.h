@@ -17,7 +17,6 @@ struct BenchGpuArgs {
     int stems = 128;           // stereo stems
     double duration_s = 240.0; // per stem
     bool cpu = true;           // also time the CPU path in the same run
-    bool verify = true;        // and report the GPU-vs-CPU residual
     std::string dir;           // where to generate the stems ("" = a temporary folder, removed afterwards)
     bool json = false;
 };

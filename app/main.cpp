@@ -66,6 +66,14 @@ int main(int argc, char** argv) {
     bm->add_flag("!--no-ffmpeg", bench_mix.ffmpeg, "Skip the FFmpeg run");
     bm->add_flag("--json", bench_mix.json, "Print one JSON object on stdout");
 
+    BenchGpuArgs bench_gpu;
+    auto* bg = bench->add_subcommand("gpu", "Render a generated session on the GPU and the CPU path; per-phase GPU time, bytes, floor");
+    bg->add_option("--stems", bench_gpu.stems, "Stereo stems")->capture_default_str()->check(CLI::Range(1, 4096));
+    bg->add_option("--duration", bench_gpu.duration_s, "Seconds per stem")->capture_default_str()->check(CLI::Range(0.1, 3600.0));
+    bg->add_flag("!--no-cpu", bench_gpu.cpu, "Skip the CPU render");
+    bg->add_option("--dir", bench_gpu.dir, "Generate the stems here (kept) instead of a temporary folder");
+    bg->add_flag("--json", bench_gpu.json, "Print one JSON object on stdout");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -81,5 +89,6 @@ int main(int argc, char** argv) {
     if (cmp->parsed()) return run_compare(compare);
     if (ba->parsed()) return run_bench_analyze(bench_analyze);
     if (bm->parsed()) return run_bench_mix(bench_mix);
+    if (bg->parsed()) return run_bench_gpu(bench_gpu);
     return kUsage;
 }

@@ -133,6 +133,7 @@ public:
     bool unified_memory() const { return unified_memory_; }
     bool timestamps() const { return timestamp_valid_bits_ > 0; }
     double timestamp_period_ns() const { return timestamp_period_ns_; }
+    uint32_t timestamp_valid_bits() const { return timestamp_valid_bits_; }
 
     // Allocates a buffer (usage gets TRANSFER_SRC|DST added). Fails with a
     // Device error naming `label` when the budget or the driver says no.

@@ -151,8 +151,11 @@ Result<void> GpuTimer::collect() {
                                            VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
         r != VK_SUCCESS)
         return std::unexpected(vk_error(r, "timestamp queries"));
+    // Only timestampValidBits bits count; the counter may wrap between marks.
+    const uint32_t bits = ctx_->timestamp_valid_bits();
+    const uint64_t mask = bits >= 64 ? ~0ull : (1ull << bits) - 1;
     for (size_t i = 0; i + 1 < used_; ++i) {
-        const double s = static_cast<double>(ticks[i + 1] - ticks[i]) * ctx_->timestamp_period_ns() * 1e-9;
+        const double s = static_cast<double>((ticks[i + 1] - ticks[i]) & mask) * ctx_->timestamp_period_ns() * 1e-9;
         auto it = std::find_if(totals_.begin(), totals_.end(), [&](const auto& p) { return p.first == phases_[i]; });
         if (it == totals_.end()) totals_.emplace_back(phases_[i], s);
         else it->second += s;

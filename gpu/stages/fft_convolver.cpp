@@ -1,0 +1,188 @@
+#include "gpu/stages/fft_convolver.h"
+
+#include <array>
+#include <cassert>
+#include <cmath>
+#include <complex>
+#include <cstring>
+#include <numbers>
+
+namespace sf::gpu {
+
+namespace {
+
+constexpr uint32_t kGroup = 256;  // local_size_x of the fft_convolver shaders
+uint32_t groups_for(uint64_t n) { return static_cast<uint32_t>((n + kGroup - 1) / kGroup); }
+
+// In-place iterative radix-2 FFT in double (kernel design only: once per kernel).
+void fft_double(std::vector<std::complex<double>>& a) {
+    const size_t n = a.size();
+    for (size_t i = 1, j = 0; i < n; ++i) {
+        size_t bit = n >> 1;
+        for (; j & bit; bit >>= 1) j ^= bit;
+        j ^= bit;
+        if (i < j) std::swap(a[i], a[j]);
+    }
+    for (size_t len = 2; len <= n; len <<= 1) {
+        const double ang = -2.0 * std::numbers::pi / static_cast<double>(len);
+        for (size_t i = 0; i < n; i += len)
+            for (size_t k = 0; k < len / 2; ++k) {
+                const std::complex<double> w = std::polar(1.0, ang * static_cast<double>(k));
+                const auto u = a[i + k], v = a[i + k + len / 2] * w;
+                a[i + k] = u + v;
+                a[i + k + len / 2] = u - v;
+            }
+    }
+}
+
+}  // namespace
+
+Result<void> upload_now(Context& ctx, Buffer& dst, const void* data, size_t bytes) {
+    if (dst.mapped()) {
+        std::memcpy(dst.mapped(), data, bytes);
+        return {};
+    }
+    auto staging = ctx.create_buffer(bytes, 0, MemoryUse::Upload, "upload staging");
+    if (!staging) return std::unexpected(staging.error());
+    std::memcpy(staging->mapped(), data, bytes);
+    auto slot = ctx.create_command_slot();
+    if (!slot) return std::unexpected(slot.error());
+    auto bi = vk_struct<VkCommandBufferBeginInfo>(VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO);
+    bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+    vkBeginCommandBuffer(slot->cmd, &bi);
+    const VkBufferCopy region{0, 0, bytes};
+    vkCmdCopyBuffer(slot->cmd, staging->get(), dst.get(), 1, &region);
+    compute_barrier(slot->cmd);
+    vkEndCommandBuffer(slot->cmd);
+    return ctx.run(*slot);
+}
+
+Result<FftConvolver> FftConvolver::create(Context& ctx, FftPlans& plans, const FftConvolverSpec& spec) {
+    if (spec.kernels.empty() || spec.row_kernel.empty()) return fail(ErrorCode::InvalidArgument, "GPU convolver: no kernels or no rows");
+    size_t max_len = 0;
+    for (const auto& k : spec.kernels) {
+        if (k.empty()) return fail(ErrorCode::InvalidArgument, "GPU convolver: an empty kernel");
+        max_len = std::max(max_len, k.size());
+    }
+    for (uint32_t r : spec.row_kernel)
+        if (r >= spec.kernels.size()) return fail(ErrorCode::InvalidArgument, "GPU convolver: a row names kernel " + std::to_string(r) + " of " + std::to_string(spec.kernels.size()));
+    if (spec.max_block_frames < 1) return fail(ErrorCode::InvalidArgument, "GPU convolver: max_block_frames must be >= 1");
+
+    FftConvolver c;
+    c.ctx_ = &ctx;
+    c.plans_ = &plans;
+    c.rows_ = static_cast<uint32_t>(spec.row_kernel.size());
+    c.history_ = static_cast<uint32_t>(max_len - 1);
+    c.max_block_ = spec.max_block_frames;
+    c.n_ = 2;
+    while (c.n_ < spec.max_block_frames + static_cast<int64_t>(max_len) - 1) c.n_ *= 2;
+    const uint64_t bins = static_cast<uint64_t>(c.n_ / 2 + 1);
+    const uint64_t row_bytes = 2 * bins * sizeof(float);
+    const uint64_t rows_per_group = std::min<uint64_t>(c.rows_, spec.max_work_bytes / row_bytes);
+    if (rows_per_group == 0)
+        return fail(ErrorCode::Device, "GPU convolver: one " + std::to_string(c.n_) + "-point row exceeds the work buffer limit");
+    for (uint32_t first = 0; first < c.rows_; first += static_cast<uint32_t>(rows_per_group)) {
+        c.group_first_.push_back(first);
+        c.group_rows_.push_back(static_cast<uint32_t>(std::min<uint64_t>(rows_per_group, c.rows_ - first)));
+    }
+    const uint32_t set_count = static_cast<uint32_t>(c.group_first_.size());
+
+    const VkBufferUsageFlags storage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
+    auto hist = ctx.create_buffer(sizeof(float) * std::max<uint64_t>(1, uint64_t{c.rows_} * c.history_), storage, MemoryUse::Device, "convolver history");
+    if (!hist) return std::unexpected(hist.error());
+    c.history_buf_ = std::move(*hist);
+    auto spectra = ctx.create_buffer(2 * sizeof(float) * bins * spec.kernels.size(), storage, MemoryUse::Device, "convolver kernel spectra");
+    if (!spectra) return std::unexpected(spectra.error());
+    c.spectra_ = std::move(*spectra);
+    auto route = ctx.create_buffer(sizeof(uint32_t) * c.rows_, storage, MemoryUse::Device, "convolver routing");
+    if (!route) return std::unexpected(route.error());
+    c.row_kernel_ = std::move(*route);
+    for (size_t g = 0; g < c.group_first_.size(); ++g) {
+        auto work = ctx.create_buffer(row_bytes * c.group_rows_[g], storage, MemoryUse::Device, "convolver work [group " + std::to_string(g) + "]");
+        if (!work) return std::unexpected(work.error());
+        c.work_.push_back(std::move(*work));
+        if (auto ok = plans.prepare(static_cast<uint64_t>(c.n_), c.group_rows_[g], c.work_.back().get(), c.work_.back().size()); !ok) return std::unexpected(ok.error());
+    }
+
+    // Kernel spectra: designed in double, rounded to float once.
+    std::vector<float> host(2 * bins * spec.kernels.size());
+    std::vector<std::complex<double>> a(static_cast<size_t>(c.n_));
+    for (size_t k = 0; k < spec.kernels.size(); ++k) {
+        std::fill(a.begin(), a.end(), std::complex<double>{});
+        for (size_t i = 0; i < spec.kernels[k].size(); ++i) a[i] = spec.kernels[k][i];
+        fft_double(a);
+        for (uint64_t b = 0; b < bins; ++b) {
+            host[2 * (k * bins + b)] = static_cast<float>(a[b].real());
+            host[2 * (k * bins + b) + 1] = static_cast<float>(a[b].imag());
+        }
+    }
+    if (auto ok = upload_now(ctx, c.spectra_, host.data(), host.size() * sizeof(float)); !ok) return std::unexpected(ok.error());
+    if (auto ok = upload_now(ctx, c.row_kernel_, spec.row_kernel.data(), spec.row_kernel.size() * sizeof(uint32_t)); !ok) return std::unexpected(ok.error());
+
+    auto load = Kernel::create(ctx, "fft_convolver_load", 3, sizeof(Push), set_count);
+    if (!load) return std::unexpected(load.error());
+    auto keep = Kernel::create(ctx, "fft_convolver_history", 2, sizeof(Push), set_count);
+    if (!keep) return std::unexpected(keep.error());
+    auto mul = Kernel::create(ctx, "fft_convolver_mul", 3, sizeof(Push), set_count);
+    if (!mul) return std::unexpected(mul.error());
+    auto store = Kernel::create(ctx, "fft_convolver_store", 2, sizeof(Push), set_count);
+    if (!store) return std::unexpected(store.error());
+    c.load_ = std::move(*load);
+    c.keep_ = std::move(*keep);
+    c.mul_ = std::move(*mul);
+    c.store_ = std::move(*store);
+    for (uint32_t g = 0; g < set_count; ++g) {
+        const std::array<VkBuffer, 2> keep_b{c.history_buf_.get(), c.work_[g].get()};
+        const std::array<VkBuffer, 3> mul_b{c.work_[g].get(), c.spectra_.get(), c.row_kernel_.get()};
+        c.keep_.bind(g, keep_b);
+        c.mul_.bind(g, mul_b);
+    }
+    return c;
+}
+
+void FftConvolver::bind_io(VkBuffer io, uint32_t io_stride) {
+    assert(io_stride >= max_block_);
+    io_stride_ = io_stride;
+    for (uint32_t g = 0; g < work_.size(); ++g) {
+        const std::array<VkBuffer, 3> load_b{io, history_buf_.get(), work_[g].get()};
+        const std::array<VkBuffer, 2> store_b{io, work_[g].get()};
+        load_.bind(g, load_b);
+        store_.bind(g, store_b);
+    }
+}
+
+void FftConvolver::record_reset(VkCommandBuffer cmd) {
+    vkCmdFillBuffer(cmd, history_buf_.get(), 0, VK_WHOLE_SIZE, 0);
+    compute_barrier(cmd);
+    needs_reset_ = false;
+}
+
+Result<void> FftConvolver::record(VkCommandBuffer cmd, uint32_t frames) {
+    assert(io_stride_ > 0 && "bind_io() first");
+    assert(frames <= max_block_);
+    if (needs_reset_) record_reset(cmd);
+    if (frames == 0) return {};
+    const uint64_t bins = static_cast<uint64_t>(n_ / 2 + 1);
+    for (uint32_t g = 0; g < work_.size(); ++g) {
+        const Push push{frames, io_stride_, group_first_[g], history_, static_cast<uint32_t>(2 * bins), static_cast<uint32_t>(n_),
+                        static_cast<uint32_t>(bins), 1.0f / static_cast<float>(n_)};
+        const uint32_t rows = group_rows_[g];
+        load_.record(cmd, g, &push, groups_for(2 * bins), rows);
+        compute_barrier(cmd);
+        if (history_ > 0) {
+            keep_.record(cmd, g, &push, groups_for(history_), rows);
+            compute_barrier(cmd);  // the forward FFT overwrites what history reads
+        }
+        if (auto ok = plans_->record(cmd, static_cast<uint64_t>(n_), rows, work_[g].get(), false); !ok) return ok;
+        compute_barrier(cmd);
+        mul_.record(cmd, g, &push, groups_for(bins), rows);
+        compute_barrier(cmd);
+        if (auto ok = plans_->record(cmd, static_cast<uint64_t>(n_), rows, work_[g].get(), true); !ok) return ok;
+        compute_barrier(cmd);
+        store_.record(cmd, g, &push, groups_for(frames), rows);
+        compute_barrier(cmd);
+    }
+    return {};
+}
+
+}  // namespace sf::gpu

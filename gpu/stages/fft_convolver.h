@@ -1,0 +1,71 @@
+// Stemforge GPU — batched FFT convolution (overlap-save, VkFFT), the GPU
+// twin of the convolution behind the EQ FIRs and the convolution reverb
+// (engine/dsp/fft_convolver.h on the mixing branch).
+//
+// Definition: for every row r (a channel of some stem or bus) with kernel
+// h = kernels[row_kernel[r]] of length L,
+//     y_r[n] = sum_k h[k] * x_r[n - k]      (full linear convolution, causal)
+// computed in blocks: each record() consumes `frames` new samples of every
+// row from the io buffer and overwrites them with the same frames of y
+// (zero latency; history of L - 1 samples per row lives on the GPU).
+// Kernel spectra are computed once, in double, and rounded to float once.
+//
+// All rows share one FFT size N = the power of two >= max_block + L_max - 1;
+// rows are split into groups whose work buffer stays under max_work_bytes
+// (< 128 MiB), each group one batched R2C/C2R VkFFT plan (cached by size).
+// record() only appends commands: load, history, R2C, multiply, C2R, store.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "gpu/vk/context.h"
+#include "gpu/vk/kernel.h"
+#include "gpu/vk/vkfft.h"
+
+namespace sf::gpu {
+
+struct FftConvolverSpec {
+    std::vector<std::vector<double>> kernels;  // distinct kernels, each non-empty
+    std::vector<uint32_t> row_kernel;          // per row: index into kernels
+    int64_t max_block_frames = 65536;          // most frames one record() consumes
+    uint64_t max_work_bytes = (128ull << 20) - 4096;  // per group work buffer
+};
+
+class FftConvolver {
+public:
+    // Errors: InvalidArgument for an empty/ill-routed spec; Device for memory, shaders, plans.
+    static Result<FftConvolver> create(Context& ctx, FftPlans& plans, const FftConvolverSpec& spec);
+
+    // The io buffer: row r's samples at float offset r * io_stride (io_stride >= max_block_frames).
+    void bind_io(VkBuffer io, uint32_t io_stride);
+    // Appends the convolution of `frames` (<= max_block_frames) new samples per row, in place.
+    Result<void> record(VkCommandBuffer cmd, uint32_t frames);
+    // Appends a reset of the history to silence (the state after create()).
+    void record_reset(VkCommandBuffer cmd);
+
+    int64_t fft_size() const { return n_; }
+    uint32_t rows() const { return rows_; }
+    size_t groups() const { return work_.size(); }
+
+private:
+    struct Push {
+        uint32_t frames, io_stride, row_first, history, row_stride, fft_size, bins;
+        float scale;
+    };
+    Context* ctx_ = nullptr;   // borrowed
+    FftPlans* plans_ = nullptr;  // borrowed
+    int64_t n_ = 0, max_block_ = 0;
+    uint32_t rows_ = 0, history_ = 0, io_stride_ = 0;
+    bool needs_reset_ = true;
+    Kernel load_, keep_, mul_, store_;
+    Buffer history_buf_, spectra_, row_kernel_;
+    std::vector<Buffer> work_;
+    std::vector<uint32_t> group_first_, group_rows_;
+};
+
+// Writes `bytes` into a device buffer: directly when it is mapped, else
+// through a temporary staging buffer and one submission (prepare time only).
+Result<void> upload_now(Context& ctx, Buffer& dst, const void* data, size_t bytes);
+
+}  // namespace sf::gpu
