@@ -137,7 +137,10 @@ Result<LoudnessMeter> LoudnessMeter::create(const LoudnessOptions& o) {
     }
     if (!(o.series_hop_s >= 0.0) || o.series_hop_s > 10.0)
         return fail(ErrorCode::InvalidArgument, "loudness: series_hop_s must be in [0, 10]");
+    if (!(o.lra_hop_s >= 0.1 && o.lra_hop_s <= 3.0))
+        return fail(ErrorCode::InvalidArgument, "loudness: lra_hop_s must be in [0.1, 3] s");
     LoudnessMeter m;
+    m.lra_stride_ = std::max<int64_t>(1, std::llround(o.lra_hop_s * 10.0));
     m.rate_ = o.sample_rate;
     m.channels_ = o.channels;
     m.weights_ = std::move(weights);
@@ -282,14 +285,16 @@ std::optional<LoudnessMeter::Lra> LoudnessMeter::lra() const {
     const double abs_gate = lufs_to_energy(kAbsoluteGateLufs);
     double sum = 0.0;
     size_t n = 0;
-    for (double z : short_term_blocks_)
-        if (z > abs_gate) { sum += z; ++n; }
+    // Short-term values every lra_stride_ steps (1 = 100 ms).
+    const size_t stride = static_cast<size_t>(lra_stride_);
+    for (size_t i = 0; i < short_term_blocks_.size(); i += stride)
+        if (short_term_blocks_[i] > abs_gate) { sum += short_term_blocks_[i]; ++n; }
     if (n == 0) return std::nullopt;
     const double rel_gate = sum / static_cast<double>(n) * std::pow(10.0, kLraRelativeGateLu / 10.0);
     std::vector<double> kept;
     kept.reserve(n);
-    for (double z : short_term_blocks_)
-        if (z > abs_gate && z > rel_gate) kept.push_back(z);
+    for (size_t i = 0; i < short_term_blocks_.size(); i += stride)
+        if (short_term_blocks_[i] > abs_gate && short_term_blocks_[i] > rel_gate) kept.push_back(short_term_blocks_[i]);
     if (kept.empty()) return std::nullopt;
     std::sort(kept.begin(), kept.end());
     auto percentile = [&](double p) {

@@ -8,7 +8,7 @@
 //   short-term    mean square over the last 3 s           (Tech 3341 §2.2)
 //   integrated    400 ms blocks, 75 % overlap, absolute gate −70 LUFS,
 //                 relative gate −10 LU                    (BS.1770-4 §2.8)
-//   LRA           3 s short-term values every 100 ms, absolute gate
+//   LRA           3 s short-term values every 100 ms (option), absolute gate
 //                 −70 LUFS, relative gate −20 LU, 95th − 10th percentile
 //                                                         (Tech 3342 §3)
 //   loudness      L = −0.691 + 10·log10(Σ_c G_c · z_c)    (BS.1770-4 eq. 2)
@@ -79,6 +79,10 @@ struct LoudnessOptions {
     int channels = 2;                      // 1..8
     std::vector<double> channel_weights;   // empty: bs1770_channel_weights(channels); else one per channel, >= 0
     double series_hop_s = 0.0;             // > 0: record M and S every hop (rounded to whole samples); 0: no series
+    // Spacing of the short-term values that LRA takes (whole 100 ms steps,
+    // 0.1..3 s). 0.1 s: EBU mode (Tech 3341 asks for >= 10 Hz updates; FFmpeg's
+    // ebur128 does the same); 1.0 s reproduces libebur128's LRA.
+    double lra_hop_s = 0.1;
 };
 
 // Loudness values are LUFS; nullopt means −∞ (silence, or not enough audio
@@ -138,6 +142,7 @@ private:
     int64_t step_ = 0;                     // 100 ms in samples
     int64_t m_len_ = 0, s_len_ = 0;        // 400 ms, 3 s in samples
     int64_t hop_ = 0;                      // series hop in samples, 0 = none
+    int64_t lra_stride_ = 1;               // LRA takes every lra_stride_-th short-term value
     std::vector<double> ring_;             // weighted energy per sample, last s_len_ samples
     int64_t ring_pos_ = 0;                 // next write position in ring_
     int64_t m_out_ = 0;                    // position of the sample 400 ms back

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "app/cli.h"
+#include "app/gpu_commands.h"
 
 int main(int argc, char** argv) {
     using namespace sf::cli;
@@ -34,6 +35,10 @@ int main(int argc, char** argv) {
     d->add_option("--duration", demo.duration_s, "Length in seconds (>= 8)")->capture_default_str()->check(CLI::Range(8.0, 3600.0));
     d->add_flag("--json", demo.json, "Print the render report as JSON");
 
+    DevicesArgs devices;
+    auto* dev = app.add_subcommand("devices", "List the Vulkan devices and which one the GPU backend would use");
+    dev->add_flag("--json", devices.json, "Print one JSON object on stdout");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -45,5 +50,6 @@ int main(int argc, char** argv) {
     if (r->parsed()) return run_render(render);
     if (a->parsed()) return run_analyze(analyze);
     if (d->parsed()) return run_demo(demo);
+    if (dev->parsed()) return run_devices(devices);
     return kUsage;
 }
