@@ -144,10 +144,33 @@ class PreChain {
 public:
     static Result<std::unique_ptr<PreChain>> create(const MasterSpec& m, int rate, MasterReport& report) {
         auto pc = std::unique_ptr<PreChain>(new PreChain());
-        // INTERIM until the mixing branch's EQ and compressor implementations land on main.
-        if (m.eq) return fail(ErrorCode::NotSupported, "not supported yet: master.eq");
-        if (m.multiband) return fail(ErrorCode::NotSupported, "not supported yet: master.multiband");
-        (void)report;
+        if (m.eq) {
+            auto design = design_eq(*m.eq, rate);
+            if (!design) return std::unexpected(Error{design.error().code, "master.eq: " + design.error().message, 0});
+            report.eq_max_error_db = design->max_error_db;
+            if (!design->identity()) {
+                auto conv = FftConvolver::create(diagonal_kernels(2, design->taps));
+                if (!conv) return std::unexpected(Error{conv.error().code, "master.eq: " + conv.error().message, 0});
+                pc->eq_latency_ = conv->latency_frames() + design->latency_frames;
+                pc->eq_ = std::make_unique<FftConvolver>(std::move(*conv));
+            }
+        }
+        if (m.multiband) {
+            const MultibandSpec& mb = *m.multiband;
+            pc->bank_ = std::make_unique<CrossoverBank>(design_crossover(mb.crossovers_hz, rate), 2);
+            for (const MultibandBand& b : mb.bands) {
+                CompressorSpec cs;
+                cs.threshold_db = b.threshold_db;
+                cs.ratio = b.ratio;
+                cs.knee_db = b.knee_db;
+                cs.attack_ms = b.attack_ms;
+                cs.release_ms = b.release_ms;
+                cs.makeup_db = b.makeup_db;
+                cs.detector = Detector::Peak;
+                pc->compressors_.emplace_back(cs, rate);
+                pc->widths_.push_back(b.width);
+            }
+        }
         StereoToolsSpec st;
         st.width = m.width.value_or(1.0);
         st.mono_below_hz = m.mono_below_hz;
@@ -157,10 +180,34 @@ public:
         return pc;
     }
 
-    int64_t latency_frames() const { return (stereo_ ? stereo_->latency_frames() : 0) + TruePeakDetector::latency_frames(); }
+    int64_t latency_frames() const {
+        return eq_latency_ + (bank_ ? bank_->latency_frames() : 0) + (stereo_ ? stereo_->latency_frames() : 0) +
+               TruePeakDetector::latency_frames();
+    }
 
     // x: 2 channels (modified); out: 3 channels.
     void process(AudioBuffer& x, int64_t n, AudioBuffer& out) {
+        if (eq_) {
+            scratch_.resize(2, n);
+            const float* in[2] = {x.channel(0), x.channel(1)};
+            float* o[2] = {scratch_.channel(0), scratch_.channel(1)};
+            eq_->process(in, o, n);
+            for (int c = 0; c < 2; ++c) std::copy_n(scratch_.channel(c), n, x.channel(c));
+        }
+        if (bank_) {
+            bank_->process(x, n, bands_);
+            for (int c = 0; c < 2; ++c) std::fill_n(x.channel(c), n, 0.0f);
+            for (size_t b = 0; b < bands_.size(); ++b) {
+                float* ch[2] = {bands_[b].channel(0), bands_[b].channel(1)};
+                compressors_[b].process(ch, 2, n);
+                apply_width(bands_[b], n, widths_[b]);
+                for (int c = 0; c < 2; ++c) {
+                    float* dst = x.channel(c);
+                    const float* src = bands_[b].channel(c);
+                    for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
+                }
+            }
+        }
         if (stereo_) stereo_->process(x, n);
         out.resize(3, n);
         detector_.process(x, n, out.channel(2));
@@ -170,9 +217,16 @@ public:
 
 private:
     PreChain() = default;
+    std::unique_ptr<FftConvolver> eq_;
+    int64_t eq_latency_ = 0;
+    std::unique_ptr<CrossoverBank> bank_;
+    std::vector<Compressor> compressors_;
+    std::vector<double> widths_;
     std::unique_ptr<StereoTools> stereo_;
     TruePeakDetector detector_{2};
     std::unique_ptr<Delay> detector_delay_;
+    AudioBuffer scratch_;
+    std::vector<AudioBuffer> bands_;
 };
 
 // Streams `in` through `stage` (latency compensated: `latency` leading output

@@ -249,7 +249,7 @@ TEST(MasterE2e, UnreachableTargetIsAClearErrorAndWritesNothing) {
     s["master"] = {{"loudness_target_lufs", -3.0}, {"limiter", {{"ceiling_dbtp", -1.0}, {"max_gain_reduction_db", 6.0}}}};
     s["export"] = nlohmann::json::array({{{"file", "out/master.wav"}}});
     write_text(dir / "s.json", s.dump());
-    const auto r = run_stemforge({"render", (dir / "s.json").string()});
+    const auto r = run_stemforge({"render", (dir / "s.json").string(), "--backend", "cpu"});
     EXPECT_NE(r.exit_code, 0);
     EXPECT_NE(r.err.find("master.loudness_target_lufs"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("max_gain_reduction_db"), std::string::npos) << r.err;
@@ -287,6 +287,50 @@ TEST(MasterE2e, SeveralExportsComeFromOneMasterRender) {
     for (int c = 0; c < 2; ++c)
         for (int64_t i = 0; i < a.frames(); ++i) diff = std::max(diff, static_cast<double>(std::abs(a.channel(c)[i] - b.channel(c)[i])));
     EXPECT_LE(diff, 1.5 / 8388608.0);
+}
+
+}  // namespace
+}  // namespace sf::test
+
+namespace sf::test {
+namespace {
+
+// Master EQ + multiband at unity + stereo tools neutral: the master equals
+// the mix (latency compensated), residual <= -120 dB; then a +6 dB bell at
+// 1 kHz in the master EQ raises a 1 kHz tone by its cookbook magnitude.
+TEST(MasterE2e, UnityMultibandIsTransparentAndTheMasterEqIsTheEqStage) {
+    TempDir dir;
+    const AudioBuffer prog = material("dense");
+    write_wav(dir / "prog.wav", prog, kRate);
+    nlohmann::json unity_band = {{"threshold_db", 0}, {"ratio", 1}, {"makeup_db", 0}, {"width", 1.0}};
+    auto s = session_with({{{"name", "prog"}, {"file", "prog.wav"}}});
+    s["master"] = {{"eq", {{"mode", "linear"}, {"bands", nlohmann::json::array()}}},
+                   {"multiband", {{"crossovers_hz", {120, 1000, 6000}}, {"bands", {unity_band, unity_band, unity_band, unity_band}}}}};
+    s["export"] = float_export("out.wav");
+    write_text(dir / "s.json", s.dump());
+    auto r = run_stemforge({"render", (dir / "s.json").string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const AudioBuffer out = read_audio(dir / "out.wav");
+    ASSERT_EQ(out.frames(), prog.frames());
+    double err = 0.0, peak = 0.0;
+    for (int c = 0; c < 2; ++c)
+        for (int64_t i = 0; i < prog.frames(); ++i) {
+            err = std::max(err, static_cast<double>(std::abs(out.channel(c)[i] - prog.channel(c)[i])));
+            peak = std::max(peak, static_cast<double>(std::abs(prog.channel(c)[i])));
+        }
+    EXPECT_LE(20.0 * std::log10(err / peak), -120.0);
+
+    // +6 dB bell, Q 1, at 1 kHz on a 1 kHz tone: +6.00 dB (the cookbook's peak gain).
+    write_wav(dir / "tone.wav", sine(2, kRate, kRate, 1000.0, 0.25), kRate);
+    auto t = session_with({{{"name", "tone"}, {"file", "tone.wav"}}});
+    t["master"] = {{"eq", {{"mode", "linear"}, {"bands", {{{"type", "bell"}, {"freq_hz", 1000}, {"gain_db", 6.0}, {"q", 1.0}}}}}}};
+    t["export"] = float_export("tone_out.wav");
+    write_text(dir / "t.json", t.dump());
+    r = run_stemforge({"render", (dir / "t.json").string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const AudioBuffer y = read_audio(dir / "tone_out.wav");
+    const int64_t from = kRate / 4, to = kRate * 3 / 4;
+    EXPECT_NEAR(rms_dbfs(y.channel(0) + from, to - from) - rms_dbfs(sine(1, kRate, kRate, 1000.0, 0.25).channel(0) + from, to - from), 6.0, 0.1);
 }
 
 }  // namespace
