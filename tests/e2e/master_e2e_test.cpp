@@ -335,3 +335,47 @@ TEST(MasterE2e, UnityMultibandIsTransparentAndTheMasterEqIsTheEqStage) {
 
 }  // namespace
 }  // namespace sf::test
+
+namespace sf::test {
+namespace {
+
+// Per-band processing lands in its band only: band 0 (below 1 kHz) gets
+// +6 dB makeup at ratio 1; band 1 has width 0 (mono). A 100 Hz tone in L
+// only and a 5 kHz tone in L only: 100 Hz comes out +6 dB in L and still
+// silent in R; 5 kHz comes out as mono, half in each channel (-6.02 dB).
+TEST(MasterE2e, MultibandBandsCarryTheirOwnGainAndWidth) {
+    TempDir dir;
+    const int64_t n = kRate;
+    AudioBuffer in(2, n);
+    for (int64_t i = 0; i < n; ++i)
+        in.channel(0)[i] = static_cast<float>(0.1 * std::sin(2 * std::numbers::pi * 100.0 * i / kRate) +
+                                              0.1 * std::sin(2 * std::numbers::pi * 5000.0 * i / kRate));
+    write_wav(dir / "prog.wav", in, kRate);
+    auto s = session_with({{{"name", "prog"}, {"file", "prog.wav"}}});
+    s["master"] = {{"multiband", {{"crossovers_hz", {1000}},
+                                   {"bands", {{{"threshold_db", 0}, {"ratio", 1}, {"makeup_db", 6}},
+                                              {{"threshold_db", 0}, {"ratio", 1}, {"width", 0.0}}}}}}};
+    s["export"] = float_export("out.wav");
+    write_text(dir / "s.json", s.dump());
+    const auto r = run_stemforge({"render", (dir / "s.json").string(), "--backend", "cpu"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const AudioBuffer y = read_audio(dir / "out.wav");
+    // Project each channel on the two tones over a steady stretch.
+    auto amplitude = [&](int c, double f) {
+        double s_sum = 0, c_sum = 0;
+        const int64_t from = kRate / 4, to = kRate * 3 / 4;
+        for (int64_t i = from; i < to; ++i) {
+            s_sum += y.channel(c)[i] * std::sin(2 * std::numbers::pi * f * i / kRate);
+            c_sum += y.channel(c)[i] * std::cos(2 * std::numbers::pi * f * i / kRate);
+        }
+        return 2.0 * std::hypot(s_sum, c_sum) / static_cast<double>(to - from);
+    };
+    // 100 Hz: band 0 (LP(100/1000) = 0.9999) x +6 dB; 5 kHz: band 1 (HP(5) = 0.9984) mono.
+    EXPECT_NEAR(20 * std::log10(amplitude(0, 100.0) / 0.1), 6.0, 0.05);
+    EXPECT_LT(20 * std::log10(amplitude(1, 100.0) / 0.1), -60.0);
+    EXPECT_NEAR(20 * std::log10(amplitude(0, 5000.0) / 0.1), -6.02, 0.05);
+    EXPECT_NEAR(20 * std::log10(amplitude(1, 5000.0) / 0.1), -6.02, 0.05);
+}
+
+}  // namespace
+}  // namespace sf::test
