@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "app/bench_master.h"
 #include "app/cli.h"
 #include "app/gpu_commands.h"
 
@@ -39,6 +40,17 @@ int main(int argc, char** argv) {
     auto* dev = app.add_subcommand("devices", "List the Vulkan devices and which one the GPU backend would use");
     dev->add_flag("--json", devices.json, "Print one JSON object on stdout");
 
+    auto* bench = app.add_subcommand("bench", "Benchmarks against FFmpeg on generated material");
+    bench->require_subcommand(1);
+    BenchMasterArgs bench_master;
+    auto* bm = bench->add_subcommand("master", "Master a generated stereo programme to a target vs FFmpeg loudnorm (2-pass) + alimiter");
+    bm->add_option("--duration", bench_master.duration_s, "Programme length in seconds")->capture_default_str()->check(CLI::Range(5.0, 3600.0));
+    bm->add_option("--target", bench_master.target_lufs, "Loudness target (LUFS)")->capture_default_str()->check(CLI::Range(-40.0, -5.0));
+    bm->add_option("--ceiling", bench_master.ceiling_dbtp, "True-peak ceiling (dBTP)")->capture_default_str()->check(CLI::Range(-9.0, 0.0));
+    bm->add_option("--dir", bench_master.dir, "Keep the files in this folder");
+    bm->add_option("--ffmpeg", bench_master.ffmpeg, "FFmpeg binary")->capture_default_str();
+    bm->add_flag("--json", bench_master.json, "Print one JSON object on stdout");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -51,5 +63,6 @@ int main(int argc, char** argv) {
     if (a->parsed()) return run_analyze(analyze);
     if (d->parsed()) return run_demo(demo);
     if (dev->parsed()) return run_devices(devices);
+    if (bm->parsed()) return run_bench_master(bench_master);
     return kUsage;
 }
