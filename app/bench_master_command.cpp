@@ -155,7 +155,7 @@ int run_bench_master(const BenchMasterArgs& args) {
                       j.value("input_thresh", "0").c_str(), j.value("target_offset", "0").c_str(), std::pow(10.0, args.ceiling_dbtp / 20.0),
                       rate);
         const std::string pass2 = quote(args.ffmpeg) + " -hide_banner -nostats -y -i " + in + " -af " + quote(pass2_filter) +
-                                  " -c:a pcm_s24le " + quote((dir / "ffmpeg.wav").string());
+                                  " -ac 2 -c:a pcm_s24le " + quote((dir / "ffmpeg.wav").string());
         if (run_logged(pass2, dir / "ffmpeg-pass2.log") != 0)
             return report(Error{ErrorCode::Internal, "ffmpeg pass 2 failed (see " + (dir / "ffmpeg-pass2.log").string() + ")", 0});
         ff_result.seconds = seconds_since(t0);

@@ -92,12 +92,13 @@ struct MasterReport {
     std::optional<double> target_lufs;
     std::optional<double> ceiling_dbtp;
     double working_ceiling_dbtp = 0.0;  // what the limiter aimed at in the last round
+    double working_ceiling_dbtp_previous = 0.0;  // the round before (seeds the loop)
     double gain_db = 0.0;               // the gain into the limiter that was delivered
     std::vector<LoopStep> loop;         // every loudness-loop pass, all rounds
     int delivery_rounds = 0;
     LoudnessStats pre_limiter;          // after EQ/multiband/stereo, before gain and limiter
     std::optional<LimiterStats> limiter;
-    LoudnessStats master;               // the limiter's output at the session rate
+    LoudnessStats master;               // the limiter's output at the session rate (true peak: see delivered)
     std::vector<DeliveredFile> delivered;
     std::vector<std::string> decisions; // one line per decision, in order
     int64_t latency_frames = 0;         // compensated pre-chain latency
