@@ -83,6 +83,9 @@ struct LoudnessOptions {
     // 0.1..3 s). 0.1 s: EBU mode (Tech 3341 asks for >= 10 Hz updates; FFmpeg's
     // ebur128 does the same); 1.0 s reproduces libebur128's LRA.
     double lra_hop_s = 0.1;
+    // Stereo only: also gate the mono fold-down (L+R)/2 played on both
+    // speakers (K-weighting is linear, so it reuses the filtered channels).
+    bool mono_fold = false;
 };
 
 // Loudness values are LUFS; nullopt means −∞ (silence, or not enough audio
@@ -126,10 +129,14 @@ public:
     std::optional<double> lra_high_lufs() const;
 
     const LoudnessSeries& series() const { return series_; }   // empty unless series_hop_s > 0
+    // Integrated loudness of the mono fold-down (options.mono_fold); nullopt
+    // when it is silent (inverted channels) or the option is off.
+    std::optional<double> mono_fold_integrated_lufs() const;
 
 private:
     LoudnessMeter() = default;
     void process_energy(const double* e, int64_t frames);
+    void process_fold(const double* e, int64_t frames);
     struct Lra { double low = 0.0, high = 0.0; };
     std::optional<Lra> lra() const;
 
@@ -153,6 +160,12 @@ private:
     std::vector<double> gating_blocks_;    // 400 ms block mean energies, every 100 ms
     std::vector<double> short_term_blocks_;// 3 s mean energies, every 100 ms (for LRA)
     LoudnessSeries series_;
+    bool fold_ = false;
+    std::vector<double> fold_ring_;        // fold-down energy, last 400 ms
+    int64_t fold_pos_ = 0;
+    double fold_sum_ = 0.0;
+    std::vector<double> fold_blocks_;
+    std::vector<double> fold_energy_;      // scratch
     std::vector<double> energy_;           // scratch: weighted energy of a block
     std::vector<double> filtered_;         // scratch
 };

@@ -78,6 +78,7 @@ private:
     std::vector<int64_t> overs_;
     std::vector<char> in_over_;
     std::vector<float> work_;             // scratch: history + block
+    double l1_max_ = 0.0;                 // max over phases of Σ|taps| (bound for the shortcut)
 };
 
 }  // namespace sf::analysis

@@ -12,7 +12,7 @@ struct BenchMasterArgs {
     double target_lufs = -14.0;
     double ceiling_dbtp = -1.0;
     std::string dir;          // work folder; empty: a temporary one, removed afterwards
-    std::string ffmpeg = "ffmpeg";
+    std::string ffmpeg = "ffmpeg";   // found on PATH
     bool json = false;
 };
 

@@ -30,6 +30,25 @@ int main(int argc, char** argv) {
     a->add_flag("--series", analyze.series, "Include loudness over time (JSON)");
     a->add_option("--png", analyze.png_dir, "Write plots (PNG) into this folder");
 
+    CompareArgs compare;
+    auto* cmp = app.add_subcommand("compare", "Align B to A and measure the null residual (QA)");
+    cmp->add_option("a", compare.a, "Reference file")->required();
+    cmp->add_option("b", compare.b, "File to compare with the reference")->required();
+    cmp->add_option("--max-offset", compare.max_offset_s, "Alignment search range in seconds")->capture_default_str()->check(CLI::Range(0.0, 10.0));
+    cmp->add_flag("--json", compare.json, "Print one JSON object on stdout");
+
+    BenchArgs bench;
+    auto* bn = app.add_subcommand("bench", "Benchmarks against reference tools (modes: analyze, master)");
+    bn->add_option("mode", bench.mode, "What to benchmark")->required();
+    bn->add_option("--seconds", bench.seconds, "Length of the generated file (analyze)")->capture_default_str()->check(CLI::Range(1.0, 36000.0));
+    bn->add_option("--file", bench.file, "Measure this file instead of a generated one (analyze)");
+    bn->add_option("--repeats", bench.repeats, "Best of N runs per contender")->capture_default_str()->check(CLI::Range(1, 20));
+    bn->add_flag("--json", bench.json, "Print one JSON object on stdout");
+    BenchMasterArgs bench_master;  // `bench master`: --seconds is the programme length
+    bn->add_option("--target", bench_master.target_lufs, "Loudness target, LUFS (master)")->capture_default_str()->check(CLI::Range(-40.0, -5.0));
+    bn->add_option("--ceiling", bench_master.ceiling_dbtp, "True-peak ceiling, dBTP (master)")->capture_default_str()->check(CLI::Range(-9.0, 0.0));
+    bn->add_option("--dir", bench_master.dir, "Keep the generated and rendered files in this folder (master)");
+
     DemoArgs demo;
     auto* d = app.add_subcommand("demo", "Write the built-in demo session into DIR and render it");
     d->add_option("dir", demo.dir, "Folder for the demo session")->capture_default_str();
@@ -39,17 +58,6 @@ int main(int argc, char** argv) {
     DevicesArgs devices;
     auto* dev = app.add_subcommand("devices", "List the Vulkan devices and which one the GPU backend would use");
     dev->add_flag("--json", devices.json, "Print one JSON object on stdout");
-
-    auto* bench = app.add_subcommand("bench", "Benchmarks against FFmpeg on generated material");
-    bench->require_subcommand(1);
-    BenchMasterArgs bench_master;
-    auto* bm = bench->add_subcommand("master", "Master a generated stereo programme to a target vs FFmpeg loudnorm (2-pass) + alimiter");
-    bm->add_option("--duration", bench_master.duration_s, "Programme length in seconds")->capture_default_str()->check(CLI::Range(5.0, 3600.0));
-    bm->add_option("--target", bench_master.target_lufs, "Loudness target (LUFS)")->capture_default_str()->check(CLI::Range(-40.0, -5.0));
-    bm->add_option("--ceiling", bench_master.ceiling_dbtp, "True-peak ceiling (dBTP)")->capture_default_str()->check(CLI::Range(-9.0, 0.0));
-    bm->add_option("--dir", bench_master.dir, "Keep the files in this folder");
-    bm->add_option("--ffmpeg", bench_master.ffmpeg, "FFmpeg binary")->capture_default_str();
-    bm->add_flag("--json", bench_master.json, "Print one JSON object on stdout");
 
     try {
         app.parse(argc, argv);
@@ -63,6 +71,16 @@ int main(int argc, char** argv) {
     if (a->parsed()) return run_analyze(analyze);
     if (d->parsed()) return run_demo(demo);
     if (dev->parsed()) return run_devices(devices);
-    if (bm->parsed()) return run_bench_master(bench_master);
+    if (cmp->parsed()) return run_compare(compare);
+    if (bn->parsed()) {
+        if (bench.mode == "analyze") return run_bench_analyze(bench);
+        if (bench.mode == "master") {
+            bench_master.duration_s = bench.seconds;
+            bench_master.json = bench.json;
+            return run_bench_master(bench_master);
+        }
+        std::fprintf(stderr, "stemforge: error: bench: unknown mode \"%s\" (see stemforge bench --help)\n", bench.mode.c_str());
+        return kUsage;
+    }
     return kUsage;
 }

@@ -184,7 +184,7 @@ TEST(Stereo, BalanceWidthAndVectorscope) {
     }
     EXPECT_NEAR(*image(a, b).side_mid_ratio, 1.0, 0.04);
     // A silent side: no balance, no correlation.
-    std::vector<float> z(1000, 0.0f);
+    std::vector<float> z(l.size(), 0.0f);
     EXPECT_FALSE(image(l, z).correlation.has_value());
 }
 
