@@ -579,7 +579,6 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
         auto fin = run_pass(*pre, job.block_frames, stage.latency_frames(), job.cancel, stage,
                             [&](const AudioBuffer& out, int64_t n) -> Result<void> {
                                 if (master_probe) master_probe->add(out, n);
-                                if (job.master_tap) job.master_tap(out, n);
                                 for (auto& t : temps) {
                                     if (t.resampler) {
                                         if (auto r = t.resampler->process(out, n, t.resampled); !r) return r;
@@ -645,6 +644,17 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
         return fail(ErrorCode::Internal, "master: the delivered files still miss the ceiling or the target after " +
                                              std::to_string(kMaxDeliveryRounds) + " rounds (" +
                                              (report.decisions.empty() ? std::string("?") : report.decisions.back()) + ")");
+
+    // The tap sees the delivered master once (a round may have been redone).
+    if (job.master_tap) {
+        LimiterStage stage(m.limiter, report.gain_db, report.working_ceiling_dbtp, rate, frames);
+        auto tapped = run_pass(*pre, job.block_frames, stage.latency_frames(), job.cancel, stage,
+                               [&](const AudioBuffer& out, int64_t n) -> Result<void> {
+                                   job.master_tap(out, n);
+                                   return {};
+                               });
+        if (!tapped) return std::unexpected(tapped.error());
+    }
 
     // Decisions, for the report.
     if (m.loudness_target_lufs)
