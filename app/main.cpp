@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "app/bench_master.h"
 #include "app/cli.h"
 #include "app/gpu_commands.h"
 
@@ -66,6 +67,14 @@ int main(int argc, char** argv) {
     bm->add_flag("!--no-ffmpeg", bench_mix.ffmpeg, "Skip the FFmpeg run");
     bm->add_flag("--json", bench_mix.json, "Print one JSON object on stdout");
 
+    BenchMasterArgs bench_master;
+    auto* bms = bench->add_subcommand("master", "Mastering a 4-minute stereo programme to a target vs FFmpeg two-pass loudnorm + alimiter");
+    bms->add_option("--seconds", bench_master.duration_s, "Programme length in seconds")->capture_default_str()->check(CLI::Range(1.0, 36000.0));
+    bms->add_option("--target", bench_master.target_lufs, "Loudness target, LUFS")->capture_default_str()->check(CLI::Range(-40.0, -5.0));
+    bms->add_option("--ceiling", bench_master.ceiling_dbtp, "True-peak ceiling, dBTP")->capture_default_str()->check(CLI::Range(-9.0, 0.0));
+    bms->add_option("--dir", bench_master.dir, "Keep the generated and rendered files in this folder");
+    bms->add_flag("--json", bench_master.json, "Print one JSON object on stdout");
+
     BenchGpuArgs bench_gpu;
     auto* bg = bench->add_subcommand("gpu", "Render a generated session on the GPU and the CPU path; per-phase GPU time, bytes, floor");
     bg->add_option("--stems", bench_gpu.stems, "Stereo stems")->capture_default_str()->check(CLI::Range(1, 4096));
@@ -90,5 +99,6 @@ int main(int argc, char** argv) {
     if (ba->parsed()) return run_bench_analyze(bench_analyze);
     if (bm->parsed()) return run_bench_mix(bench_mix);
     if (bg->parsed()) return run_bench_gpu(bench_gpu);
+    if (bms->parsed()) return run_bench_master(bench_master);
     return kUsage;
 }

@@ -16,7 +16,7 @@
 //      writer) from the same limiter output: several exports, one master.
 //   4. check: each written file is measured again (LoudnessProbe for the
 //      loudness and BS.1770 true peak, libsoxr 8x reconstruction for the
-//      true peak); if a true peak is over the ceiling the working ceiling is
+//      true peak); if a true peak is over the ceiling (less kVerifyGuardDb) the working ceiling is
 //      lowered by the excess (+0.02 dB) and 2-4 run again; if the loudness is
 //      off the target by more than kTargetToleranceLu the loop's target is
 //      corrected by the miss. At most kMaxDeliveryRounds rounds.
@@ -46,6 +46,10 @@ namespace sf::master {
 inline constexpr double kTargetToleranceLu = 0.1;   // the promise on delivered files
 inline constexpr double kLoopToleranceLu = 0.05;    // what the loop aims for (room for SRC/dither)
 inline constexpr double kInitialCeilingMarginDb = 0.05;  // working ceiling below the ceiling at first
+// A delivered file passes when its true peak is at least this far under the
+// ceiling: independent 4x/8x meters (libebur128, ideal FFT reconstruction,
+// soxr) disagree by up to ~0.01 dB on the same file.
+inline constexpr double kVerifyGuardDb = 0.03;
 inline constexpr int kMaxLoopIterations = 12;
 inline constexpr int kMaxDeliveryRounds = 4;
 
@@ -88,12 +92,13 @@ struct MasterReport {
     std::optional<double> target_lufs;
     std::optional<double> ceiling_dbtp;
     double working_ceiling_dbtp = 0.0;  // what the limiter aimed at in the last round
+    double working_ceiling_dbtp_previous = 0.0;  // the round before (seeds the loop)
     double gain_db = 0.0;               // the gain into the limiter that was delivered
     std::vector<LoopStep> loop;         // every loudness-loop pass, all rounds
     int delivery_rounds = 0;
     LoudnessStats pre_limiter;          // after EQ/multiband/stereo, before gain and limiter
     std::optional<LimiterStats> limiter;
-    LoudnessStats master;               // the limiter's output at the session rate
+    LoudnessStats master;               // the limiter's output at the session rate (true peak: see delivered)
     std::vector<DeliveredFile> delivered;
     std::vector<std::string> decisions; // one line per decision, in order
     int64_t latency_frames = 0;         // compensated pre-chain latency

@@ -7,6 +7,8 @@
 
 #include "engine/dsp/gain.h"
 
+#include <tbb/parallel_for.h>
+
 namespace sf::master {
 
 namespace {
@@ -58,25 +60,31 @@ std::vector<std::vector<float>> design_phases() {
 
 TruePeakDetector::TruePeakDetector(int channels)
     : channels_(channels), history_(static_cast<size_t>(channels), std::vector<float>(kTruePeakTaps - 1, 0.0f)),
-      acc_(static_cast<size_t>(kChunk)), phases_(design_phases()) {
+      phases_(design_phases()) {
     assert(channels > 0);
 }
 
 void TruePeakDetector::process(const AudioBuffer& in, int64_t frames, float* envelope) {
     assert(in.channels() >= channels_ && in.frames() >= frames);
     constexpr int T = kTruePeakTaps;
-    std::fill_n(envelope, frames, 0.0f);
-    for (int c = 0; c < channels_; ++c) {
+    channel_env_.resize(static_cast<size_t>(channels_));
+    acc_.resize(static_cast<size_t>(channels_));
+    // Channels are independent until the final max: one task each.
+    tbb::parallel_for(0, channels_, [&](int c) {
         std::vector<float>& buf = history_[static_cast<size_t>(c)];
+        std::vector<float>& env_c = channel_env_[static_cast<size_t>(c)];
+        std::vector<float>& acc_c = acc_[static_cast<size_t>(c)];
+        env_c.resize(static_cast<size_t>(frames));
+        acc_c.resize(static_cast<size_t>(kChunk));
         buf.resize(static_cast<size_t>(T - 1 + frames));
         std::copy_n(in.channel(c), frames, buf.begin() + (T - 1));
         for (int64_t i0 = 0; i0 < frames; i0 += kChunk) {
             const int64_t n = std::min(kChunk, frames - i0);
             const float* x = buf.data() + i0;
-            float* env = envelope + i0;
-            for (int64_t i = 0; i < n; ++i) env[i] = std::max(env[i], std::abs(x[i + T / 2 - 1]));  // phase 0
+            float* env = env_c.data() + i0;
+            for (int64_t i = 0; i < n; ++i) env[i] = std::abs(x[i + T / 2 - 1]);  // phase 0
             for (const auto& taps : phases_) {
-                float* acc = acc_.data();
+                float* acc = acc_c.data();
                 std::fill_n(acc, n, 0.0f);
                 for (int j = 0; j < T; ++j) {  // loop order vectorises over i without reassociation
                     const float cj = taps[static_cast<size_t>(j)];
@@ -89,6 +97,11 @@ void TruePeakDetector::process(const AudioBuffer& in, int64_t frames, float* env
         // Keep the last T-1 samples as the next block's history.
         std::copy(buf.end() - (T - 1), buf.end(), buf.begin());
         buf.resize(static_cast<size_t>(T - 1));
+    });
+    std::copy_n(channel_env_[0].data(), frames, envelope);
+    for (int c = 1; c < channels_; ++c) {
+        const float* e = channel_env_[static_cast<size_t>(c)].data();
+        for (int64_t i = 0; i < frames; ++i) envelope[i] = std::max(envelope[i], e[i]);
     }
 }
 

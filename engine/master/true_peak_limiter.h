@@ -54,7 +54,7 @@ public:
 private:
     int channels_;
     std::vector<std::vector<float>> history_;  // per channel: the last kTaps-1 input samples, then the block
-    std::vector<float> acc_;
+    std::vector<std::vector<float>> acc_, channel_env_;  // per channel scratch
     std::vector<std::vector<float>> phases_;   // [phase 1..L-1][tap]
 };
 

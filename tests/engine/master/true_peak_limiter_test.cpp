@@ -153,7 +153,7 @@ TEST(TruePeakLimiter, SignalsUnderTheCeilingPassUnchanged) {
 }
 
 // 1 kHz at 0 dBFS into a -6 dBTP ceiling: steady-state level at the ceiling
-// (within 0.1 dB), THD+N (residual after a least-squares 1 kHz fit) <= -90 dB.
+// (within 0.1 dB), THD+N (residual after a least-squares 1 kHz fit) <= -120 dB.
 // Measured: see docs/mastering.md.
 TEST(TruePeakLimiter, LimitedOneKilohertzToneHoldsTheCeilingWithLowDistortion) {
     const int rate = 48000;
@@ -183,7 +183,7 @@ TEST(TruePeakLimiter, LimitedOneKilohertzToneHoldsTheCeilingWithLowDistortion) {
     const double thd_n_db = 10.0 * std::log10(res / fund);
     EXPECT_NEAR(amplitude_db, -6.0, 0.1);
     EXPECT_LE(amplitude_db, -6.0 + 1e-3);
-    EXPECT_LE(thd_n_db, -90.0) << "THD+N " << thd_n_db;
+    EXPECT_LE(thd_n_db, -120.0) << "THD+N " << thd_n_db;  // measured -153.7 dB: the steady-state gain is constant
     RecordProperty("thd_n_db", std::to_string(thd_n_db));
 }
 
