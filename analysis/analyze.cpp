@@ -42,17 +42,9 @@ Result<FileAnalysis> analyze_file(const std::filesystem::path& file, const Analy
     lo.sample_rate = rate;
     lo.channels = ch;
     lo.series_hop_s = options.series ? options.series_hop_s : 0.0;
+    lo.mono_fold = stereo;   // mono compatibility: (L+R)/2 on both speakers
     auto loud = LoudnessMeter::create(lo);
     if (!loud) return std::unexpected(Error{loud.error().code, out.file + ": " + loud.error().message, 0});
-    // Mono fold-down (L+R)/2 played on both speakers: a mono meter with weight 2.
-    std::optional<LoudnessMeter> fold;
-    if (stereo) {
-        LoudnessOptions fo;
-        fo.sample_rate = rate;
-        fo.channels = 1;
-        fo.channel_weights = {2.0};
-        fold.emplace(std::move(*LoudnessMeter::create(fo)));
-    }
     auto tp = TruePeakMeter::create(ch);
     if (!tp) return std::unexpected(tp.error());
     LevelMeter levels(ch);
@@ -70,7 +62,7 @@ Result<FileAnalysis> analyze_file(const std::filesystem::path& file, const Analy
 
     const int64_t block = options.block_frames;
     AudioBuffer cur(ch, block), next(ch, block);
-    std::vector<float> mid(static_cast<size_t>(block)), mean(static_cast<size_t>(block));
+    std::vector<float> mean(static_cast<size_t>(block));
     Result<int64_t> next_read = 0;
     int64_t pos = 0;
     auto read_into = [&](AudioBuffer& b, int64_t at) -> Result<int64_t> {
@@ -88,13 +80,6 @@ Result<FileAnalysis> analyze_file(const std::filesystem::path& file, const Analy
         for (int c = 0; c < ch; ++c) ptrs[static_cast<size_t>(c)] = cur.channel(c);
         auto run_loudness = [&] {
             loud->add(std::span<const float* const>(ptrs), n);
-            if (fold) {
-                const float* l = cur.channel(0);
-                const float* r = cur.channel(1);
-                for (int64_t i = 0; i < n; ++i) mid[static_cast<size_t>(i)] = 0.5f * (l[i] + r[i]);
-                const float* m = mid.data();
-                fold->add(std::span<const float* const>(&m, 1), n);
-            }
         };
         auto run_peak = [&] { tp->add(std::span<const float* const>(ptrs), n); };
         auto run_rest = [&] {
@@ -156,7 +141,7 @@ Result<FileAnalysis> analyze_file(const std::filesystem::path& file, const Analy
         out.stereo = stereo_meter->result(&*welch);
         out.correlation = out.stereo->correlation;
         if (out.integrated_lufs) {
-            const auto mono = fold->integrated_lufs();
+            const auto mono = loud->mono_fold_integrated_lufs();
             // Fully cancelling fold-down: the loss is unbounded (reported null, flagged by checks).
             if (mono) out.mono_loss_lu = *out.integrated_lufs - *mono;
         }

@@ -137,7 +137,12 @@ Result<LoudnessMeter> LoudnessMeter::create(const LoudnessOptions& o) {
     }
     if (!(o.series_hop_s >= 0.0) || o.series_hop_s > 10.0)
         return fail(ErrorCode::InvalidArgument, "loudness: series_hop_s must be in [0, 10]");
+    if (!(o.lra_hop_s >= 0.1 && o.lra_hop_s <= 3.0))
+        return fail(ErrorCode::InvalidArgument, "loudness: lra_hop_s must be in [0.1, 3] s");
     LoudnessMeter m;
+    m.lra_stride_ = std::max<int64_t>(1, std::llround(o.lra_hop_s * 10.0));
+    if (o.mono_fold && o.channels != 2) return fail(ErrorCode::InvalidArgument, "loudness: mono_fold needs 2 channels");
+    m.fold_ = o.mono_fold;
     m.rate_ = o.sample_rate;
     m.channels_ = o.channels;
     m.weights_ = std::move(weights);
@@ -162,6 +167,10 @@ void LoudnessMeter::reset() {
     frames_ = 0;
     m_sum_ = s_sum_ = m_max_ = s_max_ = 0.0;
     gating_blocks_.clear();
+    fold_ring_.assign(fold_ ? static_cast<size_t>(m_len_) : 0, 0.0);
+    fold_pos_ = 0;
+    fold_sum_ = 0.0;
+    fold_blocks_.clear();
     short_term_blocks_.clear();
     series_.momentary_lufs.clear();
     series_.short_term_lufs.clear();
@@ -181,21 +190,51 @@ void LoudnessMeter::add(std::span<const float* const> channels, int64_t frames) 
         energy_.resize(kChunk);
         filtered_.resize(kChunk);
     }
+    if (fold_ && fold_energy_.size() < static_cast<size_t>(kChunk)) fold_energy_.resize(kChunk);
     for (int64_t pos = 0; pos < frames; pos += kChunk) {
         const int64_t n = std::min(kChunk, frames - pos);
         std::fill_n(energy_.begin(), n, 0.0);
-        for (int c = 0; c < channels_; ++c) {
+        double* e = energy_.data();
+        const Biquad& f1 = kw_.shelf;
+        const Biquad& f2 = kw_.highpass;
+        // Channels in pairs: two independent recursions per loop iteration
+        // hide the latency of each one's dependency chain.
+        int c = 0;
+        for (; c + 1 < channels_; c += 2) {
+            const double w0 = weights_[static_cast<size_t>(c)], w1 = weights_[static_cast<size_t>(c + 1)];
+            const float* x0 = channels[static_cast<size_t>(c)] + pos;
+            const float* x1 = channels[static_cast<size_t>(c + 1)] + pos;
+            double* st0 = state_.data() + 4 * c;
+            double* st1 = st0 + 4;
+            double a1 = st0[0], a2 = st0[1], a3 = st0[2], a4 = st0[3];
+            double b1 = st1[0], b2 = st1[1], b3 = st1[2], b4 = st1[3];
+            double* fe = fold_ ? fold_energy_.data() : nullptr;
+            for (int64_t i = 0; i < n; ++i) {
+                // Transposed direct form II, double state.
+                const double u = x0[i], v = x1[i];
+                const double yu = f1.b0 * u + a1;
+                const double yv = f1.b0 * v + b1;
+                a1 = f1.b1 * u - f1.a1 * yu + a2;
+                b1 = f1.b1 * v - f1.a1 * yv + b2;
+                a2 = f1.b2 * u - f1.a2 * yu;
+                b2 = f1.b2 * v - f1.a2 * yv;
+                const double zu = f2.b0 * yu + a3;
+                const double zv = f2.b0 * yv + b3;
+                a3 = f2.b1 * yu - f2.a1 * zu + a4;
+                b3 = f2.b1 * yv - f2.a1 * zv + b4;
+                a4 = f2.b2 * yu - f2.a2 * zu;
+                b4 = f2.b2 * yv - f2.a2 * zv;
+                e[i] += w0 * zu * zu + w1 * zv * zv;
+                if (fe) fe[i] = 0.5 * (zu + zv) * (zu + zv);   // 2 · ((zu + zv)/2)²
+            }
+            st0[0] = a1; st0[1] = a2; st0[2] = a3; st0[3] = a4;
+            st1[0] = b1; st1[1] = b2; st1[2] = b3; st1[3] = b4;
+        }
+        for (; c < channels_; ++c) {
             const double w = weights_[static_cast<size_t>(c)];
-            if (w == 0.0) continue;   // LFE: excluded, no need to filter
             const float* x = channels[static_cast<size_t>(c)] + pos;
             double* st = state_.data() + 4 * c;
-            const Biquad& f1 = kw_.shelf;
-            const Biquad& f2 = kw_.highpass;
-            // Both stages in one loop (transposed direct form II, double
-            // state): the two recursions are independent chains the CPU
-            // overlaps.
             double s1 = st[0], s2 = st[1], t1 = st[2], t2 = st[3];
-            double* e = energy_.data();
             for (int64_t i = 0; i < n; ++i) {
                 const double xi = x[i];
                 const double y1 = f1.b0 * xi + s1;
@@ -208,7 +247,28 @@ void LoudnessMeter::add(std::span<const float* const> channels, int64_t frames) 
             }
             st[0] = s1; st[1] = s2; st[2] = t1; st[3] = t2;
         }
-        process_energy(energy_.data(), n);
+        if (fold_) process_fold(fold_energy_.data(), n);
+        process_energy(e, n);
+    }
+}
+
+void LoudnessMeter::process_fold(const double* e, int64_t frames) {
+    // Only the gating blocks (integrated loudness) of the fold-down; block
+    // boundaries are those of the main meter (frames_ is not advanced yet).
+    int64_t count = frames_;
+    int64_t step_pos = step_pos_;
+    for (int64_t i = 0; i < frames; ++i) {
+        fold_sum_ += e[i] - fold_ring_[static_cast<size_t>(fold_pos_)];
+        fold_ring_[static_cast<size_t>(fold_pos_)] = e[i];
+        if (++fold_pos_ == m_len_) {
+            fold_pos_ = 0;
+            double s = 0.0;   // exact re-sum once per turn (see process_energy)
+            for (double v : fold_ring_) s += v;
+            fold_sum_ = s;
+        }
+        ++count;
+        if (++step_pos == step_ && count >= m_len_) fold_blocks_.push_back(std::max(0.0, fold_sum_) / static_cast<double>(m_len_));
+        if (step_pos == step_) step_pos = 0;
     }
 }
 
@@ -257,22 +317,32 @@ std::optional<double> LoudnessMeter::short_term_lufs() const { return energy_to_
 std::optional<double> LoudnessMeter::momentary_max_lufs() const { return energy_to_lufs(m_max_ / static_cast<double>(m_len_)); }
 std::optional<double> LoudnessMeter::short_term_max_lufs() const { return energy_to_lufs(s_max_ / static_cast<double>(s_len_)); }
 
-std::optional<double> LoudnessMeter::integrated_lufs() const {
+namespace {
+
+std::optional<double> gated_mean_lufs(const std::vector<double>& blocks) {
     // BS.1770-4 §2.8: gate absolutely, then relative to the loudness of the
     // absolutely gated blocks, then average the energies of what remains.
     const double abs_gate = lufs_to_energy(kAbsoluteGateLufs);
     double sum = 0.0;
     size_t n = 0;
-    for (double z : gating_blocks_)
+    for (double z : blocks)
         if (z > abs_gate) { sum += z; ++n; }
     if (n == 0) return std::nullopt;
     const double rel_gate = sum / static_cast<double>(n) * std::pow(10.0, kRelativeGateLu / 10.0);
     double sum2 = 0.0;
     size_t n2 = 0;
-    for (double z : gating_blocks_)
+    for (double z : blocks)
         if (z > abs_gate && z > rel_gate) { sum2 += z; ++n2; }
     if (n2 == 0) return std::nullopt;
     return energy_to_lufs(sum2 / static_cast<double>(n2));
+}
+
+}  // namespace
+
+std::optional<double> LoudnessMeter::integrated_lufs() const { return gated_mean_lufs(gating_blocks_); }
+std::optional<double> LoudnessMeter::mono_fold_integrated_lufs() const {
+    if (!fold_) return std::nullopt;
+    return gated_mean_lufs(fold_blocks_);
 }
 
 std::optional<LoudnessMeter::Lra> LoudnessMeter::lra() const {
@@ -282,14 +352,16 @@ std::optional<LoudnessMeter::Lra> LoudnessMeter::lra() const {
     const double abs_gate = lufs_to_energy(kAbsoluteGateLufs);
     double sum = 0.0;
     size_t n = 0;
-    for (double z : short_term_blocks_)
-        if (z > abs_gate) { sum += z; ++n; }
+    // Short-term values every lra_stride_ steps (1 = 100 ms).
+    const size_t stride = static_cast<size_t>(lra_stride_);
+    for (size_t i = 0; i < short_term_blocks_.size(); i += stride)
+        if (short_term_blocks_[i] > abs_gate) { sum += short_term_blocks_[i]; ++n; }
     if (n == 0) return std::nullopt;
     const double rel_gate = sum / static_cast<double>(n) * std::pow(10.0, kLraRelativeGateLu / 10.0);
     std::vector<double> kept;
     kept.reserve(n);
-    for (double z : short_term_blocks_)
-        if (z > abs_gate && z > rel_gate) kept.push_back(z);
+    for (size_t i = 0; i < short_term_blocks_.size(); i += stride)
+        if (short_term_blocks_[i] > abs_gate && short_term_blocks_[i] > rel_gate) kept.push_back(short_term_blocks_[i]);
     if (kept.empty()) return std::nullopt;
     std::sort(kept.begin(), kept.end());
     auto percentile = [&](double p) {

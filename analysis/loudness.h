@@ -8,7 +8,7 @@
 //   short-term    mean square over the last 3 s           (Tech 3341 §2.2)
 //   integrated    400 ms blocks, 75 % overlap, absolute gate −70 LUFS,
 //                 relative gate −10 LU                    (BS.1770-4 §2.8)
-//   LRA           3 s short-term values every 100 ms, absolute gate
+//   LRA           3 s short-term values every 100 ms (option), absolute gate
 //                 −70 LUFS, relative gate −20 LU, 95th − 10th percentile
 //                                                         (Tech 3342 §3)
 //   loudness      L = −0.691 + 10·log10(Σ_c G_c · z_c)    (BS.1770-4 eq. 2)
@@ -79,6 +79,13 @@ struct LoudnessOptions {
     int channels = 2;                      // 1..8
     std::vector<double> channel_weights;   // empty: bs1770_channel_weights(channels); else one per channel, >= 0
     double series_hop_s = 0.0;             // > 0: record M and S every hop (rounded to whole samples); 0: no series
+    // Spacing of the short-term values that LRA takes (whole 100 ms steps,
+    // 0.1..3 s). 0.1 s: EBU mode (Tech 3341 asks for >= 10 Hz updates; FFmpeg's
+    // ebur128 does the same); 1.0 s reproduces libebur128's LRA.
+    double lra_hop_s = 0.1;
+    // Stereo only: also gate the mono fold-down (L+R)/2 played on both
+    // speakers (K-weighting is linear, so it reuses the filtered channels).
+    bool mono_fold = false;
 };
 
 // Loudness values are LUFS; nullopt means −∞ (silence, or not enough audio
@@ -122,10 +129,14 @@ public:
     std::optional<double> lra_high_lufs() const;
 
     const LoudnessSeries& series() const { return series_; }   // empty unless series_hop_s > 0
+    // Integrated loudness of the mono fold-down (options.mono_fold); nullopt
+    // when it is silent (inverted channels) or the option is off.
+    std::optional<double> mono_fold_integrated_lufs() const;
 
 private:
     LoudnessMeter() = default;
     void process_energy(const double* e, int64_t frames);
+    void process_fold(const double* e, int64_t frames);
     struct Lra { double low = 0.0, high = 0.0; };
     std::optional<Lra> lra() const;
 
@@ -138,6 +149,7 @@ private:
     int64_t step_ = 0;                     // 100 ms in samples
     int64_t m_len_ = 0, s_len_ = 0;        // 400 ms, 3 s in samples
     int64_t hop_ = 0;                      // series hop in samples, 0 = none
+    int64_t lra_stride_ = 1;               // LRA takes every lra_stride_-th short-term value
     std::vector<double> ring_;             // weighted energy per sample, last s_len_ samples
     int64_t ring_pos_ = 0;                 // next write position in ring_
     int64_t m_out_ = 0;                    // position of the sample 400 ms back
@@ -148,6 +160,12 @@ private:
     std::vector<double> gating_blocks_;    // 400 ms block mean energies, every 100 ms
     std::vector<double> short_term_blocks_;// 3 s mean energies, every 100 ms (for LRA)
     LoudnessSeries series_;
+    bool fold_ = false;
+    std::vector<double> fold_ring_;        // fold-down energy, last 400 ms
+    int64_t fold_pos_ = 0;
+    double fold_sum_ = 0.0;
+    std::vector<double> fold_blocks_;
+    std::vector<double> fold_energy_;      // scratch
     std::vector<double> energy_;           // scratch: weighted energy of a block
     std::vector<double> filtered_;         // scratch
 };

@@ -13,13 +13,14 @@
 
 namespace sf::analysis {
 
-namespace {
-
-// FFTW's planner is not thread-safe; execution of distinct plans is.
-std::mutex& planner_mutex() {
+std::mutex& fftw_planner_mutex() {
     static std::mutex m;
     return m;
 }
+
+namespace {
+
+std::mutex& planner_mutex() { return fftw_planner_mutex(); }
 
 struct FloatDeleter {
     void operator()(float* p) const { fftwf_free(p); }

@@ -10,12 +10,17 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
 #include "engine/core/error.h"
 
 namespace sf::analysis {
+
+// FFTW's planner is not thread-safe (plan execution is): every plan made in
+// analysis/ is created and destroyed under this mutex.
+std::mutex& fftw_planner_mutex();
 
 enum class WindowType { Hann, BlackmanHarris, Rectangular };
 

@@ -29,6 +29,21 @@ int main(int argc, char** argv) {
     a->add_flag("--series", analyze.series, "Include loudness over time (JSON)");
     a->add_option("--png", analyze.png_dir, "Write plots (PNG) into this folder");
 
+    CompareArgs compare;
+    auto* cmp = app.add_subcommand("compare", "Align B to A and measure the null residual (QA)");
+    cmp->add_option("a", compare.a, "Reference file")->required();
+    cmp->add_option("b", compare.b, "File to compare with the reference")->required();
+    cmp->add_option("--max-offset", compare.max_offset_s, "Alignment search range in seconds")->capture_default_str()->check(CLI::Range(0.0, 10.0));
+    cmp->add_flag("--json", compare.json, "Print one JSON object on stdout");
+
+    BenchArgs bench;
+    auto* bn = app.add_subcommand("bench", "Benchmarks against reference tools (modes: analyze, gpu)");
+    bn->add_option("mode", bench.mode, "What to benchmark")->required();
+    bn->add_option("--seconds", bench.seconds, "Length of the generated file (analyze)")->capture_default_str()->check(CLI::Range(1.0, 36000.0));
+    bn->add_option("--file", bench.file, "Measure this file instead of a generated one (analyze)");
+    bn->add_option("--repeats", bench.repeats, "Best of N runs per contender")->capture_default_str()->check(CLI::Range(1, 20));
+    bn->add_flag("--json", bench.json, "Print one JSON object on stdout");
+
     DemoArgs demo;
     auto* d = app.add_subcommand("demo", "Write the built-in demo session into DIR and render it");
     d->add_option("dir", demo.dir, "Folder for the demo session")->capture_default_str();
@@ -39,17 +54,12 @@ int main(int argc, char** argv) {
     auto* dev = app.add_subcommand("devices", "List the Vulkan devices and which one the GPU backend would use");
     dev->add_flag("--json", devices.json, "Print one JSON object on stdout");
 
-    // `bench gpu` (the GPU benchmark); other bench modes are added beside it.
-    auto* bench = app.get_subcommands([](CLI::App* c) { return c->get_name() == "bench"; }).empty()
-                      ? app.add_subcommand("bench", "Benchmarks (generated sessions)")
-                      : app.get_subcommand("bench");
+    // `bench gpu`: the GPU benchmark's own options (its mode reuses bench's --json).
     BenchGpuArgs bench_gpu;
-    auto* bg = bench->add_subcommand("gpu", "Render a generated session on the GPU and the CPU path; per-phase GPU time, bytes, floor");
-    bg->add_option("--stems", bench_gpu.stems, "Stereo stems")->capture_default_str()->check(CLI::Range(1, 4096));
-    bg->add_option("--duration", bench_gpu.duration_s, "Seconds per stem")->capture_default_str()->check(CLI::Range(0.1, 3600.0));
-    bg->add_flag("!--no-cpu", bench_gpu.cpu, "Skip the CPU render");
-    bg->add_option("--dir", bench_gpu.dir, "Generate the stems here (kept) instead of a temporary folder");
-    bg->add_flag("--json", bench_gpu.json, "Print one JSON object on stdout");
+    bn->add_option("--stems", bench_gpu.stems, "Stereo stems of the generated session (gpu)")->capture_default_str()->check(CLI::Range(1, 4096));
+    bn->add_option("--duration", bench_gpu.duration_s, "Seconds per stem (gpu)")->capture_default_str()->check(CLI::Range(0.1, 3600.0));
+    bn->add_flag("!--no-cpu", bench_gpu.cpu, "Skip the CPU render (gpu)");
+    bn->add_option("--dir", bench_gpu.dir, "Generate the stems here and keep them (gpu)");
 
     try {
         app.parse(argc, argv);
@@ -63,6 +73,15 @@ int main(int argc, char** argv) {
     if (a->parsed()) return run_analyze(analyze);
     if (d->parsed()) return run_demo(demo);
     if (dev->parsed()) return run_devices(devices);
-    if (bg->parsed()) return run_bench_gpu(bench_gpu);
+    if (cmp->parsed()) return run_compare(compare);
+    if (bn->parsed()) {
+        if (bench.mode == "analyze") return run_bench_analyze(bench);
+        if (bench.mode == "gpu") {
+            bench_gpu.json = bench.json;
+            return run_bench_gpu(bench_gpu);
+        }
+        std::fprintf(stderr, "stemforge: error: bench: unknown mode \"%s\" (see stemforge bench --help)\n", bench.mode.c_str());
+        return kUsage;
+    }
     return kUsage;
 }

@@ -6,8 +6,10 @@
 #include <fstream>
 
 #include "analysis/analyze.h"
+#include "analysis/loudness_probe.h"
 #include "app/backends.h"
 #include "app/cli.h"
+#include "app/master_report.h"
 #include "engine/render/renderer.h"
 #include "engine/session/session.h"
 
@@ -86,6 +88,7 @@ int run_render(const RenderArgs& args) {
 
     RenderOptions options;
     if (!args.output.empty()) options.output_override = args.output;
+    options.loudness_probe = [] { return analysis::make_loudness_probe(); };
     Progress progress("rendering");
     options.progress = [&](double f) { progress.update(f); };
     MasterSpool spool;
@@ -118,6 +121,7 @@ int run_render(const RenderArgs& args) {
     nlohmann::json timing;
     for (const auto& [phase, s] : result->timing_s) timing[phase] = s;
     out["timing"] = timing;
+    if (result->master) out["master"] = master_report_json(*result->master);
 
     // The master's measurements: the analyze keys of the first output.
     if (!result->outputs.empty()) {

@@ -24,9 +24,13 @@
 //   Tukey taper over the outer quarter at each end. Latency L/2 frames: the
 //   renderer compensates it, so the output is time-aligned with the input.
 // - minimum: cepstral method on the same grid (real cepstrum of ln|H| with
-//   |H| floored at kMagnitudeFloorDb, folded onto positive quefrencies,
-//   exponentiated), first L taps, Tukey taper over the last quarter. Causal:
+//   |H| floored at kMinimumPhaseFloorDb, folded onto positive quefrencies,
+//   exponentiated; the floor is −80 dB here, far below the −60 dB accuracy
+//   mask, because an exact null has an unbounded cepstrum), first L taps, Tukey taper over the last quarter. Causal:
 //   latency 0, no energy before the input.
+// - notch numerators (zeros on the unit circle) are factored out: the FIR is
+//   designed for the rest of the magnitude and convolved with the exact
+//   3-tap numerators 1 − 2cos ω0·z⁻¹ + z⁻² (scaled), 2 taps longer each.
 // - L starts at kMinFirLength and doubles (up to kMaxFirLength) until the
 //   taps' own response, evaluated on a grid 4× finer than the design grid,
 //   is within kDesignToleranceDb of the target at every grid frequency in
@@ -58,12 +62,13 @@ double eq_magnitude(const EqSpec& spec, double freq_hz, double sample_rate);
 inline constexpr int64_t kMinFirLength = 4096;
 inline constexpr int64_t kMaxFirLength = int64_t{1} << 20;
 inline constexpr double kDesignToleranceDb = 0.02;
-inline constexpr double kMagnitudeFloorDb = -150.0;
+inline constexpr double kMagnitudeFloorDb = -150.0;   // linear mode
+inline constexpr double kMinimumPhaseFloorDb = -80.0;  // minimum mode: keeps the cepstrum of deep nulls short
 
 struct EqDesign {
     EqMode mode = EqMode::Linear;
     std::vector<double> taps{1.0};  // causal FIR; {1} = identity
-    int64_t latency_frames = 0;     // linear: (taps.size() − 1) / 2; minimum: 0
+    int64_t latency_frames = 0;     // linear: (taps.size() − 1) / 2 (taps are symmetric about it); minimum: 0
     double max_error_db = 0.0;      // worst verified |response − target| on the check grid
     bool identity() const { return taps.size() == 1 && taps[0] == 1.0; }
 };

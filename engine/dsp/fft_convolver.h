@@ -5,8 +5,9 @@
 // h_{i→o} (absent kernels are zero),
 //     y_o[n] = Σ_i Σ_k h_{i→o}[k] · x_i[n − k]          (full linear convolution)
 // A stereo IR maps L→L, R→R; a true-stereo IR is 4 kernels LL, LR, RL, RR
-// (first letter = input). Kernels are designed in double; both
-// implementations convert them to float once.
+// (first letter = input). Kernels are designed in double; the CPU
+// implementation computes their spectra in double and rounds them to float
+// once.
 //
 // CPU implementation: uniform overlap-save with one large FFT (offline:
 // throughput, not latency — PLATFORM.md measured 262144-point blocks ~7×

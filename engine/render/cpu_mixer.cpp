@@ -24,15 +24,7 @@ Result<void> check_render_support(const Session& session) {
         if (s.output != kMasterBusName) return unsupported(p + ".output (routing to a bus)");
     }
     if (!session.buses.empty()) return unsupported("buses");
-    if (session.master) {
-        const auto& m = *session.master;
-        if (m.preset) return unsupported("master.preset");
-        if (m.eq) return unsupported("master.eq");
-        if (m.multiband) return unsupported("master.multiband");
-        if (m.width) return unsupported("master.width");
-        if (m.limiter) return unsupported("master.limiter");
-        if (m.loudness_target_lufs) return unsupported("master.loudness_target_lufs");
-    }
+    // master.*: rendered by the renderer's master step (engine/master), after any backend.
     return {};
 }
 
