@@ -1,35 +1,73 @@
 // Stemforge — `analyze`: one streaming pass over an audio file that feeds
-// every meter, and the report it produces (DESIGN.md "JSON report keys").
+// every meter (loudness, true peak, levels, spectrum, stereo image, file
+// checks), and the report it produces (DESIGN.md "JSON report keys").
+//
+// Memory is bounded by the block size and the meters' own state (see each
+// meter's header); a 10-hour file streams like a 10-second one. The meters
+// of one block run in parallel (oneTBB); results do not depend on it.
 #pragma once
 
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/checks.h"
+#include "analysis/loudness.h"
+#include "analysis/spectrum.h"
+#include "analysis/stereo.h"
 #include "engine/audio/audio_file.h"
 #include "engine/core/error.h"
 
 namespace sf::analysis {
 
+inline constexpr int kMaxAnalysisChannels = 8;   // up to 7.1 (BS.1770 weights)
+
 struct AnalyzeOptions {
-    bool series = false;   // loudness over time
+    bool series = false;                 // loudness over time (JSON "series")
+    double series_hop_s = 0.01;          // <= 0.01 s (DESIGN.md)
+    SpectrumOptions spectrum;            // Welch averaged spectrum (always computed)
+    bool spectrogram = false;            // STFT frames (for the PNG plot); bounded, see SpectrogramOptions
+    SpectrogramOptions spectrogram_options;
+    bool vectorscope = false;            // decimated M/S point cloud (for the PNG plot)
+    int64_t block_frames = 65536;        // streaming block; results do not depend on it
+    bool parallel = true;                // run the meters of a block on several threads
 };
 
 struct FileAnalysis {
     std::string file;
     AudioInfo info;
     double duration_s = 0.0;
+    // Loudness (LUFS / LU); nullopt = −∞ or undefined, reported as null.
+    std::optional<double> integrated_lufs, momentary_max_lufs, short_term_max_lufs;
+    std::optional<double> lra_lu, lra_low_lufs, lra_high_lufs;
+    std::optional<double> true_peak_dbtp;
+    std::vector<double> channel_true_peak;   // linear, per channel
+    std::vector<double> channel_sample_peak; // linear
+    std::vector<double> channel_rms;         // linear
+    int64_t inter_sample_overs = 0;          // summed over channels
     // Linear values; reported in dBFS, null for silence.
     double sample_peak = 0.0;
     double rms = 0.0;
+    std::optional<double> correlation;       // stereo files only (channels 0 and 1); null for silence or mono
+    std::optional<StereoImage> stereo;       // stereo files only
+    std::optional<double> mono_loss_lu;      // integrated loss when folded to mono (L+R)/2, stereo only
+    Spectrum spectrum;                       // of the channel average (mid for stereo)
+    std::optional<Spectrogram> spectrogram;
+    FileChecks checks;
+    LoudnessSeries series;                   // empty unless options.series
 };
 
-// Streams the file once. Errors: the audio I/O errors (naming the file).
+// Streams the file once (opened at its own rate, up to 8 channels).
+// Errors: the audio I/O errors (naming the file), NaN/Inf samples
+// (BadAudio), more than 8 channels (NotSupported).
 Result<FileAnalysis> analyze_file(const std::filesystem::path& file, const AnalyzeOptions& options = {});
 
-// The contract's keys (snake_case, units in the name; null for -inf).
+// The contract's keys (snake_case, units in the name; null for −∞), plus
+// extra detail under "channels_detail", "stereo", "spectrum", "checks"; the
+// series under "series" when it was measured.
 nlohmann::json to_json(const FileAnalysis& analysis);
 
 }  // namespace sf::analysis

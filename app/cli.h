@@ -58,6 +58,21 @@ struct AnalyzeArgs {
     std::string png_dir;
 };
 
+struct CompareArgs {
+    std::string a, b;
+    bool json = false;
+    double max_offset_s = 1.0;
+};
+
+// `stemforge bench MODE ...`: each mode lives in its own app/bench_*.cpp.
+struct BenchArgs {
+    std::string mode;            // "analyze", ...
+    bool json = false;
+    double seconds = 240.0;      // length of the generated test file
+    std::string file;            // analyze this file instead of a generated one
+    int repeats = 3;             // best of N for each contender
+};
+
 struct DemoArgs {
     std::string dir = "stemforge-demo";
     bool json = false;
@@ -77,5 +92,7 @@ int run_render(const RenderArgs& args);
 int run_bench_mix(const BenchMixArgs& args);
 int run_analyze(const AnalyzeArgs& args);
 int run_demo(const DemoArgs& args);
+int run_compare(const CompareArgs& args);
+int run_bench_analyze(const BenchArgs& args);
 
 }  // namespace sf::cli

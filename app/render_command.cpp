@@ -1,13 +1,81 @@
 // `stemforge render SESSION [-o OUT] [--backend auto|cpu|gpu] [--verify] [--json]`
+#include <cmath>
 #include <cstdio>
+#include <unistd.h>
+#include <filesystem>
+#include <fstream>
 
 #include "analysis/analyze.h"
+#include "analysis/loudness_probe.h"
 #include "app/backends.h"
 #include "app/cli.h"
+#include "app/master_report.h"
 #include "engine/render/renderer.h"
 #include "engine/session/session.h"
 
 namespace sf::cli {
+
+namespace {
+
+// The residual between two renders of the master bus (before export, so no
+// dither), streamed: the primary render's master is spooled to a temporary
+// float file block by block, and the verify render reads it back in step.
+struct MasterSpool {
+    std::filesystem::path dir;
+    std::fstream file;
+    double peak = 0.0, sum_sq = 0.0;
+    int64_t samples = 0, frames_a = 0, frames_b = 0;
+    bool io_error = false;
+
+    ~MasterSpool() {
+        file.close();
+        std::error_code ec;
+        if (!dir.empty()) std::filesystem::remove_all(dir, ec);
+    }
+    Result<void> open() {
+        std::error_code ec;
+        const auto base = std::filesystem::temp_directory_path(ec);
+        if (ec) return fail(ErrorCode::FileWrite, "--verify: no temporary folder: " + ec.message());
+        for (int i = 0; i < 100 && dir.empty(); ++i) {
+            auto d = base / ("stemforge-verify-" + std::to_string(::getpid()) + "-" + std::to_string(i));
+            if (std::filesystem::create_directory(d, ec)) dir = d;
+        }
+        if (dir.empty()) return fail(ErrorCode::FileWrite, "--verify: cannot create a temporary folder in " + base.string());
+        file.open(dir / "master.f32", std::ios::in | std::ios::out | std::ios::trunc | std::ios::binary);
+        if (!file) return fail(ErrorCode::FileWrite, "--verify: cannot create " + (dir / "master.f32").string());
+        return {};
+    }
+    void write(const AudioBuffer& m, int64_t n) {
+        for (int c = 0; c < 2; ++c) file.write(reinterpret_cast<const char*>(m.channel(c)), static_cast<std::streamsize>(n * sizeof(float)));
+        frames_a += n;
+        io_error |= !file;
+    }
+    void compare(const AudioBuffer& m, int64_t n, std::vector<float>& scratch) {
+        scratch.resize(static_cast<size_t>(n));
+        for (int c = 0; c < 2; ++c) {
+            file.read(reinterpret_cast<char*>(scratch.data()), static_cast<std::streamsize>(n * sizeof(float)));
+            if (!file) {
+                io_error = true;
+                return;
+            }
+            const float* x = m.channel(c);
+            for (int64_t i = 0; i < n; ++i) {
+                const double d = static_cast<double>(x[i]) - scratch[static_cast<size_t>(i)];
+                peak = std::max(peak, std::abs(d));
+                sum_sq += d * d;
+            }
+            samples += n;
+        }
+        frames_b += n;
+    }
+};
+
+nlohmann::json db_or_null(double linear_amplitude) {
+    if (!(linear_amplitude > 0.0)) return nullptr;  // identical renders: -inf dBFS
+    return 20.0 * std::log10(linear_amplitude);
+}
+
+}  // namespace
 
 int run_render(const RenderArgs& args) {
     auto session = load_session(args.session);
@@ -20,11 +88,29 @@ int run_render(const RenderArgs& args) {
 
     RenderOptions options;
     if (!args.output.empty()) options.output_override = args.output;
+    options.loudness_probe = [] { return analysis::make_loudness_probe(); };
     Progress progress("rendering");
     options.progress = [&](double f) { progress.update(f); };
+    MasterSpool spool;
+    if (args.verify) {
+        if (auto ok = spool.open(); !ok) return report(ok.error());
+        options.master_tap = [&](const AudioBuffer& m, int64_t n) { spool.write(m, n); };
+    }
     auto result = render_session(*session, **backend, options);
+    if (!result && result.error().code == ErrorCode::Device && args.backend == "auto") {
+        // auto: a GPU failure (lost device, out of memory) falls back to the CPU path.
+        // The failed render committed nothing (exports are temp files until the end).
+        std::fprintf(stderr, "stemforge: GPU render failed (%s); rendering on the CPU path\n", result.error().message.c_str());
+        if (args.verify) {
+            spool.file.clear();
+            spool.file.seekp(0);
+            spool.frames_a = 0;
+        }
+        backend = make_backend("cpu", nullptr);
+        result = render_session(*session, **backend, options);
+    }
     if (!result) return report(result.error());
-
+    if (spool.io_error) return report(Error{ErrorCode::FileWrite, "--verify: writing the temporary master failed", 0});
     nlohmann::json out;
     nlohmann::json outputs = nlohmann::json::array();
     for (const auto& f : result->outputs) outputs.push_back(f.string());
@@ -35,6 +121,7 @@ int run_render(const RenderArgs& args) {
     nlohmann::json timing;
     for (const auto& [phase, s] : result->timing_s) timing[phase] = s;
     out["timing"] = timing;
+    if (result->master) out["master"] = master_report_json(*result->master);
 
     // The master's measurements: the analyze keys of the first output.
     if (!result->outputs.empty()) {
@@ -46,6 +133,24 @@ int run_render(const RenderArgs& args) {
     if (args.verify) {
         auto other = make_verify_backend(**backend);
         if (!other) return report(other.error());
+        spool.file.flush();
+        spool.file.seekg(0);
+        RenderOptions verify_options;
+        verify_options.output_override = spool.dir / "verify.wav";  // discarded; the master tap is what counts
+        std::vector<float> scratch;
+        verify_options.master_tap = [&](const AudioBuffer& m, int64_t n) { spool.compare(m, n, scratch); };
+        auto verified = render_session(*session, **other, verify_options);
+        if (!verified) return report(verified.error());
+        if (spool.io_error || spool.frames_a != spool.frames_b)
+            return report(Error{ErrorCode::Internal, "--verify: the " + verified->backend + " render has " + std::to_string(spool.frames_b) +
+                                                         " frames, the " + result->backend + " render " + std::to_string(spool.frames_a), 0});
+        nlohmann::json v;
+        v["backend"] = verified->backend;
+        v["device"] = verified->device;
+        v["residual_peak_dbfs"] = db_or_null(spool.peak);
+        v["residual_rms_dbfs"] = db_or_null(std::sqrt(spool.sum_sq / static_cast<double>(std::max<int64_t>(1, spool.samples))));
+        v["timing"] = {{"total", verified->timing_s.at("total")}};
+        out["verify"] = v;
     }
 
     if (args.json) {
@@ -59,6 +164,12 @@ int run_render(const RenderArgs& args) {
         if (!l.is_null()) {
             auto show = [](const nlohmann::json& v) { return v.is_null() ? std::string("-inf") : std::to_string(v.get<double>()); };
             std::printf("master: sample peak %s dBFS, RMS %s dBFS\n", show(l["sample_peak_dbfs"]).c_str(), show(l["rms_dbfs"]).c_str());
+        }
+        if (out.contains("verify")) {
+            const auto& v = out["verify"];
+            auto show = [](const nlohmann::json& x) { return x.is_null() ? std::string("-inf") : std::to_string(x.get<double>()); };
+            std::printf("verify (%s): residual peak %s dBFS, RMS %s dBFS\n", v["backend"].get<std::string>().c_str(),
+                        show(v["residual_peak_dbfs"]).c_str(), show(v["residual_rms_dbfs"]).c_str());
         }
     }
     return kOk;

@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  build-essential cmake pkg-config
+  build-essential cmake pkg-config time
   # Vulkan compute: loader, shader compiler, software device, validation
   libvulkan-dev glslc spirv-tools mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
   # FFT on GPU (VkFFT needs glslang) and on CPU

@@ -1,6 +1,7 @@
 #include "engine/audio/audio_file.h"
 
 #include <atomic>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <unistd.h>
@@ -76,14 +77,25 @@ Result<std::pair<SndfilePtr, SF_INFO>> open_for_read(const std::filesystem::path
     return std::pair<SndfilePtr, SF_INFO>{std::move(handle), info};
 }
 
-// libsndfile quietly clamps a WAV/AIFF data chunk that claims more bytes than
-// the file holds; its log is the only trace. A truncated file must be an error.
+// libsndfile quietly clamps a WAV/RF64/AIFF data chunk that claims more bytes
+// than the file holds; its log ("data : 9216000 (should be 4607978)") is the
+// only trace. A truncated file must be an error, not a shorter stem.
 bool log_reports_truncation(SNDFILE* handle) {
-    char log[4096] = {0};
+    char log[8192] = {0};
     sf_command(handle, SFC_GET_LOG_INFO, log, sizeof(log));
-    return std::strstr(log, "Data length too big") || std::strstr(log, "data length too big") ||
-           std::strstr(log, "truncated") || std::strstr(log, "Truncated") || std::strstr(log, "Premature EOF") ||
-           std::strstr(log, "*** Chunk size");
+    std::string_view text(log);
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t end = text.find('\n', pos);
+        if (end == std::string_view::npos) end = text.size();
+        std::string_view line = text.substr(pos, end - pos);
+        while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+        if (line.starts_with("*** Chunk size") && line.find("> file length") != std::string_view::npos) return true;
+        const bool data_chunk = line.starts_with("data") || line.starts_with("SSND");
+        if (data_chunk && line.find("should be") != std::string_view::npos) return true;
+        pos = end + 1;
+    }
+    return false;
 }
 
 std::string describe_position(int64_t frame, int rate) {
@@ -154,7 +166,12 @@ struct AudioSource::Impl {
                                                  describe_position(in_position + got, info.sample_rate) + " of " +
                                                  std::to_string(info.frames) + " promised by the header");
         }
-        for (int64_t i = 0; i < n * ch; ++i) {
+        // Fast scan first (an OR over exponent bits vectorises; the per-sample
+        // branch below does not), then locate the bad sample on the slow path.
+        uint32_t non_finite = 0;
+        for (int64_t i = 0; i < n * ch; ++i)
+            non_finite |= static_cast<uint32_t>((std::bit_cast<uint32_t>(in_scratch[static_cast<size_t>(i)]) & 0x7f800000u) == 0x7f800000u);
+        for (int64_t i = 0; non_finite && i < n * ch; ++i) {
             if (!std::isfinite(in_scratch[static_cast<size_t>(i)])) {
                 const int64_t frame = in_position + i / ch;
                 return fail(ErrorCode::BadAudio, where() + ": " + (std::isnan(in_scratch[static_cast<size_t>(i)]) ? "NaN" : "Inf") +
@@ -235,7 +252,8 @@ Result<AudioSource> AudioSource::open(const std::filesystem::path& file, const S
         return fail(ErrorCode::FileRead, where + ": truncated: the header promises more audio than the file holds");
     if (si.channels > options.max_channels)
         return fail(ErrorCode::NotSupported, where + ": has " + std::to_string(si.channels) +
-                                                 " channels; only mono and stereo are supported here");
+                                                 " channels; at most " + std::to_string(options.max_channels) +
+                                                 (options.max_channels == 2 ? " (mono or stereo)" : "") + " are supported here");
     // Normalised float reads: integer PCM maps to [-1, 1).
     sf_command(impl->handle.get(), SFC_SET_NORM_FLOAT, nullptr, SF_TRUE);
     impl->out_rate = options.target_rate > 0 ? options.target_rate : si.samplerate;

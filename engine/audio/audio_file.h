@@ -25,7 +25,7 @@
 
 namespace sf {
 
-inline constexpr int kMaxInputChannels = 2;  // more: an error until multichannel analysis lands
+inline constexpr int kMaxInputChannels = 2;  // stems; analysis opens up to 8 (7.1) via SourceOptions::max_channels
 
 struct AudioInfo {
     int sample_rate = 0;

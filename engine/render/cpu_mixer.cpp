@@ -16,17 +16,9 @@ std::string CpuMixer::device() const {
     return "CPU reference (" + std::to_string(std::max(1u, std::thread::hardware_concurrency())) + " threads)";
 }
 
-Result<void> check_render_support(const Session& session) {
-    auto unsupported = [](const std::string& path) { return fail(ErrorCode::NotSupported, "not supported yet: " + path); };
-    if (session.master) {
-        const auto& m = *session.master;
-        if (m.preset) return unsupported("master.preset");
-        if (m.eq) return unsupported("master.eq");
-        if (m.multiband) return unsupported("master.multiband");
-        if (m.width) return unsupported("master.width");
-        if (m.limiter) return unsupported("master.limiter");
-        if (m.loudness_target_lufs) return unsupported("master.loudness_target_lufs");
-    }
+Result<void> check_render_support(const Session&) {
+    // Every stem and bus block is rendered here; master.* is rendered by the
+    // renderer's master step (engine/master), after any backend.
     return {};
 }
 

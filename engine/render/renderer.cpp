@@ -8,6 +8,7 @@
 
 #include "engine/audio/audio_file.h"
 #include "engine/audio/resampler.h"
+#include "engine/master/preset.h"
 
 namespace sf {
 
@@ -31,6 +32,10 @@ std::vector<ExportSpec> effective_exports(const Session& session, const RenderOp
         e.file = *options.output_override;
         e.file_as_written = options.output_override->string();
         e.format = format_from_extension(e.file).value_or(ExportFormat::Wav);
+        if (session.master && session.master->preset)
+            if (auto p = master::preset_from_name(*session.master->preset))
+                master::apply_preset_export_defaults(e, *p, false, !session.exports.empty(), !session.exports.empty(),
+                                                     !session.exports.empty());
         if (e.format == ExportFormat::Flac && e.bit_depth == 32) e.bit_depth = 24;
         if (e.bit_depth == 32) e.dither = Dither::None;
         return {e};
@@ -40,6 +45,8 @@ std::vector<ExportSpec> effective_exports(const Session& session, const RenderOp
     std::string stem = session.file.empty() ? std::string("session") : session.file.stem().string();
     e.file = session.base_dir / (stem + "-master.wav");
     e.file_as_written = e.file.string();
+    if (session.master && session.master->preset)
+        if (auto p = master::preset_from_name(*session.master->preset)) master::apply_preset_export_defaults(e, *p, false, false, false, false);
     return {e};
 }
 
@@ -79,9 +86,18 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
     if (auto ok = backend.prepare(session, plan); !ok) return std::unexpected(ok.error());
 
     // ---- open the exports (temporary files; renamed on success only) ----
+    // With a master block the mix is spooled and the master step writes the
+    // exports (engine/master/master_chain.h).
     std::vector<ExportSink> sinks;
     const auto exports = effective_exports(session, options);
-    for (size_t e = 0; e < exports.size(); ++e) {
+    std::optional<master::Spool> spool;
+    if (session.master) {
+        const auto dir = exports.front().file.parent_path();
+        auto sp = master::Spool::create(dir.empty() ? std::filesystem::path(".") : dir, 2);
+        if (!sp) return std::unexpected(sp.error());
+        spool.emplace(std::move(*sp));
+    }
+    for (size_t e = 0; e < exports.size() && !spool; ++e) {
         const ExportSpec& spec = exports[e];
         WriteSpec ws;
         ws.format = spec.format;
@@ -155,7 +171,11 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         if (out_n == 0) continue;
 
         t0 = Clock::now();
-        if (options.master_tap) options.master_tap(master, out_n);
+        if (spool) {
+            if (auto ok = spool->write(master, out_n); !ok) return std::unexpected(ok.error());
+        } else if (options.master_tap) {
+            options.master_tap(master, out_n);
+        }
         for (auto& sink : sinks) {
             if (sink.resampler) {
                 if (auto ok = sink.resampler->process(master, out_n, sink.resampled); !ok) return std::unexpected(ok.error());
@@ -166,6 +186,27 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         }
         export_s += seconds_since(t0);
         if (options.progress) options.progress(static_cast<double>(b0 + n) / static_cast<double>(timeline_end));
+    }
+
+    if (spool) {
+        master::MasterJob job;
+        job.session = &session;
+        job.exports = exports;
+        job.probe = options.loudness_probe;
+        job.block_frames = options.block_frames;
+        job.master_tap = options.master_tap;
+        job.cancel = options.cancel;
+        auto mastered = master::render_master(job, *spool);
+        if (!mastered) return std::unexpected(mastered.error());
+        result.outputs = mastered->outputs;
+        result.master = std::move(mastered->report);
+        for (const auto& [k, v] : mastered->timing_s) result.timing_s[k] = v;
+        result.frames = plan.total_frames;
+        result.timing_s["decode"] = decode_s;
+        result.timing_s["mix"] = mix_s;
+        result.timing_s["export"] = export_s;
+        result.timing_s["total"] = seconds_since(t_start);
+        return result;
     }
 
     auto t0 = Clock::now();

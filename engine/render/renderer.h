@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "engine/core/error.h"
+#include "engine/master/loudness_probe.h"
+#include "engine/master/master_chain.h"
 #include "engine/render/mix_backend.h"
 #include "engine/session/session.h"
 
@@ -28,6 +30,10 @@ struct RenderOptions {
     std::function<void(double fraction)> progress;            // 0..1, called per block
     std::function<void(const AudioBuffer& master, int64_t frames)> master_tap;  // the final master, per block
     const std::atomic<bool>* cancel = nullptr;                // checked per block
+    // Makes the loudness meters of the master step (analysis::make_loudness_probe
+    // in the CLI). Required when the session has a loudness target or a BWF
+    // export under a master block; the engine has no meter of its own.
+    LoudnessProbeFactory loudness_probe;
 };
 
 struct RenderResult {
@@ -35,7 +41,8 @@ struct RenderResult {
     int sample_rate = 0;
     int64_t frames = 0;           // master length at the session rate
     std::string backend, device;
-    std::map<std::string, double> timing_s;   // "open", "decode", "mix", "export", "total"
+    std::map<std::string, double> timing_s;   // "open", "decode", "mix", "export", "total", "master_*"
+    std::optional<master::MasterReport> master;  // when the session has a master block
 };
 
 // The export list a render will write, after applying options.output_override.

@@ -111,15 +111,34 @@ struct LimiterSpec {
     double ceiling_dbtp = -1.0;
     double release_ms = 50.0;
     double lookahead_ms = 5.0;
+    // The loudness loop gives up (an error naming master.loudness_target_lufs)
+    // rather than limit harder than this to reach the target.
+    double max_gain_reduction_db = 20.0;
 };
 
+// master.preset: delivery targets. The parser applies them: a preset fills
+// loudness_target_lufs and limiter.ceiling_dbtp and the export defaults
+// (ebu-r128: BWF for .wav files; cd: 16 bit, 44.1 kHz, TPDF, CUE sheet);
+// explicit keys win over the preset.
+enum class MasterPreset { Streaming, Apple, EbuR128, AtscA85, Cd };
+
 struct MasterSpec {
-    std::optional<std::string> preset;  // streaming, apple, ebu-r128, atsc-a85, cd
+    std::optional<std::string> preset;  // streaming, apple, ebu-r128, atsc-a85, cd (as written)
     std::optional<EqSpec> eq;
     std::optional<MultibandSpec> multiband;
     std::optional<double> width;
+    std::optional<double> mono_below_hz;  // side high-passed below this (zero-phase LR4), (20 Hz, Nyquist)
+    std::optional<double> balance;        // -1 .. +1, the stereo pan law
     std::optional<LimiterSpec> limiter;
     std::optional<double> loudness_target_lufs;
+};
+
+// Top-level "metadata": the delivered track's identity. FLAC exports carry
+// title, artist, album and ISRC as Vorbis comments; CUE sheets carry all of it.
+struct DeliveryMetadata {
+    std::string title, artist, album;
+    std::string isrc;     // 12 characters (CC XXX YY NNNNN), hyphens removed; empty = none
+    std::string catalog;  // 13 digits (UPC/EAN) for the CUE sheet's CATALOG; empty = none
 };
 
 struct ExportSpec {
@@ -129,6 +148,7 @@ struct ExportSpec {
     int bit_depth = 24;             // 16, 24 (integer PCM) or 32 (float)
     int sample_rate = 0;            // 0 = the session rate
     Dither dither = Dither::Tpdf;   // never applied to float output
+    bool cue_sheet = false;         // also write <file>.cue (default true with preset cd)
 };
 
 struct Session {
@@ -139,6 +159,7 @@ struct Session {
     std::vector<BusSpec> buses;
     std::optional<MasterSpec> master;
     std::vector<ExportSpec> exports;
+    DeliveryMetadata metadata;
 
     const BusSpec* find_bus(const std::string& name) const;  // nullptr if absent
 };

@@ -4,6 +4,7 @@
 // throws a private ParseFailure carrying "<json.path>: <rule>"; the public
 // entry points catch it and return an Error, so nothing escapes this file.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/session/session.h"
+#include "engine/master/preset.h"
 
 namespace sf {
 namespace {
@@ -305,11 +307,15 @@ struct Parser {
         return b;
     }
 
+    std::optional<MasterPreset> preset;  // set by master(), read by export_entry()
+
     MasterSpec master(const json& j, const std::string& path) {
         ObjectReader r(j, path);
         MasterSpec m;
-        if (auto p = r.choice("preset", {"streaming", "apple", "ebu-r128", "atsc-a85", "cd"}))
+        if (auto p = r.choice("preset", {"streaming", "apple", "ebu-r128", "atsc-a85", "cd"})) {
             m.preset = std::vector<std::string>{"streaming", "apple", "ebu-r128", "atsc-a85", "cd"}[*p];
+            preset = master::preset_from_name(*m.preset);
+        }
         if (const json* e = r.object("eq")) m.eq = eq(*e, r.child("eq"));
         if (const json* mb = r.object("multiband")) {
             ObjectReader mr(*mb, r.child("multiband"));
@@ -347,18 +353,66 @@ struct Parser {
             m.multiband = spec;
         }
         if (r.has("width")) m.width = r.number("width", 1.0, 0.0, 4.0);
+        if (r.has("mono_below_hz")) {
+            m.mono_below_hz = r.number("mono_below_hz", 100.0, 20.0, 1000.0);
+            if (*m.mono_below_hz >= sample_rate / 2.0) fail_at(r.child("mono_below_hz"), "must be below the Nyquist frequency");
+        }
+        if (r.has("balance")) m.balance = r.number("balance", 0.0, -1.0, 1.0);
+        const master::PresetDefaults* pd = preset ? &master::preset_defaults(*preset) : nullptr;
         if (const json* l = r.object("limiter")) {
             ObjectReader lr(*l, r.child("limiter"));
             LimiterSpec lim;
+            if (pd) lim.ceiling_dbtp = pd->ceiling_dbtp;
             lim.ceiling_dbtp = lr.number("ceiling_dbtp", lim.ceiling_dbtp, -60.0, 0.0);
             lim.release_ms = positive(lr, "release_ms", lim.release_ms, 10000.0);
             lim.lookahead_ms = lr.number("lookahead_ms", lim.lookahead_ms, 0.0, 100.0);
+            lim.max_gain_reduction_db = lr.number("max_gain_reduction_db", lim.max_gain_reduction_db, 0.0, 60.0);
             lr.finish();
             m.limiter = lim;
+        } else if (pd) {
+            LimiterSpec lim;
+            lim.ceiling_dbtp = pd->ceiling_dbtp;
+            m.limiter = lim;
         }
-        if (r.has("loudness_target_lufs")) m.loudness_target_lufs = r.number("loudness_target_lufs", -14.0, -70.0, 0.0);
+        if (r.has("loudness_target_lufs"))
+            m.loudness_target_lufs = r.number("loudness_target_lufs", -14.0, -70.0, 0.0);
+        else if (pd)
+            m.loudness_target_lufs = pd->loudness_target_lufs;
         r.finish();
         return m;
+    }
+
+    DeliveryMetadata metadata(const json& j, const std::string& path) {
+        ObjectReader r(j, path);
+        DeliveryMetadata md;
+        // CUE sheets quote these strings and cannot escape a quote.
+        auto text = [&](const char* key) {
+            std::string v = r.string(key).value_or("");
+            if (v.find('"') != std::string::npos || v.find('\n') != std::string::npos)
+                fail_at(r.child(key), "must not contain a double quote or a line break");
+            return v;
+        };
+        md.title = text("title");
+        md.artist = text("artist");
+        md.album = text("album");
+        if (auto isrc = r.string("isrc")) {
+            std::string v;
+            for (char c : *isrc)
+                if (c != '-') v += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            bool ok = v.size() == 12 && std::isalpha(static_cast<unsigned char>(v[0])) && std::isalpha(static_cast<unsigned char>(v[1]));
+            for (size_t i = 2; ok && i < 5; ++i) ok = std::isalnum(static_cast<unsigned char>(v[i])) != 0;
+            for (size_t i = 5; ok && i < 12; ++i) ok = std::isdigit(static_cast<unsigned char>(v[i])) != 0;
+            if (!ok) fail_at(r.child("isrc"), "must be an ISRC: CC-XXX-YY-NNNNN (2 letters, 3 letters or digits, 7 digits)");
+            md.isrc = v;
+        }
+        if (auto cat = r.string("catalog")) {
+            bool ok = cat->size() == 13;
+            for (char c : *cat) ok = ok && std::isdigit(static_cast<unsigned char>(c));
+            if (!ok) fail_at(r.child("catalog"), "must be a 13-digit UPC/EAN catalogue number");
+            md.catalog = *cat;
+        }
+        r.finish();
+        return md;
     }
 
     ExportSpec export_entry(const json& j, const std::string& path) {
@@ -386,6 +440,12 @@ struct Parser {
             if (*sr < 8000 || *sr > 384000) fail_at(r.child("sample_rate"), "must be within [8000, 384000]");
             e.sample_rate = static_cast<int>(*sr);
         }
+        if (auto cue = r.boolean("cue_sheet")) e.cue_sheet = *cue;
+        if (preset)
+            master::apply_preset_export_defaults(e, *preset, r.has("format"), r.has("bit_depth"), r.has("sample_rate"),
+                                                 r.has("cue_sheet"));
+        if (e.format == ExportFormat::Flac && e.bit_depth == 32)
+            fail_at(r.child("bit_depth"), "FLAC holds integer PCM only: use 16 or 24");
         auto d = r.choice("dither", {"none", "tpdf", "tpdf-shaped"});
         if (e.bit_depth == 32) {
             if (d && *d != 0) fail_at(r.child("dither"), "float output (bit_depth 32) is never dithered");
@@ -421,6 +481,7 @@ struct Parser {
         if (const json* buses = r.array("buses"))
             for (size_t i = 0; i < buses->size(); ++i) s.buses.push_back(bus((*buses)[i], index_path("buses", i)));
         if (const json* m = r.object("master")) s.master = master(*m, "master");
+        if (const json* md = r.object("metadata")) s.metadata = metadata(*md, "metadata");
         if (const json* ex = r.array("export"))
             for (size_t i = 0; i < ex->size(); ++i) s.exports.push_back(export_entry((*ex)[i], index_path("export", i)));
         r.finish();
@@ -495,7 +556,8 @@ Result<Session> parse_session(const std::string& text, const std::filesystem::pa
         return fail(ErrorCode::InvalidSession, origin + ": malformed JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)));
     }
     try {
-        Parser parser{base_dir};
+        Parser parser;
+        parser.base_dir = base_dir;
         return parser.session(root);
     } catch (const ParseFailure& f) {
         return fail(ErrorCode::InvalidSession, origin + ": " + f.message);

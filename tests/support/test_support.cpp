@@ -6,6 +6,8 @@
 #include <fstream>
 #include <numbers>
 #include <sstream>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -102,6 +104,34 @@ CommandResult run_stemforge(const std::vector<std::string>& args) {
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     r.out = slurp(io / "out");
     r.err = slurp(io / "err");
+    return r;
+}
+
+CommandResult run_stemforge_measured(const std::vector<std::string>& args, long* max_rss_kib) {
+    TempDir io;
+    const std::string out_path = (io / "out").string(), err_path = (io / "err").string();
+    std::vector<std::string> argv_s{STEMFORGE_BIN};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        const int o = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        const int e = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(o, 1);
+        ::dup2(e, 2);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    int status = 0;
+    struct rusage usage {};
+    ::wait4(pid, &status, 0, &usage);
+    CommandResult r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.out = slurp(io / "out");
+    r.err = slurp(io / "err");
+    if (max_rss_kib) *max_rss_kib = usage.ru_maxrss;
     return r;
 }
 

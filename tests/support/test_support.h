@@ -39,6 +39,8 @@ struct CommandResult {
 };
 // Runs the built `stemforge` binary with arguments (each shell-quoted).
 CommandResult run_stemforge(const std::vector<std::string>& args);
+// The same, and reports the child's peak resident set size in KiB.
+CommandResult run_stemforge_measured(const std::vector<std::string>& args, long* max_rss_kib);
 
 double peak_dbfs(const float* x, int64_t n);
 double rms_dbfs(const float* x, int64_t n);

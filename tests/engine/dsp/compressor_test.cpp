@@ -99,7 +99,9 @@ TEST(Compressor, SplitBlocksEqualWholeBufferAndChannelsAreLinked) {
     EXPECT_EQ(r1, r2);
     for (int64_t i = 0; i < n; i += 97) {  // one gain for both channels
         const size_t k = static_cast<size_t>(i);
-        if (std::abs(l[k]) > 1e-3f) EXPECT_NEAR(l1[k] / l[k], r1[k] / rr[k], 1e-5 * std::abs(r1[k] / rr[k]));
+        if (std::abs(l[k]) > 1e-3f) {
+            EXPECT_NEAR(l1[k] / l[k], r1[k] / rr[k], 1e-5 * std::abs(r1[k] / rr[k]));
+        }
     }
 }
 

@@ -193,14 +193,5 @@ TEST(CpuMixer, FullGraphIsIndependentOfBlockSize) {
     EXPECT_GT(energy, 1.0);
 }
 
-TEST(CpuMixer, MasterBlocksStillReportedAsNotSupported) {
-    test::TempDir dir;
-    auto s = parse_session(R"({"format": "stemforge-session", "version": 1, "stems": [{"name": "a", "file": "a.wav"}], "master": {"width": 1.0}})", dir.path(), "t");
-    ASSERT_TRUE(s.has_value()) << s.error().message;
-    auto ok = check_render_support(*s);
-    ASSERT_FALSE(ok.has_value());
-    EXPECT_EQ(ok.error().message, "not supported yet: master.width");
-}
-
 }  // namespace
 }  // namespace sf

@@ -1,0 +1,229 @@
+#include "analysis/compare.h"
+
+#include <fftw3.h>
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <mutex>
+
+#include "analysis/analyze.h"
+#include "analysis/levels.h"
+#include "analysis/loudness.h"
+#include "analysis/true_peak.h"
+#include "engine/audio/audio_file.h"
+
+namespace sf::analysis {
+
+namespace {
+
+std::mutex& plan_mutex() { return fftw_planner_mutex(); }
+
+nlohmann::json num(std::optional<double> v) {
+    if (!v || !std::isfinite(*v)) return nullptr;
+    return *v;
+}
+
+Result<AudioSource> open(const std::filesystem::path& f) {
+    SourceOptions so;
+    so.max_channels = kMaxAnalysisChannels;
+    return AudioSource::open(f, so);
+}
+
+// The channel mean of the first `frames` frames.
+Result<std::vector<float>> read_mean(const std::filesystem::path& f, int64_t frames) {
+    auto s = open(f);
+    if (!s) return std::unexpected(s.error());
+    const int64_t n = std::min(frames, s->frames());
+    AudioBuffer b(s->channels(), std::max<int64_t>(n, 1));
+    if (n > 0) {
+        auto got = s->read(b, n);
+        if (!got) return std::unexpected(got.error());
+    }
+    std::vector<float> m(static_cast<size_t>(n), 0.0f);
+    for (int c = 0; c < s->channels(); ++c)
+        for (int64_t i = 0; i < n; ++i) m[static_cast<size_t>(i)] += b.channel(c)[i] / static_cast<float>(s->channels());
+    return m;
+}
+
+// Reads and discards `frames` frames.
+Result<void> skip(AudioSource& s, int64_t frames) {
+    AudioBuffer scratch(s.channels(), 8192);
+    while (frames > 0) {
+        const int64_t n = std::min<int64_t>(frames, 8192);
+        auto got = s.read(scratch, n);
+        if (!got) return std::unexpected(got.error());
+        frames -= n;
+    }
+    return {};
+}
+
+}  // namespace
+
+int64_t best_lag(const std::vector<float>& a, const std::vector<float>& b, int64_t max_lag) {
+    if (a.empty() || b.empty()) return 0;
+    size_t n = 1;
+    while (n < a.size() + b.size()) n <<= 1;
+    float* x = fftwf_alloc_real(n);
+    float* y = fftwf_alloc_real(n);
+    fftwf_complex* X = fftwf_alloc_complex(n / 2 + 1);
+    fftwf_complex* Y = fftwf_alloc_complex(n / 2 + 1);
+    fftwf_plan px, py, pi;
+    {
+        std::lock_guard lock(plan_mutex());
+        px = fftwf_plan_dft_r2c_1d(static_cast<int>(n), x, X, FFTW_ESTIMATE);
+        py = fftwf_plan_dft_r2c_1d(static_cast<int>(n), y, Y, FFTW_ESTIMATE);
+        pi = fftwf_plan_dft_c2r_1d(static_cast<int>(n), X, x, FFTW_ESTIMATE);
+    }
+    std::fill(x, x + n, 0.0f);
+    std::fill(y, y + n, 0.0f);
+    std::copy(a.begin(), a.end(), x);
+    std::copy(b.begin(), b.end(), y);
+    fftwf_execute(px);
+    fftwf_execute(py);
+    // c[lag] = Σ a[n]·b[n + lag]  ⇔  C = conj(A)·B, circular with lag < 0 wrapped.
+    for (size_t k = 0; k <= n / 2; ++k) {
+        const std::complex<double> A(X[k][0], X[k][1]), B(Y[k][0], Y[k][1]);
+        const std::complex<double> c = std::conj(A) * B;
+        X[k][0] = static_cast<float>(c.real());
+        X[k][1] = static_cast<float>(c.imag());
+    }
+    fftwf_execute(pi);
+    int64_t best = 0;
+    double best_v = -1e300;
+    const auto ni = static_cast<int64_t>(n);
+    for (int64_t lag = -max_lag; lag <= max_lag; ++lag) {
+        if (lag >= ni || -lag >= ni) continue;
+        const double v = x[static_cast<size_t>((lag + ni) % ni)];
+        if (v > best_v) {
+            best_v = v;
+            best = lag;
+        }
+    }
+    {
+        std::lock_guard lock(plan_mutex());
+        fftwf_destroy_plan(px);
+        fftwf_destroy_plan(py);
+        fftwf_destroy_plan(pi);
+    }
+    fftwf_free(x);
+    fftwf_free(y);
+    fftwf_free(X);
+    fftwf_free(Y);
+    return best;
+}
+
+Result<CompareResult> compare_files(const std::filesystem::path& fa, const std::filesystem::path& fb, const CompareOptions& o) {
+    if (!(o.max_offset_s >= 0.0 && o.max_offset_s <= 10.0)) return fail(ErrorCode::InvalidArgument, "compare: max offset must be in [0, 10] s");
+    if (!(o.align_s > 0.0 && o.align_s <= 60.0)) return fail(ErrorCode::InvalidArgument, "compare: alignment window must be in (0, 60] s");
+    auto sa = open(fa);
+    if (!sa) return std::unexpected(sa.error());
+    auto sb = open(fb);
+    if (!sb) return std::unexpected(sb.error());
+    if (sa->sample_rate() != sb->sample_rate())
+        return fail(ErrorCode::InvalidArgument, "compare: " + fa.string() + " is " + std::to_string(sa->sample_rate()) + " Hz but " + fb.string() +
+                                                    " is " + std::to_string(sb->sample_rate()) + " Hz");
+    if (sa->channels() != sb->channels())
+        return fail(ErrorCode::InvalidArgument, "compare: " + fa.string() + " has " + std::to_string(sa->channels()) + " channels but " +
+                                                    fb.string() + " has " + std::to_string(sb->channels()));
+    CompareResult r;
+    r.file_a = fa.string();
+    r.file_b = fb.string();
+    r.sample_rate = sa->sample_rate();
+    r.channels = sa->channels();
+    const int rate = r.sample_rate, ch = r.channels;
+
+    // Alignment on the channel means of the first align_s seconds.
+    const auto max_lag = static_cast<int64_t>(std::llround(o.max_offset_s * rate));
+    const auto window = static_cast<int64_t>(std::llround(o.align_s * rate));
+    auto ma = read_mean(fa, window);
+    if (!ma) return std::unexpected(ma.error());
+    auto mb = read_mean(fb, window + max_lag);
+    if (!mb) return std::unexpected(mb.error());
+    r.offset_samples = best_lag(*ma, *mb, max_lag);
+
+    if (r.offset_samples > 0) {
+        if (auto s = skip(*sb, r.offset_samples); !s) return std::unexpected(s.error());
+    } else if (r.offset_samples < 0) {
+        if (auto s = skip(*sa, -r.offset_samples); !s) return std::unexpected(s.error());
+    }
+    const int64_t left_a = sa->frames() - std::max<int64_t>(0, -r.offset_samples);
+    const int64_t left_b = sb->frames() - std::max<int64_t>(0, r.offset_samples);
+    const int64_t total = std::max<int64_t>(0, std::min(left_a, left_b));
+    r.frames_compared = total;
+
+    LoudnessOptions lo;
+    lo.sample_rate = rate;
+    lo.channels = ch;
+    auto la = LoudnessMeter::create(lo), lb = LoudnessMeter::create(lo);
+    if (!la) return std::unexpected(la.error());
+    auto ta = TruePeakMeter::create(ch), tb = TruePeakMeter::create(ch);
+    auto welch = WelchAnalyzer::create(rate, 1, o.spectrum);
+    if (!welch) return std::unexpected(welch.error());
+    LevelMeter res_levels(ch);
+    double sig = 0.0, res = 0.0;
+
+    constexpr int64_t kBlock = 65536;
+    AudioBuffer ba(ch, kBlock), bb(ch, kBlock), diff(ch, kBlock);
+    std::vector<float> mean(kBlock);
+    for (int64_t pos = 0; pos < total; pos += kBlock) {
+        const int64_t n = std::min(kBlock, total - pos);
+        if (auto g = sa->read(ba, n); !g) return std::unexpected(g.error());
+        if (auto g = sb->read(bb, n); !g) return std::unexpected(g.error());
+        std::fill_n(mean.begin(), n, 0.0f);
+        for (int c = 0; c < ch; ++c) {
+            const float* x = ba.channel(c);
+            const float* y = bb.channel(c);
+            float* d = diff.channel(c);
+            for (int64_t i = 0; i < n; ++i) {
+                d[i] = y[i] - x[i];
+                sig += static_cast<double>(x[i]) * x[i];
+                res += static_cast<double>(d[i]) * d[i];
+                mean[static_cast<size_t>(i)] += d[i] / static_cast<float>(ch);
+            }
+        }
+        res_levels.add(diff, n);
+        la->add(ba, n);
+        lb->add(bb, n);
+        ta->add(ba, n);
+        tb->add(bb, n);
+        const float* m = mean.data();
+        welch->add(&m, n);
+    }
+    welch->finish();
+    r.residual_peak = res_levels.sample_peak();
+    r.residual_rms = res_levels.rms();
+    if (res > 0.0 && sig > 0.0) r.snr_db = 10.0 * std::log10(sig / res);
+    const auto ia = la->integrated_lufs(), ib = lb->integrated_lufs();
+    if (ia && ib) r.integrated_diff_lu = *ib - *ia;
+    const auto pa = ta->true_peak_dbtp(), pb = tb->true_peak_dbtp();
+    if (pa && pb) r.true_peak_diff_db = *pb - *pa;
+    r.residual_spectrum = welch->spectrum();
+    return r;
+}
+
+nlohmann::json to_json(const CompareResult& r) {
+    nlohmann::json j = {
+        {"file_a", r.file_a},
+        {"file_b", r.file_b},
+        {"sample_rate", r.sample_rate},
+        {"channels", r.channels},
+        {"offset_samples", r.offset_samples},
+        {"frames_compared", r.frames_compared},
+        {"residual_peak_dbfs", num(to_dbfs(r.residual_peak))},
+        {"residual_rms_dbfs", num(to_dbfs(r.residual_rms))},
+        {"snr_db", num(r.snr_db)},
+        {"integrated_diff_lu", num(r.integrated_diff_lu)},
+        {"true_peak_diff_db", num(r.true_peak_diff_db)},
+    };
+    const auto sm = smooth_octave(r.residual_spectrum, 3, 20.0, 3);
+    nlohmann::json f = nlohmann::json::array(), p = nlohmann::json::array();
+    for (size_t i = 0; i < sm.freq_hz.size(); ++i) {
+        f.push_back(sm.freq_hz[i]);
+        p.push_back(num(sm.power[i] > 0.0 ? std::optional<double>(10.0 * std::log10(sm.power[i])) : std::nullopt));
+    }
+    j["residual_spectrum"] = {{"third_octave_hz", f}, {"third_octave_db", p}};
+    return j;
+}
+
+}  // namespace sf::analysis

@@ -1,0 +1,210 @@
+#include "engine/master/delivery.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace sf::master {
+
+namespace {
+
+uint32_t le32(const unsigned char* p) { return p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<uint32_t>(p[3]) << 24); }
+
+// EBU Tech 3285 v2: Description 256, Originator 32, OriginatorReference 32,
+// OriginationDate 10, OriginationTime 8, TimeReference 8, Version 2, UMID 64,
+// then LoudnessValue, LoudnessRange, MaxTruePeakLevel, MaxMomentaryLoudness,
+// MaxShortTermLoudness (int16 each).
+constexpr std::streamoff kBextLoudnessOffset = 256 + 32 + 32 + 10 + 8 + 8 + 2 + 64;
+constexpr std::streamoff kBextVersionOffset = 256 + 32 + 32 + 10 + 8 + 8;
+
+// Finds the bext chunk's data offset in a RIFF/RF64 file, or -1.
+Result<std::streamoff> find_bext(std::fstream& f, const std::filesystem::path& file) {
+    unsigned char head[12];
+    if (!f.read(reinterpret_cast<char*>(head), 12) || (std::memcmp(head, "RIFF", 4) != 0 && std::memcmp(head, "RF64", 4) != 0) ||
+        std::memcmp(head + 8, "WAVE", 4) != 0)
+        return fail(ErrorCode::FileRead, file.string() + ": not a RIFF/RF64 WAVE file");
+    std::streamoff at = 12;
+    for (;;) {
+        unsigned char ch[8];
+        f.seekg(at);
+        if (!f.read(reinterpret_cast<char*>(ch), 8)) break;
+        const uint32_t size = le32(ch + 4);
+        if (std::memcmp(ch, "bext", 4) == 0) return at + 8;
+        if (std::memcmp(ch, "data", 4) == 0) break;  // libsndfile writes bext before the audio
+        at += 8 + static_cast<std::streamoff>(size) + (size & 1);
+    }
+    return fail(ErrorCode::FileRead, file.string() + ": no bext chunk before the audio data");
+}
+
+}  // namespace
+
+Result<void> patch_bext_loudness(const std::filesystem::path& file, const BextLoudness& l) {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    if (!f) return fail(ErrorCode::FileWrite, file.string() + ": cannot open to write the bext loudness fields");
+    auto at = find_bext(f, file);
+    if (!at) return std::unexpected(at.error());
+    auto field = [](double v) -> int16_t {
+        if (!std::isfinite(v)) return 0x7fff;
+        return static_cast<int16_t>(std::lround(std::clamp(v, -327.0, 327.0) * 100.0));
+    };
+    const int16_t values[5] = {field(l.integrated_lufs), field(l.loudness_range_lu), field(l.max_true_peak_dbtp),
+                               field(l.max_momentary_lufs), field(l.max_short_term_lufs)};
+    unsigned char bytes[10];
+    for (int i = 0; i < 5; ++i) {
+        const auto u = static_cast<uint16_t>(values[i]);
+        bytes[2 * i] = static_cast<unsigned char>(u & 0xff);
+        bytes[2 * i + 1] = static_cast<unsigned char>(u >> 8);
+    }
+    const unsigned char version[2] = {2, 0};
+    f.clear();
+    f.seekp(*at + kBextVersionOffset);
+    f.write(reinterpret_cast<const char*>(version), 2);
+    f.seekp(*at + kBextLoudnessOffset);
+    f.write(reinterpret_cast<const char*>(bytes), 10);
+    f.flush();
+    if (!f) return fail(ErrorCode::FileWrite, file.string() + ": cannot write the bext loudness fields");
+    return {};
+}
+
+Result<BextLoudness> read_bext_loudness(const std::filesystem::path& file) {
+    std::fstream f(file, std::ios::in | std::ios::binary);
+    if (!f) return fail(ErrorCode::FileRead, file.string() + ": cannot open");
+    auto at = find_bext(f, file);
+    if (!at) return std::unexpected(at.error());
+    unsigned char b[10];
+    f.clear();
+    f.seekg(*at + kBextLoudnessOffset);
+    if (!f.read(reinterpret_cast<char*>(b), 10)) return fail(ErrorCode::FileRead, file.string() + ": truncated bext chunk");
+    auto v = [&](int i) {
+        const auto raw = static_cast<int16_t>(static_cast<uint16_t>(b[2 * i] | (b[2 * i + 1] << 8)));
+        return raw == 0x7fff ? -INFINITY : raw / 100.0;
+    };
+    return BextLoudness{v(0), v(1), v(2), v(3), v(4)};
+}
+
+Result<void> write_flac_tags(const std::filesystem::path& file, const DeliveryMetadata& md) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return fail(ErrorCode::FileWrite, file.string() + ": cannot open to write tags");
+    std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    in.close();
+    if (data.size() < 4 || data.compare(0, 4, "fLaC") != 0) return fail(ErrorCode::FileRead, file.string() + ": not a FLAC file");
+    struct Block {
+        int type;
+        std::string body;
+    };
+    std::vector<Block> blocks;
+    size_t at = 4;
+    for (bool last = false; !last;) {
+        if (at + 4 > data.size()) return fail(ErrorCode::FileRead, file.string() + ": truncated FLAC metadata");
+        const auto h = static_cast<unsigned char>(data[at]);
+        last = (h & 0x80) != 0;
+        const size_t len = (static_cast<unsigned char>(data[at + 1]) << 16) | (static_cast<unsigned char>(data[at + 2]) << 8) |
+                           static_cast<unsigned char>(data[at + 3]);
+        if (at + 4 + len > data.size()) return fail(ErrorCode::FileRead, file.string() + ": truncated FLAC metadata");
+        blocks.push_back({h & 0x7f, data.substr(at + 4, len)});
+        at += 4 + len;
+    }
+    const std::string audio = data.substr(at);
+
+    // Vorbis comment (little-endian lengths): vendor, count, "NAME=value"...
+    std::string vendor = "Stemforge";
+    std::vector<std::string> comments;
+    auto vc = std::find_if(blocks.begin(), blocks.end(), [](const Block& b) { return b.type == 4; });
+    if (vc != blocks.end()) {
+        const std::string& b = vc->body;
+        size_t p = 0;
+        auto u32 = [&](uint32_t& out) {
+            if (p + 4 > b.size()) return false;
+            out = le32(reinterpret_cast<const unsigned char*>(b.data() + p));
+            p += 4;
+            return true;
+        };
+        uint32_t n = 0, count = 0;
+        if (!u32(n) || p + n > b.size()) return fail(ErrorCode::FileRead, file.string() + ": malformed Vorbis comment");
+        vendor = b.substr(p, n);
+        p += n;
+        if (!u32(count)) return fail(ErrorCode::FileRead, file.string() + ": malformed Vorbis comment");
+        for (uint32_t i = 0; i < count; ++i) {
+            if (!u32(n) || p + n > b.size()) return fail(ErrorCode::FileRead, file.string() + ": malformed Vorbis comment");
+            comments.push_back(b.substr(p, n));
+            p += n;
+        }
+    }
+    auto set = [&](const std::string& name, const std::string& value) {
+        if (value.empty()) return;
+        std::erase_if(comments, [&](const std::string& c) {
+            if (c.size() <= name.size() || c[name.size()] != '=') return false;
+            for (size_t i = 0; i < name.size(); ++i)
+                if (std::toupper(static_cast<unsigned char>(c[i])) != name[i]) return false;
+            return true;
+        });
+        comments.push_back(name + "=" + value);
+    };
+    set("TITLE", md.title);
+    set("ARTIST", md.artist);
+    set("ALBUM", md.album);
+    set("ISRC", md.isrc);
+    std::string body;
+    auto put32 = [&](uint32_t v) {
+        for (int i = 0; i < 4; ++i) body += static_cast<char>((v >> (8 * i)) & 0xff);
+    };
+    put32(static_cast<uint32_t>(vendor.size()));
+    body += vendor;
+    put32(static_cast<uint32_t>(comments.size()));
+    for (const auto& c : comments) {
+        put32(static_cast<uint32_t>(c.size()));
+        body += c;
+    }
+    if (vc != blocks.end())
+        vc->body = body;
+    else
+        blocks.insert(blocks.begin() + 1, Block{4, body});  // right after STREAMINFO
+
+    std::string out = "fLaC";
+    for (size_t i = 0; i < blocks.size(); ++i) {
+        const size_t len = blocks[i].body.size();
+        if (len >= (1u << 24)) return fail(ErrorCode::FileWrite, file.string() + ": FLAC metadata block too large");
+        out += static_cast<char>((i + 1 == blocks.size() ? 0x80 : 0) | blocks[i].type);
+        out += static_cast<char>((len >> 16) & 0xff);
+        out += static_cast<char>((len >> 8) & 0xff);
+        out += static_cast<char>(len & 0xff);
+        out += blocks[i].body;
+    }
+    out += audio;
+    std::filesystem::path temp = file;
+    temp += ".tags-tmp";
+    {
+        std::ofstream o(temp, std::ios::binary | std::ios::trunc);
+        o.write(out.data(), static_cast<std::streamsize>(out.size()));
+        if (!o) {
+            std::error_code ec;
+            std::filesystem::remove(temp, ec);
+            return fail(ErrorCode::FileWrite, file.string() + ": cannot write the tagged file");
+        }
+    }
+    std::error_code ec;
+    std::filesystem::rename(temp, file, ec);
+    if (ec) return fail(ErrorCode::FileWrite, file.string() + ": cannot replace with the tagged file: " + ec.message());
+    return {};
+}
+
+std::string cue_sheet_text(const std::filesystem::path& audio_file, ExportFormat format, const DeliveryMetadata& md) {
+    std::ostringstream s;
+    s << "REM COMMENT \"Stemforge\"\r\n";
+    if (!md.catalog.empty()) s << "CATALOG " << md.catalog << "\r\n";
+    if (!md.artist.empty()) s << "PERFORMER \"" << md.artist << "\"\r\n";
+    const std::string& disc_title = md.album.empty() ? md.title : md.album;
+    if (!disc_title.empty()) s << "TITLE \"" << disc_title << "\"\r\n";
+    s << "FILE \"" << audio_file.filename().string() << "\" " << (format == ExportFormat::Aiff ? "AIFF" : "WAVE") << "\r\n";
+    s << "  TRACK 01 AUDIO\r\n";
+    if (!md.title.empty()) s << "    TITLE \"" << md.title << "\"\r\n";
+    if (!md.artist.empty()) s << "    PERFORMER \"" << md.artist << "\"\r\n";
+    if (!md.isrc.empty()) s << "    ISRC " << md.isrc << "\r\n";
+    s << "    INDEX 01 00:00:00\r\n";
+    return s.str();
+}
+
+}  // namespace sf::master

@@ -1,0 +1,37 @@
+// Stemforge — delivery metadata written into finished files: the BWF bext v2
+// loudness fields (EBU Tech 3285 v2), FLAC Vorbis-comment tags, CUE sheets.
+//
+// These edit a finished file in place (bext: five int16 fields at fixed
+// offsets; FLAC: the VORBIS_COMMENT metadata block is rebuilt and the file
+// rewritten through a temporary copy), because the values are those measured
+// on the file itself after it was written.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "engine/audio/dither.h"
+#include "engine/core/error.h"
+#include "engine/session/session.h"
+
+namespace sf::master {
+
+// Sets the loudness fields of the bext chunk (version 2) of a WAV/BWF/RF64
+// file: each is round(value x 100) as int16; non-finite values are 0x7fff
+// ("not measured"). Errors: no bext chunk, or the file cannot be written.
+Result<void> patch_bext_loudness(const std::filesystem::path& file, const BextLoudness& loudness);
+
+// Reads the bext loudness fields back (for tests and checks).
+Result<BextLoudness> read_bext_loudness(const std::filesystem::path& file);
+
+// Adds Vorbis comments ("TITLE=...", "ARTIST=...", "ALBUM=...", "ISRC=...")
+// for the non-empty fields of `metadata` to a FLAC file, replacing existing
+// comments with those names.
+Result<void> write_flac_tags(const std::filesystem::path& file, const DeliveryMetadata& metadata);
+
+// The text of a one-track CUE sheet for `audio_file` (its file name only:
+// the sheet lives beside it). FILE type: WAVE for WAV/BWF/RF64/FLAC, AIFF.
+std::string cue_sheet_text(const std::filesystem::path& audio_file, ExportFormat format, const DeliveryMetadata& metadata);
+
+}  // namespace sf::master

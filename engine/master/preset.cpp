@@ -1,0 +1,53 @@
+#include "engine/master/preset.h"
+
+namespace sf::master {
+
+const PresetDefaults& preset_defaults(MasterPreset preset) {
+    static const PresetDefaults kStreaming{-14.0, -1.0, false, std::nullopt, std::nullopt, false};
+    static const PresetDefaults kApple{-16.0, -1.0, false, std::nullopt, std::nullopt, false};
+    static const PresetDefaults kEbu{-23.0, -1.0, true, std::nullopt, std::nullopt, false};
+    static const PresetDefaults kAtsc{-24.0, -2.0, false, std::nullopt, std::nullopt, false};
+    static const PresetDefaults kCd{std::nullopt, -1.0, false, 16, 44100, true};
+    switch (preset) {
+        case MasterPreset::Streaming: return kStreaming;
+        case MasterPreset::Apple: return kApple;
+        case MasterPreset::EbuR128: return kEbu;
+        case MasterPreset::AtscA85: return kAtsc;
+        case MasterPreset::Cd: return kCd;
+    }
+    return kStreaming;
+}
+
+std::optional<MasterPreset> preset_from_name(std::string_view name) {
+    if (name == "streaming") return MasterPreset::Streaming;
+    if (name == "apple") return MasterPreset::Apple;
+    if (name == "ebu-r128") return MasterPreset::EbuR128;
+    if (name == "atsc-a85") return MasterPreset::AtscA85;
+    if (name == "cd") return MasterPreset::Cd;
+    return std::nullopt;
+}
+
+const char* to_string(MasterPreset preset) {
+    switch (preset) {
+        case MasterPreset::Streaming: return "streaming";
+        case MasterPreset::Apple: return "apple";
+        case MasterPreset::EbuR128: return "ebu-r128";
+        case MasterPreset::AtscA85: return "atsc-a85";
+        case MasterPreset::Cd: return "cd";
+    }
+    return "?";
+}
+
+void apply_preset_export_defaults(ExportSpec& e, MasterPreset preset, bool format_explicit, bool bit_depth_explicit,
+                                  bool sample_rate_explicit, bool cue_explicit) {
+    const PresetDefaults& d = preset_defaults(preset);
+    if (!format_explicit && d.wav_is_bwf && e.format == ExportFormat::Wav) e.format = ExportFormat::Bwf;
+    if (!bit_depth_explicit && d.bit_depth) {
+        e.bit_depth = *d.bit_depth;
+        if (e.bit_depth != 32 && e.dither == Dither::None) e.dither = Dither::Tpdf;
+    }
+    if (!sample_rate_explicit && d.sample_rate) e.sample_rate = *d.sample_rate;
+    if (!cue_explicit) e.cue_sheet = d.cue_sheet;
+}
+
+}  // namespace sf::master

@@ -1,0 +1,88 @@
+// Stemforge GPU — the Vulkan mix backend (sf::MixBackend), twin of
+// sf::CpuMixer: the same render graph on compute shaders.
+//
+// prepare() designs every stage from the same definitions as the CPU path and
+// allocates all GPU memory once: per slot, a stem buffer (every stem's
+// channels, planar), the stem parameters, automation breakpoints and a master
+// buffer (+ host-visible staging copies when the device has separate device
+// memory). process() never allocates: it splits the renderer's block into
+// chunks that fit the slot buffers, and per chunk records copy-in, the stage
+// dispatches and copy-out into one command buffer and submits it. Two slots
+// alternate, so the host fills chunk j+1 while the GPU runs chunk j. Memory is
+// bounded by the chunk size (sessions larger than GPU memory stream through),
+// each storage buffer stays under maxStorageBufferRange (<= 128 MiB).
+//
+// Errors: Device errors from Vulkan (out of memory, device lost, timeouts);
+// after one, the backend is unusable and the renderer discards its temp files.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/render/mix_backend.h"
+#include "gpu/stages/gain.h"
+#include "gpu/vk/context.h"
+#include "gpu/vk/kernel.h"
+
+namespace sf::gpu {
+
+struct GpuMixerStats {
+    std::vector<std::pair<std::string, double>> gpu_time_s;  // per phase, from timestamp queries (empty without timestamps)
+    uint64_t bytes_uploaded = 0;      // host -> device (stem samples, parameters)
+    uint64_t bytes_downloaded = 0;    // device -> host (master)
+    uint64_t device_bytes = 0;        // GPU memory held by this backend
+    uint64_t submissions = 0;
+    int64_t chunk_frames = 0;         // frames per submission (capacity)
+};
+
+class GpuMixer final : public MixBackend {
+public:
+    // Creates its own Vulkan context (device choice per `options`).
+    static Result<std::unique_ptr<GpuMixer>> create(const ContextOptions& options);
+    // Borrows a shared context (tests, bench).
+    explicit GpuMixer(std::shared_ptr<Context> context);
+    ~GpuMixer() override;
+
+    std::string name() const override { return "gpu"; }
+    std::string device() const override { return ctx_->description(); }
+
+    Result<void> prepare(const Session& session, RenderPlan& plan) override;
+    Result<void> process(int64_t block_start, int64_t frames, std::span<const AudioBuffer> inputs, AudioBuffer& master) override;
+
+    // Caps the frames per submission (tests force several chunks per block). 0 = as large as fits.
+    void set_max_chunk_frames(int64_t frames) { max_chunk_frames_ = frames; }
+    GpuMixerStats stats() const;
+    Context& context() { return *ctx_; }
+
+private:
+    struct Slot {
+        CommandSlot commands;
+        Buffer stems, stems_upload;     // stems_upload empty on unified memory
+        Buffer params, automation;      // host-visible
+        Buffer master, master_readback; // master_readback empty on unified memory
+        GpuTimer timer;
+        int64_t chunk_offset = 0, chunk_frames = 0;  // what the pending submission computes (within the block)
+        std::vector<float> points;
+    };
+    Result<void> submit_chunk(Slot& slot, uint32_t set, int64_t chunk_start, int64_t offset, int64_t n, std::span<const AudioBuffer> inputs);
+    Result<void> finish_chunk(Slot& slot, AudioBuffer& master);
+
+    std::shared_ptr<Context> ctx_;  // declared first: destroyed last, after every buffer
+    const Session* session_ = nullptr;
+    int sample_rate_ = 48000;
+    std::vector<StemPlan> stems_;
+    std::vector<StemGainDesign> gain_designs_;
+    std::vector<uint32_t> stem_offsets_;  // float offset of each stem's channel 0 in the stem buffer
+    uint32_t total_channels_ = 0;
+    size_t automation_points_ = 0;
+    int64_t max_chunk_frames_ = 0, chunk_ = 0;
+    std::optional<GainStage> gain_;
+    std::array<Slot, 2> slots_;
+    GpuMixerStats stats_;
+};
+
+}  // namespace sf::gpu

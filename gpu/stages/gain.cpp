@@ -1,0 +1,82 @@
+#include "gpu/stages/gain.h"
+
+#include <array>
+
+namespace sf::gpu {
+
+namespace {
+constexpr uint32_t kGroup = 256;  // local_size_x of the gain shaders
+uint32_t groups(uint32_t n) { return (n + kGroup - 1) / kGroup; }
+}  // namespace
+
+StemGainDesign design_stem_gain(const StemSpec& spec, const StemPlan& plan, int sample_rate) {
+    StemGainDesign d;
+    d.pan = pan_gains(spec.pan, plan.channels);
+    d.fader = db_to_gain(spec.gain_db);
+    d.polarity = spec.polarity_invert ? -1.0 : 1.0;
+    d.fade_in_frames = spec.fade_in_s * sample_rate;
+    d.fade_out_frames = spec.fade_out_s * sample_rate;
+    d.automation = spec.gain_automation;
+    d.start_frames = plan.start_frames;
+    d.length_frames = plan.length_frames;
+    d.channels = plan.channels;
+    return d;
+}
+
+StemParams stem_params(const StemGainDesign& d, int sample_rate, int64_t chunk_start, uint32_t data_offset, bool enabled,
+                       std::vector<float>& points) {
+    StemParams p;
+    p.data_offset = data_offset;
+    p.channels = static_cast<uint32_t>(d.channels);
+    p.enabled = enabled ? 1u : 0u;
+    p.rel_start = static_cast<int32_t>(chunk_start - d.start_frames);
+    p.length_frames = static_cast<int32_t>(d.length_frames);
+    p.polarity = static_cast<float>(d.polarity);
+    p.fade_in_frames = static_cast<float>(d.fade_in_frames);
+    p.fade_out_frames = static_cast<float>(d.fade_out_frames);
+    // As apply_pan_fader: the pan matrix times the fader, rounded once to float.
+    p.ll = static_cast<float>(d.pan.ll * d.fader);
+    p.rl = static_cast<float>(d.pan.rl * d.fader);
+    p.lr = static_cast<float>(d.pan.lr * d.fader);
+    p.rr = static_cast<float>(d.pan.rr * d.fader);
+    p.auto_count = static_cast<uint32_t>(d.automation.size());
+    p.auto_first = static_cast<uint32_t>(points.size() / 4);
+    for (size_t j = 0; j < d.automation.size(); ++j) {
+        const double at = d.automation[j].time_s * sample_rate - static_cast<double>(chunk_start);
+        const float hi = static_cast<float>(at);
+        const double next = j + 1 < d.automation.size() ? (d.automation[j + 1].time_s - d.automation[j].time_s) * sample_rate : 0.0;
+        points.push_back(hi);
+        points.push_back(static_cast<float>(at - static_cast<double>(hi)));
+        points.push_back(static_cast<float>(d.automation[j].gain_db));
+        points.push_back(static_cast<float>(next));
+    }
+    return p;
+}
+
+Result<GainStage> GainStage::create(Context& ctx, uint32_t set_count) {
+    GainStage s;
+    auto clip = Kernel::create(ctx, "gain_clip", 3, sizeof(uint32_t) * 2, set_count);
+    if (!clip) return std::unexpected(clip.error());
+    auto pan = Kernel::create(ctx, "gain_pan_sum", 3, sizeof(GainPush), set_count);
+    if (!pan) return std::unexpected(pan.error());
+    s.clip_ = std::move(*clip);
+    s.pan_sum_ = std::move(*pan);
+    return s;
+}
+
+void GainStage::bind(uint32_t set, VkBuffer stems, VkBuffer params, VkBuffer automation, VkBuffer master) {
+    const std::array<VkBuffer, 3> clip{stems, params, automation};
+    const std::array<VkBuffer, 3> pan{stems, params, master};
+    clip_.bind(set, clip);
+    pan_sum_.bind(set, pan);
+}
+
+void GainStage::record_clip(VkCommandBuffer cmd, uint32_t set, const GainPush& push) const {
+    clip_.record(cmd, set, &push, groups(push.frames), push.stem_count);
+}
+
+void GainStage::record_pan_sum(VkCommandBuffer cmd, uint32_t set, const GainPush& push) const {
+    pan_sum_.record(cmd, set, &push, groups(push.frames));
+}
+
+}  // namespace sf::gpu

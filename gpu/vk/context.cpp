@@ -1,0 +1,501 @@
+#include "gpu/vk/context.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cctype>
+#include <cstdlib>
+#include <cstring>
+
+namespace sf::gpu {
+
+namespace {
+
+constexpr const char* kValidationLayer = "VK_LAYER_KHRONOS_validation";
+
+std::string lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+std::string version_string(uint32_t v) {
+    return std::to_string(VK_API_VERSION_MAJOR(v)) + "." + std::to_string(VK_API_VERSION_MINOR(v)) + "." +
+           std::to_string(VK_API_VERSION_PATCH(v));
+}
+
+const char* type_name(VkPhysicalDeviceType t) {
+    switch (t) {
+        case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return "discrete";
+        case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return "integrated";
+        case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return "virtual";
+        case VK_PHYSICAL_DEVICE_TYPE_CPU: return "cpu";
+        default: return "other";
+    }
+}
+
+// Lower is better: discrete, integrated, virtual, other, cpu.
+int type_rank(VkPhysicalDeviceType t) {
+    switch (t) {
+        case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return 0;
+        case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return 1;
+        case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return 2;
+        case VK_PHYSICAL_DEVICE_TYPE_CPU: return 4;
+        default: return 3;
+    }
+}
+
+bool has_layer(const char* name) {
+    uint32_t n = 0;
+    if (vkEnumerateInstanceLayerProperties(&n, nullptr) != VK_SUCCESS) return false;
+    std::vector<VkLayerProperties> layers(n);
+    if (vkEnumerateInstanceLayerProperties(&n, layers.data()) != VK_SUCCESS) return false;
+    for (const auto& l : layers)
+        if (std::strcmp(l.layerName, name) == 0) return true;
+    return false;
+}
+
+int compute_queue_family(VkPhysicalDevice pd, uint32_t* timestamp_bits) {
+    uint32_t n = 0;
+    vkGetPhysicalDeviceQueueFamilyProperties(pd, &n, nullptr);
+    std::vector<VkQueueFamilyProperties> fams(n);
+    vkGetPhysicalDeviceQueueFamilyProperties(pd, &n, fams.data());
+    int best = -1;
+    for (uint32_t i = 0; i < n; ++i) {
+        if (!(fams[i].queueFlags & VK_QUEUE_COMPUTE_BIT) || fams[i].queueCount == 0) continue;
+        // Prefer a family with timestamps, then the first one (usually graphics+compute, the fastest).
+        if (best < 0 || (fams[static_cast<size_t>(best)].timestampValidBits == 0 && fams[i].timestampValidBits > 0)) best = static_cast<int>(i);
+    }
+    if (best >= 0 && timestamp_bits) *timestamp_bits = fams[static_cast<size_t>(best)].timestampValidBits;
+    return best;
+}
+
+struct Candidate {
+    VkPhysicalDevice handle;
+    DeviceInfo info;
+    int rank;
+};
+
+// Describes every device and marks the ones `options` allows.
+std::vector<Candidate> describe(VkInstance instance, const ContextOptions& options, VkResult* status) {
+    std::vector<Candidate> out;
+    uint32_t n = 0;
+    *status = vkEnumeratePhysicalDevices(instance, &n, nullptr);
+    if (*status != VK_SUCCESS) return out;
+    std::vector<VkPhysicalDevice> pds(n);
+    *status = vkEnumeratePhysicalDevices(instance, &n, pds.data());
+    if (*status != VK_SUCCESS && *status != VK_INCOMPLETE) return out;
+    *status = VK_SUCCESS;
+    for (uint32_t i = 0; i < n; ++i) {
+        VkPhysicalDeviceProperties p{};
+        vkGetPhysicalDeviceProperties(pds[i], &p);
+        VkPhysicalDeviceMemoryProperties m{};
+        vkGetPhysicalDeviceMemoryProperties(pds[i], &m);
+        Candidate c{pds[i], {}, type_rank(p.deviceType)};
+        c.info.index = i;
+        c.info.name = p.deviceName;
+        c.info.type = type_name(p.deviceType);
+        c.info.api_version = version_string(p.apiVersion);
+        c.info.driver_version = std::to_string(p.driverVersion);
+        for (uint32_t h = 0; h < m.memoryHeapCount; ++h)
+            if (m.memoryHeaps[h].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT)
+                c.info.device_local_bytes = std::max<uint64_t>(c.info.device_local_bytes, m.memoryHeaps[h].size);
+        c.info.hardware = p.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU;
+        const bool named = !options.device.empty();
+        const bool by_index = named && std::all_of(options.device.begin(), options.device.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); });
+        if (p.apiVersion < VK_API_VERSION_1_1) {
+            c.info.reason = "Vulkan " + c.info.api_version + " < 1.1";
+        } else if (compute_queue_family(pds[i], nullptr) < 0) {
+            c.info.reason = "no compute queue";
+        } else if (named && by_index && std::to_string(i) != options.device) {
+            c.info.reason = "not the requested device " + options.device;
+        } else if (named && !by_index && lower(c.info.name).find(lower(options.device)) == std::string::npos) {
+            c.info.reason = "name does not match \"" + options.device + "\"";
+        } else if (!c.info.hardware && !options.allow_software) {
+            c.info.reason = "software (CPU) implementation; slower than the CPU path (use --backend gpu to force it)";
+        } else {
+            c.info.usable = true;
+        }
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+int pick(const std::vector<Candidate>& cands) {
+    int best = -1;
+    for (size_t i = 0; i < cands.size(); ++i) {
+        if (!cands[i].info.usable) continue;
+        if (best < 0 || cands[i].rank < cands[static_cast<size_t>(best)].rank ||
+            (cands[i].rank == cands[static_cast<size_t>(best)].rank &&
+             cands[i].info.device_local_bytes > cands[static_cast<size_t>(best)].info.device_local_bytes))
+            best = static_cast<int>(i);
+    }
+    return best;
+}
+
+VkResult make_instance(bool validation, const VkDebugUtilsMessengerCreateInfoEXT* messenger, VkInstance* out) {
+    auto app = vk_struct<VkApplicationInfo>(VK_STRUCTURE_TYPE_APPLICATION_INFO);
+    app.pApplicationName = "stemforge";
+    app.applicationVersion = VK_MAKE_API_VERSION(0, 0, 1, 0);
+    app.pEngineName = "stemforge";
+    app.apiVersion = VK_API_VERSION_1_1;
+    auto ci = vk_struct<VkInstanceCreateInfo>(VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO);
+    ci.pApplicationInfo = &app;
+    const char* layers[] = {kValidationLayer};
+    const char* extensions[] = {VK_EXT_DEBUG_UTILS_EXTENSION_NAME};
+    if (validation) {
+        ci.enabledLayerCount = 1;
+        ci.ppEnabledLayerNames = layers;
+        ci.enabledExtensionCount = 1;
+        ci.ppEnabledExtensionNames = extensions;
+        ci.pNext = messenger;  // also captures messages from vkCreateInstance/vkDestroyInstance
+    }
+    return vkCreateInstance(&ci, nullptr, out);
+}
+
+std::string no_device_message(const std::vector<Candidate>& cands) {
+    if (cands.empty()) return "no Vulkan device found (is a Vulkan driver installed? VK_ICD_FILENAMES/VK_DRIVER_FILES may point elsewhere)";
+    std::string msg = "no usable Vulkan device:";
+    for (const auto& c : cands) msg += " [" + std::to_string(c.info.index) + "] " + c.info.name + ": " + c.info.reason + ";";
+    msg.pop_back();
+    return msg;
+}
+
+}  // namespace
+
+const char* vk_result_name(VkResult r) {
+    switch (r) {
+        case VK_SUCCESS: return "VK_SUCCESS";
+        case VK_NOT_READY: return "VK_NOT_READY";
+        case VK_TIMEOUT: return "VK_TIMEOUT";
+        case VK_INCOMPLETE: return "VK_INCOMPLETE";
+        case VK_ERROR_OUT_OF_HOST_MEMORY: return "VK_ERROR_OUT_OF_HOST_MEMORY";
+        case VK_ERROR_OUT_OF_DEVICE_MEMORY: return "VK_ERROR_OUT_OF_DEVICE_MEMORY";
+        case VK_ERROR_INITIALIZATION_FAILED: return "VK_ERROR_INITIALIZATION_FAILED";
+        case VK_ERROR_DEVICE_LOST: return "VK_ERROR_DEVICE_LOST";
+        case VK_ERROR_MEMORY_MAP_FAILED: return "VK_ERROR_MEMORY_MAP_FAILED";
+        case VK_ERROR_LAYER_NOT_PRESENT: return "VK_ERROR_LAYER_NOT_PRESENT";
+        case VK_ERROR_EXTENSION_NOT_PRESENT: return "VK_ERROR_EXTENSION_NOT_PRESENT";
+        case VK_ERROR_FEATURE_NOT_PRESENT: return "VK_ERROR_FEATURE_NOT_PRESENT";
+        case VK_ERROR_INCOMPATIBLE_DRIVER: return "VK_ERROR_INCOMPATIBLE_DRIVER";
+        case VK_ERROR_TOO_MANY_OBJECTS: return "VK_ERROR_TOO_MANY_OBJECTS";
+        case VK_ERROR_FORMAT_NOT_SUPPORTED: return "VK_ERROR_FORMAT_NOT_SUPPORTED";
+        case VK_ERROR_FRAGMENTED_POOL: return "VK_ERROR_FRAGMENTED_POOL";
+        case VK_ERROR_OUT_OF_POOL_MEMORY: return "VK_ERROR_OUT_OF_POOL_MEMORY";
+        case VK_ERROR_INVALID_SHADER_NV: return "VK_ERROR_INVALID_SHADER_NV";
+        default: return "VkResult(unknown)";
+    }
+}
+
+Error vk_error(VkResult r, const std::string& what) {
+    std::string msg = what;
+    msg += ": ";
+    msg += vk_result_name(r);
+    if (std::strcmp(vk_result_name(r), "VkResult(unknown)") == 0) {
+        msg += ' ';
+        msg += std::to_string(static_cast<int>(r));
+    }
+    return Error{ErrorCode::Device, msg, static_cast<int>(r)};
+}
+
+ContextOptions ContextOptions::with_environment() const {
+    ContextOptions o = *this;
+    auto flag = [](const char* name) {
+        const char* v = std::getenv(name);
+        return v && *v && std::strcmp(v, "0") != 0;
+    };
+    if (flag("STEMFORGE_GPU_ALLOW_SOFTWARE")) o.allow_software = true;
+    if (flag("STEMFORGE_VK_VALIDATION")) o.validation = true;
+    if (const char* d = std::getenv("STEMFORGE_GPU_DEVICE"); d && *d) o.device = d;
+    if (const char* m = std::getenv("STEMFORGE_GPU_MEMORY_BUDGET_MB"); m && *m) o.memory_budget_bytes = std::strtoull(m, nullptr, 10) << 20;
+    return o;
+}
+
+Result<DeviceSurvey> survey_devices(const ContextOptions& options) {
+    VkInstance instance = VK_NULL_HANDLE;
+    if (VkResult r = make_instance(false, nullptr, &instance); r != VK_SUCCESS)
+        return std::unexpected(vk_error(r, "cannot start Vulkan (vkCreateInstance; is a Vulkan loader and driver installed?)"));
+    VkResult status = VK_SUCCESS;
+    auto cands = describe(instance, options, &status);
+    vkDestroyInstance(instance, nullptr);
+    if (status != VK_SUCCESS) return std::unexpected(vk_error(status, "vkEnumeratePhysicalDevices"));
+    DeviceSurvey survey;
+    survey.selected = pick(cands);
+    for (auto& c : cands) survey.devices.push_back(std::move(c.info));
+    return survey;
+}
+
+// ---- Buffer ----------------------------------------------------------------
+
+Buffer::Buffer(Buffer&& o) noexcept
+    : owner_(std::exchange(o.owner_, nullptr)),
+      buffer_(std::move(o.buffer_)),
+      memory_(std::move(o.memory_)),
+      size_(std::exchange(o.size_, 0)),
+      allocated_(std::exchange(o.allocated_, 0)),
+      mapped_(std::exchange(o.mapped_, nullptr)) {}
+
+Buffer& Buffer::operator=(Buffer&& o) noexcept {
+    if (this == &o) return *this;
+    release();
+    owner_ = std::exchange(o.owner_, nullptr);
+    buffer_ = std::move(o.buffer_);
+    memory_ = std::move(o.memory_);
+    size_ = std::exchange(o.size_, 0);
+    allocated_ = std::exchange(o.allocated_, 0);
+    mapped_ = std::exchange(o.mapped_, nullptr);
+    return *this;
+}
+
+Buffer::~Buffer() { release(); }
+
+void Buffer::release() {
+    buffer_.reset();
+    memory_.reset();  // unmaps implicitly
+    if (owner_ && allocated_) owner_->release(allocated_);
+    owner_ = nullptr;
+    allocated_ = 0;
+    size_ = 0;
+    mapped_ = nullptr;
+}
+
+// ---- Context ---------------------------------------------------------------
+
+VKAPI_ATTR VkBool32 VKAPI_CALL Context::on_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity, VkDebugUtilsMessageTypeFlagsEXT,
+                                                   const VkDebugUtilsMessengerCallbackDataEXT* data, void* user) {
+    auto* self = static_cast<Context*>(user);
+    std::string msg = (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT) ? "error: " : "warning: ";
+    msg += data && data->pMessage ? data->pMessage : "(no text)";
+    std::lock_guard lock(self->messages_mutex_);
+    self->messages_.push_back(std::move(msg));
+    return VK_FALSE;
+}
+
+std::vector<std::string> Context::validation_messages() const {
+    std::lock_guard lock(messages_mutex_);
+    return messages_;
+}
+
+void Context::clear_validation_messages() {
+    std::lock_guard lock(messages_mutex_);
+    messages_.clear();
+}
+
+Result<std::unique_ptr<Context>> Context::create(const ContextOptions& options) {
+    std::unique_ptr<Context> ctx(new Context());
+    if (auto ok = ctx->init(options); !ok) return std::unexpected(ok.error());
+    return ctx;
+}
+
+Result<void> Context::check(VkResult r, const char* what) {
+    if (r == VK_SUCCESS) return {};
+    if (r == VK_ERROR_DEVICE_LOST) lost_ = true;
+    return std::unexpected(vk_error(r, what));
+}
+
+Result<void> Context::init(const ContextOptions& options) {
+    options_ = options;
+    auto mci = vk_struct<VkDebugUtilsMessengerCreateInfoEXT>(VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT);
+    mci.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
+    mci.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
+    mci.pfnUserCallback = &Context::on_message;
+    mci.pUserData = this;
+    if (options.validation && !has_layer(kValidationLayer))
+        return fail(ErrorCode::Device, std::string("Vulkan validation requested but ") + kValidationLayer + " is not installed (vulkan-validationlayers)");
+    if (VkResult r = make_instance(options.validation, &mci, &instance_); r != VK_SUCCESS) {
+        instance_ = VK_NULL_HANDLE;
+        return std::unexpected(vk_error(r, "cannot start Vulkan (vkCreateInstance; is a Vulkan loader and driver installed?)"));
+    }
+    if (options.validation) {
+        auto create = reinterpret_cast<PFN_vkCreateDebugUtilsMessengerEXT>(vkGetInstanceProcAddr(instance_, "vkCreateDebugUtilsMessengerEXT"));
+        if (!create) return fail(ErrorCode::Device, "VK_EXT_debug_utils is not available");
+        if (auto ok = check(create(instance_, &mci, nullptr, &messenger_), "vkCreateDebugUtilsMessengerEXT"); !ok) return ok;
+    }
+
+    VkResult status = VK_SUCCESS;
+    auto cands = describe(instance_, options, &status);
+    if (status != VK_SUCCESS) return std::unexpected(vk_error(status, "vkEnumeratePhysicalDevices"));
+    const int chosen = pick(cands);
+    if (chosen < 0) return fail(ErrorCode::Device, no_device_message(cands));
+    physical_ = cands[static_cast<size_t>(chosen)].handle;
+    info_ = cands[static_cast<size_t>(chosen)].info;
+
+    VkPhysicalDeviceProperties props{};
+    vkGetPhysicalDeviceProperties(physical_, &props);
+    limits_ = props.limits;
+    timestamp_period_ns_ = props.limits.timestampPeriod;
+    vkGetPhysicalDeviceMemoryProperties(physical_, &memory_);
+    queue_family_ = static_cast<uint32_t>(compute_queue_family(physical_, &timestamp_valid_bits_));
+
+    const float priority = 1.0f;
+    auto qci = vk_struct<VkDeviceQueueCreateInfo>(VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO);
+    qci.queueFamilyIndex = queue_family_;
+    qci.queueCount = 1;
+    qci.pQueuePriorities = &priority;
+    auto dci = vk_struct<VkDeviceCreateInfo>(VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO);
+    dci.queueCreateInfoCount = 1;
+    dci.pQueueCreateInfos = &qci;
+    if (auto ok = check(vkCreateDevice(physical_, &dci, nullptr, &device_), "vkCreateDevice"); !ok) {
+        device_ = VK_NULL_HANDLE;
+        return ok;
+    }
+    vkGetDeviceQueue(device_, queue_family_, 0, &queue_);
+
+    // Unified memory: a device-local type that is also host-visible and coherent covers the device-local heap.
+    for (uint32_t t = 0; t < memory_.memoryTypeCount; ++t) {
+        const auto f = memory_.memoryTypes[t].propertyFlags;
+        const auto heap = memory_.memoryTypes[t].heapIndex;
+        if ((f & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT) && (f & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) && (f & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT) &&
+            memory_.memoryHeaps[heap].size >= info_.device_local_bytes)
+            unified_memory_ = true;
+    }
+    budget_ = options.memory_budget_bytes ? options.memory_budget_bytes : info_.device_local_bytes / 4 * 3;
+
+    auto pci = vk_struct<VkPipelineCacheCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO);
+    VkPipelineCache cache = VK_NULL_HANDLE;
+    if (auto ok = check(vkCreatePipelineCache(device_, &pci, nullptr, &cache), "vkCreatePipelineCache"); !ok) return ok;
+    pipeline_cache_ = DeviceObject<VkPipelineCache>(device_, cache, vkDestroyPipelineCache);
+    return {};
+}
+
+Context::~Context() {
+    if (device_) vkDeviceWaitIdle(device_);
+    pipeline_cache_.reset();
+    if (device_) vkDestroyDevice(device_, nullptr);
+    if (messenger_) {
+        auto destroy = reinterpret_cast<PFN_vkDestroyDebugUtilsMessengerEXT>(vkGetInstanceProcAddr(instance_, "vkDestroyDebugUtilsMessengerEXT"));
+        if (destroy) destroy(instance_, messenger_, nullptr);
+    }
+    if (instance_) vkDestroyInstance(instance_, nullptr);
+}
+
+std::string Context::description() const {
+    return info_.name + " (" + info_.type + ", Vulkan " + info_.api_version + ")";
+}
+
+Result<Buffer> Context::create_buffer(VkDeviceSize size, VkBufferUsageFlags usage, MemoryUse use, std::string_view label) {
+    const auto mib = [](uint64_t b) { return std::to_string((b + (1 << 20) - 1) >> 20) + " MiB"; };
+    if (size == 0) size = 4;
+    Buffer out;
+    auto bci = vk_struct<VkBufferCreateInfo>(VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO);
+    bci.size = size;
+    bci.usage = usage | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+    bci.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+    VkBuffer buffer = VK_NULL_HANDLE;
+    if (VkResult r = vkCreateBuffer(device_, &bci, nullptr, &buffer); r != VK_SUCCESS)
+        return std::unexpected(vk_error(r, "GPU buffer " + std::string(label) + " (" + mib(size) + ")"));
+    out.buffer_ = DeviceObject<VkBuffer>(device_, buffer, vkDestroyBuffer);
+
+    VkMemoryRequirements req{};
+    vkGetBufferMemoryRequirements(device_, buffer, &req);
+    if (allocated_.load() + req.size > budget_)
+        return fail(ErrorCode::Device, "out of device memory: GPU buffer " + std::string(label) + " needs " + mib(req.size) + ", " +
+                                           mib(allocated_.load()) + " of the " + mib(budget_) + " budget in use");
+
+    // Preference order per use; the first type allowed by req.memoryTypeBits wins.
+    using F = VkMemoryPropertyFlags;
+    const F dl = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, hv = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
+            hc = VK_MEMORY_PROPERTY_HOST_CACHED_BIT;
+    std::vector<F> prefs;
+    switch (use) {
+        case MemoryUse::Device: prefs = unified_memory_ ? std::vector<F>{dl | hv, dl} : std::vector<F>{dl}; break;
+        case MemoryUse::Upload: prefs = {hv}; break;
+        case MemoryUse::Readback: prefs = {hv | hc, hv}; break;
+    }
+    int type = -1;
+    for (F want : prefs) {
+        for (uint32_t t = 0; t < memory_.memoryTypeCount && type < 0; ++t)
+            if ((req.memoryTypeBits & (1u << t)) && (memory_.memoryTypes[t].propertyFlags & want) == want) type = static_cast<int>(t);
+        if (type >= 0) break;
+    }
+    if (type < 0) return fail(ErrorCode::Device, "GPU buffer " + std::string(label) + ": no suitable memory type");
+
+    auto mai = vk_struct<VkMemoryAllocateInfo>(VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO);
+    mai.allocationSize = req.size;
+    mai.memoryTypeIndex = static_cast<uint32_t>(type);
+    VkDeviceMemory memory = VK_NULL_HANDLE;
+    if (VkResult r = vkAllocateMemory(device_, &mai, nullptr, &memory); r != VK_SUCCESS)
+        return std::unexpected(vk_error(r, "out of device memory: GPU buffer " + std::string(label) + " (" + mib(req.size) + ")"));
+    out.memory_ = DeviceObject<VkDeviceMemory>(device_, memory, vkFreeMemory);
+    out.owner_ = this;
+    out.size_ = size;
+    out.allocated_ = req.size;
+    const uint64_t now = (allocated_ += req.size);
+    uint64_t peak = peak_.load();
+    while (now > peak && !peak_.compare_exchange_weak(peak, now)) {
+    }
+    if (VkResult r = vkBindBufferMemory(device_, buffer, memory, 0); r != VK_SUCCESS)
+        return std::unexpected(vk_error(r, "vkBindBufferMemory " + std::string(label)));
+    if (memory_.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) {
+        if (VkResult r = vkMapMemory(device_, memory, 0, VK_WHOLE_SIZE, 0, &out.mapped_); r != VK_SUCCESS)
+            return std::unexpected(vk_error(r, "vkMapMemory " + std::string(label)));
+    }
+    return out;
+}
+
+Result<CommandSlot> Context::create_command_slot() {
+    CommandSlot slot;
+    auto pci = vk_struct<VkCommandPoolCreateInfo>(VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO);
+    pci.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
+    pci.queueFamilyIndex = queue_family_;
+    VkCommandPool pool = VK_NULL_HANDLE;
+    if (auto ok = check(vkCreateCommandPool(device_, &pci, nullptr, &pool), "vkCreateCommandPool"); !ok) return std::unexpected(ok.error());
+    slot.pool = DeviceObject<VkCommandPool>(device_, pool, vkDestroyCommandPool);
+    auto ai = vk_struct<VkCommandBufferAllocateInfo>(VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO);
+    ai.commandPool = pool;
+    ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+    ai.commandBufferCount = 1;
+    if (auto ok = check(vkAllocateCommandBuffers(device_, &ai, &slot.cmd), "vkAllocateCommandBuffers"); !ok) return std::unexpected(ok.error());
+    auto fci = vk_struct<VkFenceCreateInfo>(VK_STRUCTURE_TYPE_FENCE_CREATE_INFO);
+    VkFence fence = VK_NULL_HANDLE;
+    if (auto ok = check(vkCreateFence(device_, &fci, nullptr, &fence), "vkCreateFence"); !ok) return std::unexpected(ok.error());
+    slot.fence = DeviceObject<VkFence>(device_, fence, vkDestroyFence);
+    return slot;
+}
+
+Result<void> Context::submit(CommandSlot& slot) {
+    if (lost_) return std::unexpected(vk_error(VK_ERROR_DEVICE_LOST, "GPU device lost earlier in this render"));
+    assert(!slot.pending && "submit: the slot's previous submission was not waited for");
+    if (auto ok = check(vkResetFences(device_, 1, slot.fence.ptr()), "vkResetFences"); !ok) return ok;
+    auto si = vk_struct<VkSubmitInfo>(VK_STRUCTURE_TYPE_SUBMIT_INFO);
+    si.commandBufferCount = 1;
+    si.pCommandBuffers = &slot.cmd;
+    std::lock_guard lock(queue_mutex_);
+    if (auto ok = check(vkQueueSubmit(queue_, 1, &si, slot.fence.get()), "vkQueueSubmit"); !ok) return ok;
+    slot.pending = true;
+    return {};
+}
+
+Result<void> Context::wait(CommandSlot& slot) {
+    if (!slot.pending) return {};
+    const uint64_t timeout_ns = options_.fence_timeout_ms * 1000000ull;
+    const VkResult r = vkWaitForFences(device_, 1, slot.fence.ptr(), VK_TRUE, timeout_ns);
+    if (r == VK_TIMEOUT) {
+        // The submission may still run: treat the device as unusable rather than reuse its resources.
+        lost_ = true;
+        return std::unexpected(Error{ErrorCode::Device,
+                                     "GPU did not finish within " + std::to_string(options_.fence_timeout_ms) + " ms (device hung?)",
+                                     static_cast<int>(r)});
+    }
+    if (auto ok = check(r, "vkWaitForFences"); !ok) return ok;
+    slot.pending = false;
+    return {};
+}
+
+Result<void> Context::run(CommandSlot& slot) {
+    if (auto ok = submit(slot); !ok) return ok;
+    return wait(slot);
+}
+
+Result<DeviceObject<VkShaderModule>> Context::create_shader(std::span<const uint32_t> spirv, std::string_view name) {
+    constexpr uint32_t kSpirvMagic = 0x07230203;
+    if (spirv.size() < 5 || spirv[0] != kSpirvMagic)
+        return fail(ErrorCode::Device, "shader " + std::string(name) + ": missing or malformed SPIR-V (build problem)");
+    auto ci = vk_struct<VkShaderModuleCreateInfo>(VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO);
+    ci.codeSize = spirv.size_bytes();
+    ci.pCode = spirv.data();
+    VkShaderModule module = VK_NULL_HANDLE;
+    if (VkResult r = vkCreateShaderModule(device_, &ci, nullptr, &module); r != VK_SUCCESS)
+        return std::unexpected(vk_error(r, "shader " + std::string(name)));
+    return DeviceObject<VkShaderModule>(device_, module, vkDestroyShaderModule);
+}
+
+}  // namespace sf::gpu

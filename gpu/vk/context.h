@@ -1,0 +1,194 @@
+// Stemforge GPU — the Vulkan device layer: instance, device choice, queue,
+// buffers, command submission with bounded waits, validation capture.
+//
+// Device choice (vk-bootstrap style: every rejected device gets a reason):
+// a discrete GPU first, then integrated, then virtual; a CPU implementation
+// (Mesa's lavapipe) only when `allow_software` is set (tests, `--backend gpu`)
+// or STEMFORGE_GPU_ALLOW_SOFTWARE=1. `device` (or STEMFORGE_GPU_DEVICE) picks
+// one by index or by a case-insensitive substring of its name.
+//
+// Errors: every failure is an sf::Error with code Device and the VkResult in
+// Error::vk_result; messages are one line. Once the device is lost, every
+// later submission fails fast with the same error.
+//
+// Threads: a Context may be shared, but a command recording or submission
+// sequence belongs to one thread at a time (queue submissions are serialised
+// inside by a mutex).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <vulkan/vulkan.h>
+
+#include "engine/core/error.h"
+#include "gpu/vk/handles.h"
+
+namespace sf::gpu {
+
+// "VK_ERROR_DEVICE_LOST" etc.
+const char* vk_result_name(VkResult r);
+// Error{Device, "<what>: <VkResult name>", r}.
+Error vk_error(VkResult r, const std::string& what);
+
+struct ContextOptions {
+    bool allow_software = false;      // accept CPU Vulkan devices (lavapipe)
+    bool validation = false;          // Khronos validation layer; messages are captured (validation_messages())
+    std::string device;               // "" = best; an index ("1") or a name substring ("llvmpipe")
+    uint64_t fence_timeout_ms = 30000;  // a wait longer than this is an error (a hung device), never "carry on"
+    uint64_t memory_budget_bytes = 0;   // device memory this context may allocate; 0 = 3/4 of the device-local heap
+    // Reads STEMFORGE_GPU_ALLOW_SOFTWARE, STEMFORGE_GPU_DEVICE, STEMFORGE_VK_VALIDATION and
+    // STEMFORGE_GPU_MEMORY_BUDGET_MB into a copy of *this.
+    ContextOptions with_environment() const;
+};
+
+struct DeviceInfo {
+    uint32_t index = 0;                // as enumerated by the loader
+    std::string name;
+    std::string type;                  // "discrete", "integrated", "virtual", "cpu", "other"
+    std::string api_version;           // "1.3.230"
+    std::string driver_version;        // raw driverVersion as a number
+    uint64_t device_local_bytes = 0;   // largest device-local heap
+    bool hardware = false;             // not a CPU implementation
+    bool usable = false;               // passes the selection rules under the options given
+    std::string reason;                // why not usable (empty when usable)
+};
+
+struct DeviceSurvey {
+    std::vector<DeviceInfo> devices;
+    int selected = -1;                 // index into devices, -1 when none qualifies
+};
+
+// Lists the devices the loader sees and which one `options` would select.
+// Fails (Device) only when Vulkan itself cannot start (no loader / driver).
+Result<DeviceSurvey> survey_devices(const ContextOptions& options);
+
+enum class MemoryUse {
+    Device,    // device-local; mapped too when the device has unified memory
+    Upload,    // host-visible, coherent: CPU writes, GPU reads (staging)
+    Readback,  // host-visible, coherent (cached when available): GPU writes, CPU reads
+};
+
+class Context;
+
+// One buffer with its own memory allocation (Stemforge allocates a few large
+// buffers once, in prepare). Move-only; returns its bytes to the Context's
+// budget when destroyed.
+class Buffer {
+public:
+    Buffer() = default;
+    Buffer(Buffer&&) noexcept;
+    Buffer& operator=(Buffer&&) noexcept;
+    ~Buffer();
+
+    VkBuffer get() const { return buffer_.get(); }
+    VkDeviceSize size() const { return size_; }
+    void* mapped() const { return mapped_; }   // non-null when host-visible (persistently mapped)
+    float* floats() const { return static_cast<float*>(mapped_); }
+    explicit operator bool() const { return static_cast<bool>(buffer_); }
+
+private:
+    friend class Context;
+    void release();
+    Context* owner_ = nullptr;  // borrowed
+    DeviceObject<VkBuffer> buffer_;
+    DeviceObject<VkDeviceMemory> memory_;
+    VkDeviceSize size_ = 0, allocated_ = 0;
+    void* mapped_ = nullptr;
+};
+
+// A command pool with one primary command buffer and its fence.
+struct CommandSlot {
+    DeviceObject<VkCommandPool> pool;
+    VkCommandBuffer cmd = VK_NULL_HANDLE;  // freed with the pool
+    DeviceObject<VkFence> fence;
+    bool pending = false;                  // submitted and not yet waited for
+};
+
+class Context {
+public:
+    static Result<std::unique_ptr<Context>> create(const ContextOptions& options);
+    ~Context();
+    Context(const Context&) = delete;
+    Context& operator=(const Context&) = delete;
+
+    VkInstance instance() const { return instance_; }
+    VkPhysicalDevice physical_device() const { return physical_; }
+    VkDevice device() const { return device_; }
+    VkQueue queue() const { return queue_; }
+    uint32_t queue_family() const { return queue_family_; }
+    VkPipelineCache pipeline_cache() const { return pipeline_cache_.get(); }
+    const DeviceInfo& info() const { return info_; }
+    const VkPhysicalDeviceLimits& limits() const { return limits_; }
+    const ContextOptions& options() const { return options_; }
+    std::string description() const;  // "NVIDIA H100 (discrete, Vulkan 1.3.x)"
+
+    // Device-local memory is also host-visible: no staging copies are needed.
+    bool unified_memory() const { return unified_memory_; }
+    bool timestamps() const { return timestamp_valid_bits_ > 0; }
+    double timestamp_period_ns() const { return timestamp_period_ns_; }
+
+    // Allocates a buffer (usage gets TRANSFER_SRC|DST added). Fails with a
+    // Device error naming `label` when the budget or the driver says no.
+    Result<Buffer> create_buffer(VkDeviceSize size, VkBufferUsageFlags usage, MemoryUse use, std::string_view label);
+    uint64_t allocated_bytes() const { return allocated_.load(); }
+    uint64_t peak_allocated_bytes() const { return peak_.load(); }
+    uint64_t budget_bytes() const { return budget_; }
+
+    Result<CommandSlot> create_command_slot();
+    // Submits slot.cmd (ended by the caller) signalling slot.fence.
+    Result<void> submit(CommandSlot& slot);
+    // Waits for slot's submission (no-op if none) within options.fence_timeout_ms.
+    Result<void> wait(CommandSlot& slot);
+    // submit + wait.
+    Result<void> run(CommandSlot& slot);
+
+    // A shader module from embedded SPIR-V; fails for an empty or malformed blob.
+    Result<DeviceObject<VkShaderModule>> create_shader(std::span<const uint32_t> spirv, std::string_view name);
+
+    // Validation messages (warnings and errors) captured since creation or the last clear.
+    std::vector<std::string> validation_messages() const;
+    void clear_validation_messages();
+
+    // Marks the device lost (after VK_ERROR_DEVICE_LOST); later submissions fail fast.
+    bool lost() const { return lost_.load(); }
+
+private:
+    Context() = default;
+    Result<void> init(const ContextOptions& options);
+    Result<void> check(VkResult r, const char* what);
+    void release(VkDeviceSize bytes) { allocated_ -= bytes; }
+    friend class Buffer;
+    static VKAPI_ATTR VkBool32 VKAPI_CALL on_message(VkDebugUtilsMessageSeverityFlagBitsEXT, VkDebugUtilsMessageTypeFlagsEXT,
+                                                     const VkDebugUtilsMessengerCallbackDataEXT*, void*);
+
+    ContextOptions options_;
+    DeviceInfo info_;
+    VkPhysicalDeviceLimits limits_{};
+    VkPhysicalDeviceMemoryProperties memory_{};
+    // Destruction order matters: device objects, then the device, then the messenger and instance (see ~Context).
+    VkInstance instance_ = VK_NULL_HANDLE;
+    VkDebugUtilsMessengerEXT messenger_ = VK_NULL_HANDLE;
+    VkPhysicalDevice physical_ = VK_NULL_HANDLE;
+    VkDevice device_ = VK_NULL_HANDLE;
+    VkQueue queue_ = VK_NULL_HANDLE;
+    uint32_t queue_family_ = 0;
+    uint32_t timestamp_valid_bits_ = 0;
+    double timestamp_period_ns_ = 1.0;
+    bool unified_memory_ = false;
+    DeviceObject<VkPipelineCache> pipeline_cache_;
+    uint64_t budget_ = 0;
+    std::atomic<uint64_t> allocated_{0}, peak_{0};
+    std::atomic<bool> lost_{false};
+    std::mutex queue_mutex_;
+    mutable std::mutex messages_mutex_;
+    std::vector<std::string> messages_;
+};
+
+}  // namespace sf::gpu

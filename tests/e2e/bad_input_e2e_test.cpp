@@ -1,0 +1,191 @@
+// Bad input never loses anything: one line "stemforge: error: ..." naming the
+// file or JSON path, a non-zero exit, no output file, and an existing output
+// left exactly as it was.
+#include <cmath>
+
+#include <sndfile.h>
+
+#include "tests/e2e/e2e_support.h"
+
+namespace sf::test {
+namespace {
+
+using nlohmann::json;
+
+class BadInput : public ::testing::Test {
+protected:
+    void SetUp() override {
+        write_wav(dir_ / "good.wav", sine(1, 4800, 48000, 1000.0, 0.5), 48000, 24);
+        write_text(dir_ / "out.wav", "previous master");  // must survive every failure
+    }
+
+    json session(json stems) {
+        json s = session_with(std::move(stems));
+        s["export"] = json::array({{{"file", "out.wav"}, {"bit_depth", 24}}});
+        return s;
+    }
+
+    // Renders `text` as the session file and checks the failure contract.
+    void expect_failure(const std::string& text, const std::string& must_mention, int exit_code = 3) {
+        write_text(dir_ / "session.json", text);
+        auto r = run_stemforge({"render", (dir_ / "session.json").string(), "--backend", "cpu"});
+        EXPECT_EQ(r.exit_code, exit_code) << r.err;
+        EXPECT_EQ(line_count(r.err), 1) << r.err;
+        EXPECT_EQ(r.err.rfind("stemforge: error: ", 0), 0u) << r.err;
+        EXPECT_NE(r.err.find(must_mention), std::string::npos) << "expected \"" << must_mention << "\" in: " << r.err;
+        EXPECT_TRUE(r.out.empty()) << r.out;
+        EXPECT_EQ(read_text(dir_ / "out.wav"), "previous master");
+        for (const auto& e : std::filesystem::directory_iterator(dir_.path()))
+            EXPECT_EQ(e.path().filename().string().find(".part"), std::string::npos) << "left behind: " << e.path();
+    }
+
+    TempDir dir_;
+};
+
+TEST_F(BadInput, MissingStemFile) {
+    expect_failure(session({{{"name", "kick"}, {"file", "nope.wav"}}}).dump(), "stems[0] \"kick\"");
+    expect_failure(session({{{"name", "kick"}, {"file", "nope.wav"}}}).dump(), "nope.wav: no such file");
+}
+
+TEST_F(BadInput, UnreadableStem) {
+    std::filesystem::create_directories(dir_ / "adir.wav");  // root can read anything, but not a folder as audio
+    expect_failure(session({{{"name", "kick"}, {"file", "adir.wav"}}}).dump(), "adir.wav: is a directory");
+}
+
+TEST_F(BadInput, CorruptStem) {
+    write_text(dir_ / "junk.wav", "RIFF\x10\x00\x00\x00WAVEjunkjunkjunkjunkjunk");
+    expect_failure(session({{{"name", "pad"}, {"file", "junk.wav"}}}).dump(), "junk.wav: cannot read audio");
+}
+
+TEST_F(BadInput, TruncatedStem) {
+    write_wav(dir_ / "long.wav", noise(2, 48000, 1, 0.2), 48000, 24);
+    std::string bytes = read_text(dir_ / "long.wav");
+    write_text(dir_ / "cut.wav", bytes.substr(0, bytes.size() / 3));
+    expect_failure(session({{{"name", "bass"}, {"file", "cut.wav"}}}).dump(), "cut.wav");
+    expect_failure(session({{{"name", "bass"}, {"file", "cut.wav"}}}).dump(), "truncated");
+}
+
+TEST_F(BadInput, ZeroLengthStem) {
+    write_text(dir_ / "zero.wav", "");
+    expect_failure(session({{{"name", "z"}, {"file", "zero.wav"}}}).dump(), "zero.wav: file is empty");
+}
+
+TEST_F(BadInput, NaNAndInfSamples) {
+    for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+        SF_INFO info{};
+        info.samplerate = 48000;
+        info.channels = 1;
+        info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+        SNDFILE* f = sf_open((dir_ / "nan.wav").c_str(), SFM_WRITE, &info);
+        ASSERT_NE(f, nullptr);
+        std::vector<float> x(48000, 0.1f);
+        x[30000] = bad;
+        sf_writef_float(f, x.data(), 48000);
+        sf_close(f);
+        expect_failure(session({{{"name", "good"}, {"file", "good.wav"}}, {{"name", "vox"}, {"file", "nan.wav"}}}).dump(),
+                       std::isnan(bad) ? "stems[1] \"vox\"" : "Inf sample at frame 30000");
+    }
+}
+
+TEST_F(BadInput, MalformedJson) { expect_failure("{\"format\": \"stemforge-session\", \"version\": 1,", "malformed JSON"); }
+
+TEST_F(BadInput, WrongType) {
+    json s = session({{{"name", "a"}, {"file", "good.wav"}, {"gain_db", "-3"}}});
+    expect_failure(s.dump(), "stems[0].gain_db: must be a number");
+}
+
+TEST_F(BadInput, UnknownKey) {
+    json s = session({{{"name", "a"}, {"file", "good.wav"}, {"gian_db", -3}}});
+    expect_failure(s.dump(), "stems[0].gian_db: unknown key");
+}
+
+TEST_F(BadInput, OutOfRange) {
+    json s = session({{{"name", "a"}, {"file", "good.wav"}}, {{"name", "b"}, {"file", "good.wav"}, {"pan", -2}}});
+    expect_failure(s.dump(), "stems[1].pan: must be within [-1, 1]");
+}
+
+TEST_F(BadInput, DuplicateStemNames) {
+    json s = session({{{"name", "a"}, {"file", "good.wav"}}, {{"name", "a"}, {"file", "good.wav"}}});
+    expect_failure(s.dump(), "stems[1].name: duplicate stem name \"a\"");
+}
+
+TEST_F(BadInput, SendOrOutputToUnknownBus) {
+    json s = session({{{"name", "a"}, {"file", "good.wav"}, {"sends", {{{"bus", "verb"}}}}}});
+    expect_failure(s.dump(), "stems[0].sends[0].bus: unknown bus \"verb\"");
+    s = session({{{"name", "a"}, {"file", "good.wav"}, {"output", "drums"}}});
+    expect_failure(s.dump(), "stems[0].output: unknown bus \"drums\"");
+}
+
+TEST_F(BadInput, RoutingCycle) {
+    json s = session({{{"name", "a"}, {"file", "good.wav"}, {"output", "x"}}});
+    s["buses"] = {{{"name", "x"}, {"output", "y"}}, {{"name", "y"}, {"output", "x"}}};
+    expect_failure(s.dump(), "routing cycle x -> y -> x");
+}
+
+TEST_F(BadInput, UnwritableOutputPath) {
+    write_text(dir_ / "plainfile", "x");
+    json s = session({{{"name", "a"}, {"file", "good.wav"}}});
+    s["export"] = json::array({{{"file", "out.wav"}}, {{"file", "plainfile/sub/master.wav"}}});
+    expect_failure(s.dump(), "plainfile/sub/master.wav", 1);
+}
+
+TEST_F(BadInput, MissingSessionFile) {
+    auto r = run_stemforge({"render", (dir_ / "absent.json").string()});
+    EXPECT_EQ(r.exit_code, 3);
+    EXPECT_EQ(r.err, "stemforge: error: " + (dir_ / "absent.json").string() + ": no such file\n");
+}
+
+TEST(Cli, UsageErrorsAreOneLineWithExit2) {
+    auto r = run_stemforge({"render"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(line_count(r.err), 1) << r.err;
+    EXPECT_EQ(r.err.rfind("stemforge: error: ", 0), 0u) << r.err;
+    r = run_stemforge({"frobnicate"});
+    EXPECT_EQ(r.exit_code, 2);
+    r = run_stemforge({"render", "x.json", "--backend", "tpu"});
+    EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST(Cli, HelpListsTheCommands) {
+    auto r = run_stemforge({"--help"});
+    EXPECT_EQ(r.exit_code, 0);
+    for (const char* cmd : {"render", "analyze", "demo"}) EXPECT_NE(r.out.find(cmd), std::string::npos) << cmd;
+    r = run_stemforge({"render", "--help"});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_NE(r.out.find("--backend"), std::string::npos);
+}
+
+TEST(Cli, ProgressStaysOffWhenStderrIsNotATerminal) {
+    TempDir dir;
+    auto r = run_stemforge({"demo", dir.path().string(), "--duration", "8", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err.find('%'), std::string::npos) << r.err;
+    EXPECT_TRUE(json::accept(r.out)) << r.out;  // stdout is exactly one JSON object
+}
+
+TEST(AnalyzeCli, ReportsTheBasicKeys) {
+    TempDir dir;
+    write_wav(dir / "t.wav", sine(2, 48000, 48000, 1000.0, 0.5), 48000, 32);
+    auto r = run_stemforge({"analyze", (dir / "t.wav").string(), "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    json j = json::parse(r.out);
+    EXPECT_EQ(j["sample_rate"], 48000);
+    EXPECT_EQ(j["channels"], 2);
+    EXPECT_NEAR(j["duration_s"].get<double>(), 1.0, 1e-9);
+    EXPECT_NEAR(j["sample_peak_dbfs"].get<double>(), 20 * std::log10(0.5), 1e-3);
+    EXPECT_NEAR(j["rms_dbfs"].get<double>(), 20 * std::log10(0.5 / std::sqrt(2.0)), 1e-3);
+    // Two files give {"files": [...]}; silence reads null.
+    write_wav(dir / "s.wav", AudioBuffer(1, 100), 48000, 16);
+    r = run_stemforge({"analyze", (dir / "t.wav").string(), (dir / "s.wav").string(), "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    j = json::parse(r.out);
+    ASSERT_EQ(j["files"].size(), 2u);
+    EXPECT_TRUE(j["files"][1]["sample_peak_dbfs"].is_null());
+    EXPECT_TRUE(j["files"][1]["rms_dbfs"].is_null());
+    r = run_stemforge({"analyze", (dir / "missing.wav").string()});
+    EXPECT_EQ(r.exit_code, 3);
+    EXPECT_NE(r.err.find("missing.wav"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sf::test

@@ -1,0 +1,363 @@
+// Audio I/O: every readable format round-trips, resampling is accurate,
+// dither is TPDF and seeded, bad files fail with the file named, and a
+// failed write never leaves or damages a file.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numbers>
+
+#include <sndfile.h>
+
+#include "engine/audio/audio_file.h"
+#include "engine/audio/dither.h"
+#include "engine/audio/resampler.h"
+#include "tests/support/test_support.h"
+
+namespace sf {
+namespace {
+
+using test::TempDir;
+
+// Lossy and 8-bit formats are written here with libsndfile directly: the
+// point is that AudioSource reads them.
+void write_with_sndfile(const std::filesystem::path& file, int format, const AudioBuffer& b, int rate) {
+    SF_INFO info{};
+    info.samplerate = rate;
+    info.channels = b.channels();
+    info.format = format;
+    ASSERT_TRUE(sf_format_check(&info)) << file;
+    SNDFILE* f = sf_open(file.c_str(), SFM_WRITE, &info);
+    ASSERT_NE(f, nullptr) << sf_strerror(nullptr);
+    std::vector<float> inter(static_cast<size_t>(b.frames() * b.channels()));
+    for (int64_t i = 0; i < b.frames(); ++i)
+        for (int c = 0; c < b.channels(); ++c) inter[static_cast<size_t>(i * b.channels() + c)] = b.channel(c)[i];
+    ASSERT_EQ(sf_writef_float(f, inter.data(), b.frames()), b.frames());
+    sf_close(f);
+}
+
+
+struct FormatCase {
+    const char* name;
+    ExportFormat format;
+    int bits;
+    double tolerance;  // max |error| of a round trip, full scale = 1
+};
+
+class RoundTrip : public ::testing::TestWithParam<FormatCase> {};
+
+TEST_P(RoundTrip, PreservesSamplesWithinTheWordLength) {
+    const FormatCase& fc = GetParam();
+    TempDir dir;
+    const int rate = 44100;
+    AudioBuffer in = test::noise(2, 12345, 7, 0.5);
+    WriteSpec ws;
+    ws.format = fc.format;
+    ws.bit_depth = fc.bits;
+    ws.sample_rate = rate;
+    ws.channels = 2;
+    ws.dither = Dither::None;
+    auto file = dir / (std::string("x.") + fc.name);
+    {
+        auto w = AudioFileWriter::create(file, ws);
+        ASSERT_TRUE(w.has_value()) << w.error().message;
+        // Odd-sized blocks: the writer must not care.
+        for (int64_t pos = 0; pos < in.frames(); pos += 1001) {
+            const int64_t n = std::min<int64_t>(1001, in.frames() - pos);
+            AudioBuffer block(2, n);
+            for (int c = 0; c < 2; ++c) std::copy_n(in.channel(c) + pos, n, block.channel(c));
+            ASSERT_TRUE(w->write(block, n).has_value());
+        }
+        ASSERT_TRUE(w->commit().has_value());
+    }
+    auto info = probe_audio(file);
+    ASSERT_TRUE(info.has_value()) << info.error().message;
+    EXPECT_EQ(info->sample_rate, rate);
+    EXPECT_EQ(info->channels, 2);
+    EXPECT_EQ(info->frames, in.frames());
+    auto out = AudioSource::read_all(file, {});
+    ASSERT_TRUE(out.has_value()) << out.error().message;
+    double max_err = 0;
+    for (int c = 0; c < 2; ++c)
+        for (int64_t i = 0; i < in.frames(); ++i) max_err = std::max(max_err, std::abs(static_cast<double>(out->channel(c)[i]) - in.channel(c)[i]));
+    EXPECT_LE(max_err, fc.tolerance) << fc.name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, RoundTrip,
+                         ::testing::Values(FormatCase{"wav16", ExportFormat::Wav, 16, 0.5 / 32768 + 1e-9},
+                                           FormatCase{"wav24", ExportFormat::Wav, 24, 0.5 / 8388608 + 1e-9},
+                                           FormatCase{"wavf", ExportFormat::Wav, 32, 0.0},
+                                           FormatCase{"flac16", ExportFormat::Flac, 16, 0.5 / 32768 + 1e-9},
+                                           FormatCase{"flac24", ExportFormat::Flac, 24, 0.5 / 8388608 + 1e-9},
+                                           FormatCase{"aiff", ExportFormat::Aiff, 24, 0.5 / 8388608 + 1e-9},
+                                           FormatCase{"rf64", ExportFormat::Rf64, 32, 0.0},
+                                           FormatCase{"bwf", ExportFormat::Bwf, 24, 0.5 / 8388608 + 1e-9}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+struct CodecCase {
+    const char* name;
+    int format;
+    double min_snr_db;
+};
+
+class ReadsCodec : public ::testing::TestWithParam<CodecCase> {};
+
+TEST_P(ReadsCodec, DecodesAToneAtTheRightLevel) {
+    const CodecCase& cc = GetParam();
+    TempDir dir;
+    const int rate = 48000;
+    AudioBuffer tone = test::sine(1, rate, rate, 1000.0, 0.5);
+    auto file = dir / (std::string("t.") + cc.name);
+    write_with_sndfile(file, cc.format, tone, rate);
+    auto out = AudioSource::read_all(file, {});
+    ASSERT_TRUE(out.has_value()) << out.error().message;
+    // Lossy codecs add delay and padding: compare the RMS level of the middle.
+    const int64_t n = std::min<int64_t>(out->frames(), tone.frames());
+    ASSERT_GT(n, rate / 2);
+    const double rms = test::rms_dbfs(out->channel(0) + rate / 4, rate / 4);
+    EXPECT_NEAR(rms, 20 * std::log10(0.5 / std::sqrt(2.0)), 0.5) << cc.name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Codecs, ReadsCodec,
+                         ::testing::Values(CodecCase{"ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS, 30},
+                                           CodecCase{"opus", SF_FORMAT_OGG | SF_FORMAT_OPUS, 30},
+                                           CodecCase{"mp3", SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III, 30},
+                                           CodecCase{"u8wav", SF_FORMAT_WAV | SF_FORMAT_PCM_U8, 30},
+                                           CodecCase{"s8aiff", SF_FORMAT_AIFF | SF_FORMAT_PCM_S8, 30},
+                                           CodecCase{"wav32i", SF_FORMAT_WAV | SF_FORMAT_PCM_32, 30}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(AudioSource, ResamplesToTheTargetRateAccurately) {
+    TempDir dir;
+    const int in_rate = 44100, out_rate = 48000;
+    AudioBuffer tone = test::sine(1, in_rate * 2 + 17, in_rate, 997.0, 0.5);
+    test::write_wav(dir / "t.wav", tone, in_rate, 32);
+    SourceOptions so;
+    so.target_rate = out_rate;
+    auto src = AudioSource::open(dir / "t.wav", so);
+    ASSERT_TRUE(src.has_value());
+    const int64_t expected = std::llround(static_cast<double>(tone.frames()) * out_rate / in_rate);
+    EXPECT_EQ(src->frames(), expected);
+    // Read in odd blocks, compare with the analytic tone at the new rate.
+    AudioBuffer out(1, src->frames());
+    AudioBuffer block(1, 777);
+    for (int64_t pos = 0; pos < src->frames(); pos += 777) {
+        const int64_t n = std::min<int64_t>(777, src->frames() - pos);
+        auto got = src->read(block, n);
+        ASSERT_TRUE(got.has_value());
+        std::copy_n(block.channel(0), n, out.channel(0) + pos);
+    }
+    double max_err = 0;
+    for (int64_t i = 2000; i < out.frames() - 2000; ++i) {  // away from the filter's edges
+        const double ref = 0.5 * std::sin(2 * std::numbers::pi * 997.0 * static_cast<double>(i) / out_rate);
+        max_err = std::max(max_err, std::abs(out.channel(0)[i] - ref));
+    }
+    EXPECT_LT(20 * std::log10(max_err), -90.0) << "resampling error too high (soxr VHQ should reach ~-120 dB)";
+}
+
+TEST(AudioSource, RefusesNaNAndNamesTheFrame) {
+    TempDir dir;
+    AudioBuffer b = test::noise(2, 1000, 1, 0.1);
+    b.channel(1)[500] = std::numeric_limits<float>::quiet_NaN();
+    write_with_sndfile(dir / "nan.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, b, 48000);
+    SourceOptions so;
+    so.label = "stems[0] \"x\"";
+    auto all = AudioSource::read_all(dir / "nan.wav", so);
+    ASSERT_FALSE(all.has_value());
+    EXPECT_EQ(all.error().code, ErrorCode::BadAudio);
+    EXPECT_NE(all.error().message.find("stems[0] \"x\""), std::string::npos) << all.error().message;
+    EXPECT_NE(all.error().message.find("NaN sample at frame 500"), std::string::npos) << all.error().message;
+    EXPECT_NE(all.error().message.find("channel 2"), std::string::npos) << all.error().message;
+}
+
+TEST(AudioSource, RefusesInfinity) {
+    TempDir dir;
+    AudioBuffer b = test::noise(1, 100, 1, 0.1);
+    b.channel(0)[99] = std::numeric_limits<float>::infinity();
+    write_with_sndfile(dir / "inf.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, b, 48000);
+    auto all = AudioSource::read_all(dir / "inf.wav", {});
+    ASSERT_FALSE(all.has_value());
+    EXPECT_NE(all.error().message.find("Inf sample at frame 99"), std::string::npos) << all.error().message;
+}
+
+TEST(AudioSource, BadFilesNameTheFile) {
+    TempDir dir;
+    auto expect_bad = [&](const std::filesystem::path& f, ErrorCode code, const std::string& what) {
+        auto r = AudioSource::open(f, {});
+        ASSERT_FALSE(r.has_value()) << f;
+        EXPECT_EQ(r.error().code, code) << r.error().message;
+        EXPECT_NE(r.error().message.find(f.string()), std::string::npos) << r.error().message;
+        EXPECT_NE(r.error().message.find(what), std::string::npos) << r.error().message;
+    };
+    expect_bad(dir / "missing.wav", ErrorCode::FileNotFound, "no such file");
+    test::write_text(dir / "empty.wav", "");
+    expect_bad(dir / "empty.wav", ErrorCode::FileRead, "empty");
+    test::write_text(dir / "junk.wav", std::string(1000, 'x'));
+    expect_bad(dir / "junk.wav", ErrorCode::FileRead, "cannot read audio");
+    expect_bad(dir.path(), ErrorCode::FileRead, "is a directory");
+
+    // Truncated: cut a valid 24-bit WAV in the middle of its data.
+    test::write_wav(dir / "full.wav", test::noise(2, 48000, 3, 0.3), 48000, 24);
+    std::string bytes = test::read_text(dir / "full.wav");
+    test::write_text(dir / "cut.wav", bytes.substr(0, bytes.size() / 2 + 1));
+    expect_bad(dir / "cut.wav", ErrorCode::FileRead, "truncated");
+    test::write_wav(dir / "full.aiff", test::noise(2, 48000, 3, 0.3), 48000, 24, ExportFormat::Aiff);
+    bytes = test::read_text(dir / "full.aiff");
+    test::write_text(dir / "cut.aiff", bytes.substr(0, bytes.size() * 2 / 3));
+    expect_bad(dir / "cut.aiff", ErrorCode::FileRead, "truncated");
+
+    // A header with no audio frames.
+    test::write_text(dir / "hdr.wav", bytes.substr(0, 0));
+    test::write_wav(dir / "one.wav", test::noise(1, 1, 3, 0.3), 48000, 16);
+    bytes = test::read_text(dir / "one.wav");
+    test::write_text(dir / "noframes.wav", bytes.substr(0, 44));
+    auto r = AudioSource::open(dir / "noframes.wav", {});
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find("noframes.wav"), std::string::npos);
+}
+
+TEST(AudioSource, TruncatedFlacFailsWhileReading) {
+    TempDir dir;
+    test::write_wav(dir / "n.flac", test::noise(2, 96000, 3, 0.3), 48000, 24, ExportFormat::Flac);
+    std::string bytes = test::read_text(dir / "n.flac");
+    test::write_text(dir / "cut.flac", bytes.substr(0, bytes.size() / 2));
+    auto r = AudioSource::read_all(dir / "cut.flac", {});
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, ErrorCode::FileRead);
+    EXPECT_NE(r.error().message.find("cut.flac"), std::string::npos) << r.error().message;
+}
+
+TEST(AudioSource, MoreThanTwoChannelsIsAClearError) {
+    TempDir dir;
+    test::write_wav(dir / "six.wav", test::noise(6, 100, 3, 0.3), 48000, 24);
+    auto r = AudioSource::open(dir / "six.wav", {});
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, ErrorCode::NotSupported);
+    EXPECT_NE(r.error().message.find("has 6 channels"), std::string::npos) << r.error().message;
+}
+
+TEST(AudioFileWriter, FailedWriteLeavesNoFileAndKeepsTheOldOne) {
+    TempDir dir;
+    const auto target = dir / "master.wav";
+    test::write_text(target, "precious");
+    {
+        WriteSpec ws;
+        ws.channels = 1;
+        auto w = AudioFileWriter::create(target, ws);
+        ASSERT_TRUE(w.has_value());
+        AudioBuffer b = test::noise(1, 100, 1, 0.5);
+        ASSERT_TRUE(w->write(b, 100).has_value());
+        b.channel(0)[3] = std::numeric_limits<float>::quiet_NaN();
+        auto bad = w->write(b, 100);
+        ASSERT_FALSE(bad.has_value());
+        EXPECT_NE(bad.error().message.find("non-finite"), std::string::npos);
+        // destroyed without commit
+    }
+    EXPECT_EQ(test::read_text(target), "precious");
+    int files = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++files;
+    EXPECT_EQ(files, 1) << "a temporary file was left behind";
+}
+
+TEST(AudioFileWriter, UnwritablePathIsAnError) {
+    TempDir dir;
+    test::write_text(dir / "file", "x");
+    WriteSpec ws;
+    auto w = AudioFileWriter::create(dir / "file" / "out.wav", ws);  // a file used as a folder
+    ASSERT_FALSE(w.has_value());
+    EXPECT_EQ(w.error().code, ErrorCode::FileWrite);
+    EXPECT_NE(w.error().message.find("out.wav"), std::string::npos) << w.error().message;
+}
+
+TEST(Dither, TpdfOnSilenceHasQuarterLsbPower) {
+    // Rounding silence + TPDF(±1 LSB) gives codes -1, 0, +1 with P(±1) = 1/8:
+    // power 1/4 LSB², i.e. RMS 0.5 LSB.
+    Quantizer q(16, Dither::Tpdf, 99);
+    double sum = 0;
+    const int n = 400000;
+    int max_code = 0;
+    for (int i = 0; i < n; ++i) {
+        const int code = q.quantize(0.0f) / 65536;
+        sum += static_cast<double>(code) * code;
+        max_code = std::max(max_code, std::abs(code));
+    }
+    EXPECT_NEAR(std::sqrt(sum / n), 0.5, 0.01);
+    EXPECT_EQ(max_code, 1);
+}
+
+TEST(Dither, IsUnbiasedAndDecorrelatesTheError) {
+    // With TPDF the mean of the output equals the input even below 1 LSB.
+    Quantizer q(16, Dither::Tpdf, 5);
+    const double x = 0.3 / 32768.0;
+    double sum = 0;
+    const int n = 400000;
+    for (int i = 0; i < n; ++i) sum += q.quantize(static_cast<float>(x)) / 65536.0;
+    EXPECT_NEAR(sum / n, 0.3, 0.01);
+    Quantizer plain(16, Dither::None, 5);
+    EXPECT_EQ(plain.quantize(static_cast<float>(x)), 0);  // undithered: the signal vanishes
+}
+
+TEST(Dither, SameSeedSameBits) {
+    Quantizer a(24, Dither::TpdfShaped, 42), b(24, Dither::TpdfShaped, 42), c(24, Dither::TpdfShaped, 43);
+    bool differs = false;
+    for (int i = 0; i < 1000; ++i) {
+        const float x = static_cast<float>(0.25 * std::sin(i * 0.01));
+        const int32_t qa = a.quantize(x), qb = b.quantize(x), qc = c.quantize(x);
+        ASSERT_EQ(qa, qb);
+        differs |= qa != qc;
+    }
+    EXPECT_TRUE(differs);
+}
+
+TEST(Dither, ShapedNoiseFollowsItsTransferFunction) {
+    // NTF(z) = 1 - z^-1 + 0.5 z^-2: at DC |NTF| = 0.5, at Nyquist 2.5.
+    // Measure the error spectrum at both ends with simple DFT bins.
+    Quantizer q(16, Dither::TpdfShaped, 11);
+    const int n = 1 << 16;
+    std::vector<double> err(n);
+    for (int i = 0; i < n; ++i) {
+        const double x = 0.1 * std::sin(i * 0.001);
+        err[static_cast<size_t>(i)] = q.quantize(static_cast<float>(x)) / 65536.0 - x * 32768.0;
+    }
+    // Power in the lowest and highest 1/16 of the band (periodogram by blocks).
+    auto band_power = [&](bool high) {
+        double p = 0;
+        for (int i = 1; i < n; ++i) {
+            const double d = high ? err[static_cast<size_t>(i)] + err[static_cast<size_t>(i - 1)]   // ~ high-pass removed
+                                  : err[static_cast<size_t>(i)] - err[static_cast<size_t>(i - 1)];
+            p += d * d;
+        }
+        return p / n;
+    };
+    // (1 + z^-1) keeps lows, (1 - z^-1) keeps highs; compare their ratio with
+    // the white-noise case: shaped noise must put clearly more power high.
+    const double lows = band_power(true), highs = band_power(false);
+    EXPECT_GT(highs / lows, 4.0);
+    Quantizer flat(16, Dither::Tpdf, 11);
+    for (int i = 0; i < n; ++i) {
+        const double x = 0.1 * std::sin(i * 0.001);
+        err[static_cast<size_t>(i)] = flat.quantize(static_cast<float>(x)) / 65536.0 - x * 32768.0;
+    }
+    EXPECT_NEAR(band_power(false) / band_power(true), 1.0, 0.1);
+}
+
+TEST(StreamResampler, ChangesRateAndKeepsLevel) {
+    auto r = StreamResampler::create(48000, 44100, 2);
+    ASSERT_TRUE(r.has_value());
+    AudioBuffer tone = test::sine(2, 48000, 48000, 1000.0, 0.5);
+    AudioBuffer out, all(2, 0);
+    std::vector<float> l;
+    for (int64_t pos = 0; pos < tone.frames(); pos += 4999) {
+        const int64_t n = std::min<int64_t>(4999, tone.frames() - pos);
+        AudioBuffer block(2, n);
+        for (int c = 0; c < 2; ++c) std::copy_n(tone.channel(c) + pos, n, block.channel(c));
+        ASSERT_TRUE(r->process(block, n, out).has_value());
+        l.insert(l.end(), out.channel(0), out.channel(0) + out.frames());
+    }
+    ASSERT_TRUE(r->finish(out).has_value());
+    l.insert(l.end(), out.channel(0), out.channel(0) + out.frames());
+    EXPECT_NEAR(static_cast<double>(l.size()), 44100.0, 2.0);
+    EXPECT_NEAR(test::rms_dbfs(l.data() + 5000, 30000), 20 * std::log10(0.5 / std::sqrt(2.0)), 0.01);
+}
+
+}  // namespace
+}  // namespace sf

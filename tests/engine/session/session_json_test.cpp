@@ -1,0 +1,293 @@
+// Session file v1: every rule of the contract, and that each error names
+// the JSON path and the rule.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/session/session.h"
+
+namespace sf {
+namespace {
+
+using nlohmann::json;
+
+json minimal() {
+    return json{{"format", "stemforge-session"},
+                {"version", 1},
+                {"sample_rate", 48000},
+                {"stems", json::array({json{{"name", "kick"}, {"file", "stems/kick.wav"}}})}};
+}
+
+Result<Session> parse(const json& j) { return parse_session(j.dump(), "/base", "s.json"); }
+
+// Expects a failure whose message is exactly "s.json: <path>: <rule...>".
+void expect_error(const json& j, const std::string& path_and_rule_prefix) {
+    auto r = parse(j);
+    ASSERT_FALSE(r.has_value()) << "accepted: " << j.dump();
+    EXPECT_EQ(r.error().code, ErrorCode::InvalidSession);
+    const std::string expected = "s.json: " + path_and_rule_prefix;
+    EXPECT_EQ(r.error().message.substr(0, expected.size()), expected) << r.error().message;
+    EXPECT_EQ(r.error().message.find('\n'), std::string::npos);
+}
+
+TEST(SessionJson, MinimalSessionHasDocumentedDefaults) {
+    auto r = parse(minimal());
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    const StemSpec& s = r->stems.at(0);
+    EXPECT_EQ(s.file, std::filesystem::path("/base/stems/kick.wav"));
+    EXPECT_EQ(s.gain_db, 0.0);
+    EXPECT_EQ(s.pan, 0.0);
+    EXPECT_FALSE(s.mute);
+    EXPECT_FALSE(s.solo);
+    EXPECT_FALSE(s.polarity_invert);
+    EXPECT_EQ(s.output, "master");
+    EXPECT_FALSE(s.eq.has_value());
+    EXPECT_FALSE(s.compressor.has_value());
+    EXPECT_FALSE(r->master.has_value());
+    EXPECT_TRUE(r->exports.empty());
+}
+
+TEST(SessionJson, FullContractExampleParses) {
+    // The example of DESIGN.md, key for key.
+    const char* text = R"({
+      "format": "stemforge-session", "version": 1, "sample_rate": 48000,
+      "stems": [{
+        "name": "kick", "file": "stems/kick.wav",
+        "gain_db": 0.0, "pan": 0.0, "mute": false, "solo": false, "polarity_invert": false,
+        "offset_s": 0.0, "fade_in_s": 0.0, "fade_out_s": 0.0,
+        "automation": {"gain_db": [[0.0, 0.0], [10.0, -6.0]]},
+        "eq": {"mode": "linear", "bands": [
+          {"type": "highpass", "freq_hz": 30, "slope_db_oct": 24},
+          {"type": "bell", "freq_hz": 100, "gain_db": 3.0, "q": 1.0}]},
+        "compressor": {"threshold_db": -18, "ratio": 4, "knee_db": 6,
+                       "attack_ms": 10, "release_ms": 120, "makeup_db": 0, "detector": "peak"},
+        "sends": [{"bus": "verb", "level_db": -12, "pre_fader": false}],
+        "output": "master"
+      }],
+      "buses": [{"name": "verb", "reverb": {"ir": "irs/hall.wav", "predelay_ms": 20, "wet_db": 0},
+                 "eq": {"mode": "minimum", "bands": []}, "gain_db": 0, "output": "master"}],
+      "master": {
+        "eq": {"mode": "linear", "bands": []},
+        "multiband": {"crossovers_hz": [120, 1000, 6000],
+                      "bands": [{"threshold_db": -20, "ratio": 2, "attack_ms": 20, "release_ms": 200, "makeup_db": 0, "width": 1.0},
+                                {}, {}, {}]},
+        "width": 1.0,
+        "limiter": {"ceiling_dbtp": -1.0, "release_ms": 50, "lookahead_ms": 5},
+        "loudness_target_lufs": -14.0
+      },
+      "export": [{"file": "out/master.wav", "format": "wav", "bit_depth": 24,
+                  "sample_rate": 48000, "dither": "tpdf"}]
+    })";
+    auto r = parse_session(text, "/base", "s.json");
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    const StemSpec& s = r->stems.at(0);
+    ASSERT_EQ(s.gain_automation.size(), 2u);
+    EXPECT_EQ(s.gain_automation[1].time_s, 10.0);
+    EXPECT_EQ(s.gain_automation[1].gain_db, -6.0);
+    ASSERT_TRUE(s.eq.has_value());
+    EXPECT_EQ(s.eq->mode, EqMode::Linear);
+    ASSERT_EQ(s.eq->bands.size(), 2u);
+    EXPECT_EQ(s.eq->bands[0].type, EqBandType::Highpass);
+    EXPECT_EQ(s.eq->bands[0].slope_db_oct, 24);
+    EXPECT_EQ(s.eq->bands[1].q, 1.0);
+    ASSERT_TRUE(s.compressor.has_value());
+    EXPECT_EQ(s.compressor->ratio, 4.0);
+    EXPECT_EQ(s.compressor->detector, Detector::Peak);
+    ASSERT_EQ(s.sends.size(), 1u);
+    EXPECT_EQ(s.sends[0].bus, "verb");
+    EXPECT_EQ(s.sends[0].level_db, -12.0);
+    ASSERT_EQ(r->buses.size(), 1u);
+    EXPECT_EQ(r->buses[0].reverb->ir, std::filesystem::path("/base/irs/hall.wav"));
+    EXPECT_EQ(r->buses[0].eq->mode, EqMode::Minimum);
+    ASSERT_TRUE(r->master.has_value());
+    EXPECT_EQ(r->master->multiband->bands.size(), 4u);
+    EXPECT_EQ(r->master->limiter->ceiling_dbtp, -1.0);
+    EXPECT_EQ(*r->master->loudness_target_lufs, -14.0);
+    ASSERT_EQ(r->exports.size(), 1u);
+    EXPECT_EQ(r->exports[0].bit_depth, 24);
+    EXPECT_EQ(r->exports[0].dither, Dither::Tpdf);
+    EXPECT_EQ(r->exports[0].file, std::filesystem::path("/base/out/master.wav"));
+}
+
+TEST(SessionJson, MalformedJsonNamesLineAndColumn) {
+    auto r = parse_session("{\"format\": \"stemforge-session\",\n \"version\": 1,,}", "/", "bad.json");
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find("bad.json: malformed JSON"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("line 2"), std::string::npos) << r.error().message;
+}
+
+TEST(SessionJson, HeaderRules) {
+    json j = minimal();
+    j.erase("format");
+    expect_error(j, "format: is required");
+    j = minimal();
+    j["format"] = "other";
+    expect_error(j, "format: must be \"stemforge-session\"");
+    j = minimal();
+    j["version"] = 2;
+    expect_error(j, "version: unsupported version 2");
+    j = minimal();
+    j["sample_rate"] = 1000;
+    expect_error(j, "sample_rate: must be within [8000, 384000]");
+    j = minimal();
+    j["sample_rate"] = 44100.5;
+    expect_error(j, "sample_rate: must be an integer");
+    j = minimal();
+    j["stems"] = json::array();
+    expect_error(j, "stems: must hold at least one stem");
+    j = minimal();
+    j["bogus"] = 1;
+    expect_error(j, "bogus: unknown key");
+}
+
+TEST(SessionJson, WrongTypesNameThePath) {
+    json j = minimal();
+    j["stems"][0]["gain_db"] = "loud";
+    expect_error(j, "stems[0].gain_db: must be a number, not a string");
+    j = minimal();
+    j["stems"][0]["mute"] = 1;
+    expect_error(j, "stems[0].mute: must be true or false");
+    j = minimal();
+    j["stems"][0]["name"] = 3;
+    expect_error(j, "stems[0].name: must be a string");
+    j = minimal();
+    j["stems"] = json::object();
+    expect_error(j, "stems: must be an array");
+    j = minimal();
+    j["stems"][0]["eq"] = json::array();
+    expect_error(j, "stems[0].eq: must be an object");
+}
+
+TEST(SessionJson, RangesNameThePathAndRule) {
+    json j = minimal();
+    j["stems"].push_back({{"name", "b"}, {"file", "b.wav"}});
+    j["stems"].push_back({{"name", "c"}, {"file", "c.wav"}});
+    j["stems"].push_back({{"name", "d"}, {"file", "d.wav"}, {"pan", 1.5}});
+    expect_error(j, "stems[3].pan: must be within [-1, 1]");
+
+    j = minimal();
+    j["stems"][0]["eq"] = {{"bands", {{{"type", "bell"}, {"freq_hz", 1000}, {"q", 1}}, {{"type", "bell"}, {"freq_hz", 100}, {"q", 0}}}}};
+    expect_error(j, "stems[0].eq.bands[1].q: must be > 0");
+
+    j = minimal();
+    j["stems"][0]["eq"] = {{"bands", {{{"type", "bell"}, {"freq_hz", 30000}}}}};
+    expect_error(j, "stems[0].eq.bands[0].freq_hz: must be > 0 and below the Nyquist frequency");
+
+    j = minimal();
+    j["stems"][0]["eq"] = {{"bands", {{{"type", "highpass"}, {"freq_hz", 30}, {"slope_db_oct", 15}}}}};
+    expect_error(j, "stems[0].eq.bands[0].slope_db_oct: must be a multiple of 6 within [6, 48]");
+
+    j = minimal();
+    j["stems"][0]["eq"] = {{"bands", {{{"type", "highpass"}, {"freq_hz", 30}, {"q", 2}}}}};
+    expect_error(j, "stems[0].eq.bands[0].q: unknown key");
+
+    j = minimal();
+    j["stems"][0]["eq"] = {{"mode", "maximum"}};
+    expect_error(j, "stems[0].eq.mode: must be one of \"linear\", \"minimum\"");
+
+    j = minimal();
+    j["stems"][0]["compressor"] = {{"ratio", 0.5}};
+    expect_error(j, "stems[0].compressor.ratio: must be within [1, 1000]");
+
+    j = minimal();
+    j["stems"][0]["offset_s"] = -1;
+    expect_error(j, "stems[0].offset_s: must be within [0, 86400]");
+
+    j = minimal();
+    j["stems"][0]["automation"] = {{"gain_db", {{0.0, 0.0}, {-1.0, 3.0}}}};
+    expect_error(j, "stems[0].automation.gain_db[1][0]: time_s must be >= 0");
+
+    j = minimal();
+    j["stems"][0]["automation"] = {{"gain_db", {{5.0, 0.0}, {1.0, 3.0}}}};
+    expect_error(j, "stems[0].automation.gain_db[1][0]: times must not decrease");
+
+    j = minimal();
+    j["stems"][0]["automation"] = {{"gain_db", {{5.0}}}};
+    expect_error(j, "stems[0].automation.gain_db[0]: must be a [time_s, gain_db] pair");
+
+    j = minimal();
+    j["export"] = {{{"file", "x.wav"}, {"bit_depth", 20}}};
+    expect_error(j, "export[0].bit_depth: must be 16, 24 or 32");
+
+    j = minimal();
+    j["export"] = {{{"file", "x.flac"}, {"bit_depth", 32}}};
+    expect_error(j, "export[0].bit_depth: FLAC holds integer PCM only");
+
+    j = minimal();
+    j["export"] = {{{"file", "x.wav"}, {"bit_depth", 32}, {"dither", "tpdf"}}};
+    expect_error(j, "export[0].dither: float output (bit_depth 32) is never dithered");
+
+    j = minimal();
+    j["export"] = {{{"file", "x.mp4"}}};
+    expect_error(j, "export[0].format: is required when the file name does not end in");
+
+    j = minimal();
+    j["master"] = {{"multiband", {{"crossovers_hz", {120, 1000}}, {"bands", {json::object(), json::object()}}}}};
+    expect_error(j, "master.multiband.bands: must hold one entry per band: 3 for 2 crossovers");
+
+    j = minimal();
+    j["master"] = {{"multiband", {{"crossovers_hz", {1000, 120}}, {"bands", {json::object(), json::object(), json::object()}}}}};
+    expect_error(j, "master.multiband.crossovers_hz[1]: crossovers must ascend");
+
+    j = minimal();
+    j["master"] = {{"preset", "loud"}};
+    expect_error(j, "master.preset: must be one of");
+}
+
+TEST(SessionJson, ExportDefaults) {
+    json j = minimal();
+    j["export"] = {{{"file", "a.flac"}}, {{"file", "b.wav"}, {"bit_depth", 32}}, {{"file", "c.wav"}, {"bit_depth", 16}, {"dither", "tpdf-shaped"}}};
+    auto r = parse(j);
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(r->exports[0].format, ExportFormat::Flac);
+    EXPECT_EQ(r->exports[0].bit_depth, 24);
+    EXPECT_EQ(r->exports[0].dither, Dither::Tpdf);
+    EXPECT_EQ(r->exports[1].dither, Dither::None);
+    EXPECT_EQ(r->exports[2].dither, Dither::TpdfShaped);
+    EXPECT_EQ(r->exports[0].sample_rate, 0);  // the session rate
+}
+
+TEST(SessionJson, NamesAndRouting) {
+    json j = minimal();
+    j["stems"].push_back({{"name", "kick"}, {"file", "k2.wav"}});
+    expect_error(j, "stems[1].name: duplicate stem name \"kick\" (also stems[0])");
+
+    j = minimal();
+    j["stems"][0]["output"] = "drums";
+    expect_error(j, "stems[0].output: unknown bus \"drums\"");
+
+    j = minimal();
+    j["stems"][0]["sends"] = {{{"bus", "verb"}}};
+    expect_error(j, "stems[0].sends[0].bus: unknown bus \"verb\"");
+
+    j = minimal();
+    j["buses"] = {{{"name", "a"}}, {{"name", "a"}}};
+    expect_error(j, "buses[1].name: duplicate bus name \"a\"");
+
+    j = minimal();
+    j["buses"] = {{{"name", "master"}}};
+    expect_error(j, "buses[0].name: \"master\" is reserved");
+
+    j = minimal();
+    j["buses"] = {{{"name", "a"}, {"output", "b"}}, {{"name", "b"}, {"output", "c"}}, {{"name", "c"}, {"output", "a"}}};
+    expect_error(j, "buses[0].output: routing cycle a -> b -> c -> a");
+
+    j = minimal();
+    j["buses"] = {{{"name", "a"}, {"output", "a"}}};
+    expect_error(j, "buses[0].output: routing cycle a -> a");
+
+    j = minimal();
+    j["buses"] = {{{"name", "a"}, {"output", "b"}}, {{"name", "b"}}};
+    j["stems"][0]["output"] = "a";
+    EXPECT_TRUE(parse(j).has_value());
+}
+
+TEST(SessionJson, LoadSessionNamesTheFile) {
+    auto r = load_session("/nonexistent/dir/session.json");
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, ErrorCode::FileNotFound);
+    EXPECT_NE(r.error().message.find("/nonexistent/dir/session.json"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sf
