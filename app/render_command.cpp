@@ -160,14 +160,20 @@ int run_render(const RenderArgs& args) {
         std::printf("backend %s (%s), %.2f s of audio in %.2f s (%.1fx realtime)\n", result->backend.c_str(),
                     result->device.c_str(), out["duration_s"].get<double>(), result->timing_s.at("total"),
                     out["duration_s"].get<double>() / std::max(1e-9, result->timing_s.at("total")));
+        auto show = [](const nlohmann::json& x) {
+            if (!x.is_number()) return std::string("-inf");
+            char buf[32];
+            std::snprintf(buf, sizeof(buf), "%.2f", x.get<double>());
+            return std::string(buf);
+        };
         const auto& l = out["loudness"];
-        if (!l.is_null()) {
-            auto show = [](const nlohmann::json& v) { return v.is_null() ? std::string("-inf") : std::to_string(v.get<double>()); };
-            std::printf("master: sample peak %s dBFS, RMS %s dBFS\n", show(l["sample_peak_dbfs"]).c_str(), show(l["rms_dbfs"]).c_str());
+        if (l.is_object()) {
+            std::printf("master: %s LUFS integrated, LRA %s LU, true peak %s dBTP, sample peak %s dBFS\n",
+                        show(l.value("integrated_lufs", nlohmann::json())).c_str(), show(l.value("lra_lu", nlohmann::json())).c_str(),
+                        show(l.value("true_peak_dbtp", nlohmann::json())).c_str(), show(l["sample_peak_dbfs"]).c_str());
         }
         if (out.contains("verify")) {
             const auto& v = out["verify"];
-            auto show = [](const nlohmann::json& x) { return x.is_null() ? std::string("-inf") : std::to_string(x.get<double>()); };
             std::printf("verify (%s): residual peak %s dBFS, RMS %s dBFS\n", v["backend"].get<std::string>().c_str(),
                         show(v["residual_peak_dbfs"]).c_str(), show(v["residual_rms_dbfs"]).c_str());
         }
