@@ -499,7 +499,20 @@ Result<std::filesystem::path> write_demo_session(const std::filesystem::path& di
          {{"name", "verb"}, {"reverb", {{"ir", "irs/hall.wav"}, {"predelay_ms", 20}, {"wet_db", -12}}},
           {"eq", {{"mode", "minimum"}, {"bands", {band("highpass", 180, 0, 12), band("lowpass", 9000, 0, 12)}}}},
           {"gain_db", -6.0}}});
-    session["export"] = json::array({{{"file", "out/master.wav"}, {"format", "wav"}, {"bit_depth", 24}, {"dither", "tpdf"}}});
+    // The master chain: gentle linear-phase EQ, three-band compression,
+    // a true-peak limiter and loudness to the streaming target.
+    session["master"] = {
+        {"eq", {{"mode", "linear"},
+                {"bands", {{{"type", "highpass"}, {"freq_hz", 25}, {"slope_db_oct", 12}},
+                           {{"type", "highshelf"}, {"freq_hz", 9000}, {"gain_db", 1.5}, {"q", 0.7}}}}}},
+        {"multiband", {{"crossovers_hz", {150, 3500}},
+                       {"bands", {{{"threshold_db", -24}, {"ratio", 2}, {"attack_ms", 30}, {"release_ms", 250}},
+                                  {{"threshold_db", -22}, {"ratio", 1.6}, {"attack_ms", 15}, {"release_ms", 180}},
+                                  {{"threshold_db", -26}, {"ratio", 2}, {"attack_ms", 5}, {"release_ms", 120}, {"width", 1.1}}}}}},
+        {"limiter", {{"ceiling_dbtp", -1.0}, {"release_ms", 60}, {"lookahead_ms", 5}}},
+        {"loudness_target_lufs", -14.0}};
+    session["export"] = json::array({{{"file", "out/master.wav"}, {"format", "wav"}, {"bit_depth", 24}, {"dither", "tpdf"}},
+                                     {{"file", "out/master-44k1.flac"}, {"bit_depth", 16}, {"sample_rate", 44100}, {"dither", "tpdf-shaped"}}});
 
     const auto file = dir / "session.json";
     if (auto ok = write_text_atomically(file, session.dump(2) + "\n"); !ok) return std::unexpected(ok.error());
