@@ -20,7 +20,6 @@ Result<void> check_gpu_support(const Session& session) {
     for (size_t i = 0; i < session.stems.size(); ++i) {
         const auto& s = session.stems[i];
         const std::string p = "stems[" + std::to_string(i) + "]";
-        if (s.compressor) return unsupported(p + ".compressor");
         if (!s.sends.empty()) return unsupported(p + ".sends");
         if (s.output != kMasterBusName) return unsupported(p + ".output (routing to a bus)");
     }
@@ -145,6 +144,18 @@ Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
         gain_designs_.push_back(design_stem_gain(session.stems[sp.index], sp, plan.sample_rate));
         automation_points_ += gain_designs_.back().automation.size();
     }
+    compressor_.reset();
+    std::vector<CompressorBinding> compressors;
+    for (size_t k = 0; k < stems_.size(); ++k) {
+        const StemSpec& spec = session.stems[stems_[k].index];
+        if (spec.compressor && stems_[k].audible)
+            compressors.push_back({static_cast<uint32_t>(k), compressor_coefficients(*spec.compressor, plan.sample_rate)});
+    }
+    if (!compressors.empty()) {
+        auto comp = CompressorStage::create(*ctx_, static_cast<uint32_t>(slots_.size()), compressors);
+        if (!comp) return std::unexpected(comp.error());
+        compressor_ = std::move(*comp);
+    }
     eq_.reset();
     if (!eq_spec.kernels.empty()) {
         if (!plans_) plans_ = std::make_unique<FftPlans>(*ctx_);
@@ -196,6 +207,7 @@ Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
         s.timer = std::move(*timer);
         gain_->bind(i, s.stems.get(), s.params.get(), s.automation.get(), s.master.get());
         if (eq_) eq_->bind_io(s.stems.get(), static_cast<uint32_t>(chunk_), i);
+        if (compressor_) compressor_->bind(i, s.stems.get(), s.params.get());
     }
     stats_.device_bytes = ctx_->allocated_bytes();
     return {};
@@ -245,6 +257,10 @@ Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, 
     if (eq_) {
         if (auto ok = eq_->record(cmd, static_cast<uint32_t>(n), set); !ok) return ok;  // ends with a barrier
         s.timer.mark(cmd, "eq");
+    }
+    if (compressor_) {
+        compressor_->record(cmd, set, static_cast<uint32_t>(n), static_cast<uint32_t>(chunk_));  // ends with a barrier
+        s.timer.mark(cmd, "compressor");
     }
     gain_->record_pan_sum(cmd, set, push);
     s.timer.mark(cmd, "pan_sum");

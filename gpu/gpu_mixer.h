@@ -7,7 +7,7 @@
 // buffer (+ host-visible staging copies when the device has separate device
 // memory). process() never allocates: it splits the renderer's block into
 // chunks that fit the slot buffers, and per chunk records copy-in, the stage
-// dispatches (clip gain, stem EQ, pan/fader/sum) and copy-out into one
+// dispatches (clip gain, stem EQ, stem compressor, pan/fader/sum) and copy-out into one
 // command buffer and submits it. Two slots
 // alternate, so the host fills chunk j+1 while the GPU runs chunk j. Memory is
 // bounded by the chunk size (sessions larger than GPU memory stream through),
@@ -27,6 +27,7 @@
 #include "engine/audio/audio_buffer.h"
 #include "engine/dsp/delay_line.h"
 #include "engine/render/mix_backend.h"
+#include "gpu/stages/compressor.h"
 #include "gpu/stages/fft_convolver.h"
 #include "gpu/stages/gain.h"
 #include "gpu/vk/context.h"
@@ -95,6 +96,7 @@ private:
     std::vector<StemRun> runs_;
     std::unique_ptr<FftPlans> plans_;
     std::optional<FftConvolver> eq_;  // every EQ'd stem's channels: rows 0.. of the stem buffer
+    std::optional<CompressorStage> compressor_;  // every audible compressed stem, after EQ
     std::vector<uint32_t> stem_offsets_;  // float offset of each stem's channel 0 in the stem buffer
     uint32_t total_channels_ = 0;
     size_t automation_points_ = 0;
