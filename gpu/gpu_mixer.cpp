@@ -148,6 +148,9 @@ Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
     std::vector<CompressorBinding> compressors;
     for (size_t k = 0; k < stems_.size(); ++k) {
         const StemSpec& spec = session.stems[stems_[k].index];
+        if (spec.compressor && stems_[k].audible && !ctx_->float64())
+            return fail(ErrorCode::NotSupported, "stems[" + std::to_string(stems_[k].index) +
+                                                     "].compressor: the GPU compressor needs shaderFloat64, which this device lacks (use --backend cpu)");
         if (spec.compressor && stems_[k].audible)
             compressors.push_back({static_cast<uint32_t>(k), compressor_coefficients(*spec.compressor, plan.sample_rate)});
     }
