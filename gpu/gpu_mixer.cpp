@@ -4,7 +4,8 @@
 #include <cstring>
 #include <limits>
 
-#include "engine/render/cpu_mixer.h"
+#include "engine/dsp/eq_design.h"
+#include "engine/dsp/fft_convolver.h"
 
 namespace sf::gpu {
 
@@ -19,8 +20,6 @@ Result<void> check_gpu_support(const Session& session) {
     for (size_t i = 0; i < session.stems.size(); ++i) {
         const auto& s = session.stems[i];
         const std::string p = "stems[" + std::to_string(i) + "]";
-        if (s.eq) return unsupported(p + ".eq");
-        if (s.compressor) return unsupported(p + ".compressor");
         if (!s.sends.empty()) return unsupported(p + ".sends");
         if (s.output != kMasterBusName) return unsupported(p + ".output (routing to a bus)");
     }
@@ -67,6 +66,50 @@ Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
     sample_rate_ = plan.sample_rate;
     stems_ = plan.stems;
 
+    // ---- stem EQ designs and the graph latency, exactly as CpuMixer::prepare ----
+    // CPU: an EQ'd stem has latency λ = B + d (B = its FFT convolver's hop,
+    // d = the linear-phase centre delay) and rings extent = B + taps − 1
+    // frames past its end; the master's latency Λ = max λ over audible stems,
+    // and each stem is delayed by Λ − λ. The GPU convolves with zero latency,
+    // so the same output needs each stem delayed by Λ − d.
+    runs_.assign(stems_.size(), StemRun{});
+    std::vector<std::vector<double>> eq_taps(stems_.size());
+    int64_t latency = 0;
+    std::vector<int64_t> stem_latency(stems_.size(), 0), stem_extent(stems_.size(), 0), centre(stems_.size(), 0);
+    for (size_t k = 0; k < stems_.size(); ++k) {
+        const StemPlan& sp = stems_[k];
+        const StemSpec& spec = session.stems[sp.index];
+        if (!spec.eq) continue;
+        auto d = design_eq(*spec.eq, plan.sample_rate);
+        const std::string path = "stems[" + std::to_string(sp.index) + "].eq";
+        if (!d) return fail(d.error().code, path + ": " + d.error().message);
+        if (d->identity() || !sp.audible) continue;  // designed anyway: a bad EQ fails as on the CPU
+        const int64_t taps = static_cast<int64_t>(d->taps.size());
+        const int64_t hop = convolution_fft_size(taps) - taps + 1;
+        runs_[k].eq = true;
+        runs_[k].eq_tail_frames = taps - 1;
+        centre[k] = d->latency_frames;
+        stem_latency[k] = hop + d->latency_frames;
+        stem_extent[k] = hop + taps - 1;
+        eq_taps[k] = std::move(d->taps);
+    }
+    for (size_t k = 0; k < stems_.size(); ++k)
+        if (stems_[k].audible) latency = std::max(latency, stem_latency[k]);
+    int64_t extent = 0;
+    for (size_t k = 0; k < stems_.size(); ++k) {
+        if (!stems_[k].audible) continue;
+        extent = std::max(extent, stem_extent[k] + latency - stem_latency[k]);
+        runs_[k].delay_frames = latency - centre[k];
+        if (runs_[k].delay_frames > 0) {
+            runs_[k].delay = DelayLine(stems_[k].channels, runs_[k].delay_frames);
+            runs_[k].delayed.resize(stems_[k].channels, plan.block_frames);
+        }
+    }
+    plan.latency_frames = latency;
+    plan.total_frames = std::max(plan.total_frames, plan.content_frames + std::max<int64_t>(0, extent - latency));
+    if (plan.total_frames + latency >= std::numeric_limits<int32_t>::max())
+        return fail(ErrorCode::NotSupported, "the GPU backend renders at most 2^31 frames (about 12 hours at 48 kHz)");
+
     total_channels_ = 0;
     for (const StemPlan& sp : stems_) total_channels_ += static_cast<uint32_t>(sp.channels);
     // The largest chunk whose stem buffer fits one storage-buffer binding (the
@@ -82,12 +125,48 @@ Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
     gain_designs_.clear();
     stem_offsets_.clear();
     automation_points_ = 0;
+    // Layout: EQ'd stems' channels first, so they are rows 0..eq_rows of the
+    // stem buffer — the convolver's io rows — and the others follow.
+    stem_offsets_.assign(stems_.size(), 0);
     uint32_t offset = 0;
+    FftConvolverSpec eq_spec;
+    for (int pass = 0; pass < 2; ++pass)
+        for (size_t k = 0; k < stems_.size(); ++k) {
+            if (runs_[k].eq != (pass == 0)) continue;
+            stem_offsets_[k] = offset;
+            offset += static_cast<uint32_t>(stems_[k].channels * chunk_);
+            if (pass == 0) {
+                for (int c = 0; c < stems_[k].channels; ++c) eq_spec.row_kernel.push_back(static_cast<uint32_t>(eq_spec.kernels.size()));
+                eq_spec.kernels.push_back(std::move(eq_taps[k]));
+            }
+        }
     for (const StemPlan& sp : stems_) {
         gain_designs_.push_back(design_stem_gain(session.stems[sp.index], sp, plan.sample_rate));
         automation_points_ += gain_designs_.back().automation.size();
-        stem_offsets_.push_back(offset);
-        offset += static_cast<uint32_t>(sp.channels * chunk_);
+    }
+    compressor_.reset();
+    std::vector<CompressorBinding> compressors;
+    for (size_t k = 0; k < stems_.size(); ++k) {
+        const StemSpec& spec = session.stems[stems_[k].index];
+        if (spec.compressor && stems_[k].audible && !ctx_->float64())
+            return fail(ErrorCode::NotSupported, "stems[" + std::to_string(stems_[k].index) +
+                                                     "].compressor: the GPU compressor needs shaderFloat64, which this device lacks (use --backend cpu)");
+        if (spec.compressor && stems_[k].audible)
+            compressors.push_back({static_cast<uint32_t>(k), compressor_coefficients(*spec.compressor, plan.sample_rate)});
+    }
+    if (!compressors.empty()) {
+        auto comp = CompressorStage::create(*ctx_, static_cast<uint32_t>(slots_.size()), compressors);
+        if (!comp) return std::unexpected(comp.error());
+        compressor_ = std::move(*comp);
+    }
+    eq_.reset();
+    if (!eq_spec.kernels.empty()) {
+        if (!plans_) plans_ = std::make_unique<FftPlans>(*ctx_);
+        eq_spec.max_block_frames = chunk_;
+        eq_spec.io_sets = static_cast<uint32_t>(slots_.size());
+        auto eq = FftConvolver::create(*ctx_, *plans_, eq_spec);
+        if (!eq) return fail(eq.error().code, "stem EQ on the GPU: " + eq.error().message);
+        eq_ = std::move(*eq);
     }
 
     const VkBufferUsageFlags storage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
@@ -130,6 +209,8 @@ Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
         if (!timer) return std::unexpected(timer.error());
         s.timer = std::move(*timer);
         gain_->bind(i, s.stems.get(), s.params.get(), s.automation.get(), s.master.get());
+        if (eq_) eq_->bind_io(s.stems.get(), static_cast<uint32_t>(chunk_), i);
+        if (compressor_) compressor_->bind(i, s.stems.get(), s.params.get());
     }
     stats_.device_bytes = ctx_->allocated_bytes();
     return {};
@@ -143,12 +224,18 @@ Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, 
     s.points.clear();
     for (size_t k = 0; k < stems_.size(); ++k) {
         const StemPlan& sp = stems_[k];
-        const bool enabled = sp.audible && chunk_start < sp.end_frames() && chunk_start + n > sp.start_frames;
-        params[k] = stem_params(gain_designs_[k], sample_rate_, chunk_start, stem_offsets_[k], enabled, s.points);
-        if (!enabled) continue;
+        const StemRun& run = runs_[k];
+        // The stem's own (delayed) timeline: its gain stage sees frames as if it started delay_frames later.
+        const int64_t local = chunk_start - run.delay_frames;
+        const bool enabled = sp.audible && local < sp.end_frames() + run.eq_tail_frames && local + n > sp.start_frames;
+        params[k] = stem_params(gain_designs_[k], sample_rate_, local, stem_offsets_[k], enabled, s.points);
+        // EQ rows are convolved every chunk (their history must stay exact),
+        // so they are always uploaded: zeros outside the stem, never stale data.
+        if (!enabled && !run.eq) continue;
+        const AudioBuffer& src = run.delay_frames > 0 ? run.delayed : inputs[k];
         for (int c = 0; c < sp.channels; ++c) {
             const VkDeviceSize at = stem_offsets_[k] + static_cast<VkDeviceSize>(c) * static_cast<VkDeviceSize>(chunk_);
-            std::memcpy(dst + at, inputs[k].channel(c) + offset, sizeof(float) * static_cast<size_t>(n));
+            std::memcpy(dst + at, src.channel(c) + offset, sizeof(float) * static_cast<size_t>(n));
             regions.push_back({at * sizeof(float), at * sizeof(float), sizeof(float) * static_cast<VkDeviceSize>(n)});
             stats_.bytes_uploaded += sizeof(float) * static_cast<uint64_t>(n);
         }
@@ -170,6 +257,14 @@ Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, 
     gain_->record_clip(cmd, set, push);
     compute_barrier(cmd);
     s.timer.mark(cmd, "clip_gain");
+    if (eq_) {
+        if (auto ok = eq_->record(cmd, static_cast<uint32_t>(n), set); !ok) return ok;  // ends with a barrier
+        s.timer.mark(cmd, "eq");
+    }
+    if (compressor_) {
+        compressor_->record(cmd, set, static_cast<uint32_t>(n), static_cast<uint32_t>(chunk_));  // ends with a barrier
+        s.timer.mark(cmd, "compressor");
+    }
     gain_->record_pan_sum(cmd, set, push);
     s.timer.mark(cmd, "pan_sum");
     if (!unified) {
@@ -203,6 +298,18 @@ Result<void> GpuMixer::finish_chunk(Slot& s, AudioBuffer& master) {
 Result<void> GpuMixer::process(int64_t block_start, int64_t frames, std::span<const AudioBuffer> inputs, AudioBuffer& master) {
     assert(gain_ && "process() before prepare()");
     assert(inputs.size() == stems_.size() && master.channels() == 2 && master.frames() >= frames);
+    // Latency compensation on the host: this block of each delayed stem, shifted
+    // through its delay line (every block, so the line advances; muted stems never play).
+    for (size_t k = 0; k < stems_.size(); ++k) {
+        StemRun& run = runs_[k];
+        if (run.delay_frames == 0 || !stems_[k].audible) continue;
+        std::vector<float*> chs(static_cast<size_t>(stems_[k].channels));
+        for (int c = 0; c < stems_[k].channels; ++c) {
+            std::memcpy(run.delayed.channel(c), inputs[k].channel(c), sizeof(float) * static_cast<size_t>(frames));
+            chs[static_cast<size_t>(c)] = run.delayed.channel(c);
+        }
+        run.delay.process(chs.data(), frames);
+    }
     size_t cur = 0;
     for (int64_t offset = 0; offset < frames;) {
         const int64_t n = std::min(chunk_, frames - offset);

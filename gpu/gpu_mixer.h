@@ -7,7 +7,8 @@
 // buffer (+ host-visible staging copies when the device has separate device
 // memory). process() never allocates: it splits the renderer's block into
 // chunks that fit the slot buffers, and per chunk records copy-in, the stage
-// dispatches and copy-out into one command buffer and submits it. Two slots
+// dispatches (clip gain, stem EQ, stem compressor, pan/fader/sum) and copy-out into one
+// command buffer and submits it. Two slots
 // alternate, so the host fills chunk j+1 while the GPU runs chunk j. Memory is
 // bounded by the chunk size (sessions larger than GPU memory stream through),
 // each storage buffer stays under maxStorageBufferRange (<= 128 MiB).
@@ -23,10 +24,15 @@
 #include <utility>
 #include <vector>
 
+#include "engine/audio/audio_buffer.h"
+#include "engine/dsp/delay_line.h"
 #include "engine/render/mix_backend.h"
+#include "gpu/stages/compressor.h"
+#include "gpu/stages/fft_convolver.h"
 #include "gpu/stages/gain.h"
 #include "gpu/vk/context.h"
 #include "gpu/vk/kernel.h"
+#include "gpu/vk/vkfft.h"
 
 namespace sf::gpu {
 
@@ -76,6 +82,21 @@ private:
     int sample_rate_ = 48000;
     std::vector<StemPlan> stems_;
     std::vector<StemGainDesign> gain_designs_;
+    // Latency compensation (see docs/gpu.md "Stem EQ"): the GPU convolves
+    // with zero latency, so each stem is instead delayed on the host by
+    // delay_frames = plan latency − its EQ's centre delay, before upload; its
+    // gain stage runs on the stem's own delayed timeline (chunk start − delay).
+    struct StemRun {
+        int64_t delay_frames = 0;
+        int64_t eq_tail_frames = 0;  // taps − 1 (0 without EQ): processed this long after the stem ends
+        bool eq = false;
+        DelayLine delay;
+        AudioBuffer delayed;         // this block's delayed input (when delay_frames > 0)
+    };
+    std::vector<StemRun> runs_;
+    std::unique_ptr<FftPlans> plans_;
+    std::optional<FftConvolver> eq_;  // every EQ'd stem's channels: rows 0.. of the stem buffer
+    std::optional<CompressorStage> compressor_;  // every audible compressed stem, after EQ
     std::vector<uint32_t> stem_offsets_;  // float offset of each stem's channel 0 in the stem buffer
     uint32_t total_channels_ = 0;
     size_t automation_points_ = 0;

@@ -176,7 +176,11 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
     }
     build_dest(nb);
     plan.latency_frames = dests_[nb].latency_frames;
-    plan.total_frames = plan.content_frames + std::max<int64_t>(0, dests_[nb].extent_frames - plan.latency_frames);
+    // Extend only (MixBackend contract): a caller may already ask for a longer
+    // render (e.g. silence past the content); shrinking it would leave the
+    // caller's buffers sized for the old length partly unwritten.
+    plan.total_frames = std::max(plan.total_frames,
+                                 plan.content_frames + std::max<int64_t>(0, dests_[nb].extent_frames - plan.latency_frames));
     return {};
 }
 

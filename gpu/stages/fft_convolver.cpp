@@ -67,6 +67,7 @@ Result<FftConvolver> FftConvolver::create(Context& ctx, FftPlans& plans, const F
     for (uint32_t r : spec.row_kernel)
         if (r >= spec.kernels.size()) return fail(ErrorCode::InvalidArgument, "GPU convolver: a row names kernel " + std::to_string(r) + " of " + std::to_string(spec.kernels.size()));
     if (spec.max_block_frames < 1) return fail(ErrorCode::InvalidArgument, "GPU convolver: max_block_frames must be >= 1");
+    if (spec.io_sets < 1) return fail(ErrorCode::InvalidArgument, "GPU convolver: io_sets must be >= 1");
 
     FftConvolver c;
     c.ctx_ = &ctx;
@@ -74,6 +75,7 @@ Result<FftConvolver> FftConvolver::create(Context& ctx, FftPlans& plans, const F
     c.rows_ = static_cast<uint32_t>(spec.row_kernel.size());
     c.history_ = static_cast<uint32_t>(max_len - 1);
     c.max_block_ = spec.max_block_frames;
+    c.io_sets_ = spec.io_sets;
     c.n_ = 2;
     while (c.n_ < spec.max_block_frames + static_cast<int64_t>(max_len) - 1) c.n_ *= 2;
     const uint64_t bins = static_cast<uint64_t>(c.n_ / 2 + 1);
@@ -119,13 +121,14 @@ Result<FftConvolver> FftConvolver::create(Context& ctx, FftPlans& plans, const F
     if (auto ok = upload_now(ctx, c.spectra_, host.data(), host.size() * sizeof(float)); !ok) return std::unexpected(ok.error());
     if (auto ok = upload_now(ctx, c.row_kernel_, spec.row_kernel.data(), spec.row_kernel.size() * sizeof(uint32_t)); !ok) return std::unexpected(ok.error());
 
-    auto load = Kernel::create(ctx, "fft_convolver_load", 3, sizeof(Push), set_count);
+    // load/store: one set per (io set, group), index io_set * groups + group.
+    auto load = Kernel::create(ctx, "fft_convolver_load", 3, sizeof(Push), set_count * c.io_sets_);
     if (!load) return std::unexpected(load.error());
     auto keep = Kernel::create(ctx, "fft_convolver_history", 2, sizeof(Push), set_count);
     if (!keep) return std::unexpected(keep.error());
     auto mul = Kernel::create(ctx, "fft_convolver_mul", 3, sizeof(Push), set_count);
     if (!mul) return std::unexpected(mul.error());
-    auto store = Kernel::create(ctx, "fft_convolver_store", 2, sizeof(Push), set_count);
+    auto store = Kernel::create(ctx, "fft_convolver_store", 2, sizeof(Push), set_count * c.io_sets_);
     if (!store) return std::unexpected(store.error());
     c.load_ = std::move(*load);
     c.keep_ = std::move(*keep);
@@ -140,14 +143,17 @@ Result<FftConvolver> FftConvolver::create(Context& ctx, FftPlans& plans, const F
     return c;
 }
 
-void FftConvolver::bind_io(VkBuffer io, uint32_t io_stride) {
+void FftConvolver::bind_io(VkBuffer io, uint32_t io_stride, uint32_t io_set) {
     assert(io_stride >= max_block_);
+    assert(io_set < io_sets_);
+    assert(io_stride_ == 0 || io_stride_ == io_stride);
     io_stride_ = io_stride;
-    for (uint32_t g = 0; g < work_.size(); ++g) {
+    const uint32_t groups = static_cast<uint32_t>(work_.size());
+    for (uint32_t g = 0; g < groups; ++g) {
         const std::array<VkBuffer, 3> load_b{io, history_buf_.get(), work_[g].get()};
         const std::array<VkBuffer, 2> store_b{io, work_[g].get()};
-        load_.bind(g, load_b);
-        store_.bind(g, store_b);
+        load_.bind(io_set * groups + g, load_b);
+        store_.bind(io_set * groups + g, store_b);
     }
 }
 
@@ -157,8 +163,9 @@ void FftConvolver::record_reset(VkCommandBuffer cmd) {
     needs_reset_ = false;
 }
 
-Result<void> FftConvolver::record(VkCommandBuffer cmd, uint32_t frames) {
+Result<void> FftConvolver::record(VkCommandBuffer cmd, uint32_t frames, uint32_t io_set) {
     assert(io_stride_ > 0 && "bind_io() first");
+    assert(io_set < io_sets_);
     assert(frames <= max_block_);
     if (needs_reset_) record_reset(cmd);
     if (frames == 0) return {};
@@ -167,7 +174,8 @@ Result<void> FftConvolver::record(VkCommandBuffer cmd, uint32_t frames) {
         const Push push{frames, io_stride_, group_first_[g], history_, static_cast<uint32_t>(2 * bins), static_cast<uint32_t>(n_),
                         static_cast<uint32_t>(bins), 1.0f / static_cast<float>(n_)};
         const uint32_t rows = group_rows_[g];
-        load_.record(cmd, g, &push, groups_for(2 * bins), rows);
+        const uint32_t io_g = io_set * static_cast<uint32_t>(work_.size()) + g;
+        load_.record(cmd, io_g, &push, groups_for(2 * bins), rows);
         compute_barrier(cmd);
         if (history_ > 0) {
             keep_.record(cmd, g, &push, groups_for(history_), rows);
@@ -179,7 +187,7 @@ Result<void> FftConvolver::record(VkCommandBuffer cmd, uint32_t frames) {
         compute_barrier(cmd);
         if (auto ok = plans_->record(cmd, static_cast<uint64_t>(n_), rows, work_[g].get(), true); !ok) return ok;
         compute_barrier(cmd);
-        store_.record(cmd, g, &push, groups_for(frames), rows);
+        store_.record(cmd, io_g, &push, groups_for(frames), rows);
         compute_barrier(cmd);
     }
     return {};

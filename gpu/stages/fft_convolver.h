@@ -30,6 +30,10 @@ struct FftConvolverSpec {
     std::vector<uint32_t> row_kernel;          // per row: index into kernels
     int64_t max_block_frames = 65536;          // most frames one record() consumes
     uint64_t max_work_bytes = (128ull << 20) - 4096;  // per group work buffer
+    // Io buffers the convolver can be pointed at (one descriptor set each):
+    // a backend with two in-flight slots binds each slot's buffer once
+    // instead of rebinding a set a pending command buffer still uses.
+    uint32_t io_sets = 1;
 };
 
 class FftConvolver {
@@ -37,10 +41,13 @@ public:
     // Errors: InvalidArgument for an empty/ill-routed spec; Device for memory, shaders, plans.
     static Result<FftConvolver> create(Context& ctx, FftPlans& plans, const FftConvolverSpec& spec);
 
-    // The io buffer: row r's samples at float offset r * io_stride (io_stride >= max_block_frames).
-    void bind_io(VkBuffer io, uint32_t io_stride);
-    // Appends the convolution of `frames` (<= max_block_frames) new samples per row, in place.
-    Result<void> record(VkCommandBuffer cmd, uint32_t frames);
+    // The io buffer of set `io_set` (< spec.io_sets): row r's samples at float
+    // offset r * io_stride (io_stride >= max_block_frames, the same for every set).
+    void bind_io(VkBuffer io, uint32_t io_stride, uint32_t io_set = 0);
+    // Appends the convolution of `frames` (<= max_block_frames) new samples
+    // per row of io set `io_set`, in place. History is shared by all sets:
+    // consecutive calls continue one stream whichever buffer holds it.
+    Result<void> record(VkCommandBuffer cmd, uint32_t frames, uint32_t io_set = 0);
     // Appends a reset of the history to silence (the state after create()).
     void record_reset(VkCommandBuffer cmd);
 
@@ -56,7 +63,7 @@ private:
     Context* ctx_ = nullptr;   // borrowed
     FftPlans* plans_ = nullptr;  // borrowed
     int64_t n_ = 0, max_block_ = 0;
-    uint32_t rows_ = 0, history_ = 0, io_stride_ = 0;
+    uint32_t rows_ = 0, history_ = 0, io_stride_ = 0, io_sets_ = 1;
     bool needs_reset_ = true;
     Kernel load_, keep_, mul_, store_;
     Buffer history_buf_, spectra_, row_kernel_;

@@ -330,9 +330,16 @@ Result<void> Context::init(const ContextOptions& options) {
     qci.queueFamilyIndex = queue_family_;
     qci.queueCount = 1;
     qci.pQueuePriorities = &priority;
+    // Float64 in shaders when the device has it: the compressor's envelope
+    // recursion runs in double (engine/dsp/compressor.h).
+    VkPhysicalDeviceFeatures supported{}, enabled{};
+    vkGetPhysicalDeviceFeatures(physical_, &supported);
+    enabled.shaderFloat64 = supported.shaderFloat64;
+    float64_ = supported.shaderFloat64 == VK_TRUE;
     auto dci = vk_struct<VkDeviceCreateInfo>(VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO);
     dci.queueCreateInfoCount = 1;
     dci.pQueueCreateInfos = &qci;
+    dci.pEnabledFeatures = &enabled;
     if (auto ok = check(vkCreateDevice(physical_, &dci, nullptr, &device_), "vkCreateDevice"); !ok) {
         device_ = VK_NULL_HANDLE;
         return ok;

@@ -132,6 +132,8 @@ public:
     // Device-local memory is also host-visible: no staging copies are needed.
     bool unified_memory() const { return unified_memory_; }
     bool timestamps() const { return timestamp_valid_bits_ > 0; }
+    // shaderFloat64 is enabled (the compressor stage needs it).
+    bool float64() const { return float64_; }
     double timestamp_period_ns() const { return timestamp_period_ns_; }
     uint32_t timestamp_valid_bits() const { return timestamp_valid_bits_; }
 
@@ -183,6 +185,7 @@ private:
     uint32_t timestamp_valid_bits_ = 0;
     double timestamp_period_ns_ = 1.0;
     bool unified_memory_ = false;
+    bool float64_ = false;
     DeviceObject<VkPipelineCache> pipeline_cache_;
     uint64_t budget_ = 0;
     std::atomic<uint64_t> allocated_{0}, peak_{0};

@@ -3,6 +3,7 @@
 // a logged fallback, and never a partial output file.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
@@ -13,7 +14,9 @@
 namespace sf::test {
 namespace {
 
-// A small session: three stems (mono and stereo), pans, fades, automation.
+// A small session: three stems (mono and stereo), pans, fades, automation,
+// linear- and minimum-phase stem EQ (graph latency the renderer drops) and
+// compressors.
 std::filesystem::path write_session(const TempDir& dir) {
     std::filesystem::create_directories(dir / "stems");
     write_wav(dir / "stems/a.wav", noise(1, 12001, 11, 0.5), 48000);
@@ -23,9 +26,13 @@ std::filesystem::path write_session(const TempDir& dir) {
       "format": "stemforge-session", "version": 1, "sample_rate": 48000,
       "stems": [
         {"name": "a", "file": "stems/a.wav", "pan": -0.4, "gain_db": -3, "fade_in_s": 0.01,
-         "automation": {"gain_db": [[0.05, 0], [0.2, -12]]}},
-        {"name": "b", "file": "stems/b.wav", "pan": 0.7, "polarity_invert": true, "offset_s": 0.013, "fade_out_s": 0.05},
-        {"name": "c", "file": "stems/c.wav", "gain_db": 2.5, "offset_s": 0.1}
+         "automation": {"gain_db": [[0.05, 0], [0.2, -12]]},
+         "eq": {"mode": "linear", "bands": [{"type": "highpass", "freq_hz": 150, "slope_db_oct": 12}]}},
+        {"name": "b", "file": "stems/b.wav", "pan": 0.7, "polarity_invert": true, "offset_s": 0.013, "fade_out_s": 0.05,
+         "compressor": {"threshold_db": -20, "ratio": 4, "attack_ms": 2, "release_ms": 40}},
+        {"name": "c", "file": "stems/c.wav", "gain_db": 2.5, "offset_s": 0.1,
+         "eq": {"mode": "minimum", "bands": [{"type": "bell", "freq_hz": 2000, "gain_db": 4, "q": 1.2}]},
+         "compressor": {"threshold_db": -24, "ratio": 3, "detector": "rms"}}
       ],
       "export": [{"file": "out/master.wav", "format": "wav", "bit_depth": 32}]
     })");
@@ -63,6 +70,8 @@ TEST(GpuCli, RenderOnTheGpuWithVerifyReportsTheResidual) {
         EXPECT_LE(j["verify"]["residual_rms_dbfs"].get<double>(), -110.0);
     }
     EXPECT_TRUE(j["verify"].contains("residual_peak_dbfs") && j["verify"].contains("residual_rms_dbfs"));
+    std::printf("gpu --verify: residual peak %s dBFS, rms %s dBFS\n", j["verify"]["residual_peak_dbfs"].dump().c_str(),
+                j["verify"]["residual_rms_dbfs"].dump().c_str());
     EXPECT_TRUE(std::filesystem::exists(dir / "out/master.wav"));
 }
 

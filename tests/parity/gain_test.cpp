@@ -95,6 +95,10 @@ TEST_F(GainParity, ResidualDetectsAOneSampleShift) {
     for (int c = 0; c < 2; ++c)
         for (int64_t i = 1; i < a->frames(); ++i) shifted.channel(c)[i] = a->channel(c)[i - 1];
     EXPECT_GT(residual(shifted, *a).peak_dbfs, -20.0);
+    // Renders of different lengths never pass (the measure used to read past
+    // the shorter buffer: +445 dBFS of garbage).
+    AudioBuffer longer(2, a->frames() + 333);
+    EXPECT_GT(residual(longer, *a).peak_dbfs, 0.0);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "engine/audio/audio_buffer.h"
@@ -13,17 +14,20 @@
 namespace sf::test {
 
 // Feeds `sources` (one per plan.stems entry, at the session rate) through
-// `backend` in blocks of `block` frames; returns the stereo master.
+// `backend` in blocks of `block` frames, as the renderer does: the timeline
+// runs plan.latency_frames (set by prepare) longer and that many leading
+// master frames are dropped. Returns the stereo master, plan.total_frames long.
 inline Result<AudioBuffer> run_backend(MixBackend& backend, const Session& session, RenderPlan plan,
                                        const std::vector<AudioBuffer>& sources, int64_t block) {
     plan.block_frames = block;
     if (auto ok = backend.prepare(session, plan); !ok) return std::unexpected(ok.error());
+    const int64_t latency = plan.latency_frames, timeline_end = plan.total_frames + latency;
     AudioBuffer out(2, plan.total_frames);
     std::vector<AudioBuffer> inputs(plan.stems.size());
     for (size_t k = 0; k < inputs.size(); ++k) inputs[k].resize(plan.stems[k].channels, block);
     AudioBuffer master(2, block);
-    for (int64_t b0 = 0; b0 < plan.total_frames; b0 += block) {
-        const int64_t n = std::min(block, plan.total_frames - b0);
+    for (int64_t b0 = 0; b0 < timeline_end; b0 += block) {
+        const int64_t n = std::min(block, timeline_end - b0);
         for (size_t k = 0; k < inputs.size(); ++k) {
             const StemPlan& sp = plan.stems[k];
             inputs[k].clear();
@@ -33,7 +37,9 @@ inline Result<AudioBuffer> run_backend(MixBackend& backend, const Session& sessi
                             sizeof(float) * static_cast<size_t>(to - from));
         }
         if (auto ok = backend.process(b0, n, inputs, master); !ok) return std::unexpected(ok.error());
-        for (int c = 0; c < 2; ++c) std::memcpy(out.channel(c) + b0, master.channel(c), sizeof(float) * static_cast<size_t>(n));
+        const int64_t skip = std::clamp<int64_t>(latency - b0, 0, n);
+        for (int c = 0; c < 2 && n > skip; ++c)
+            std::memcpy(out.channel(c) + (b0 + skip - latency), master.channel(c) + skip, sizeof(float) * static_cast<size_t>(n - skip));
     }
     return out;
 }
@@ -42,8 +48,12 @@ struct Residual {
     double peak_dbfs = -400, rms_dbfs = -400;
 };
 
-// Residual a - b over every channel, in dBFS (full scale = 1.0).
+// Residual a - b over every channel, in dBFS (full scale = 1.0). Buffers of
+// different shape are a mismatch, not a measurable residual: +inf (fails
+// every bound) instead of reading past the shorter one.
 inline Residual residual(const AudioBuffer& a, const AudioBuffer& b) {
+    if (a.channels() != b.channels() || a.frames() != b.frames())
+        return {std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()};
     double peak = 0, sum = 0;
     int64_t n = 0;
     for (int c = 0; c < a.channels(); ++c)

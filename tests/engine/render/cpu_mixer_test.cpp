@@ -193,5 +193,44 @@ TEST(CpuMixer, FullGraphIsIndependentOfBlockSize) {
     EXPECT_GT(energy, 1.0);
 }
 
+// MixBackend contract: prepare() may only extend plan.total_frames. A caller
+// that asks for silence past the content (here 333 frames) must get it; a
+// backend shrinking the length left such callers reading unwritten frames
+// (the gain parity test saw garbage there).
+TEST(CpuMixer, PrepareExtendsButNeverShrinksTheRenderLength) {
+    Session session;
+    session.sample_rate = kRate;
+    StemSpec spec;
+    spec.name = "a";
+    session.stems.push_back(spec);
+    RenderPlan plan;
+    plan.sample_rate = kRate;
+    plan.block_frames = 1000;
+    StemPlan sp;
+    sp.channels = 1;
+    sp.length_frames = 4001;
+    plan.stems.push_back(sp);
+    plan.content_frames = sp.end_frames();
+    plan.total_frames = plan.content_frames + 333;
+    CpuMixer mixer;
+    ASSERT_TRUE(mixer.prepare(session, plan).has_value());
+    EXPECT_EQ(plan.total_frames, 4001 + 333);
+    EXPECT_EQ(plan.latency_frames, 0);
+
+    // A graph with a tail longer than the requested length extends it.
+    spec.eq = EqSpec{};
+    spec.eq->mode = EqMode::Linear;
+    spec.eq->bands.push_back(EqBand{});
+    spec.eq->bands.back().type = EqBandType::Lowpass;
+    spec.eq->bands.back().freq_hz = 1000;
+    spec.eq->bands.back().slope_db_oct = 12;
+    session.stems[0] = spec;
+    RenderPlan plan2 = plan;
+    plan2.total_frames = plan2.content_frames;
+    CpuMixer mixer2;
+    ASSERT_TRUE(mixer2.prepare(session, plan2).has_value());
+    EXPECT_GT(plan2.total_frames, plan2.content_frames);
+}
+
 }  // namespace
 }  // namespace sf

@@ -1,0 +1,94 @@
+#version 450
+// The compressor of every compressed stem, in place on the stem buffer: the
+// GPU twin of sf::Compressor (engine/dsp/compressor.h). The envelope
+// recursion is sequential in time, so one invocation per compressor loops
+// over the chunk's frames; state (p, s) persists in a device buffer across
+// chunks. Arithmetic in double as on the CPU; GLSL has no double log/exp,
+// so: ln(p) = e·ln 2 + ln(m) with m = frexp(p) in [0.5, 1), ln(m) in float
+// (absolute error ~3e-8 Np, far below float rounding of the signal), and
+// exp(y) = 2^k · exp(y − k·ln 2) with the reduced argument (|·| < ln 2) in
+// float. The signal is multiplied in float, as on the CPU.
+#extension GL_GOOGLE_include_directive : require
+#include "gain_common.glsl"
+
+layout(local_size_x = 64) in;
+
+layout(push_constant) uniform Push {
+    uint first;   // first frame of this dispatch within the chunk
+    uint frames;  // frames of this dispatch (the host keeps it <= 4096, see gpu/stages/compressor.h)
+    uint stride;  // floats between a stem's channels
+    uint count;   // compressors
+} pc;
+
+layout(std430, set = 0, binding = 0) buffer Stems { float x[]; };
+layout(std430, set = 0, binding = 1) readonly buffer Params { StemParams p[]; };
+// Per compressor, 8 doubles: threshold_db, ratio, knee_db, makeup_db,
+// attack_coef, release_coef, rms_coef, rms (1 or 0).
+layout(std430, set = 0, binding = 2) readonly buffer Coefs { double k[]; };
+layout(std430, set = 0, binding = 3) readonly buffer Stem { uint stem_of[]; };
+layout(std430, set = 0, binding = 4) buffer State { double st[]; };  // (p, s) per compressor
+
+const double kLn2 = 0.6931471805599453094LF;
+const double kDbPerNeper = 8.6858896380650365530LF;   // 20 / ln 10
+const double kNeperPerDb = 0.11512925464970228420LF;  // ln 10 / 20
+
+double ln_d(double v) {
+    int e;
+    double m = frexp(v, e);
+    return double(e) * kLn2 + double(log(float(m)));
+}
+
+float exp_f(double y) {
+    double kk = floor(y / kLn2 + 0.5LF);
+    double rem = y - kk * kLn2;
+    return ldexp(exp(float(rem)), int(kk));
+}
+
+double static_gain_db(uint c, double level_db) {
+    double T = k[c * 8u], R = k[c * 8u + 1u], W = k[c * 8u + 2u];
+    double over = level_db - T;
+    double outv;
+    if (2.0LF * over < -W) {
+        outv = level_db;
+    } else if (W > 0.0LF && 2.0LF * abs(over) <= W) {
+        double t = over + W / 2.0LF;
+        outv = level_db + (1.0LF / R - 1.0LF) * t * t / (2.0LF * W);
+    } else {
+        outv = T + over / R;
+    }
+    return outv - level_db;
+}
+
+void main() {
+    uint c = gl_GlobalInvocationID.x;
+    if (c >= pc.count) return;
+    StemParams sp = p[stem_of[c]];
+    if (sp.enabled == 0u) return;  // not playing: the CPU does not run it either (its state holds)
+    double makeup = k[c * 8u + 3u], att = k[c * 8u + 4u], rel = k[c * 8u + 5u], rms_coef = k[c * 8u + 6u];
+    bool rms = k[c * 8u + 7u] != 0.0LF;
+    double inv_c = 1.0LF / double(sp.channels);
+    // Channels unrolled (1 or 2): the frame loop is the only loop.
+    uint o0 = sp.data_offset + pc.first;
+    uint o1 = sp.channels > 1u ? o0 + pc.stride : o0;
+    double pw = st[2u * c], s = st[2u * c + 1u];
+    for (uint n = 0u; n < pc.frames; ++n) {
+        double v0 = double(x[o0 + n]), v1 = double(x[o1 + n]);
+        double level_db;
+        if (rms) {
+            double sum = sp.channels > 1u ? v0 * v0 + v1 * v1 : v0 * v0;
+            pw = rms_coef * pw + (1.0LF - rms_coef) * sum * inv_c;
+            level_db = 0.5LF * kDbPerNeper * ln_d(max(pw, 1e-20LF));
+        } else {
+            double d = max(abs(v0), abs(v1));
+            level_db = kDbPerNeper * ln_d(max(d, 1e-10LF));
+        }
+        double r = -static_gain_db(c, level_db);
+        double a = r > s ? att : rel;
+        s = a * s + (1.0LF - a) * r;
+        float g = exp_f((makeup - s) * kNeperPerDb);
+        x[o0 + n] *= g;
+        if (sp.channels > 1u) x[o1 + n] *= g;
+    }
+    st[2u * c] = pw;
+    st[2u * c + 1u] = s;
+}
