@@ -201,27 +201,21 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         result.outputs = mastered->outputs;
         result.master = std::move(mastered->report);
         for (const auto& [k, v] : mastered->timing_s) result.timing_s[k] = v;
-        result.frames = plan.total_frames;
-        result.timing_s["decode"] = decode_s;
-        result.timing_s["mix"] = mix_s;
-        result.timing_s["export"] = export_s;
-        result.timing_s["total"] = seconds_since(t_start);
-        return result;
-    }
-
-    auto t0 = Clock::now();
-    for (auto& sink : sinks) {
-        if (sink.resampler) {
-            if (auto ok = sink.resampler->finish(sink.resampled); !ok) return std::unexpected(ok.error());
-            if (auto ok = sink.writer.write(sink.resampled, sink.resampled.frames()); !ok) return std::unexpected(ok.error());
+    } else {
+        auto t0 = Clock::now();
+        for (auto& sink : sinks) {
+            if (sink.resampler) {
+                if (auto ok = sink.resampler->finish(sink.resampled); !ok) return std::unexpected(ok.error());
+                if (auto ok = sink.writer.write(sink.resampled, sink.resampled.frames()); !ok) return std::unexpected(ok.error());
+            }
         }
+        // Commit only when every export finished: all or nothing as far as we can.
+        for (auto& sink : sinks) {
+            if (auto ok = sink.writer.commit(); !ok) return std::unexpected(ok.error());
+            result.outputs.push_back(sink.spec.file);
+        }
+        export_s += seconds_since(t0);
     }
-    // Commit only when every export finished: all or nothing as far as we can.
-    for (auto& sink : sinks) {
-        if (auto ok = sink.writer.commit(); !ok) return std::unexpected(ok.error());
-        result.outputs.push_back(sink.spec.file);
-    }
-    export_s += seconds_since(t0);
 
     result.frames = plan.total_frames;
     result.timing_s["decode"] = decode_s;
