@@ -18,11 +18,7 @@ namespace {
 constexpr double kPeakBoundDbfs = -90.0;
 constexpr double kRmsBoundDbfs = -110.0;
 
-struct Fixture {
-    Session session;
-    RenderPlan plan;
-    std::vector<AudioBuffer> sources;
-};
+using Fixture = MixFixture;
 
 // Five stems: peak and RMS detectors, hard and soft knees, attack 0 ms and
 // slow release, makeup gain, mono and stereo, a compressor after a
@@ -59,24 +55,16 @@ Fixture make_fixture(uint64_t seed) {
             s.eq = eq;
         }
         s.mute = k == 4;
-        const int channels = (k % 2) ? 2 : 1;
-        StemPlan sp;
-        sp.index = static_cast<size_t>(k);
-        sp.channels = channels;
-        sp.start_frames = (k * 1237) % 5000;
-        sp.length_frames = 12001 + 1531 * k;
-        sp.audible = !s.mute;
-        f.plan.content_frames = std::max(f.plan.content_frames, sp.end_frames());
-        f.plan.stems.push_back(sp);
-        f.session.stems.push_back(s);
+        const int channels = fixture_channels(k);
+        const int64_t length = 12001 + 1531 * k;
         // Noise in bursts: quiet, loud, quiet, so the gain reduction attacks and releases.
-        AudioBuffer x = noise(channels, sp.length_frames, seed * 100 + static_cast<uint64_t>(k), 0.8);
+        AudioBuffer x = noise(channels, length, seed * 100 + static_cast<uint64_t>(k), 0.8);
         for (int ch = 0; ch < channels; ++ch)
-            for (int64_t i = 0; i < sp.length_frames; ++i) {
-                const int64_t third = sp.length_frames / 3;
+            for (int64_t i = 0; i < length; ++i) {
+                const int64_t third = length / 3;
                 x.channel(ch)[i] *= (i >= third && i < 2 * third) ? 1.0f : 0.05f;
             }
-        f.sources.push_back(std::move(x));
+        add_stem(f, s, k, std::move(x));
     }
     f.plan.total_frames = f.plan.content_frames;
     return f;

@@ -18,11 +18,7 @@ namespace {
 
 constexpr double kLinearStageBoundDbfs = -100.0;  // issue 5: linear stages
 
-struct Fixture {
-    Session session;
-    RenderPlan plan;
-    std::vector<AudioBuffer> sources;
-};
+using Fixture = MixFixture;
 
 EqBand band(EqBandType type, double freq_hz, double gain_db = 0.0, double q = 0.7071, int slope = 12) {
     EqBand b;
@@ -78,17 +74,8 @@ Fixture make_fixture(uint64_t seed) {
                 break;
             default: break;
         }
-        const int channels = (k % 2) ? 2 : 1;
-        StemPlan sp;
-        sp.index = static_cast<size_t>(k);
-        sp.channels = channels;
-        sp.start_frames = (k * 1237) % 5000;
-        sp.length_frames = 9001 + 1531 * k;
-        sp.audible = !s.mute;
-        f.plan.content_frames = std::max(f.plan.content_frames, sp.end_frames());
-        f.plan.stems.push_back(sp);
-        f.session.stems.push_back(s);
-        f.sources.push_back(noise(channels, sp.length_frames, seed * 100 + static_cast<uint64_t>(k), 0.7));
+        const int channels = fixture_channels(k);
+        add_stem(f, s, k, noise(channels, 9001 + 1531 * k, seed * 100 + static_cast<uint64_t>(k), 0.7));
     }
     f.plan.total_frames = f.plan.content_frames;
     return f;

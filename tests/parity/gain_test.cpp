@@ -15,11 +15,7 @@ namespace {
 
 constexpr double kLinearStageBoundDbfs = -100.0;  // issue 5: linear stages
 
-struct Fixture {
-    Session session;
-    RenderPlan plan;
-    std::vector<AudioBuffer> sources;
-};
+using Fixture = MixFixture;
 
 // Seven stems covering every gain feature: mono/stereo, hard and centre pans,
 // polarity, fades, steep automation, offsets, a muted stem; odd lengths.
@@ -40,17 +36,8 @@ Fixture make_fixture(uint64_t seed) {
         s.mute = k == 5;
         if (k % 2 == 0) s.gain_automation = {{0.01, 0.0}, {0.05, -24.0}, {0.0501, 6.0}, {0.2, -3.0}};
         if (k == 3) s.gain_automation = {{0.1, -60.0}};  // one point: held everywhere
-        const int channels = (k % 2) ? 2 : 1;
-        StemPlan sp;
-        sp.index = static_cast<size_t>(k);
-        sp.channels = channels;
-        sp.start_frames = (k * 1237) % 5000;
-        sp.length_frames = 9001 + 1531 * k;
-        sp.audible = !s.mute;
-        f.plan.content_frames = std::max(f.plan.content_frames, sp.end_frames());
-        f.plan.stems.push_back(sp);
-        f.session.stems.push_back(s);
-        f.sources.push_back(noise(channels, sp.length_frames, seed * 100 + static_cast<uint64_t>(k), 0.9));
+        const int channels = fixture_channels(k);
+        add_stem(f, s, k, noise(channels, 9001 + 1531 * k, seed * 100 + static_cast<uint64_t>(k), 0.9));
     }
     f.plan.total_frames = f.plan.content_frames + 333;  // a silent tail past the last stem
     return f;

@@ -10,8 +10,34 @@
 
 #include "engine/audio/audio_buffer.h"
 #include "engine/render/mix_backend.h"
+#include "engine/session/session.h"
 
 namespace sf::test {
+
+// In-memory stems for a parity run: the session, the plan, the sources.
+struct MixFixture {
+    Session session;
+    RenderPlan plan;
+    std::vector<AudioBuffer> sources;
+};
+
+// The shared stem layout of the parity fixtures: stem k is mono when k is
+// even and stereo when odd, and starts at a staggered odd offset.
+inline int fixture_channels(int k) { return (k % 2) ? 2 : 1; }
+
+// Appends `spec` as stem k with `source` (its channels and length).
+inline void add_stem(MixFixture& f, StemSpec spec, int k, AudioBuffer source) {
+    StemPlan sp;
+    sp.index = static_cast<size_t>(k);
+    sp.channels = source.channels();
+    sp.start_frames = (k * 1237) % 5000;
+    sp.length_frames = source.frames();
+    sp.audible = !spec.mute;
+    f.plan.content_frames = std::max(f.plan.content_frames, sp.end_frames());
+    f.plan.stems.push_back(sp);
+    f.session.stems.push_back(std::move(spec));
+    f.sources.push_back(std::move(source));
+}
 
 // Feeds `sources` (one per plan.stems entry, at the session rate) through
 // `backend` in blocks of `block` frames, as the renderer does: the timeline
