@@ -23,15 +23,15 @@ std::string bus_path(size_t i) { return "buses[" + std::to_string(i) + "]"; }
 
 // An EQ as a convolver on `channels` channels; nullopt when it is the identity.
 Result<std::optional<FftConvolver>> make_eq(const EqSpec& spec, int channels, int rate, const std::string& path,
-                                            int64_t& latency, int64_t& extent) {
+                                            NodeTiming& chain) {
     auto d = design_eq(spec, rate);
     if (!d) return fail(d.error().code, path + ".eq: " + d.error().message);
     if (d->identity()) return std::optional<FftConvolver>{};
     const int64_t taps = static_cast<int64_t>(d->taps.size());
     auto c = FftConvolver::create(diagonal_kernels(channels, std::move(d->taps)));
     if (!c) return fail(c.error().code, path + ".eq: " + c.error().message);
-    latency += c->latency_frames() + d->latency_frames;
-    extent += c->latency_frames() + taps - 1;
+    chain.latency_frames += c->latency_frames() + d->latency_frames;
+    chain.extent_frames += c->latency_frames() + taps - 1;
     return std::optional<FftConvolver>(std::move(*c));
 }
 
@@ -50,9 +50,6 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
     const int rate = plan.sample_rate;
     const int64_t block = plan.block_frames;
     const size_t nb = session.buses.size();
-    std::map<std::string, size_t> bus_index;
-    for (size_t b = 0; b < nb; ++b) bus_index[session.buses[b].name] = b;
-    auto dest_of = [&](const std::string& name) { return name == kMasterBusName ? nb : bus_index.at(name); };
 
     // ---- stems: designs in parallel (FFTW planning is serialised inside) ----
     stems_.clear();
@@ -71,14 +68,14 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
         st.eq_out.resize(sp.channels, block);
         st.pre.resize(2, block);
         if (spec.eq) {
-            auto eq = make_eq(*spec.eq, sp.channels, rate, stem_path(sp.index), st.latency_frames, st.extent_frames);
+            auto eq = make_eq(*spec.eq, sp.channels, rate, stem_path(sp.index), st.chain);
             if (!eq) {
                 errors[k] = eq.error();
                 return;
             }
             st.eq = std::move(*eq);
         }
-        st.active_after_end_frames = st.extent_frames + (st.eq ? st.eq->hop_frames() : 0);
+        st.active_after_end_frames = st.chain.extent_frames + (st.eq ? st.eq->hop_frames() : 0);
         if (spec.compressor) st.compressor.emplace(*spec.compressor, rate);
     });
     for (auto& e : errors)
@@ -108,12 +105,12 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
                 bus_errors[b] = Error{c.error().code, bus_path(b) + ".reverb: " + c.error().message, 0};
                 return;
             }
-            bs.latency_frames += c->latency_frames();
-            bs.extent_frames += c->latency_frames() + len - 1;
+            bs.chain.latency_frames += c->latency_frames();
+            bs.chain.extent_frames += c->latency_frames() + len - 1;
             bs.reverb = std::move(*c);
         }
         if (spec.eq) {
-            auto eq = make_eq(*spec.eq, 2, rate, bus_path(b), bs.latency_frames, bs.extent_frames);
+            auto eq = make_eq(*spec.eq, 2, rate, bus_path(b), bs.chain);
             if (!eq) {
                 bus_errors[b] = eq.error();
                 return;
@@ -125,80 +122,45 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
     for (auto& e : bus_errors)
         if (e) return std::unexpected(*e);
 
-    // ---- edges: who feeds whom, with which gain ----
-    std::vector<std::vector<Edge>> incoming(nb + 1);
-    for (size_t k = 0; k < stems_.size(); ++k) {
-        const StemState& st = stems_[k];
-        if (!st.plan->audible) continue;
-        const double fader = db_to_gain(st.spec->gain_db);
-        incoming[dest_of(st.spec->output)].push_back(Edge{false, k, static_cast<float>(fader)});
-        for (const SendSpec& send : st.spec->sends) {
-            const double g = db_to_gain(send.level_db) * (send.pre_fader ? 1.0 : fader);
-            incoming[dest_of(send.bus)].push_back(Edge{false, k, static_cast<float>(g)});
+    // ---- routing and latency compensation ----
+    std::vector<NodeTiming> stem_chain, bus_chain;
+    for (const StemState& st : stems_) stem_chain.push_back(st.chain);
+    for (const BusState& bs : buses_) bus_chain.push_back(bs.chain);
+    graph_ = build_mix_graph(session, plan, stem_chain, bus_chain);
+    groups_.assign(graph_.destinations.size(), {});
+    for (size_t d = 0; d < graph_.destinations.size(); ++d)
+        for (const MixInputGroup& g : graph_.destinations[d].groups) {
+            GroupState gs;
+            gs.delay = DelayLine(2, g.delay_frames);
+            gs.sum.resize(2, block);
+            groups_[d].push_back(std::move(gs));
         }
-    }
-    for (size_t b = 0; b < nb; ++b) incoming[dest_of(session.buses[b].output)].push_back(Edge{true, b, 1.0f});
-
-    // ---- latencies and tails, buses in dependency order ----
-    auto edge_latency = [&](const Edge& e) { return e.from_bus ? buses_[e.source].latency_frames : stems_[e.source].latency_frames; };
-    auto edge_extent = [&](const Edge& e) { return e.from_bus ? buses_[e.source].extent_frames : stems_[e.source].extent_frames; };
-    dests_.clear();
-    dests_.resize(nb + 1);
-    auto build_dest = [&](size_t d) {
-        Destination& dest = dests_[d];
-        for (const Edge& e : incoming[d]) dest.latency_frames = std::max(dest.latency_frames, edge_latency(e));
-        std::map<int64_t, std::vector<Edge>> by_delay;
-        for (const Edge& e : incoming[d]) {
-            const int64_t delay = dest.latency_frames - edge_latency(e);
-            by_delay[delay].push_back(e);
-            dest.extent_frames = std::max(dest.extent_frames, edge_extent(e) + delay);
-        }
-        for (auto& [delay, edges] : by_delay) {
-            DelayClass dc;
-            dc.delay_frames = delay;
-            dc.edges = std::move(edges);
-            dc.delay = DelayLine(2, delay);
-            dc.sum.resize(2, block);
-            dest.classes.push_back(std::move(dc));
-        }
-    };
-    std::vector<int> depth(nb, 0);
-    levels_.clear();
-    for (size_t b : plan.bus_order) {
-        build_dest(b);
-        BusState& bs = buses_[b];
-        bs.latency_frames += dests_[b].latency_frames;
-        bs.extent_frames += dests_[b].extent_frames;
-        for (const Edge& e : incoming[b])
-            if (e.from_bus) depth[b] = std::max(depth[b], depth[e.source] + 1);
-        if (levels_.size() <= static_cast<size_t>(depth[b])) levels_.resize(static_cast<size_t>(depth[b]) + 1);
-        levels_[static_cast<size_t>(depth[b])].push_back(b);
-    }
-    build_dest(nb);
-    plan.latency_frames = dests_[nb].latency_frames;
+    plan.latency_frames = graph_.master().latency_frames;
     // Extend only (MixBackend contract): a caller may already ask for a longer
     // render (e.g. silence past the content); shrinking it would leave the
     // caller's buffers sized for the old length partly unwritten.
-    plan.total_frames = std::max(plan.total_frames,
-                                 plan.content_frames + std::max<int64_t>(0, dests_[nb].extent_frames - plan.latency_frames));
+    plan.total_frames = std::max(plan.total_frames, graph_.total_frames(plan.content_frames));
     return {};
 }
 
 // Sums a destination's inputs for this block: per delay class, the edges in
 // fixed order, then the class delayed; classes in ascending delay order.
-void CpuMixer::gather(Destination& dest, int64_t frames, AudioBuffer& out) {
+void CpuMixer::gather(size_t dest, int64_t frames, AudioBuffer& out) {
     for (int c = 0; c < 2; ++c) std::fill_n(out.channel(c), frames, 0.0f);
-    for (DelayClass& dc : dest.classes) {
-        AudioBuffer& sum = dc.delay_frames ? dc.sum : out;
-        if (dc.delay_frames)
+    const auto& groups = graph_.destinations[dest].groups;
+    for (size_t j = 0; j < groups.size(); ++j) {
+        const MixInputGroup& group = groups[j];
+        GroupState& gs = groups_[dest][j];
+        AudioBuffer& sum = group.delay_frames ? gs.sum : out;
+        if (group.delay_frames)
             for (int c = 0; c < 2; ++c) std::fill_n(sum.channel(c), frames, 0.0f);
-        for (const Edge& e : dc.edges) {
+        for (const MixEdge& e : group.edges) {
             if (e.from_bus) add_scaled(buses_[e.source].out, e.gain, frames, sum);
             else if (stems_[e.source].active) add_scaled(stems_[e.source].pre, e.gain, frames, sum);
         }
-        if (dc.delay_frames) {
+        if (group.delay_frames) {
             float* ch[] = {sum.channel(0), sum.channel(1)};
-            dc.delay.process(ch, frames);  // every block, even silent ones: the delay line must advance
+            gs.delay.process(ch, frames);  // every block, even silent ones: the delay line must advance
             add_scaled(sum, 1.0f, frames, out);
         }
     }
@@ -255,11 +217,11 @@ Result<void> CpuMixer::process(int64_t block_start, int64_t frames, std::span<co
         }
     });
 
-    for (const auto& level : levels_) {
+    for (const auto& level : graph_.levels) {
         tbb::parallel_for(size_t{0}, level.size(), [&](size_t j) {
             const size_t b = level[j];
             BusState& bs = buses_[b];
-            gather(dests_[b], frames, bs.in);
+            gather(b, frames, bs.in);
             AudioBuffer* sig = &bs.in;
             if (bs.reverb) {
                 const float* in[2] = {bs.in.channel(0), bs.in.channel(1)};
@@ -285,7 +247,7 @@ Result<void> CpuMixer::process(int64_t block_start, int64_t frames, std::span<co
             }
         });
     }
-    gather(dests_.back(), frames, master);
+    gather(graph_.destinations.size() - 1, frames, master);
     return {};
 }
 

@@ -6,20 +6,19 @@
 // Bus chain: sum → reverb (100 % wet, full tail) → EQ → compressor → fader →
 // output. Buses run in dependency levels (every feeder first).
 //
-// Latency compensation: each node (stem or bus) has an output latency (its
-// FFT convolutions' hops plus a linear-phase EQ's centre delay). At each
-// destination, inputs arriving earlier than the latest one are delayed to
-// match, one delay line per distinct delay (inputs with equal latency are
-// summed first), so parallel paths add sample-aligned. The master's latency
-// is reported as RenderPlan::latency_frames and the renderer drops that many
-// leading frames; plan.total_frames is extended to the end of the last tail.
+// Routing and latency compensation (engine/render/mix_graph.h): each node's
+// own latency is its FFT convolutions' hops plus a linear-phase EQ's centre
+// delay; at each destination, inputs arriving earlier than the latest one
+// are delayed to match, one delay line per input group, so parallel paths add
+// sample-aligned. The master's latency is reported as
+// RenderPlan::latency_frames and the renderer drops that many leading
+// frames; plan.total_frames is extended to the end of the last tail.
 //
 // Threads: stems in parallel, then each level of buses in parallel (oneTBB);
 // every sum runs in a fixed order, so a render is bit-identical run to run
 // and independent of the thread count and of the block size.
 #pragma once
 
-#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -30,6 +29,7 @@
 #include "engine/dsp/fft_convolver.h"
 #include "engine/dsp/gain.h"
 #include "engine/render/mix_backend.h"
+#include "engine/render/mix_graph.h"
 
 namespace sf {
 
@@ -46,23 +46,10 @@ public:
                          AudioBuffer& master) override;
 
 private:
-    // One input of a destination: a stem's post-pan signal or a bus's output, times gain.
-    struct Edge {
-        bool from_bus = false;
-        size_t source = 0;  // stem slot (index into stems_) or bus index
-        float gain = 1.0f;
-    };
-    // Inputs of one destination that share a compensation delay.
-    struct DelayClass {
-        int64_t delay_frames = 0;
-        std::vector<Edge> edges;
+    // The compensation delay and the scratch sum of one input group of a destination.
+    struct GroupState {
         DelayLine delay;
         AudioBuffer sum;
-    };
-    struct Destination {
-        std::vector<DelayClass> classes;  // ascending delay
-        int64_t latency_frames = 0;       // of its summed input
-        int64_t extent_frames = 0;        // its input is silent this long after the content ends
     };
     struct StemState {
         const StemSpec* spec = nullptr;
@@ -74,7 +61,7 @@ private:
         std::vector<float> clip_gain;  // per-sample scratch
         AudioBuffer work, eq_out;      // the stem's own channels
         AudioBuffer pre;               // stereo, after pan, before the fader
-        int64_t latency_frames = 0, extent_frames = 0;
+        NodeTiming chain;              // its own chain's latency and tail
         // Processed this long after its source ends: the extent plus one hop,
         // since FFT round-off spreads over the whole hop that holds the last
         // input (tiny, but skipping it would make output depend on block size).
@@ -88,16 +75,16 @@ private:
         std::optional<Compressor> compressor;
         float fader = 1.0f;
         AudioBuffer in, tmp, out;      // stereo
-        int64_t latency_frames = 0, extent_frames = 0;
+        NodeTiming chain;              // its own chain (reverb, EQ)
     };
 
-    void gather(Destination& dest, int64_t frames, AudioBuffer& out);
+    void gather(size_t dest, int64_t frames, AudioBuffer& out);
 
     const Session* session_ = nullptr;
     std::vector<StemState> stems_;
     std::vector<BusState> buses_;
-    std::vector<Destination> dests_;            // [bus index], then the master last
-    std::vector<std::vector<size_t>> levels_;   // buses grouped by dependency depth
+    MixGraph graph_;
+    std::vector<std::vector<GroupState>> groups_;  // per graph_.destinations[d].groups[j]
 };
 
 

@@ -1,0 +1,73 @@
+// Stemforge — the routing of a render: who feeds whom, with which gain, and
+// the latency compensation that makes parallel paths add sample-aligned.
+//
+// One definition for every backend (CpuMixer, the GPU mixer). A backend says
+// what latency and tail each node's own chain has — a stem's chain (EQ), a
+// bus's own chain (reverb, EQ) — and gets back, per destination (each bus,
+// then the master), its inputs grouped by compensation delay:
+//
+//   * an edge is a stem's post-pan signal or a bus's output into a
+//     destination, times a gain: a stem's fader into its output; a send's
+//     level (times the fader unless pre_fader) into its bus; 1 from a bus
+//     into its output (the bus fader is part of the bus's own chain);
+//   * a node's latency is its destination-input latency plus its own chain's;
+//     at a destination every input is delayed to the latest one
+//     (delay = dest latency − input latency), inputs with equal delay form one
+//     group, groups in ascending delay, edges in session order within a group;
+//   * a node's extent is how long after the content ends its output can
+//     still be non-zero (tails), on the same clock as its latency.
+//
+// Latency is a backend's matter (the CPU's FFT hops; the GPU convolves with
+// none), but extent − latency is not: the render's length is the same on
+// every backend.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "engine/render/render_plan.h"
+#include "engine/session/session.h"
+
+namespace sf {
+
+struct MixEdge {
+    bool from_bus = false;
+    size_t source = 0;  // index into plan.stems (a stem) or session.buses (a bus)
+    float gain = 1.0f;
+};
+
+struct MixInputGroup {
+    int64_t delay_frames = 0;
+    std::vector<MixEdge> edges;
+};
+
+struct MixDestination {
+    std::vector<MixInputGroup> groups;  // ascending delay
+    int64_t latency_frames = 0;         // of its summed input
+    int64_t extent_frames = 0;          // its input is silent this long after the content ends
+};
+
+// A node's own chain: how much later its output is than its input, and how
+// long after its input falls silent its output can ring on.
+struct NodeTiming {
+    int64_t latency_frames = 0;
+    int64_t extent_frames = 0;
+};
+
+struct MixGraph {
+    std::vector<MixDestination> destinations;  // [bus index], then the master last
+    std::vector<std::vector<size_t>> levels;   // buses by dependency depth: every feeder in an earlier level
+    std::vector<NodeTiming> bus_output;        // per bus: latency and extent of its output (input + own chain)
+
+    const MixDestination& master() const { return destinations.back(); }
+    // The render's length: the content plus the longest tail past it.
+    int64_t total_frames(int64_t content_frames) const;
+};
+
+// stem_chain[k]: plan.stems[k]'s own chain; bus_chain[b]: session.buses[b]'s.
+// Inaudible stems (plan.stems[k].audible == false) feed nothing.
+MixGraph build_mix_graph(const Session& session, const RenderPlan& plan, std::span<const NodeTiming> stem_chain,
+                         std::span<const NodeTiming> bus_chain);
+
+}  // namespace sf
