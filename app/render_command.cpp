@@ -45,27 +45,30 @@ struct MasterSpool {
         if (!file) return fail(ErrorCode::FileWrite, "--verify: cannot create " + (dir / "master.f32").string());
         return {};
     }
-    void write(const AudioBuffer& m, int64_t n) {
-        for (int c = 0; c < 2; ++c) file.write(reinterpret_cast<const char*>(m.channel(c)), static_cast<std::streamsize>(n * sizeof(float)));
+    // Interleaved frames: the two renders may hand over blocks of different
+    // sizes (each backend has its own latency, so its first block is shorter).
+    void write(const AudioBuffer& m, int64_t n, std::vector<float>& scratch) {
+        scratch.resize(2 * static_cast<size_t>(n));
+        for (int64_t i = 0; i < n; ++i)
+            for (int c = 0; c < 2; ++c) scratch[2 * static_cast<size_t>(i) + static_cast<size_t>(c)] = m.channel(c)[i];
+        file.write(reinterpret_cast<const char*>(scratch.data()), static_cast<std::streamsize>(scratch.size() * sizeof(float)));
         frames_a += n;
         io_error |= !file;
     }
     void compare(const AudioBuffer& m, int64_t n, std::vector<float>& scratch) {
-        scratch.resize(static_cast<size_t>(n));
-        for (int c = 0; c < 2; ++c) {
-            file.read(reinterpret_cast<char*>(scratch.data()), static_cast<std::streamsize>(n * sizeof(float)));
-            if (!file) {
-                io_error = true;
-                return;
-            }
-            const float* x = m.channel(c);
-            for (int64_t i = 0; i < n; ++i) {
-                const double d = static_cast<double>(x[i]) - scratch[static_cast<size_t>(i)];
+        scratch.resize(2 * static_cast<size_t>(n));
+        file.read(reinterpret_cast<char*>(scratch.data()), static_cast<std::streamsize>(scratch.size() * sizeof(float)));
+        if (!file) {
+            io_error = true;
+            return;
+        }
+        for (int64_t i = 0; i < n; ++i)
+            for (int c = 0; c < 2; ++c) {
+                const double d = static_cast<double>(m.channel(c)[i]) - scratch[2 * static_cast<size_t>(i) + static_cast<size_t>(c)];
                 peak = std::max(peak, std::abs(d));
                 sum_sq += d * d;
             }
-            samples += n;
-        }
+        samples += 2 * n;
         frames_b += n;
     }
 };
@@ -94,7 +97,7 @@ int run_render(const RenderArgs& args) {
     MasterSpool spool;
     if (args.verify) {
         if (auto ok = spool.open(); !ok) return report(ok.error());
-        options.master_tap = [&](const AudioBuffer& m, int64_t n) { spool.write(m, n); };
+        options.master_tap = [&spool, scratch = std::vector<float>()](const AudioBuffer& m, int64_t n) mutable { spool.write(m, n, scratch); };
     }
     auto result = render_session(*session, **backend, options);
     if (!result && result.error().code == ErrorCode::Device && args.backend == "auto") {

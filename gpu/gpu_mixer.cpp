@@ -5,26 +5,36 @@
 #include <limits>
 
 #include "engine/dsp/eq_design.h"
-#include "engine/dsp/fft_convolver.h"
+#include "engine/dsp/reverb.h"
 
 namespace sf::gpu {
 
 namespace {
 
-// Blocks the GPU backend does not render yet: a session using them must fail with a clear
-// message rather than render something the CPU path would render differently.
-Result<void> check_gpu_support(const Session& session) {
-    auto unsupported = [](const std::string& path) {
-        return fail(ErrorCode::NotSupported, "not supported yet by the GPU backend: " + path + " (use --backend cpu)");
-    };
-    for (size_t i = 0; i < session.stems.size(); ++i) {
-        const auto& s = session.stems[i];
-        const std::string p = "stems[" + std::to_string(i) + "]";
-        if (!s.sends.empty()) return unsupported(p + ".sends");
-        if (s.output != kMasterBusName) return unsupported(p + ".output (routing to a bus)");
-    }
-    if (!session.buses.empty()) return unsupported("buses");
-    if (session.master) return unsupported("master");
+constexpr int64_t kMaxFrames = std::numeric_limits<int32_t>::max();
+Error too_long() {
+    return Error{ErrorCode::NotSupported, "the GPU backend renders at most 2^31 frames (about 12 hours at 48 kHz)", 0};
+}
+
+std::string stem_path(size_t i) { return "stems[" + std::to_string(i) + "]"; }
+std::string bus_path(size_t i) { return "buses[" + std::to_string(i) + "]"; }
+
+// An EQ designed as on the CPU. Empty taps: the identity (no stage).
+Result<EqDesign> design(const EqSpec& spec, int rate, const std::string& path) {
+    auto d = design_eq(spec, rate);
+    if (!d) return fail(d.error().code, path + ".eq: " + d.error().message);
+    return d;
+}
+
+Result<void> need_float64(const Context& ctx, const std::string& path) {
+    if (ctx.float64()) return {};
+    return fail(ErrorCode::NotSupported, path + ".compressor: the GPU compressor needs shaderFloat64, which this device lacks (use --backend cpu)");
+}
+
+template <class T>
+Result<void> assign(Result<T>&& made, T& into) {
+    if (!made) return std::unexpected(made.error());
+    into = std::move(*made);
     return {};
 }
 
@@ -57,160 +67,269 @@ GpuMixerStats GpuMixer::stats() const {
 }
 
 Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
-    if (auto ok = check_gpu_support(session); !ok) return ok;
-    if (plan.total_frames >= std::numeric_limits<int32_t>::max())
-        return fail(ErrorCode::NotSupported, "the GPU backend renders at most 2^31 frames (about 12 hours at 48 kHz)");
+    if (plan.total_frames >= kMaxFrames) return std::unexpected(too_long());
     for (Slot& s : slots_)
         if (auto ok = ctx_->wait(s.commands); !ok) return ok;
+    // A second prepare() starts from nothing: the old stages go before the
+    // plan cache, whose plans are keyed by (and bound to) their work buffers.
+    eq_.reset();
+    compressor_.reset();
+    gain_.reset();
+    routing_.reset();
+    levels_.clear();
+    plans_ = std::make_unique<FftPlans>(*ctx_);
     session_ = &session;
     sample_rate_ = plan.sample_rate;
     stems_ = plan.stems;
+    const int rate = plan.sample_rate;
+    const size_t ns = stems_.size(), nb = session.buses.size();
+    bus_count_ = static_cast<uint32_t>(nb);
 
-    // ---- stem EQ designs and the graph latency, exactly as CpuMixer::prepare ----
-    // CPU: an EQ'd stem has latency λ = B + d (B = its FFT convolver's hop,
-    // d = the linear-phase centre delay) and rings extent = B + taps − 1
-    // frames past its end; the master's latency Λ = max λ over audible stems,
-    // and each stem is delayed by Λ − λ. The GPU convolves with zero latency,
-    // so the same output needs each stem delayed by Λ − d.
-    runs_.assign(stems_.size(), StemRun{});
-    std::vector<std::vector<double>> eq_taps(stems_.size());
-    int64_t latency = 0;
-    std::vector<int64_t> stem_latency(stems_.size(), 0), stem_extent(stems_.size(), 0), centre(stems_.size(), 0);
-    for (size_t k = 0; k < stems_.size(); ++k) {
-        const StemPlan& sp = stems_[k];
-        const StemSpec& spec = session.stems[sp.index];
+    // ---- designs, and each node's own latency and tail on the GPU ----
+    // The GPU convolves with zero latency: an EQ adds only its linear-phase
+    // centre delay d and rings taps − 1 frames; a reverb adds none and rings
+    // len − 1 (the CPU adds its FFT hop to both; extent − latency agrees).
+    std::vector<NodeTiming> stem_chain(ns), bus_chain(nb);
+    std::vector<std::vector<double>> stem_eq(ns), bus_eq(nb);
+    std::vector<std::optional<ConvolutionKernels>> bus_reverb(nb);
+    eq_tail_frames_.assign(ns, 0);
+    for (size_t k = 0; k < ns; ++k) {
+        const StemSpec& spec = session.stems[stems_[k].index];
+        if (spec.compressor && stems_[k].audible)
+            if (auto ok = need_float64(*ctx_, stem_path(stems_[k].index)); !ok) return ok;
         if (!spec.eq) continue;
-        auto d = design_eq(*spec.eq, plan.sample_rate);
-        const std::string path = "stems[" + std::to_string(sp.index) + "].eq";
-        if (!d) return fail(d.error().code, path + ": " + d.error().message);
-        if (d->identity() || !sp.audible) continue;  // designed anyway: a bad EQ fails as on the CPU
+        auto d = design(*spec.eq, rate, stem_path(stems_[k].index));
+        if (!d) return std::unexpected(d.error());
+        if (d->identity() || !stems_[k].audible) continue;  // designed anyway: a bad EQ fails as on the CPU
         const int64_t taps = static_cast<int64_t>(d->taps.size());
-        const int64_t hop = convolution_fft_size(taps) - taps + 1;
-        runs_[k].eq = true;
-        runs_[k].eq_tail_frames = taps - 1;
-        centre[k] = d->latency_frames;
-        stem_latency[k] = hop + d->latency_frames;
-        stem_extent[k] = hop + taps - 1;
-        eq_taps[k] = std::move(d->taps);
+        stem_chain[k] = NodeTiming{d->latency_frames, taps - 1};
+        eq_tail_frames_[k] = taps - 1;
+        stem_eq[k] = std::move(d->taps);
     }
-    for (size_t k = 0; k < stems_.size(); ++k)
-        if (stems_[k].audible) latency = std::max(latency, stem_latency[k]);
-    int64_t extent = 0;
-    for (size_t k = 0; k < stems_.size(); ++k) {
-        if (!stems_[k].audible) continue;
-        extent = std::max(extent, stem_extent[k] + latency - stem_latency[k]);
-        runs_[k].delay_frames = latency - centre[k];
-        if (runs_[k].delay_frames > 0) {
-            runs_[k].delay = DelayLine(stems_[k].channels, runs_[k].delay_frames);
-            runs_[k].delayed.resize(stems_[k].channels, plan.block_frames);
+    for (size_t b = 0; b < nb; ++b) {
+        const BusSpec& spec = session.buses[b];
+        if (spec.reverb) {
+            auto k = design_reverb(*spec.reverb, rate, bus_path(b) + ".reverb");
+            if (!k) return std::unexpected(k.error());
+            bus_chain[b].extent_frames += k->length() - 1;
+            bus_reverb[b] = std::move(*k);
         }
-    }
-    plan.latency_frames = latency;
-    plan.total_frames = std::max(plan.total_frames, plan.content_frames + std::max<int64_t>(0, extent - latency));
-    if (plan.total_frames + latency >= std::numeric_limits<int32_t>::max())
-        return fail(ErrorCode::NotSupported, "the GPU backend renders at most 2^31 frames (about 12 hours at 48 kHz)");
-
-    total_channels_ = 0;
-    for (const StemPlan& sp : stems_) total_channels_ += static_cast<uint32_t>(sp.channels);
-    // The largest chunk whose stem buffer fits one storage-buffer binding (the
-    // validation layer and real GPUs enforce maxStorageBufferRange), kept a
-    // multiple of the shaders' 256-wide workgroups.
-    const uint64_t max_range = std::min<uint64_t>(ctx_->limits().maxStorageBufferRange, 128ull << 20);
-    int64_t chunk = plan.block_frames;
-    if (max_chunk_frames_ > 0) chunk = std::min(chunk, max_chunk_frames_);
-    chunk = std::min<int64_t>(chunk, static_cast<int64_t>(max_range / (sizeof(float) * std::max(2u, total_channels_))));
-    if (chunk > 256) chunk -= chunk % 256;
-    chunk_ = std::max<int64_t>(chunk, 1);
-
-    gain_designs_.clear();
-    stem_offsets_.clear();
-    automation_points_ = 0;
-    // Layout: EQ'd stems' channels first, so they are rows 0..eq_rows of the
-    // stem buffer — the convolver's io rows — and the others follow.
-    stem_offsets_.assign(stems_.size(), 0);
-    uint32_t offset = 0;
-    FftConvolverSpec eq_spec;
-    for (int pass = 0; pass < 2; ++pass)
-        for (size_t k = 0; k < stems_.size(); ++k) {
-            if (runs_[k].eq != (pass == 0)) continue;
-            stem_offsets_[k] = offset;
-            offset += static_cast<uint32_t>(stems_[k].channels * chunk_);
-            if (pass == 0) {
-                for (int c = 0; c < stems_[k].channels; ++c) eq_spec.row_kernel.push_back(static_cast<uint32_t>(eq_spec.kernels.size()));
-                eq_spec.kernels.push_back(std::move(eq_taps[k]));
+        if (spec.eq) {
+            auto d = design(*spec.eq, rate, bus_path(b));
+            if (!d) return std::unexpected(d.error());
+            if (!d->identity()) {
+                bus_chain[b].latency_frames += d->latency_frames;
+                bus_chain[b].extent_frames += static_cast<int64_t>(d->taps.size()) - 1;
+                bus_eq[b] = std::move(d->taps);
             }
         }
+        if (spec.compressor)
+            if (auto ok = need_float64(*ctx_, bus_path(b)); !ok) return ok;
+    }
+    const MixGraph graph = build_mix_graph(session, plan, stem_chain, bus_chain);
+    plan.latency_frames = graph.master().latency_frames;
+    plan.total_frames = std::max(plan.total_frames, graph.total_frames(plan.content_frames));
+    if (plan.total_frames + plan.latency_frames >= kMaxFrames) return std::unexpected(too_long());
+
+    // ---- the nodes' rings: chunk + the longest delay anyone reads them with ----
+    std::vector<int64_t> max_delay(ns + nb, -1);  // -1: nobody reads the node
+    auto node_of = [&](const MixEdge& e) { return e.from_bus ? ns + e.source : e.source; };
+    for (const MixDestination& d : graph.destinations)
+        for (const MixInputGroup& g : d.groups)
+            for (const MixEdge& e : g.edges) max_delay[node_of(e)] = std::max(max_delay[node_of(e)], g.delay_frames);
+    int64_t ring_nodes = 0, delay_sum = 0;
+    for (int64_t d : max_delay)
+        if (d >= 0) {
+            ++ring_nodes;
+            delay_sum += d;
+        }
+
+    // ---- the chunk: the largest whose buffers each fit one storage-buffer
+    // binding (the validation layer and real GPUs enforce
+    // maxStorageBufferRange), a multiple of the shaders' 256-wide workgroups ----
+    total_channels_ = 0;
+    for (const StemPlan& sp : stems_) total_channels_ += static_cast<uint32_t>(sp.channels);
+    const int64_t max_floats = static_cast<int64_t>(std::min<uint64_t>(ctx_->limits().maxStorageBufferRange, 128ull << 20) / sizeof(float));
+    int64_t chunk = plan.block_frames;
+    if (max_chunk_frames_ > 0) chunk = std::min(chunk, max_chunk_frames_);
+    chunk = std::min<int64_t>(chunk, max_floats / std::max<int64_t>(1, total_channels_));
+    chunk = std::min<int64_t>(chunk, max_floats / (2 * (static_cast<int64_t>(nb) + 1)));
+    if (ring_nodes > 0) chunk = std::min<int64_t>(chunk, (max_floats / 2 - delay_sum) / ring_nodes);
+    if (chunk > 256) chunk -= chunk % 256;
+    if (chunk < 1)
+        return fail(ErrorCode::NotSupported, "the GPU backend cannot hold this session's latency compensation (" +
+                                                 std::to_string(delay_sum) + " frames of delay) in one storage buffer (use --backend cpu)");
+    chunk_ = chunk;
+    ring_offset_.assign(ns + nb, 0);
+    ring_frames_.assign(ns + nb, 0);
+    uint64_t ring_floats = 0;
+    for (size_t v = 0; v < ns + nb; ++v) {
+        if (max_delay[v] < 0) continue;
+        ring_offset_[v] = static_cast<uint32_t>(ring_floats);
+        ring_frames_[v] = static_cast<uint32_t>(chunk_ + max_delay[v]);
+        ring_floats += 2ull * ring_frames_[v];
+    }
+
+    // ---- stem layout: EQ'd stems' channels first (the convolver's rows) ----
+    std::vector<bool> stem_has_eq(ns);
+    for (size_t k = 0; k < ns; ++k) stem_has_eq[k] = !stem_eq[k].empty();
+    stem_offsets_.assign(ns, 0);
+    FftConvolverSpec eq_spec;
+    uint32_t offset = 0;
+    for (int pass = 0; pass < 2; ++pass)
+        for (size_t k = 0; k < ns; ++k) {
+            if (stem_has_eq[k] != (pass == 0)) continue;
+            stem_offsets_[k] = offset;
+            if (pass == 0) {
+                for (int c = 0; c < stems_[k].channels; ++c) {
+                    eq_spec.row_kernel.push_back(static_cast<uint32_t>(eq_spec.kernels.size()));
+                    eq_spec.row_offsets.push_back(offset + static_cast<uint32_t>(c * chunk_));
+                }
+                eq_spec.kernels.push_back(std::move(stem_eq[k]));
+            }
+            offset += static_cast<uint32_t>(stems_[k].channels * chunk_);
+        }
+    gain_designs_.clear();
+    automation_points_ = 0;
     for (const StemPlan& sp : stems_) {
-        gain_designs_.push_back(design_stem_gain(session.stems[sp.index], sp, plan.sample_rate));
+        gain_designs_.push_back(design_stem_gain(session.stems[sp.index], sp, rate));
         automation_points_ += gain_designs_.back().automation.size();
     }
-    compressor_.reset();
-    std::vector<CompressorBinding> compressors;
-    for (size_t k = 0; k < stems_.size(); ++k) {
-        const StemSpec& spec = session.stems[stems_[k].index];
-        if (spec.compressor && stems_[k].audible && !ctx_->float64())
-            return fail(ErrorCode::NotSupported, "stems[" + std::to_string(stems_[k].index) +
-                                                     "].compressor: the GPU compressor needs shaderFloat64, which this device lacks (use --backend cpu)");
-        if (spec.compressor && stems_[k].audible)
-            compressors.push_back({static_cast<uint32_t>(k), compressor_coefficients(*spec.compressor, plan.sample_rate)});
-    }
-    if (!compressors.empty()) {
-        auto comp = CompressorStage::create(*ctx_, static_cast<uint32_t>(slots_.size()), compressors);
-        if (!comp) return std::unexpected(comp.error());
-        compressor_ = std::move(*comp);
-    }
-    eq_.reset();
+
+    // ---- stem stages ----
+    const uint32_t sets = static_cast<uint32_t>(slots_.size());
     if (!eq_spec.kernels.empty()) {
-        if (!plans_) plans_ = std::make_unique<FftPlans>(*ctx_);
         eq_spec.max_block_frames = chunk_;
-        eq_spec.io_sets = static_cast<uint32_t>(slots_.size());
+        eq_spec.io_sets = sets;
         auto eq = FftConvolver::create(*ctx_, *plans_, eq_spec);
         if (!eq) return fail(eq.error().code, "stem EQ on the GPU: " + eq.error().message);
         eq_ = std::move(*eq);
     }
-
-    const VkBufferUsageFlags storage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
-    const bool unified = ctx_->unified_memory();
-    auto gain = GainStage::create(*ctx_, 2);
+    std::vector<CompressorBinding> compressors;
+    for (size_t k = 0; k < ns; ++k) {
+        const StemSpec& spec = session.stems[stems_[k].index];
+        if (spec.compressor && stems_[k].audible)
+            compressors.push_back({static_cast<uint32_t>(k), compressor_coefficients(*spec.compressor, rate)});
+    }
+    if (!compressors.empty()) {
+        auto comp = CompressorStage::create(*ctx_, sets, compressors);
+        if (!comp) return std::unexpected(comp.error());
+        compressor_ = std::move(*comp);
+    }
+    auto gain = GainStage::create(*ctx_, sets);
     if (!gain) return std::unexpected(gain.error());
     gain_ = std::move(*gain);
+
+    // ---- buses, level by level, and the routing tables ----
+    // Mix buffer rows: bus b's L at 2b·chunk, R at (2b+1)·chunk; the master's after the last bus.
+    auto row_of = [&](size_t b) { return static_cast<uint32_t>(2 * b * static_cast<uint64_t>(chunk_)); };
+    std::vector<GatherDest> dests;
+    std::vector<GatherEdge> edges;
+    std::vector<RingStore> stores;
+    auto add_dest = [&](size_t d, uint32_t out_offset) {
+        GatherDest gd{static_cast<uint32_t>(edges.size()), 0, out_offset, 0};
+        for (const MixInputGroup& g : graph.destinations[d].groups)
+            for (const MixEdge& e : g.edges) {
+                const size_t v = node_of(e);
+                edges.push_back(GatherEdge{ring_offset_[v], ring_frames_[v], static_cast<uint32_t>(g.delay_frames), e.gain});
+            }
+        gd.edge_count = static_cast<uint32_t>(edges.size()) - gd.edge_first;
+        dests.push_back(gd);
+    };
+    std::vector<StemParams> bus_params(std::max<size_t>(1, nb));
+    for (const auto& level : graph.levels) {
+        BusLevel L;
+        L.first = static_cast<uint32_t>(dests.size());
+        L.count = static_cast<uint32_t>(level.size());
+        FftConvolverSpec reverb, eq;
+        std::vector<CompressorBinding> comps;
+        for (size_t b : level) {
+            add_dest(b, row_of(b));
+            stores.push_back(RingStore{row_of(b), ring_offset_[ns + b], ring_frames_[ns + b],
+                                       static_cast<float>(db_to_gain(session.buses[b].gain_db))});
+            bus_params[b].data_offset = row_of(b);
+            bus_params[b].channels = 2;
+            bus_params[b].enabled = 1;
+            if (bus_reverb[b]) {
+                // Rows L, R; route[input * 2 + output]: row L = LL + RL·x_R, row R = RR + LR·x_L.
+                const ConvolutionKernels& k = *bus_reverb[b];
+                const uint32_t base = static_cast<uint32_t>(reverb.kernels.size());
+                auto idx = [&](int in, int out) { const int r = k.kernel_for(in, out); return r < 0 ? kNoKernel : base + static_cast<uint32_t>(r); };
+                reverb.row_kernel.insert(reverb.row_kernel.end(), {idx(0, 0), idx(1, 1)});
+                reverb.row_cross.insert(reverb.row_cross.end(), {idx(1, 0), idx(0, 1)});
+                reverb.row_offsets.insert(reverb.row_offsets.end(), {row_of(b), row_of(b) + static_cast<uint32_t>(chunk_)});
+                for (const auto& h : k.kernels) reverb.kernels.push_back(h);
+            }
+            if (!bus_eq[b].empty()) {
+                const uint32_t kernel = static_cast<uint32_t>(eq.kernels.size());
+                eq.row_kernel.insert(eq.row_kernel.end(), {kernel, kernel});
+                eq.row_offsets.insert(eq.row_offsets.end(), {row_of(b), row_of(b) + static_cast<uint32_t>(chunk_)});
+                eq.kernels.push_back(std::move(bus_eq[b]));
+            }
+            if (session.buses[b].compressor) comps.push_back({static_cast<uint32_t>(b), compressor_coefficients(*session.buses[b].compressor, rate)});
+        }
+        for (FftConvolverSpec* spec : {&reverb, &eq}) {
+            if (spec->kernels.empty()) continue;
+            spec->max_block_frames = chunk_;
+            spec->io_sets = sets;
+            auto conv = FftConvolver::create(*ctx_, *plans_, *spec);
+            if (!conv) return fail(conv.error().code, std::string(spec == &reverb ? "bus reverb" : "bus EQ") + " on the GPU: " + conv.error().message);
+            (spec == &reverb ? L.reverb : L.eq) = std::move(*conv);
+        }
+        if (!comps.empty())
+            if (auto ok = assign(CompressorStage::create(*ctx_, sets, comps), L.compressor.emplace()); !ok) return ok;
+        levels_.push_back(std::move(L));
+    }
+    add_dest(nb, row_of(nb));
+    auto routing = RoutingStage::create(*ctx_, sets, dests, edges, stores);
+    if (!routing) return std::unexpected(routing.error());
+    routing_ = std::move(*routing);
+
+    // ---- buffers ----
+    const VkBufferUsageFlags storage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
+    if (auto ok = assign(ctx_->create_buffer(sizeof(float) * std::max<uint64_t>(1, ring_floats), storage | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                                             MemoryUse::Device, "node rings"),
+                         rings_);
+        !ok)
+        return ok;
+    rings_need_reset_ = true;
+    if (auto ok = assign(ctx_->create_buffer(sizeof(StemParams) * bus_params.size(), storage, MemoryUse::Upload, "bus parameters"), bus_params_); !ok)
+        return ok;
+    std::memcpy(bus_params_.mapped(), bus_params.data(), sizeof(StemParams) * bus_params.size());
+
+    const bool unified = ctx_->unified_memory();
     stats_ = {};
     stats_.chunk_frames = chunk_;
+    const VkDeviceSize stem_bytes = sizeof(float) * std::max(1u, total_channels_) * static_cast<VkDeviceSize>(chunk_);
+    const VkDeviceSize mix_bytes = sizeof(float) * 2 * (nb + 1) * static_cast<VkDeviceSize>(chunk_);
+    const VkDeviceSize master_bytes = sizeof(float) * 2 * static_cast<VkDeviceSize>(chunk_);
     for (uint32_t i = 0; i < slots_.size(); ++i) {
         Slot& s = slots_[i];
         s = Slot{};
-        const std::string tag = "[slot " + std::to_string(i) + "]";
-        const VkDeviceSize stem_bytes = sizeof(float) * total_channels_ * static_cast<VkDeviceSize>(chunk_);
-        const VkDeviceSize master_bytes = sizeof(float) * 2 * static_cast<VkDeviceSize>(chunk_);
-        auto commands = ctx_->create_command_slot();
-        if (!commands) return std::unexpected(commands.error());
-        s.commands = std::move(*commands);
-        auto stems = ctx_->create_buffer(stem_bytes, storage, MemoryUse::Device, "stems " + tag);
-        if (!stems) return std::unexpected(stems.error());
-        s.stems = std::move(*stems);
-        auto params = ctx_->create_buffer(sizeof(StemParams) * std::max<size_t>(1, stems_.size()), storage, MemoryUse::Upload, "stem parameters " + tag);
-        if (!params) return std::unexpected(params.error());
-        s.params = std::move(*params);
-        auto automation = ctx_->create_buffer(4 * sizeof(float) * std::max<size_t>(1, automation_points_), storage, MemoryUse::Upload, "automation " + tag);
-        if (!automation) return std::unexpected(automation.error());
-        s.automation = std::move(*automation);
-        auto master = ctx_->create_buffer(master_bytes, storage, MemoryUse::Device, "master " + tag);
-        if (!master) return std::unexpected(master.error());
-        s.master = std::move(*master);
+        const std::string tag = " [slot " + std::to_string(i) + "]";
+        if (auto ok = assign(ctx_->create_command_slot(), s.commands); !ok) return ok;
+        if (auto ok = assign(ctx_->create_buffer(stem_bytes, storage, MemoryUse::Device, "stems" + tag), s.stems); !ok) return ok;
+        if (auto ok = assign(ctx_->create_buffer(sizeof(StemParams) * std::max<size_t>(1, ns), storage, MemoryUse::Upload, "stem parameters" + tag), s.params); !ok)
+            return ok;
+        if (auto ok = assign(ctx_->create_buffer(4 * sizeof(float) * std::max<size_t>(1, automation_points_), storage, MemoryUse::Upload, "automation" + tag),
+                             s.automation);
+            !ok)
+            return ok;
+        if (auto ok = assign(ctx_->create_buffer(mix_bytes, storage, MemoryUse::Device, "mix" + tag), s.mix); !ok) return ok;
         if (!unified) {
-            auto up = ctx_->create_buffer(stem_bytes, 0, MemoryUse::Upload, "stem staging " + tag);
-            if (!up) return std::unexpected(up.error());
-            s.stems_upload = std::move(*up);
-            auto rb = ctx_->create_buffer(master_bytes, 0, MemoryUse::Readback, "master readback " + tag);
-            if (!rb) return std::unexpected(rb.error());
-            s.master_readback = std::move(*rb);
+            if (auto ok = assign(ctx_->create_buffer(stem_bytes, 0, MemoryUse::Upload, "stem staging" + tag), s.stems_upload); !ok) return ok;
+            if (auto ok = assign(ctx_->create_buffer(master_bytes, 0, MemoryUse::Readback, "master readback" + tag), s.master_readback); !ok) return ok;
         }
-        auto timer = GpuTimer::create(*ctx_, 8);
-        if (!timer) return std::unexpected(timer.error());
-        s.timer = std::move(*timer);
-        gain_->bind(i, s.stems.get(), s.params.get(), s.automation.get(), s.master.get());
-        if (eq_) eq_->bind_io(s.stems.get(), static_cast<uint32_t>(chunk_), i);
+        if (auto ok = assign(GpuTimer::create(*ctx_, static_cast<uint32_t>(8 + levels_.size())), s.timer); !ok) return ok;
+        gain_->bind(i, s.stems.get(), s.params.get(), s.automation.get(), rings_.get());
+        routing_->bind(i, s.mix.get(), rings_.get());
+        if (eq_) eq_->bind_io(s.stems.get(), i);
         if (compressor_) compressor_->bind(i, s.stems.get(), s.params.get());
+        for (BusLevel& L : levels_) {
+            if (L.reverb) L.reverb->bind_io(s.mix.get(), i);
+            if (L.eq) L.eq->bind_io(s.mix.get(), i);
+            if (L.compressor) L.compressor->bind(i, s.mix.get(), bus_params_.get());
+        }
     }
     stats_.device_bytes = ctx_->allocated_bytes();
     return {};
@@ -224,18 +343,16 @@ Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, 
     s.points.clear();
     for (size_t k = 0; k < stems_.size(); ++k) {
         const StemPlan& sp = stems_[k];
-        const StemRun& run = runs_[k];
-        // The stem's own (delayed) timeline: its gain stage sees frames as if it started delay_frames later.
-        const int64_t local = chunk_start - run.delay_frames;
-        const bool enabled = sp.audible && local < sp.end_frames() + run.eq_tail_frames && local + n > sp.start_frames;
-        params[k] = stem_params(gain_designs_[k], sample_rate_, local, stem_offsets_[k], enabled, s.points);
+        const bool enabled = sp.audible && chunk_start < sp.end_frames() + eq_tail_frames_[k] && chunk_start + n > sp.start_frames;
+        params[k] = stem_params(gain_designs_[k], sample_rate_, chunk_start, stem_offsets_[k], enabled, s.points);
+        params[k].ring_offset = ring_offset_[k];
+        params[k].ring_frames = ring_frames_[k];
         // EQ rows are convolved every chunk (their history must stay exact),
         // so they are always uploaded: zeros outside the stem, never stale data.
-        if (!enabled && !run.eq) continue;
-        const AudioBuffer& src = run.delay_frames > 0 ? run.delayed : inputs[k];
+        if (!enabled && eq_tail_frames_[k] == 0) continue;
         for (int c = 0; c < sp.channels; ++c) {
             const VkDeviceSize at = stem_offsets_[k] + static_cast<VkDeviceSize>(c) * static_cast<VkDeviceSize>(chunk_);
-            std::memcpy(dst + at, src.channel(c) + offset, sizeof(float) * static_cast<size_t>(n));
+            std::memcpy(dst + at, inputs[k].channel(c) + offset, sizeof(float) * static_cast<size_t>(n));
             regions.push_back({at * sizeof(float), at * sizeof(float), sizeof(float) * static_cast<VkDeviceSize>(n)});
             stats_.bytes_uploaded += sizeof(float) * static_cast<uint64_t>(n);
         }
@@ -249,29 +366,52 @@ Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, 
     bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
     if (VkResult r = vkBeginCommandBuffer(cmd, &bi); r != VK_SUCCESS) return std::unexpected(vk_error(r, "vkBeginCommandBuffer"));
     s.timer.begin(cmd);
+    if (rings_need_reset_) {  // silence before the timeline starts
+        vkCmdFillBuffer(cmd, rings_.get(), 0, VK_WHOLE_SIZE, 0);
+        rings_need_reset_ = false;
+    }
     if (!unified && !regions.empty())
         vkCmdCopyBuffer(cmd, s.stems_upload.get(), s.stems.get(), static_cast<uint32_t>(regions.size()), regions.data());
     compute_barrier(cmd);
     s.timer.mark(cmd, "upload");
-    const GainPush push{static_cast<uint32_t>(n), static_cast<uint32_t>(chunk_), static_cast<uint32_t>(stems_.size())};
-    gain_->record_clip(cmd, set, push);
-    compute_barrier(cmd);
-    s.timer.mark(cmd, "clip_gain");
-    if (eq_) {
-        if (auto ok = eq_->record(cmd, static_cast<uint32_t>(n), set); !ok) return ok;  // ends with a barrier
-        s.timer.mark(cmd, "eq");
+    const uint32_t frames = static_cast<uint32_t>(n), stride = static_cast<uint32_t>(chunk_), t = static_cast<uint32_t>(chunk_start);
+    const GainPush push{frames, stride, t, static_cast<uint32_t>(stems_.size())};
+    if (!stems_.empty()) {
+        gain_->record_clip(cmd, set, push);
+        compute_barrier(cmd);
+        s.timer.mark(cmd, "clip_gain");
+        if (eq_) {
+            if (auto ok = eq_->record(cmd, frames, set); !ok) return ok;  // ends with a barrier
+            s.timer.mark(cmd, "stem_eq");
+        }
+        if (compressor_) {
+            compressor_->record(cmd, set, frames, stride);  // ends with a barrier
+            s.timer.mark(cmd, "stem_compressor");
+        }
+        gain_->record_pan(cmd, set, push);
+        compute_barrier(cmd);
+        s.timer.mark(cmd, "pan");
     }
-    if (compressor_) {
-        compressor_->record(cmd, set, static_cast<uint32_t>(n), static_cast<uint32_t>(chunk_));  // ends with a barrier
-        s.timer.mark(cmd, "compressor");
+    for (BusLevel& L : levels_) {
+        routing_->record_gather(cmd, set, L.first, L.count, frames, stride, t);
+        compute_barrier(cmd);
+        if (L.reverb)
+            if (auto ok = L.reverb->record(cmd, frames, set); !ok) return ok;
+        if (L.eq)
+            if (auto ok = L.eq->record(cmd, frames, set); !ok) return ok;
+        if (L.compressor) L.compressor->record(cmd, set, frames, stride);
+        routing_->record_store(cmd, set, L.first, L.count, frames, stride, t);
+        compute_barrier(cmd);
+        s.timer.mark(cmd, "buses");
     }
-    gain_->record_pan_sum(cmd, set, push);
-    s.timer.mark(cmd, "pan_sum");
+    routing_->record_gather(cmd, set, bus_count_, 1, frames, stride, t);
+    s.timer.mark(cmd, "master_sum");
+    const VkDeviceSize master_at = sizeof(float) * 2 * bus_count_ * static_cast<VkDeviceSize>(chunk_);
     if (!unified) {
         compute_barrier(cmd);
         const VkDeviceSize bytes = sizeof(float) * static_cast<VkDeviceSize>(n), right = sizeof(float) * static_cast<VkDeviceSize>(chunk_);
-        const VkBufferCopy out[2] = {{0, 0, bytes}, {right, right, bytes}};
-        vkCmdCopyBuffer(cmd, s.master.get(), s.master_readback.get(), 2, out);
+        const VkBufferCopy out[2] = {{master_at, 0, bytes}, {master_at + right, right, bytes}};
+        vkCmdCopyBuffer(cmd, s.mix.get(), s.master_readback.get(), 2, out);
         s.timer.mark(cmd, "download");
     }
     host_read_barrier(cmd);
@@ -287,7 +427,8 @@ Result<void> GpuMixer::finish_chunk(Slot& s, AudioBuffer& master) {
     if (!s.commands.pending) return {};
     if (auto ok = ctx_->wait(s.commands); !ok) return ok;
     if (auto ok = s.timer.collect(); !ok) return ok;
-    const float* src = ctx_->unified_memory() ? s.master.floats() : s.master_readback.floats();
+    const float* src = ctx_->unified_memory() ? s.mix.floats() + 2 * static_cast<size_t>(bus_count_) * static_cast<size_t>(chunk_)
+                                              : s.master_readback.floats();
     for (int c = 0; c < 2; ++c)
         std::memcpy(master.channel(c) + s.chunk_offset, src + static_cast<size_t>(c) * static_cast<size_t>(chunk_),
                     sizeof(float) * static_cast<size_t>(s.chunk_frames));
@@ -298,18 +439,6 @@ Result<void> GpuMixer::finish_chunk(Slot& s, AudioBuffer& master) {
 Result<void> GpuMixer::process(int64_t block_start, int64_t frames, std::span<const AudioBuffer> inputs, AudioBuffer& master) {
     assert(gain_ && "process() before prepare()");
     assert(inputs.size() == stems_.size() && master.channels() == 2 && master.frames() >= frames);
-    // Latency compensation on the host: this block of each delayed stem, shifted
-    // through its delay line (every block, so the line advances; muted stems never play).
-    for (size_t k = 0; k < stems_.size(); ++k) {
-        StemRun& run = runs_[k];
-        if (run.delay_frames == 0 || !stems_[k].audible) continue;
-        std::vector<float*> chs(static_cast<size_t>(stems_[k].channels));
-        for (int c = 0; c < stems_[k].channels; ++c) {
-            std::memcpy(run.delayed.channel(c), inputs[k].channel(c), sizeof(float) * static_cast<size_t>(frames));
-            chs[static_cast<size_t>(c)] = run.delayed.channel(c);
-        }
-        run.delay.process(chs.data(), frames);
-    }
     size_t cur = 0;
     for (int64_t offset = 0; offset < frames;) {
         const int64_t n = std::min(chunk_, frames - offset);

@@ -1,17 +1,26 @@
 // Stemforge GPU — the Vulkan mix backend (sf::MixBackend), twin of
-// sf::CpuMixer: the same render graph on compute shaders.
+// sf::CpuMixer: the same render graph (engine/render/mix_graph.h) on compute
+// shaders — stems (clip gain, EQ, compressor, pan), sends, buses (sum with
+// latency compensation, true-stereo convolution reverb, EQ, compressor,
+// fader) and the master sum.
 //
 // prepare() designs every stage from the same definitions as the CPU path and
 // allocates all GPU memory once: per slot, a stem buffer (every stem's
-// channels, planar), the stem parameters, automation breakpoints and a master
-// buffer (+ host-visible staging copies when the device has separate device
-// memory). process() never allocates: it splits the renderer's block into
-// chunks that fit the slot buffers, and per chunk records copy-in, the stage
-// dispatches (clip gain, stem EQ, stem compressor, pan/fader/sum) and copy-out into one
-// command buffer and submits it. Two slots
-// alternate, so the host fills chunk j+1 while the GPU runs chunk j. Memory is
-// bounded by the chunk size (sessions larger than GPU memory stream through),
-// each storage buffer stays under maxStorageBufferRange (<= 128 MiB).
+// channels, planar), the stem parameters, automation breakpoints and a mix
+// buffer (a stereo pair of rows per bus, then the master's), plus
+// host-visible staging copies when the device has separate memory; shared by
+// the slots, the node rings (gpu/stages/routing.h) and every stage's state
+// (convolution histories, compressor envelopes). process() never allocates:
+// it splits the renderer's block into chunks that fit the slot buffers, and
+// per chunk records copy-in, every stage and copy-out of the master into one
+// command buffer and submits it. Two slots alternate, so the host fills chunk
+// j+1 while the GPU runs chunk j. Memory is bounded by the chunk size
+// (sessions larger than GPU memory stream through); each storage buffer
+// stays under maxStorageBufferRange (<= 128 MiB).
+//
+// Latency: the GPU convolves with no latency, so a node's latency is only a
+// linear-phase EQ's centre delay; compensation delays follow from it through
+// mix_graph, and the render's length equals the CPU's.
 //
 // Errors: Device errors from Vulkan (out of memory, device lost, timeouts);
 // after one, the backend is unusable and the renderer discards its temp files.
@@ -25,11 +34,12 @@
 #include <vector>
 
 #include "engine/audio/audio_buffer.h"
-#include "engine/dsp/delay_line.h"
 #include "engine/render/mix_backend.h"
+#include "engine/render/mix_graph.h"
 #include "gpu/stages/compressor.h"
 #include "gpu/stages/fft_convolver.h"
 #include "gpu/stages/gain.h"
+#include "gpu/stages/routing.h"
 #include "gpu/vk/context.h"
 #include "gpu/vk/kernel.h"
 #include "gpu/vk/vkfft.h"
@@ -69,10 +79,17 @@ private:
         CommandSlot commands;
         Buffer stems, stems_upload;     // stems_upload empty on unified memory
         Buffer params, automation;      // host-visible
-        Buffer master, master_readback; // master_readback empty on unified memory
+        Buffer mix, master_readback;    // master_readback empty on unified memory
         GpuTimer timer;
         int64_t chunk_offset = 0, chunk_frames = 0;  // what the pending submission computes (within the block)
         std::vector<float> points;
+    };
+    // The stages of one level of buses (every feeder in an earlier level);
+    // its buses are routing destinations and stores [first, first + count).
+    struct BusLevel {
+        uint32_t first = 0, count = 0;
+        std::optional<FftConvolver> reverb, eq;
+        std::optional<CompressorStage> compressor;
     };
     Result<void> submit_chunk(Slot& slot, uint32_t set, int64_t chunk_start, int64_t offset, int64_t n, std::span<const AudioBuffer> inputs);
     Result<void> finish_chunk(Slot& slot, AudioBuffer& master);
@@ -82,26 +99,20 @@ private:
     int sample_rate_ = 48000;
     std::vector<StemPlan> stems_;
     std::vector<StemGainDesign> gain_designs_;
-    // Latency compensation (see docs/gpu.md "Stem EQ"): the GPU convolves
-    // with zero latency, so each stem is instead delayed on the host by
-    // delay_frames = plan latency − its EQ's centre delay, before upload; its
-    // gain stage runs on the stem's own delayed timeline (chunk start − delay).
-    struct StemRun {
-        int64_t delay_frames = 0;
-        int64_t eq_tail_frames = 0;  // taps − 1 (0 without EQ): processed this long after the stem ends
-        bool eq = false;
-        DelayLine delay;
-        AudioBuffer delayed;         // this block's delayed input (when delay_frames > 0)
-    };
-    std::vector<StemRun> runs_;
-    std::unique_ptr<FftPlans> plans_;
-    std::optional<FftConvolver> eq_;  // every EQ'd stem's channels: rows 0.. of the stem buffer
-    std::optional<CompressorStage> compressor_;  // every audible compressed stem, after EQ
-    std::vector<uint32_t> stem_offsets_;  // float offset of each stem's channel 0 in the stem buffer
-    uint32_t total_channels_ = 0;
+    std::vector<int64_t> eq_tail_frames_;  // per stem: taps − 1 of its EQ (0 without): processed this long after it ends
+    std::vector<uint32_t> stem_offsets_;   // float offset of each stem's channel 0 in the stem buffer
+    std::vector<uint32_t> ring_offset_, ring_frames_;  // per node (stems, then buses); ring_frames 0: no ring
+    uint32_t total_channels_ = 0, bus_count_ = 0;
     size_t automation_points_ = 0;
     int64_t max_chunk_frames_ = 0, chunk_ = 0;
+    std::unique_ptr<FftPlans> plans_;  // before the convolvers: outlives them
+    std::optional<FftConvolver> eq_;   // every EQ'd stem's channels
+    std::optional<CompressorStage> compressor_;  // every audible compressed stem, after EQ
     std::optional<GainStage> gain_;
+    std::optional<RoutingStage> routing_;
+    std::vector<BusLevel> levels_;
+    Buffer rings_, bus_params_;  // shared by the slots
+    bool rings_need_reset_ = true;
     std::array<Slot, 2> slots_;
     GpuMixerStats stats_;
 };

@@ -6,6 +6,7 @@ layout(local_size_x = 256) in;
 layout(std430, set = 0, binding = 0) readonly buffer Io { float io[]; };
 layout(std430, set = 0, binding = 1) readonly buffer History { float hist[]; };
 layout(std430, set = 0, binding = 2) writeonly buffer Work { float work[]; };
+layout(std430, set = 0, binding = 3) readonly buffer Rows { RowEntry rows[]; };
 void main() {
     uint j = gl_GlobalInvocationID.x;
     uint r = gl_WorkGroupID.y;
@@ -13,6 +14,6 @@ void main() {
     uint row = pc.row_first + r;
     float v = 0.0;
     if (j < pc.history) v = hist[row * pc.history + j];
-    else if (j < pc.history + pc.frames) v = io[row * pc.io_stride + (j - pc.history)];
+    else if (j < pc.history + pc.frames) v = io[rows[row].io_offset + (j - pc.history)];
     work[r * pc.row_stride + j] = v;
 }

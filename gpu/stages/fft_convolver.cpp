@@ -64,8 +64,17 @@ Result<FftConvolver> FftConvolver::create(Context& ctx, FftPlans& plans, const F
         if (k.empty()) return fail(ErrorCode::InvalidArgument, "GPU convolver: an empty kernel");
         max_len = std::max(max_len, k.size());
     }
+    const bool pairs = !spec.row_cross.empty();
+    const size_t rows = spec.row_kernel.size();
+    auto bad_kernel = [&](uint32_t k) { return k != kNoKernel ? k >= spec.kernels.size() : !pairs; };
     for (uint32_t r : spec.row_kernel)
-        if (r >= spec.kernels.size()) return fail(ErrorCode::InvalidArgument, "GPU convolver: a row names kernel " + std::to_string(r) + " of " + std::to_string(spec.kernels.size()));
+        if (bad_kernel(r)) return fail(ErrorCode::InvalidArgument, "GPU convolver: a row names kernel " + std::to_string(r) + " of " + std::to_string(spec.kernels.size()));
+    if (pairs && (spec.row_cross.size() != rows || rows % 2 != 0))
+        return fail(ErrorCode::InvalidArgument, "GPU convolver: row_cross needs one entry per row and an even row count");
+    for (uint32_t r : spec.row_cross)
+        if (bad_kernel(r)) return fail(ErrorCode::InvalidArgument, "GPU convolver: a cross path names kernel " + std::to_string(r) + " of " + std::to_string(spec.kernels.size()));
+    if (!spec.row_offsets.empty() && spec.row_offsets.size() != rows)
+        return fail(ErrorCode::InvalidArgument, "GPU convolver: row_offsets needs one entry per row");
     if (spec.max_block_frames < 1) return fail(ErrorCode::InvalidArgument, "GPU convolver: max_block_frames must be >= 1");
     if (spec.io_sets < 1) return fail(ErrorCode::InvalidArgument, "GPU convolver: io_sets must be >= 1");
 
@@ -76,11 +85,13 @@ Result<FftConvolver> FftConvolver::create(Context& ctx, FftPlans& plans, const F
     c.history_ = static_cast<uint32_t>(max_len - 1);
     c.max_block_ = spec.max_block_frames;
     c.io_sets_ = spec.io_sets;
+    c.pairs_ = pairs;
     c.n_ = 2;
     while (c.n_ < spec.max_block_frames + static_cast<int64_t>(max_len) - 1) c.n_ *= 2;
     const uint64_t bins = static_cast<uint64_t>(c.n_ / 2 + 1);
     const uint64_t row_bytes = 2 * bins * sizeof(float);
-    const uint64_t rows_per_group = std::min<uint64_t>(c.rows_, spec.max_work_bytes / row_bytes);
+    uint64_t rows_per_group = std::min<uint64_t>(c.rows_, spec.max_work_bytes / row_bytes);
+    if (pairs) rows_per_group -= rows_per_group % 2;  // a pair's spectra meet in one work buffer
     if (rows_per_group == 0)
         return fail(ErrorCode::Device, "GPU convolver: one " + std::to_string(c.n_) + "-point row exceeds the work buffer limit");
     for (uint32_t first = 0; first < c.rows_; first += static_cast<uint32_t>(rows_per_group)) {
@@ -96,9 +107,9 @@ Result<FftConvolver> FftConvolver::create(Context& ctx, FftPlans& plans, const F
     auto spectra = ctx.create_buffer(2 * sizeof(float) * bins * spec.kernels.size(), storage, MemoryUse::Device, "convolver kernel spectra");
     if (!spectra) return std::unexpected(spectra.error());
     c.spectra_ = std::move(*spectra);
-    auto route = ctx.create_buffer(sizeof(uint32_t) * c.rows_, storage, MemoryUse::Device, "convolver routing");
+    auto route = ctx.create_buffer(sizeof(uint32_t) * 4 * c.rows_, storage, MemoryUse::Device, "convolver rows");
     if (!route) return std::unexpected(route.error());
-    c.row_kernel_ = std::move(*route);
+    c.row_table_ = std::move(*route);
     for (size_t g = 0; g < c.group_first_.size(); ++g) {
         auto work = ctx.create_buffer(row_bytes * c.group_rows_[g], storage, MemoryUse::Device, "convolver work [group " + std::to_string(g) + "]");
         if (!work) return std::unexpected(work.error());
@@ -119,16 +130,23 @@ Result<FftConvolver> FftConvolver::create(Context& ctx, FftPlans& plans, const F
         }
     }
     if (auto ok = upload_now(ctx, c.spectra_, host.data(), host.size() * sizeof(float)); !ok) return std::unexpected(ok.error());
-    if (auto ok = upload_now(ctx, c.row_kernel_, spec.row_kernel.data(), spec.row_kernel.size() * sizeof(uint32_t)); !ok) return std::unexpected(ok.error());
+    // Row table (RowEntry in fft_convolver_common.glsl): kernel, cross, io offset, pad.
+    std::vector<uint32_t> table(4 * rows, 0);
+    for (size_t r = 0; r < rows; ++r) {
+        table[4 * r] = spec.row_kernel[r];
+        table[4 * r + 1] = pairs ? spec.row_cross[r] : kNoKernel;
+        table[4 * r + 2] = spec.row_offsets.empty() ? static_cast<uint32_t>(r * static_cast<uint64_t>(spec.max_block_frames)) : spec.row_offsets[r];
+    }
+    if (auto ok = upload_now(ctx, c.row_table_, table.data(), table.size() * sizeof(uint32_t)); !ok) return std::unexpected(ok.error());
 
     // load/store: one set per (io set, group), index io_set * groups + group.
-    auto load = Kernel::create(ctx, "fft_convolver_load", 3, sizeof(Push), set_count * c.io_sets_);
+    auto load = Kernel::create(ctx, "fft_convolver_load", 4, sizeof(Push), set_count * c.io_sets_);
     if (!load) return std::unexpected(load.error());
     auto keep = Kernel::create(ctx, "fft_convolver_history", 2, sizeof(Push), set_count);
     if (!keep) return std::unexpected(keep.error());
-    auto mul = Kernel::create(ctx, "fft_convolver_mul", 3, sizeof(Push), set_count);
+    auto mul = Kernel::create(ctx, pairs ? "fft_convolver_mul_pairs" : "fft_convolver_mul", 3, sizeof(Push), set_count);
     if (!mul) return std::unexpected(mul.error());
-    auto store = Kernel::create(ctx, "fft_convolver_store", 2, sizeof(Push), set_count * c.io_sets_);
+    auto store = Kernel::create(ctx, "fft_convolver_store", 3, sizeof(Push), set_count * c.io_sets_);
     if (!store) return std::unexpected(store.error());
     c.load_ = std::move(*load);
     c.keep_ = std::move(*keep);
@@ -136,22 +154,20 @@ Result<FftConvolver> FftConvolver::create(Context& ctx, FftPlans& plans, const F
     c.store_ = std::move(*store);
     for (uint32_t g = 0; g < set_count; ++g) {
         const std::array<VkBuffer, 2> keep_b{c.history_buf_.get(), c.work_[g].get()};
-        const std::array<VkBuffer, 3> mul_b{c.work_[g].get(), c.spectra_.get(), c.row_kernel_.get()};
+        const std::array<VkBuffer, 3> mul_b{c.work_[g].get(), c.spectra_.get(), c.row_table_.get()};
         c.keep_.bind(g, keep_b);
         c.mul_.bind(g, mul_b);
     }
     return c;
 }
 
-void FftConvolver::bind_io(VkBuffer io, uint32_t io_stride, uint32_t io_set) {
-    assert(io_stride >= max_block_);
+void FftConvolver::bind_io(VkBuffer io, uint32_t io_set) {
     assert(io_set < io_sets_);
-    assert(io_stride_ == 0 || io_stride_ == io_stride);
-    io_stride_ = io_stride;
+    io_bound_ = true;
     const uint32_t groups = static_cast<uint32_t>(work_.size());
     for (uint32_t g = 0; g < groups; ++g) {
-        const std::array<VkBuffer, 3> load_b{io, history_buf_.get(), work_[g].get()};
-        const std::array<VkBuffer, 2> store_b{io, work_[g].get()};
+        const std::array<VkBuffer, 4> load_b{io, history_buf_.get(), work_[g].get(), row_table_.get()};
+        const std::array<VkBuffer, 3> store_b{io, work_[g].get(), row_table_.get()};
         load_.bind(io_set * groups + g, load_b);
         store_.bind(io_set * groups + g, store_b);
     }
@@ -164,14 +180,14 @@ void FftConvolver::record_reset(VkCommandBuffer cmd) {
 }
 
 Result<void> FftConvolver::record(VkCommandBuffer cmd, uint32_t frames, uint32_t io_set) {
-    assert(io_stride_ > 0 && "bind_io() first");
+    assert(io_bound_ && "bind_io() first");
     assert(io_set < io_sets_);
     assert(frames <= max_block_);
     if (needs_reset_) record_reset(cmd);
     if (frames == 0) return {};
     const uint64_t bins = static_cast<uint64_t>(n_ / 2 + 1);
     for (uint32_t g = 0; g < work_.size(); ++g) {
-        const Push push{frames, io_stride_, group_first_[g], history_, static_cast<uint32_t>(2 * bins), static_cast<uint32_t>(n_),
+        const Push push{frames, group_first_[g], history_, static_cast<uint32_t>(2 * bins), static_cast<uint32_t>(n_),
                         static_cast<uint32_t>(bins), 1.0f / static_cast<float>(n_)};
         const uint32_t rows = group_rows_[g];
         const uint32_t io_g = io_set * static_cast<uint32_t>(work_.size()) + g;
@@ -183,7 +199,7 @@ Result<void> FftConvolver::record(VkCommandBuffer cmd, uint32_t frames, uint32_t
         }
         if (auto ok = plans_->record(cmd, static_cast<uint64_t>(n_), rows, work_[g].get(), false); !ok) return ok;
         compute_barrier(cmd);
-        mul_.record(cmd, g, &push, groups_for(bins), rows);
+        mul_.record(cmd, g, &push, groups_for(bins), pairs_ ? rows / 2 : rows);
         compute_barrier(cmd);
         if (auto ok = plans_->record(cmd, static_cast<uint64_t>(n_), rows, work_[g].get(), true); !ok) return ok;
         compute_barrier(cmd);

@@ -3,9 +3,12 @@
 // (engine/dsp/fft_convolver.h on the mixing branch).
 //
 // Definition: for every row r (a channel of some stem or bus) with kernel
-// h = kernels[row_kernel[r]] of length L,
-//     y_r[n] = sum_k h[k] * x_r[n - k]      (full linear convolution, causal)
-// computed in blocks: each record() consumes `frames` new samples of every
+// h = kernels[row_kernel[r]] and, with pairs, the partner row p = r ^ 1 and
+// its cross kernel c = kernels[row_cross[r]] (absent: zero),
+//     y_r[n] = sum_k h[k] * x_r[n - k] + sum_k c[k] * x_p[n - k]
+// (full linear convolution, causal) — sf::FftConvolver's definition for a
+// diagonal EQ and for a 2-in/2-out reverb (L = row 2q, R = row 2q + 1).
+// Computed in blocks: each record() consumes `frames` new samples of every
 // row from the io buffer and overwrites them with the same frames of y
 // (zero latency; history of L - 1 samples per row lives on the GPU).
 // Kernel spectra are computed once, in double, and rounded to float once.
@@ -25,9 +28,18 @@
 
 namespace sf::gpu {
 
+inline constexpr uint32_t kNoKernel = 0xffffffffu;
+
 struct FftConvolverSpec {
     std::vector<std::vector<double>> kernels;  // distinct kernels, each non-empty
-    std::vector<uint32_t> row_kernel;          // per row: index into kernels
+    std::vector<uint32_t> row_kernel;          // per row: index into kernels (kNoKernel: none, pairs only)
+    // Empty, or per row: the kernel applied to row r ^ 1's input, added to
+    // row r's output (kNoKernel: none). Non-empty means rows come in pairs
+    // (an even count), and a pair is never split between groups.
+    std::vector<uint32_t> row_cross;
+    // Per row: float index of its first sample in the io buffer. Empty: row r
+    // at r * max_block_frames.
+    std::vector<uint32_t> row_offsets;
     int64_t max_block_frames = 65536;          // most frames one record() consumes
     uint64_t max_work_bytes = (128ull << 20) - 4096;  // per group work buffer
     // Io buffers the convolver can be pointed at (one descriptor set each):
@@ -41,9 +53,9 @@ public:
     // Errors: InvalidArgument for an empty/ill-routed spec; Device for memory, shaders, plans.
     static Result<FftConvolver> create(Context& ctx, FftPlans& plans, const FftConvolverSpec& spec);
 
-    // The io buffer of set `io_set` (< spec.io_sets): row r's samples at float
-    // offset r * io_stride (io_stride >= max_block_frames, the same for every set).
-    void bind_io(VkBuffer io, uint32_t io_stride, uint32_t io_set = 0);
+    // The io buffer of set `io_set` (< spec.io_sets): row r's samples at
+    // float offset spec.row_offsets[r], the same in every set.
+    void bind_io(VkBuffer io, uint32_t io_set = 0);
     // Appends the convolution of `frames` (<= max_block_frames) new samples
     // per row of io set `io_set`, in place. History is shared by all sets:
     // consecutive calls continue one stream whichever buffer holds it.
@@ -56,17 +68,18 @@ public:
     size_t groups() const { return work_.size(); }
 
 private:
-    struct Push {
-        uint32_t frames, io_stride, row_first, history, row_stride, fft_size, bins;
+    struct Push {  // mirrors shaders/fft_convolver_common.glsl
+        uint32_t frames, row_first, history, row_stride, fft_size, bins;
         float scale;
     };
     Context* ctx_ = nullptr;   // borrowed
     FftPlans* plans_ = nullptr;  // borrowed
     int64_t n_ = 0, max_block_ = 0;
-    uint32_t rows_ = 0, history_ = 0, io_stride_ = 0, io_sets_ = 1;
+    uint32_t rows_ = 0, history_ = 0, io_sets_ = 1;
+    bool pairs_ = false, io_bound_ = false;
     bool needs_reset_ = true;
     Kernel load_, keep_, mul_, store_;
-    Buffer history_buf_, spectra_, row_kernel_;
+    Buffer history_buf_, spectra_, row_table_;
     std::vector<Buffer> work_;
     std::vector<uint32_t> group_first_, group_rows_;
 };

@@ -12,7 +12,6 @@ uint32_t groups(uint32_t n) { return (n + kGroup - 1) / kGroup; }
 StemGainDesign design_stem_gain(const StemSpec& spec, const StemPlan& plan, int sample_rate) {
     StemGainDesign d;
     d.pan = pan_gains(spec.pan, plan.channels);
-    d.fader = db_to_gain(spec.gain_db);
     d.polarity = spec.polarity_invert ? -1.0 : 1.0;
     d.fade_in_frames = spec.fade_in_s * sample_rate;
     d.fade_out_frames = spec.fade_out_s * sample_rate;
@@ -34,11 +33,11 @@ StemParams stem_params(const StemGainDesign& d, int sample_rate, int64_t chunk_s
     p.polarity = static_cast<float>(d.polarity);
     p.fade_in_frames = static_cast<float>(d.fade_in_frames);
     p.fade_out_frames = static_cast<float>(d.fade_out_frames);
-    // As apply_pan_fader: the pan matrix times the fader, rounded once to float.
-    p.ll = static_cast<float>(d.pan.ll * d.fader);
-    p.rl = static_cast<float>(d.pan.rl * d.fader);
-    p.lr = static_cast<float>(d.pan.lr * d.fader);
-    p.rr = static_cast<float>(d.pan.rr * d.fader);
+    // As CpuMixer: the pan matrix rounded once to float; the fader is an edge gain.
+    p.ll = static_cast<float>(d.pan.ll);
+    p.rl = static_cast<float>(d.pan.rl);
+    p.lr = static_cast<float>(d.pan.lr);
+    p.rr = static_cast<float>(d.pan.rr);
     p.auto_count = static_cast<uint32_t>(d.automation.size());
     p.auto_first = static_cast<uint32_t>(points.size() / 4);
     for (size_t j = 0; j < d.automation.size(); ++j) {
@@ -57,26 +56,28 @@ Result<GainStage> GainStage::create(Context& ctx, uint32_t set_count) {
     GainStage s;
     auto clip = Kernel::create(ctx, "gain_clip", 3, sizeof(uint32_t) * 2, set_count);
     if (!clip) return std::unexpected(clip.error());
-    auto pan = Kernel::create(ctx, "gain_pan_sum", 3, sizeof(GainPush), set_count);
+    auto pan = Kernel::create(ctx, "stem_pan", 3, sizeof(uint32_t) * 3, set_count);
     if (!pan) return std::unexpected(pan.error());
     s.clip_ = std::move(*clip);
-    s.pan_sum_ = std::move(*pan);
+    s.pan_ = std::move(*pan);
     return s;
 }
 
-void GainStage::bind(uint32_t set, VkBuffer stems, VkBuffer params, VkBuffer automation, VkBuffer master) {
+void GainStage::bind(uint32_t set, VkBuffer stems, VkBuffer params, VkBuffer automation, VkBuffer rings) {
     const std::array<VkBuffer, 3> clip{stems, params, automation};
-    const std::array<VkBuffer, 3> pan{stems, params, master};
+    const std::array<VkBuffer, 3> pan{stems, params, rings};
     clip_.bind(set, clip);
-    pan_sum_.bind(set, pan);
+    pan_.bind(set, pan);
 }
 
 void GainStage::record_clip(VkCommandBuffer cmd, uint32_t set, const GainPush& push) const {
-    clip_.record(cmd, set, &push, groups(push.frames), push.stem_count);
+    const uint32_t pc[2] = {push.frames, push.stride};  // gain_clip.comp's push block
+    clip_.record(cmd, set, pc, groups(push.frames), push.stem_count);
 }
 
-void GainStage::record_pan_sum(VkCommandBuffer cmd, uint32_t set, const GainPush& push) const {
-    pan_sum_.record(cmd, set, &push, groups(push.frames));
+void GainStage::record_pan(VkCommandBuffer cmd, uint32_t set, const GainPush& push) const {
+    const uint32_t pc[3] = {push.frames, push.stride, push.chunk_start};  // stem_pan.comp's push block
+    pan_.record(cmd, set, pc, groups(push.frames), push.stem_count);
 }
 
 }  // namespace sf::gpu

@@ -1,9 +1,10 @@
 // Stemforge GPU — the gain stages of every stem (twin of engine/dsp/gain.h):
 // clip gain (polarity, fades, automation) in place on the stem buffer, then
-// pan + fader + the ordered sum into the master bus.
+// pan into each stem's output ring (faders and send levels are the edge
+// gains of the routing stage, gpu/stages/routing.h, as on the CPU).
 //
-// Same definition data as the CPU: PanGains from sf::pan_gains, the fader
-// from sf::db_to_gain, fades and automation from the StemSpec. Per block the
+// Same definition data as the CPU: PanGains from sf::pan_gains, fades and
+// automation from the StemSpec. Per block the
 // host fills one StemParams per stem and the automation breakpoints relative
 // to the block (in double, then rounded to float), so precision does not
 // depend on how far into the render the block lies.
@@ -31,14 +32,14 @@ struct StemParams {
     float fade_in_frames = 0.0f;
     float fade_out_frames = 0.0f;
     float ll = 1.0f, rl = 0.0f, lr = 0.0f, rr = 1.0f;
-    float pad0 = 0.0f, pad1 = 0.0f;
+    uint32_t ring_offset = 0;   // the stem's output ring (see shaders/routing_common.glsl)
+    uint32_t ring_frames = 0;   // 0: feeds nothing
 };
 static_assert(sizeof(StemParams) == 64, "must match gain_common.glsl");
 
 // The per-stem constants of the gain stage (designed once in prepare).
 struct StemGainDesign {
     PanGains pan;
-    double fader = 1.0;
     double polarity = 1.0;
     double fade_in_frames = 0.0, fade_out_frames = 0.0;
     std::vector<GainPoint> automation;
@@ -54,20 +55,21 @@ StemParams stem_params(const StemGainDesign& d, int sample_rate, int64_t chunk_s
 
 struct GainPush {
     uint32_t frames = 0;
-    uint32_t stride = 0;      // floats between channels
-    uint32_t stem_count = 0;  // gain_pan_sum only
+    uint32_t stride = 0;       // floats between a stem's channels
+    uint32_t chunk_start = 0;  // timeline frame of frame 0 (stem_pan: the ring position)
+    uint32_t stem_count = 0;
 };
 
 class GainStage {
 public:
     static Result<GainStage> create(Context& ctx, uint32_t set_count);
-    // stems: the stem buffer; params: StemParams[]; automation: vec2[]; master: 2 x stride floats.
-    void bind(uint32_t set, VkBuffer stems, VkBuffer params, VkBuffer automation, VkBuffer master);
-    void record_clip(VkCommandBuffer cmd, uint32_t set, const GainPush& push) const;     // in place on stems
-    void record_pan_sum(VkCommandBuffer cmd, uint32_t set, const GainPush& push) const;  // stems -> master
+    // stems: the stem buffer; params: StemParams[]; automation: vec4[]; rings: the node rings.
+    void bind(uint32_t set, VkBuffer stems, VkBuffer params, VkBuffer automation, VkBuffer rings);
+    void record_clip(VkCommandBuffer cmd, uint32_t set, const GainPush& push) const;  // in place on stems
+    void record_pan(VkCommandBuffer cmd, uint32_t set, const GainPush& push) const;   // stems -> their rings
 
 private:
-    Kernel clip_, pan_sum_;
+    Kernel clip_, pan_;
 };
 
 }  // namespace sf::gpu

@@ -53,7 +53,7 @@ protected:
         auto io = ctx_->create_buffer(sizeof(float) * rows * static_cast<uint64_t>(tc.max_block), VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
                                       gpu::MemoryUse::Readback, "test io");
         EXPECT_TRUE(io);
-        conv->bind_io(io->get(), static_cast<uint32_t>(tc.max_block));
+        conv->bind_io(io->get());
         auto slot = ctx_->create_command_slot();
         EXPECT_TRUE(slot);
 
