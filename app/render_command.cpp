@@ -140,6 +140,7 @@ int run_render(const RenderArgs& args) {
         spool.file.seekg(0);
         RenderOptions verify_options;
         verify_options.output_override = spool.dir / "verify.wav";  // discarded; the master tap is what counts
+        verify_options.loudness_probe = options.loudness_probe;
         std::vector<float> scratch;
         verify_options.master_tap = [&](const AudioBuffer& m, int64_t n) { spool.compare(m, n, scratch); };
         auto verified = render_session(*session, **other, verify_options);
