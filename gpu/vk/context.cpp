@@ -206,6 +206,7 @@ ContextOptions ContextOptions::with_environment() const {
     if (flag("STEMFORGE_VK_VALIDATION")) o.validation = true;
     if (const char* d = std::getenv("STEMFORGE_GPU_DEVICE"); d && *d) o.device = d;
     if (const char* m = std::getenv("STEMFORGE_GPU_MEMORY_BUDGET_MB"); m && *m) o.memory_budget_bytes = std::strtoull(m, nullptr, 10) << 20;
+    if (const char* f = std::getenv("STEMFORGE_GPU_FAULT_LOSE_DEVICE_AFTER"); f && *f) o.lose_device_after_submissions = std::strtoull(f, nullptr, 10);
     return o;
 }
 
@@ -461,6 +462,10 @@ Result<CommandSlot> Context::create_command_slot() {
 Result<void> Context::submit(CommandSlot& slot) {
     if (lost_) return std::unexpected(vk_error(VK_ERROR_DEVICE_LOST, "GPU device lost earlier in this render"));
     assert(!slot.pending && "submit: the slot's previous submission was not waited for");
+    if (options_.lose_device_after_submissions > 0 && ++submissions_ > options_.lose_device_after_submissions) {
+        lost_ = true;
+        return std::unexpected(vk_error(VK_ERROR_DEVICE_LOST, "vkQueueSubmit (injected fault)"));
+    }
     if (auto ok = check(vkResetFences(device_, 1, slot.fence.ptr()), "vkResetFences"); !ok) return ok;
     auto si = vk_struct<VkSubmitInfo>(VK_STRUCTURE_TYPE_SUBMIT_INFO);
     si.commandBufferCount = 1;

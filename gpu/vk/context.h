@@ -43,8 +43,11 @@ struct ContextOptions {
     std::string device;               // "" = best; an index ("1") or a name substring ("llvmpipe")
     uint64_t fence_timeout_ms = 30000;  // a wait longer than this is an error (a hung device), never "carry on"
     uint64_t memory_budget_bytes = 0;   // device memory this context may allocate; 0 = 3/4 of the device-local heap
-    // Reads STEMFORGE_GPU_ALLOW_SOFTWARE, STEMFORGE_GPU_DEVICE, STEMFORGE_VK_VALIDATION and
-    // STEMFORGE_GPU_MEMORY_BUDGET_MB into a copy of *this.
+    // Fault injection for tests: submission number N + 1 fails as VK_ERROR_DEVICE_LOST
+    // would (and every later one). 0 = off. A lost device cannot be provoked on purpose otherwise.
+    uint64_t lose_device_after_submissions = 0;
+    // Reads STEMFORGE_GPU_ALLOW_SOFTWARE, STEMFORGE_GPU_DEVICE, STEMFORGE_VK_VALIDATION,
+    // STEMFORGE_GPU_MEMORY_BUDGET_MB and STEMFORGE_GPU_FAULT_LOSE_DEVICE_AFTER into a copy of *this.
     ContextOptions with_environment() const;
 };
 
@@ -190,6 +193,7 @@ private:
     uint64_t budget_ = 0;
     std::atomic<uint64_t> allocated_{0}, peak_{0};
     std::atomic<bool> lost_{false};
+    std::atomic<uint64_t> submissions_{0};
     std::mutex queue_mutex_;
     mutable std::mutex messages_mutex_;
     std::vector<std::string> messages_;

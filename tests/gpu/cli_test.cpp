@@ -1,8 +1,9 @@
 // The GPU backend through the CLI: --backend gpu/auto, --verify, and the
-// fault paths (no driver, out of device memory) — a clear one-line error or
+// fault paths (no driver, out of device memory, a device lost mid-render) — a clear one-line error or
 // a logged fallback, and never a partial output file.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -35,6 +36,44 @@ std::filesystem::path write_session(const TempDir& dir) {
          "compressor": {"threshold_db": -24, "ratio": 3, "detector": "rms"}}
       ],
       "export": [{"file": "out/master.wav", "format": "wav", "bit_depth": 32}]
+    })");
+    return dir / "session.json";
+}
+
+// A whole session of every kind of node: stems with EQ, compressors and
+// sends (pre and post fader), a stem into a bus, a bus into a bus, a
+// true-stereo reverb bus with predelay, bus EQ and compressor, and a master
+// chain with a loudness target; `seconds` long.
+std::filesystem::path write_full_session(const TempDir& dir, double seconds) {
+    std::filesystem::create_directories(dir / "stems");
+    const int64_t n = static_cast<int64_t>(seconds * 48000);
+    write_wav(dir / "stems/drums.wav", noise(2, n, 21, 0.5), 48000);
+    write_wav(dir / "stems/bass.wav", sine(1, n, 48000, 55.0, 0.6), 48000);
+    write_wav(dir / "stems/keys.wav", sine(2, n - 4801, 44100, 330.0, 0.3), 44100);
+    AudioBuffer ir = noise(4, 12000, 22, 0.3);
+    for (int c = 0; c < 4; ++c)
+        for (int64_t i = 0; i < ir.frames(); ++i) ir.channel(c)[i] *= static_cast<float>(std::exp(-5.0 * static_cast<double>(i) / 12000.0));
+    write_wav(dir / "hall.wav", ir, 48000);
+    write_text(dir / "session.json", R"({
+      "format": "stemforge-session", "version": 1, "sample_rate": 48000,
+      "stems": [
+        {"name": "drums", "file": "stems/drums.wav", "gain_db": -4, "output": "band",
+         "compressor": {"threshold_db": -18, "ratio": 4, "attack_ms": 3, "release_ms": 80},
+         "sends": [{"bus": "hall", "level_db": -12}]},
+        {"name": "bass", "file": "stems/bass.wav", "pan": -0.2, "output": "band",
+         "eq": {"mode": "linear", "bands": [{"type": "highpass", "freq_hz": 35, "slope_db_oct": 24}]}},
+        {"name": "keys", "file": "stems/keys.wav", "pan": 0.4, "offset_s": 0.25, "gain_db": -2,
+         "eq": {"mode": "minimum", "bands": [{"type": "bell", "freq_hz": 800, "gain_db": -3, "q": 1.4}]},
+         "sends": [{"bus": "hall", "level_db": -8, "pre_fader": true}]}
+      ],
+      "buses": [
+        {"name": "band", "gain_db": -1, "output": "glue",
+         "eq": {"mode": "linear", "bands": [{"type": "highshelf", "freq_hz": 8000, "gain_db": 2}]}},
+        {"name": "hall", "gain_db": -6, "reverb": {"ir": "hall.wav", "predelay_ms": 12, "wet_db": -3}},
+        {"name": "glue", "compressor": {"threshold_db": -20, "ratio": 2, "attack_ms": 10, "release_ms": 150, "detector": "rms"}}
+      ],
+      "master": {"limiter": {"ceiling_dbtp": -1.0}, "loudness_target_lufs": -16.0},
+      "export": [{"file": "out/master.wav", "format": "wav", "bit_depth": 24, "dither": "none"}]
     })");
     return dir / "session.json";
 }
@@ -73,6 +112,51 @@ TEST(GpuCli, RenderOnTheGpuWithVerifyReportsTheResidual) {
     std::printf("gpu --verify: residual peak %s dBFS, rms %s dBFS\n", j["verify"]["residual_peak_dbfs"].dump().c_str(),
                 j["verify"]["residual_rms_dbfs"].dump().c_str());
     EXPECT_TRUE(std::filesystem::exists(dir / "out/master.wav"));
+}
+
+TEST(GpuCli, FullSessionWithBusesAndMasterVerifies) {
+    // Issue 5's full-render bounds on a whole session: every node kind on the
+    // GPU, then the CPU master chain, against the CPU render of the same session.
+    TempDir dir;
+    const auto session = write_full_session(dir, 3.0);
+    auto r = run_stemforge({"render", session.string(), "--backend", "gpu", "--verify", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["backend"], "gpu");
+    ASSERT_TRUE(j["verify"]["residual_peak_dbfs"].is_number()) << "two renders on different hardware are not bit-identical";
+    EXPECT_LE(j["verify"]["residual_peak_dbfs"].get<double>(), -90.0);
+    EXPECT_LE(j["verify"]["residual_rms_dbfs"].get<double>(), -110.0);
+    ASSERT_EQ(j["master"]["delivered"].size(), 1u) << r.out;
+    EXPECT_LE(std::abs(j["master"]["delivered"][0]["target_error_lu"].get<double>()), 0.1) << r.out;
+    std::printf("full session gpu --verify: residual peak %.1f dBFS, rms %.1f dBFS\n", j["verify"]["residual_peak_dbfs"].get<double>(),
+                j["verify"]["residual_rms_dbfs"].get<double>());
+}
+
+TEST(GpuCli, DeviceLostMidRenderLeavesNoOutputAndAutoFallsBack) {
+    TempDir dir;
+    const auto session = write_full_session(dir, 8.0);  // six 64k-frame chunks
+    std::filesystem::create_directories(dir / "out");
+    write_text(dir / "out/master.wav", "an older render");
+    // On lavapipe (unified memory) prepare submits nothing and each 64k-frame
+    // chunk is one submission: the fourth chunk fails, mid-render. (A discrete
+    // GPU also submits its stage tables in prepare: there it fails earlier.)
+    ScopedEnv fault("STEMFORGE_GPU_FAULT_LOSE_DEVICE_AFTER", "3");
+    auto r = run_stemforge({"render", session.string(), "--backend", "gpu"});
+    EXPECT_EQ(r.exit_code, 4) << r.err;  // kDevice
+    EXPECT_EQ(r.err.rfind("stemforge: error: ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find("VK_ERROR_DEVICE_LOST"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_TRUE(read_text(dir / "out/master.wav") == "an older render") << "an existing output is never half-overwritten";
+    size_t files = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir / "out")) ++files;
+    EXPECT_EQ(files, 1u) << "no temporary file left";
+
+    ScopedEnv soft("STEMFORGE_GPU_ALLOW_SOFTWARE", "1");  // let auto pick lavapipe
+    auto a = run_stemforge({"render", session.string(), "--backend", "auto", "--json"});
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    EXPECT_NE(a.err.find("GPU render failed"), std::string::npos) << a.err;
+    EXPECT_EQ(nlohmann::json::parse(a.out)["backend"], "cpu");
+    EXPECT_TRUE(read_text(dir / "out/master.wav") != "an older render") << "the CPU render replaced it";
 }
 
 TEST(GpuCli, NoDriverIsAClearErrorForGpuAndAFallbackForAuto) {
