@@ -1,8 +1,10 @@
 #include "engine/render/renderer.h"
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <future>
 
 #include <tbb/parallel_for.h>
 
@@ -119,11 +121,16 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
     result.timing_s["open"] = seconds_since(t_start);
 
     // ---- stream the timeline in blocks ----
+    // Decoding runs one block ahead on its own thread (two input sets), so
+    // block k+1 is read and resampled while the backend mixes block k and
+    // the exports write it: for the GPU backend, decode overlaps upload,
+    // compute and download. Sources are touched by the decode thread only.
     const int64_t block = plan.block_frames;
-    std::vector<AudioBuffer> inputs(plan.stems.size());
+    std::array<std::vector<AudioBuffer>, 2> input_sets;
     std::vector<AudioBuffer> scratch(plan.stems.size());
+    for (auto& inputs : input_sets) inputs.resize(plan.stems.size());
     for (size_t k = 0; k < plan.stems.size(); ++k) {
-        inputs[k].resize(plan.stems[k].channels, block);
+        for (auto& inputs : input_sets) inputs[k].resize(plan.stems[k].channels, block);
         scratch[k].resize(plan.stems[k].channels, block);
     }
     AudioBuffer master(2, block);
@@ -134,11 +141,9 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
     // as many leading master frames, so the output is aligned with the stems.
     const int64_t latency = plan.latency_frames;
     const int64_t timeline_end = plan.total_frames + latency;
-    for (int64_t b0 = 0; b0 < timeline_end; b0 += block) {
-        if (options.cancel && options.cancel->load()) return fail(ErrorCode::Internal, "render cancelled");
-        const int64_t n = std::min(block, timeline_end - b0);
-
-        auto t0 = Clock::now();
+    // Fills inputs with timeline frames [b0, b0 + n) of every stem (zeros outside it).
+    auto decode = [&](std::vector<AudioBuffer>& inputs, int64_t b0, int64_t n) -> Result<void> {
+        const auto t0 = Clock::now();
         tbb::parallel_for(size_t{0}, plan.stems.size(), [&](size_t k) {
             const StemPlan& sp = plan.stems[k];
             AudioBuffer& in = inputs[k];
@@ -155,12 +160,28 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
             for (int c = 0; c < sp.channels; ++c)
                 std::memcpy(in.channel(c) + (from - b0), scratch[k].channel(c), static_cast<size_t>(to - from) * sizeof(float));
         });
+        decode_s += seconds_since(t0);
         for (auto& e : stem_errors)
             if (e) return std::unexpected(*e);
-        decode_s += seconds_since(t0);
+        return {};
+    };
+    if (timeline_end > 0)
+        if (auto ok = decode(input_sets[0], 0, std::min(block, timeline_end)); !ok) return std::unexpected(ok.error());
+    // Declared after the buffers it writes: an early return joins it before they go.
+    std::future<Result<void>> ahead;
+    size_t current = 0;
+    for (int64_t b0 = 0; b0 < timeline_end; b0 += block) {
+        if (b0 > 0) {  // this block was decoded during the previous one
+            if (auto ok = ahead.get(); !ok) return std::unexpected(ok.error());
+            current ^= 1;
+        }
+        if (options.cancel && options.cancel->load()) return fail(ErrorCode::Internal, "render cancelled");
+        const int64_t n = std::min(block, timeline_end - b0);
+        if (b0 + n < timeline_end)
+            ahead = std::async(std::launch::async, decode, std::ref(input_sets[current ^ 1]), b0 + n, std::min(block, timeline_end - b0 - n));
 
-        t0 = Clock::now();
-        if (auto ok = backend.process(b0, n, inputs, master); !ok) return std::unexpected(ok.error());
+        auto t0 = Clock::now();
+        if (auto ok = backend.process(b0, n, input_sets[current], master); !ok) return std::unexpected(ok.error());
         mix_s += seconds_since(t0);
 
         // Drop the latency: keep timeline frames >= latency, moved to the block start.
