@@ -16,6 +16,7 @@ int run_devices(const DevicesArgs& args);
 struct BenchGpuArgs {
     int stems = 128;           // stereo stems
     double duration_s = 240.0; // per stem
+    int buses = 4;             // reverb buses (3-second IRs)
     bool cpu = true;           // also time the CPU path in the same run
     std::string dir;           // where to generate the stems ("" = a temporary folder, removed afterwards)
     bool json = false;

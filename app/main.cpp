@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
     auto* bg = bench->add_subcommand("gpu", "Render a generated session on the GPU and the CPU path; per-phase GPU time, bytes, floor");
     bg->add_option("--stems", bench_gpu.stems, "Stereo stems")->capture_default_str()->check(CLI::Range(1, 4096));
     bg->add_option("--duration", bench_gpu.duration_s, "Seconds per stem")->capture_default_str()->check(CLI::Range(0.1, 3600.0));
+    bg->add_option("--buses", bench_gpu.buses, "Reverb buses (3-second IRs)")->capture_default_str()->check(CLI::Range(1, 26));
     bg->add_flag("!--no-cpu", bench_gpu.cpu, "Skip the CPU render");
     bg->add_option("--dir", bench_gpu.dir, "Generate the stems here (kept) instead of a temporary folder");
     bg->add_flag("--json", bench_gpu.json, "Print one JSON object on stdout");

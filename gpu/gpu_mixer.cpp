@@ -1,6 +1,7 @@
 #include "gpu/gpu_mixer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -335,6 +336,14 @@ Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
     return {};
 }
 
+namespace {
+void count_fft(const FftConvolver& conv, GpuMixerStats& st) {
+    const double n = static_cast<double>(conv.fft_size());
+    st.fft_points += 2ull * conv.rows() * static_cast<uint64_t>(conv.fft_size());
+    st.fft_flops += 2.0 * conv.rows() * 2.5 * n * std::log2(n);
+}
+}  // namespace
+
 Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, int64_t offset, int64_t n, std::span<const AudioBuffer> inputs) {
     const bool unified = ctx_->unified_memory();
     auto* params = static_cast<StemParams*>(s.params.mapped());
@@ -382,6 +391,7 @@ Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, 
         s.timer.mark(cmd, "clip_gain");
         if (eq_) {
             if (auto ok = eq_->record(cmd, frames, set); !ok) return ok;  // ends with a barrier
+            count_fft(*eq_, stats_);
             s.timer.mark(cmd, "stem_eq");
         }
         if (compressor_) {
@@ -395,10 +405,11 @@ Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, 
     for (BusLevel& L : levels_) {
         routing_->record_gather(cmd, set, L.first, L.count, frames, stride, t);
         compute_barrier(cmd);
-        if (L.reverb)
-            if (auto ok = L.reverb->record(cmd, frames, set); !ok) return ok;
-        if (L.eq)
-            if (auto ok = L.eq->record(cmd, frames, set); !ok) return ok;
+        for (std::optional<FftConvolver>* conv : {&L.reverb, &L.eq}) {
+            if (!*conv) continue;
+            if (auto ok = (*conv)->record(cmd, frames, set); !ok) return ok;
+            count_fft(**conv, stats_);
+        }
         if (L.compressor) L.compressor->record(cmd, set, frames, stride);
         routing_->record_store(cmd, set, L.first, L.count, frames, stride, t);
         compute_barrier(cmd);

@@ -52,6 +52,11 @@ struct GpuMixerStats {
     uint64_t bytes_downloaded = 0;    // device -> host (master)
     uint64_t device_bytes = 0;        // GPU memory held by this backend
     uint64_t submissions = 0;
+    // FFT work, for the benchmark's floor: real points transformed (forward +
+    // inverse, every row of every convolver record) and 2.5·N·log2(N) flops per
+    // N-point real transform (the split-radix count for a real FFT).
+    uint64_t fft_points = 0;
+    double fft_flops = 0;
     int64_t chunk_frames = 0;         // frames per submission (capacity)
 };
 

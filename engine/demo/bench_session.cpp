@@ -43,6 +43,9 @@ bool exists_with_frames(const std::filesystem::path& file, int64_t frames) {
 }  // namespace
 
 Result<std::filesystem::path> write_bench_session(const std::filesystem::path& dir, const BenchSessionOptions& o) {
+    if (o.reverb_buses < 1 || o.reverb_buses > 26) return fail(ErrorCode::InvalidArgument, "bench session: 1 to 26 reverb buses");
+    const int buses = o.reverb_buses;
+    auto bus_name = [](int b) { return std::string("verb_") + static_cast<char>('a' + b); };
     std::error_code ec;
     std::filesystem::create_directories(dir / "stems", ec);
     std::filesystem::create_directories(dir / "irs", ec);
@@ -54,7 +57,7 @@ Result<std::filesystem::path> write_bench_session(const std::filesystem::path& d
     for (int i = 0; i < o.stems; ++i) {
         char name[32];
         std::snprintf(name, sizeof name, "stems/%02d.wav", i);
-        const int ch = i % 3 == 2 ? 2 : 1;
+        const int ch = o.all_stereo || i % 3 == 2 ? 2 : 1;
         if (!exists_with_frames(dir / name, frames)) {
             // A few partials with a slow tremolo plus a little noise: broadband, not silent.
             AudioBuffer buf(ch, frames);
@@ -84,24 +87,26 @@ Result<std::filesystem::path> write_bench_session(const std::filesystem::path& d
                   {"eq", {{"mode", i % 2 ? "minimum" : "linear"},
                           {"bands", {{{"type", "highpass"}, {"freq_hz", hp}, {"slope_db_oct", 12}},
                                      {{"type", "bell"}, {"freq_hz", bell_f}, {"gain_db", (i % 5) - 2.0}, {"q", 1.2}}}}}},
-                  {"sends", {{{"bus", i % 2 ? "verb_b" : "verb_a"}, {"level_db", -10.0}}}}};
+                  {"sends", {{{"bus", bus_name(i % buses)}, {"level_db", -10.0}}}}};
         if (i % 2 == 0)
             s["compressor"] = {{"threshold_db", -30.0}, {"ratio", 3.0}, {"knee_db", 6.0}, {"attack_ms", 10.0}, {"release_ms", 120.0}};
         stems.push_back(s);
     }
     const int64_t ir_frames = static_cast<int64_t>(std::llround(o.ir_s * sr));
-    for (const char* ir : {"irs/a.wav", "irs/b.wav"}) {
+    json buses_json = json::array();
+    for (int b = 0; b < buses; ++b) {
+        const std::string ir = std::string("irs/") + static_cast<char>('a' + b) + ".wav";
+        buses_json.push_back({{"name", bus_name(b)}, {"reverb", {{"ir", ir}}}});
         if (exists_with_frames(dir / ir, ir_frames)) continue;
         AudioBuffer buf(2, ir_frames);
-        Random r(ir[4] == 'a' ? 7 : 8);
+        Random r(7 + static_cast<uint64_t>(b));
         for (int c = 0; c < 2; ++c)
             for (int64_t n = 0; n < ir_frames; ++n)
                 buf.channel(c)[n] = static_cast<float>(0.05 * r.bipolar() * std::pow(10.0, -3.0 * n / (0.95 * ir_frames)));
         if (auto ok = write_audio(dir / ir, buf, sr, 32); !ok) return std::unexpected(ok.error());
     }
     json session = {{"format", "stemforge-session"}, {"version", 1}, {"sample_rate", sr}, {"stems", stems},
-                    {"buses", {{{"name", "verb_a"}, {"reverb", {{"ir", "irs/a.wav"}}}}, {{"name", "verb_b"}, {"reverb", {{"ir", "irs/b.wav"}}}}}},
-                    {"export", {{{"file", "out/cpu.wav"}, {"bit_depth", 32}}}}};
+                    {"buses", buses_json}, {"export", {{{"file", "out/cpu.wav"}, {"bit_depth", 32}}}}};
     const auto file = dir / "bench.json";
     std::ofstream f(file);
     f << session.dump(2) << "\n";
