@@ -54,4 +54,22 @@ Result<std::unique_ptr<MixBackend>> make_verify_backend(const MixBackend& primar
 #endif
 }
 
+nlohmann::json backend_metrics(const MixBackend& backend) {
+#ifdef STEMFORGE_HAS_GPU
+    if (const auto* gpu = dynamic_cast<const gpu::GpuMixer*>(&backend)) {
+        const gpu::GpuMixerStats st = gpu->stats();
+        nlohmann::json phases = nlohmann::json::object();
+        for (const auto& [phase, s] : st.gpu_time_s) phases[phase] = s;
+        return {{"gpu_time_s", phases},
+                {"bytes_uploaded", st.bytes_uploaded},
+                {"bytes_downloaded", st.bytes_downloaded},
+                {"device_bytes", st.device_bytes},
+                {"submissions", st.submissions},
+                {"chunk_frames", st.chunk_frames}};
+    }
+#endif
+    (void)backend;
+    return nullptr;
+}
+
 }  // namespace sf::cli

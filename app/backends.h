@@ -4,6 +4,8 @@
 #include <memory>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/core/error.h"
 #include "engine/render/mix_backend.h"
 
@@ -20,5 +22,10 @@ Result<std::unique_ptr<MixBackend>> make_backend(const std::string& which, std::
 // The other backend, for --verify: the CPU reference for a GPU primary, the
 // GPU (any device, lavapipe included) for a CPU primary.
 Result<std::unique_ptr<MixBackend>> make_verify_backend(const MixBackend& primary);
+
+// What a backend measured about its last render, for the render report:
+// for the GPU, per-phase GPU time (timestamp queries), bytes moved, device
+// memory held, submissions and chunk size; null for the CPU path.
+nlohmann::json backend_metrics(const MixBackend& backend);
 
 }  // namespace sf::cli

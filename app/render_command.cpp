@@ -124,6 +124,7 @@ int run_render(const RenderArgs& args) {
     nlohmann::json timing;
     for (const auto& [phase, s] : result->timing_s) timing[phase] = s;
     out["timing"] = timing;
+    if (auto metrics = backend_metrics(**backend); !metrics.is_null()) out["gpu"] = metrics;
     if (result->master) out["master"] = master_report_json(*result->master);
 
     // The master's measurements: the analyze keys of the first output.

@@ -348,7 +348,8 @@ Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, 
     const bool unified = ctx_->unified_memory();
     auto* params = static_cast<StemParams*>(s.params.mapped());
     float* dst = unified ? s.stems.floats() : s.stems_upload.floats();
-    std::vector<VkBufferCopy> regions;
+    std::vector<VkBufferCopy>& regions = s.regions;
+    regions.clear();
     s.points.clear();
     for (size_t k = 0; k < stems_.size(); ++k) {
         const StemPlan& sp = stems_[k];

@@ -88,6 +88,7 @@ private:
         GpuTimer timer;
         int64_t chunk_offset = 0, chunk_frames = 0;  // what the pending submission computes (within the block)
         std::vector<float> points;
+        std::vector<VkBufferCopy> regions;  // reused: no allocation per chunk once warm
     };
     // The stages of one level of buses (every feeder in an earlier level);
     // its buses are routing destinations and stores [first, first + count).

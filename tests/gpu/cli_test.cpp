@@ -101,6 +101,11 @@ TEST(GpuCli, RenderOnTheGpuWithVerifyReportsTheResidual) {
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j["backend"], "gpu");
     EXPECT_EQ(j["verify"]["backend"], "cpu");
+    // GPU memory held and moved is reported, and per-phase GPU time where the device has timestamps.
+    EXPECT_GT(j["gpu"]["device_bytes"].get<double>(), 0.0) << r.out;
+    EXPECT_GT(j["gpu"]["bytes_uploaded"].get<double>(), 0.0) << r.out;
+    EXPECT_GE(j["gpu"]["submissions"].get<double>(), 1.0) << r.out;
+    EXPECT_TRUE(j["gpu"]["gpu_time_s"].is_object()) << r.out;
     // Full-render bounds of issue 5 (null = bit-identical, -inf dBFS).
     if (!j["verify"]["residual_peak_dbfs"].is_null()) {
         EXPECT_LE(j["verify"]["residual_peak_dbfs"].get<double>(), -90.0);
