@@ -1,10 +1,10 @@
 #version 450
-// The compressor of every compressed stem, in place on the stem buffer: the
-// GPU twin of sf::Compressor (engine/dsp/compressor.h). The envelope
-// recursion is sequential in time, so one invocation per compressor loops
-// over the chunk's frames; state (p, s) persists in a device buffer across
-// chunks. Arithmetic in double as on the CPU; GLSL has no double log/exp,
-// so: ln(p) = e·ln 2 + ln(m) with m = frexp(p) in [0.5, 1), ln(m) in float
+// The compressors of a stage (every compressed stem, or the compressed
+// buses of one level), in place on the stem or mix buffer: the GPU twin of
+// sf::Compressor (engine/dsp/compressor.h). The envelope recursion is
+// sequential in time (see main() for how the work is split); state (p, s)
+// persists in a device buffer across chunks. Arithmetic in double as on the
+// CPU; GLSL has no double log/exp, so: ln(p) = e·ln 2 + ln(m) with m = frexp(p) in [0.5, 1), ln(m) in float
 // (absolute error ~3e-8 Np, far below float rounding of the signal), and
 // exp(y) = 2^k · exp(y − k·ln 2) with the reduced argument (|·| < ln 2) in
 // float. The signal is multiplied in float, as on the CPU.
@@ -59,36 +59,74 @@ double static_gain_db(uint c, double level_db) {
     return outv - level_db;
 }
 
+// One workgroup per compressor, over the dispatch's frames in tiles of kTile:
+// the tile is loaded into shared memory by every lane (coalesced), the
+// level and gain computer (log, static curve) and the gain (exp, multiply)
+// run on all lanes in parallel, and only the two recursions — the RMS power
+// and the attack/release smoother — run on lane 0, over shared memory. Every
+// frame sees the same double operations in the same order as a single
+// sequential loop (the CPU's), so the split changes no bit of the result; it
+// keeps the sequential part to a few flops per frame instead of a chain of
+// global-memory loads and transcendentals.
+const uint kTile = 1024u;        // 16 KiB of shared memory: Vulkan's guaranteed minimum
+shared float xs0[kTile], xs1[kTile];
+shared double tile_db[kTile];    // RMS power, then the wanted gain reduction, then the smoothed one
+
 void main() {
-    uint c = gl_GlobalInvocationID.x;
+    uint c = gl_WorkGroupID.x;
+    uint lane = gl_LocalInvocationID.x;
     if (c >= pc.count) return;
     StemParams sp = p[stem_of[c]];
-    if (sp.enabled == 0u) return;  // not playing: the CPU does not run it either (its state holds)
+    if (sp.enabled == 0u) return;  // the whole workgroup: not playing, the CPU does not run it either (its state holds)
     double makeup = k[c * 8u + 3u], att = k[c * 8u + 4u], rel = k[c * 8u + 5u], rms_coef = k[c * 8u + 6u];
     bool rms = k[c * 8u + 7u] != 0.0LF;
+    bool stereo = sp.channels > 1u;
     double inv_c = 1.0LF / double(sp.channels);
-    // Channels unrolled (1 or 2): the frame loop is the only loop.
     uint o0 = sp.data_offset + pc.first;
-    uint o1 = sp.channels > 1u ? o0 + pc.stride : o0;
-    double pw = st[2u * c], s = st[2u * c + 1u];
-    for (uint n = 0u; n < pc.frames; ++n) {
-        double v0 = double(x[o0 + n]), v1 = double(x[o1 + n]);
-        double level_db;
-        if (rms) {
-            double sum = sp.channels > 1u ? v0 * v0 + v1 * v1 : v0 * v0;
-            pw = rms_coef * pw + (1.0LF - rms_coef) * sum * inv_c;
-            level_db = 0.5LF * kDbPerNeper * ln_d(max(pw, 1e-20LF));
-        } else {
-            double d = max(abs(v0), abs(v1));
-            level_db = kDbPerNeper * ln_d(max(d, 1e-10LF));
+    uint o1 = stereo ? o0 + pc.stride : o0;
+    double pw = st[2u * c], s = st[2u * c + 1u];  // used by lane 0 only
+    for (uint t0 = 0u; t0 < pc.frames; t0 += kTile) {
+        uint n = min(kTile, pc.frames - t0);
+        for (uint i = lane; i < n; i += gl_WorkGroupSize.x) {
+            xs0[i] = x[o0 + t0 + i];
+            xs1[i] = x[o1 + t0 + i];
         }
-        double r = -static_gain_db(c, level_db);
-        double a = r > s ? att : rel;
-        s = a * s + (1.0LF - a) * r;
-        float g = exp_f((makeup - s) * kNeperPerDb);
-        x[o0 + n] *= g;
-        if (sp.channels > 1u) x[o1 + n] *= g;
+        barrier();
+        if (rms) {
+            if (lane == 0u)
+                for (uint i = 0u; i < n; ++i) {
+                    double v0 = double(xs0[i]), v1 = double(xs1[i]);
+                    double sum = stereo ? v0 * v0 + v1 * v1 : v0 * v0;
+                    pw = rms_coef * pw + (1.0LF - rms_coef) * sum * inv_c;
+                    tile_db[i] = pw;
+                }
+            barrier();
+            for (uint i = lane; i < n; i += gl_WorkGroupSize.x)
+                tile_db[i] = -static_gain_db(c, 0.5LF * kDbPerNeper * ln_d(max(tile_db[i], 1e-20LF)));
+        } else {
+            for (uint i = lane; i < n; i += gl_WorkGroupSize.x) {
+                double d = max(abs(double(xs0[i])), abs(double(xs1[i])));
+                tile_db[i] = -static_gain_db(c, kDbPerNeper * ln_d(max(d, 1e-10LF)));
+            }
+        }
+        barrier();
+        if (lane == 0u)
+            for (uint i = 0u; i < n; ++i) {
+                double r = tile_db[i];
+                double a = r > s ? att : rel;
+                s = a * s + (1.0LF - a) * r;
+                tile_db[i] = s;
+            }
+        barrier();
+        for (uint i = lane; i < n; i += gl_WorkGroupSize.x) {
+            float g = exp_f((makeup - tile_db[i]) * kNeperPerDb);
+            x[o0 + t0 + i] = xs0[i] * g;
+            if (stereo) x[o1 + t0 + i] = xs1[i] * g;
+        }
+        barrier();  // the next tile reuses the shared arrays
     }
-    st[2u * c] = pw;
-    st[2u * c + 1u] = s;
+    if (lane == 0u) {
+        st[2u * c] = pw;
+        st[2u * c + 1u] = s;
+    }
 }

@@ -11,7 +11,6 @@ namespace {
 struct Push {
     uint32_t first, frames, stride, count;
 };
-constexpr uint32_t kGroup = 64;  // local_size_x of compressor_envelope.comp
 }  // namespace
 
 Result<CompressorStage> CompressorStage::create(Context& ctx, uint32_t set_count, const std::vector<CompressorBinding>& compressors) {
@@ -60,7 +59,7 @@ void CompressorStage::record(VkCommandBuffer cmd, uint32_t set, uint32_t frames,
     if (count_ == 0 || frames == 0) return;
     for (uint32_t first = 0; first < frames; first += kMaxFramesPerDispatch) {
         const Push push{first, std::min(kMaxFramesPerDispatch, frames - first), stride, count_};
-        kernel_.record(cmd, set, &push, (count_ + kGroup - 1) / kGroup);
+        kernel_.record(cmd, set, &push, count_);  // one workgroup per compressor
         compute_barrier(cmd);  // the next dispatch continues the state this one wrote
     }
 }

@@ -1,9 +1,11 @@
 // Stemforge GPU — the compressor stage of every compressed stem (twin of
 // engine/dsp/compressor.h, shader shaders/compressor_envelope.comp).
 //
-// The recursion of sf::Compressor, sequential in time: one invocation per
-// compressor loops over the chunk, in place on the stem buffer (after EQ,
-// before pan), in double precision (needs Context::float64()). State (the
+// The recursion of sf::Compressor, sequential in time: one workgroup per
+// compressor works through the chunk in shared-memory tiles, the
+// transcendental parts on every lane and only the recursions on one, in
+// place on the stem buffer (after EQ, before pan) or a bus's rows, in double
+// precision (needs Context::float64()). State (the
 // RMS power p and the smoothed gain reduction s) lives in one device buffer
 // shared by every slot, so consecutive chunks continue one recursion; the
 // backend's barriers order the chunks. Coefficients come from
