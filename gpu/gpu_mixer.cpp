@@ -288,7 +288,7 @@ Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
 
     // ---- buffers ----
     const VkBufferUsageFlags storage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
-    if (auto ok = assign(ctx_->create_buffer(sizeof(float) * std::max<uint64_t>(1, ring_floats), storage | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+    if (auto ok = assign(ctx_->create_buffer(sizeof(float) * std::max<uint64_t>(1, ring_floats), storage,
                                              MemoryUse::Device, "node rings"),
                          rings_);
         !ok)

@@ -137,6 +137,19 @@ TEST(GpuCli, FullSessionWithBusesAndMasterVerifies) {
                 j["verify"]["residual_rms_dbfs"].get<double>());
 }
 
+TEST(GpuCli, GpuMemoryDoesNotGrowWithSessionLength) {
+    // Streaming: the GPU holds chunk-sized buffers and stage state, never the
+    // session; a 12× longer session needs exactly the same device memory.
+    TempDir short_dir, long_dir;
+    auto a = run_stemforge({"render", write_full_session(short_dir, 1.0).string(), "--backend", "gpu", "--json"});
+    auto b = run_stemforge({"render", write_full_session(long_dir, 12.0).string(), "--backend", "gpu", "--json"});
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    ASSERT_EQ(b.exit_code, 0) << b.err;
+    const auto ja = nlohmann::json::parse(a.out), jb = nlohmann::json::parse(b.out);
+    EXPECT_GT(jb["gpu"]["submissions"].get<double>(), ja["gpu"]["submissions"].get<double>() * 4) << "several chunks were streamed";
+    EXPECT_EQ(ja["gpu"]["device_bytes"], jb["gpu"]["device_bytes"]);
+}
+
 TEST(GpuCli, DeviceLostMidRenderLeavesNoOutputAndAutoFallsBack) {
     TempDir dir;
     const auto session = write_full_session(dir, 8.0);  // six 64k-frame chunks
