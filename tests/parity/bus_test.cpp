@@ -200,6 +200,105 @@ TEST_F(BusParity, GraphWithCompressorsMatchesCpu) {
     expect_parity(true, 0xB06);
 }
 
+// A random session: 1–5 buses routed acyclically (a bus feeds master or a
+// later bus), 3–7 stems into random destinations with 0–2 sends each, every
+// stage switched on at random. Levels are kept modest (IRs at unit L1 norm,
+// faders ≤ 0 dB) so the residual speaks of the arithmetic, not of gain.
+MixFixture random_fixture(const TempDir& dir, uint64_t seed) {
+    Random rng(seed);
+    auto chance = [&](double p) { return rng.uniform() < p; };
+    auto pick = [&](int n) { return std::min(n - 1, static_cast<int>(rng.uniform() * n)); };
+    const char* irs[] = {"r1.wav", "r2.wav", "r4.wav"};
+    const int ir_channels[] = {1, 2, 4};
+    for (int i = 0; i < 3; ++i) {
+        AudioBuffer ir = decaying_ir(ir_channels[i], 1500 + 700 * i, seed * 7 + static_cast<uint64_t>(i));
+        double l1 = 0;
+        for (int c = 0; c < ir.channels(); ++c)
+            for (int64_t n = 0; n < ir.frames(); ++n) l1 += std::abs(ir.channel(c)[n]);
+        for (int c = 0; c < ir.channels(); ++c)
+            for (int64_t n = 0; n < ir.frames(); ++n) ir.channel(c)[n] = static_cast<float>(ir.channel(c)[n] * ir.channels() / l1);
+        write_wav(dir / irs[i], ir, 48000);
+    }
+    auto random_eq = [&]() {
+        const EqBandType types[] = {EqBandType::Bell, EqBandType::LowShelf, EqBandType::HighShelf, EqBandType::Highpass, EqBandType::Lowpass};
+        EqSpec e = eq(chance(0.5) ? EqMode::Linear : EqMode::Minimum, {});
+        const int bands = 1 + pick(2);
+        for (int b = 0; b < bands; ++b)
+            e.bands.push_back(band(types[pick(5)], 100.0 * std::pow(80.0, rng.uniform()), -6.0 + 12.0 * rng.uniform(), 0.5 + 2.0 * rng.uniform()));
+        return e;
+    };
+    auto random_compressor = [&]() {
+        return compressor(-30.0 + 15.0 * rng.uniform(), 1.5 + 6.0 * rng.uniform(), chance(0.5) ? Detector::Rms : Detector::Peak);
+    };
+
+    MixFixture f;
+    f.session.sample_rate = 48000;
+    f.plan.sample_rate = 48000;
+    const int nb = 1 + pick(5);
+    for (int b = 0; b < nb; ++b) {
+        BusSpec bus;
+        bus.name = "bus" + std::to_string(b);
+        bus.output = b + 1 < nb && chance(0.5) ? "bus" + std::to_string(b + 1 + pick(nb - b - 1)) : kMasterBusName;
+        bus.gain_db = -6.0 * rng.uniform();
+        if (chance(0.6)) {
+            ReverbSpec r;
+            const int which = pick(3);
+            r.ir = dir / irs[which];
+            r.ir_as_written = irs[which];
+            r.predelay_ms = chance(0.5) ? 20.0 * rng.uniform() : 0.0;
+            r.wet_db = -6.0 * rng.uniform();
+            bus.reverb = r;
+        }
+        if (chance(0.4)) bus.eq = random_eq();
+        if (chance(0.3)) bus.compressor = random_compressor();
+        f.session.buses.push_back(bus);
+    }
+    auto destination = [&]() { return chance(0.4) ? std::string(kMasterBusName) : "bus" + std::to_string(pick(nb)); };
+    const int ns = 3 + pick(5);
+    for (int k = 0; k < ns; ++k) {
+        StemSpec s;
+        s.name = "stem" + std::to_string(k);
+        s.gain_db = -6.0 * rng.uniform();
+        s.pan = rng.bipolar();
+        s.output = destination();
+        s.mute = chance(0.1);
+        if (chance(0.5)) s.eq = random_eq();
+        if (chance(0.4)) s.compressor = random_compressor();
+        if (chance(0.3)) s.gain_automation = {{0.02, 0.0}, {0.08, -9.0 * rng.uniform()}};
+        const int sends = pick(3);
+        for (int j = 0; j < sends; ++j) s.sends.push_back(send("bus" + std::to_string(pick(nb)), -12.0 * rng.uniform(), chance(0.5)));
+        add_stem(f, s, k, noise(fixture_channels(k), 6007 + 1013 * k, seed * 131 + static_cast<uint64_t>(k), 0.5));
+    }
+    f.plan.bus_order = bus_processing_order(f.session);
+    f.plan.total_frames = f.plan.content_frames;
+    return f;
+}
+
+TEST_F(BusParity, RandomGraphsMatchCpu) {
+    if (!ctx_->float64()) GTEST_FAIL() << "the test device has no shaderFloat64";
+    double worst_peak = -400, worst_rms = -400;
+    for (uint64_t seed = 1; seed <= 6; ++seed) {
+        TempDir dir;
+        const MixFixture f = random_fixture(dir, seed);
+        CpuMixer cpu;
+        auto reference = run_backend(cpu, f.session, f.plan, f.sources, 4096);
+        ASSERT_TRUE(reference) << reference.error().message;
+        gpu::GpuMixer gpu(ctx_);
+        gpu.set_max_chunk_frames(1000);
+        auto got = run_backend(gpu, f.session, f.plan, f.sources, 3001);
+        ASSERT_TRUE(got) << got.error().message;
+        const Residual r = residual(*got, *reference);
+        std::printf("random graph %llu (%zu stems, %zu buses): residual peak %.1f dBFS, rms %.1f dBFS (reference peak %.1f dBFS)\n",
+                    static_cast<unsigned long long>(seed), f.session.stems.size(), f.session.buses.size(), r.peak_dbfs, r.rms_dbfs,
+                    peak_dbfs(reference->channel(0), reference->frames()));
+        EXPECT_LE(r.peak_dbfs, kPeakBoundDbfs) << "seed " << seed;
+        EXPECT_LE(r.rms_dbfs, kRmsBoundDbfs) << "seed " << seed;
+        worst_peak = std::max(worst_peak, r.peak_dbfs);
+        worst_rms = std::max(worst_rms, r.rms_dbfs);
+    }
+    std::printf("random graphs: worst residual peak %.1f dBFS, rms %.1f dBFS\n", worst_peak, worst_rms);
+}
+
 TEST_F(BusParity, ResidualDetectsRoutingMistakes) {
     // The measure must be able to fail: each change is made on the GPU side only.
     TempDir dir;
