@@ -100,8 +100,10 @@ int run_render(const RenderArgs& args) {
         options.master_tap = [&spool, scratch = std::vector<float>()](const AudioBuffer& m, int64_t n) mutable { spool.write(m, n, scratch); };
     }
     auto result = render_session(*session, **backend, options);
-    if (!result && result.error().code == ErrorCode::Device && args.backend == "auto") {
-        // auto: a GPU failure (lost device, out of memory) falls back to the CPU path.
+    if (!result && args.backend == "auto" && (*backend)->name() == "gpu" &&
+        (result.error().code == ErrorCode::Device || result.error().code == ErrorCode::NotSupported)) {
+        // auto: a GPU failure (lost device, out of memory) or a session this
+        // device cannot render (no shaderFloat64 for compressors, ...) falls back to the CPU path.
         // The failed render committed nothing (exports are temp files until the end).
         std::fprintf(stderr, "stemforge: GPU render failed (%s); rendering on the CPU path\n", result.error().message.c_str());
         if (args.verify) {
