@@ -67,6 +67,14 @@ GpuMixerStats GpuMixer::stats() const {
     return s;
 }
 
+// What prepare() designs before it allocates: per node, its own latency and
+// tail on the GPU, and the stage data (FIR taps, reverb kernels).
+struct GpuMixer::NodeDesigns {
+    std::vector<NodeTiming> stem_chain, bus_chain;
+    std::vector<std::vector<double>> stem_eq, bus_eq;  // empty: no EQ stage
+    std::vector<std::optional<ConvolutionKernels>> bus_reverb;
+};
+
 Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
     if (plan.total_frames >= kMaxFrames) return std::unexpected(too_long());
     for (Slot& s : slots_)
@@ -82,59 +90,79 @@ Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
     session_ = &session;
     sample_rate_ = plan.sample_rate;
     stems_ = plan.stems;
-    const int rate = plan.sample_rate;
-    const size_t ns = stems_.size(), nb = session.buses.size();
-    bus_count_ = static_cast<uint32_t>(nb);
+    bus_count_ = static_cast<uint32_t>(session.buses.size());
 
-    // ---- designs, and each node's own latency and tail on the GPU ----
-    // The GPU convolves with zero latency: an EQ adds only its linear-phase
-    // centre delay d and rings taps − 1 frames; a reverb adds none and rings
-    // len − 1 (the CPU adds its FFT hop to both; extent − latency agrees).
-    std::vector<NodeTiming> stem_chain(ns), bus_chain(nb);
-    std::vector<std::vector<double>> stem_eq(ns), bus_eq(nb);
-    std::vector<std::optional<ConvolutionKernels>> bus_reverb(nb);
+    auto designs = design_nodes(session);
+    if (!designs) return std::unexpected(designs.error());
+    const MixGraph graph = build_mix_graph(session, plan, designs->stem_chain, designs->bus_chain);
+    plan.latency_frames = graph.master().latency_frames;
+    plan.total_frames = std::max(plan.total_frames, graph.total_frames(plan.content_frames));
+    if (plan.total_frames + plan.latency_frames >= kMaxFrames) return std::unexpected(too_long());
+    if (auto ok = plan_chunk_and_rings(graph, plan.block_frames); !ok) return ok;
+    if (auto ok = build_stem_stages(session, *designs); !ok) return ok;
+    std::vector<StemParams> bus_params;
+    if (auto ok = build_bus_levels(session, graph, *designs, bus_params); !ok) return ok;
+    return allocate_slots(bus_params);
+}
+
+// Designs every stage as the CPU does, and each node's own latency and tail
+// on the GPU: it convolves with zero latency, so an EQ adds only its
+// linear-phase centre delay d and rings taps − 1 frames; a reverb adds none
+// and rings len − 1 (the CPU adds its FFT hop to both; extent − latency agrees).
+Result<GpuMixer::NodeDesigns> GpuMixer::design_nodes(const Session& session) {
+    const size_t ns = stems_.size(), nb = session.buses.size();
+    NodeDesigns d;
+    d.stem_chain.resize(ns);
+    d.bus_chain.resize(nb);
+    d.stem_eq.resize(ns);
+    d.bus_eq.resize(nb);
+    d.bus_reverb.resize(nb);
     eq_tail_frames_.assign(ns, 0);
     for (size_t k = 0; k < ns; ++k) {
         const StemSpec& spec = session.stems[stems_[k].index];
         if (spec.compressor && stems_[k].audible)
-            if (auto ok = need_float64(*ctx_, stem_path(stems_[k].index)); !ok) return ok;
+            if (auto ok = need_float64(*ctx_, stem_path(stems_[k].index)); !ok) return std::unexpected(ok.error());
         if (!spec.eq) continue;
-        auto d = design(*spec.eq, rate, stem_path(stems_[k].index));
-        if (!d) return std::unexpected(d.error());
-        if (d->identity() || !stems_[k].audible) continue;  // designed anyway: a bad EQ fails as on the CPU
-        const int64_t taps = static_cast<int64_t>(d->taps.size());
-        stem_chain[k] = NodeTiming{d->latency_frames, taps - 1};
+        auto eq = design(*spec.eq, sample_rate_, stem_path(stems_[k].index));
+        if (!eq) return std::unexpected(eq.error());
+        if (eq->identity() || !stems_[k].audible) continue;  // designed anyway: a bad EQ fails as on the CPU
+        const int64_t taps = static_cast<int64_t>(eq->taps.size());
+        d.stem_chain[k] = NodeTiming{eq->latency_frames, taps - 1};
         eq_tail_frames_[k] = taps - 1;
-        stem_eq[k] = std::move(d->taps);
+        d.stem_eq[k] = std::move(eq->taps);
     }
     for (size_t b = 0; b < nb; ++b) {
         const BusSpec& spec = session.buses[b];
         if (spec.reverb) {
-            auto k = design_reverb(*spec.reverb, rate, bus_path(b) + ".reverb");
+            auto k = design_reverb(*spec.reverb, sample_rate_, bus_path(b) + ".reverb");
             if (!k) return std::unexpected(k.error());
-            bus_chain[b].extent_frames += k->length() - 1;
-            bus_reverb[b] = std::move(*k);
+            d.bus_chain[b].extent_frames += k->length() - 1;
+            d.bus_reverb[b] = std::move(*k);
         }
         if (spec.eq) {
-            auto d = design(*spec.eq, rate, bus_path(b));
-            if (!d) return std::unexpected(d.error());
-            if (!d->identity()) {
-                bus_chain[b].latency_frames += d->latency_frames;
-                bus_chain[b].extent_frames += static_cast<int64_t>(d->taps.size()) - 1;
-                bus_eq[b] = std::move(d->taps);
+            auto eq = design(*spec.eq, sample_rate_, bus_path(b));
+            if (!eq) return std::unexpected(eq.error());
+            if (!eq->identity()) {
+                d.bus_chain[b].latency_frames += eq->latency_frames;
+                d.bus_chain[b].extent_frames += static_cast<int64_t>(eq->taps.size()) - 1;
+                d.bus_eq[b] = std::move(eq->taps);
             }
         }
         if (spec.compressor)
-            if (auto ok = need_float64(*ctx_, bus_path(b)); !ok) return ok;
+            if (auto ok = need_float64(*ctx_, bus_path(b)); !ok) return std::unexpected(ok.error());
     }
-    const MixGraph graph = build_mix_graph(session, plan, stem_chain, bus_chain);
-    plan.latency_frames = graph.master().latency_frames;
-    plan.total_frames = std::max(plan.total_frames, graph.total_frames(plan.content_frames));
-    if (plan.total_frames + plan.latency_frames >= kMaxFrames) return std::unexpected(too_long());
+    return d;
+}
 
-    // ---- the nodes' rings: chunk + the longest delay anyone reads them with ----
-    std::vector<int64_t> max_delay(ns + nb, -1);  // -1: nobody reads the node
-    auto node_of = [&](const MixEdge& e) { return e.from_bus ? ns + e.source : e.source; };
+size_t GpuMixer::node_of(const MixEdge& e) const { return e.from_bus ? stems_.size() + e.source : e.source; }
+
+// The chunk: the largest whose buffers each fit one storage-buffer binding
+// (the validation layer and real GPUs enforce maxStorageBufferRange), a
+// multiple of the shaders' 256-wide workgroups. Then the nodes' rings:
+// chunk + the longest delay anyone reads each node with.
+Result<void> GpuMixer::plan_chunk_and_rings(const MixGraph& graph, int64_t block_frames) {
+    const size_t nodes = stems_.size() + bus_count_;
+    std::vector<int64_t> max_delay(nodes, -1);  // -1: nobody reads the node
     for (const MixDestination& d : graph.destinations)
         for (const MixInputGroup& g : d.groups)
             for (const MixEdge& e : g.edges) max_delay[node_of(e)] = std::max(max_delay[node_of(e)], g.delay_frames);
@@ -144,61 +172,60 @@ Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
             ++ring_nodes;
             delay_sum += d;
         }
-
-    // ---- the chunk: the largest whose buffers each fit one storage-buffer
-    // binding (the validation layer and real GPUs enforce
-    // maxStorageBufferRange), a multiple of the shaders' 256-wide workgroups ----
     total_channels_ = 0;
     for (const StemPlan& sp : stems_) total_channels_ += static_cast<uint32_t>(sp.channels);
     const int64_t max_floats = static_cast<int64_t>(std::min<uint64_t>(ctx_->limits().maxStorageBufferRange, 128ull << 20) / sizeof(float));
-    int64_t chunk = plan.block_frames;
+    int64_t chunk = block_frames;
     if (max_chunk_frames_ > 0) chunk = std::min(chunk, max_chunk_frames_);
-    chunk = std::min<int64_t>(chunk, max_floats / std::max<int64_t>(1, total_channels_));
-    chunk = std::min<int64_t>(chunk, max_floats / (2 * (static_cast<int64_t>(nb) + 1)));
-    if (ring_nodes > 0) chunk = std::min<int64_t>(chunk, (max_floats / 2 - delay_sum) / ring_nodes);
+    chunk = std::min<int64_t>(chunk, max_floats / std::max<int64_t>(1, total_channels_));  // stem buffer
+    chunk = std::min<int64_t>(chunk, max_floats / (2 * (static_cast<int64_t>(bus_count_) + 1)));  // mix buffer
+    if (ring_nodes > 0) chunk = std::min<int64_t>(chunk, (max_floats / 2 - delay_sum) / ring_nodes);  // rings
     if (chunk > 256) chunk -= chunk % 256;
     if (chunk < 1)
         return fail(ErrorCode::NotSupported, "the GPU backend cannot hold this session's latency compensation (" +
                                                  std::to_string(delay_sum) + " frames of delay) in one storage buffer (use --backend cpu)");
     chunk_ = chunk;
-    ring_offset_.assign(ns + nb, 0);
-    ring_frames_.assign(ns + nb, 0);
-    uint64_t ring_floats = 0;
-    for (size_t v = 0; v < ns + nb; ++v) {
+    ring_offset_.assign(nodes, 0);
+    ring_frames_.assign(nodes, 0);
+    ring_floats_ = 0;
+    for (size_t v = 0; v < nodes; ++v) {
         if (max_delay[v] < 0) continue;
-        ring_offset_[v] = static_cast<uint32_t>(ring_floats);
+        ring_offset_[v] = static_cast<uint32_t>(ring_floats_);
         ring_frames_[v] = static_cast<uint32_t>(chunk_ + max_delay[v]);
-        ring_floats += 2ull * ring_frames_[v];
+        ring_floats_ += 2ull * ring_frames_[v];
     }
+    return {};
+}
 
-    // ---- stem layout: EQ'd stems' channels first (the convolver's rows) ----
-    std::vector<bool> stem_has_eq(ns);
-    for (size_t k = 0; k < ns; ++k) stem_has_eq[k] = !stem_eq[k].empty();
+// Stem buffer layout (EQ'd stems' channels first: the convolver's rows), the
+// gain designs, the stem EQ convolver and the stem compressors.
+Result<void> GpuMixer::build_stem_stages(const Session& session, NodeDesigns& designs) {
+    const size_t ns = stems_.size();
+    const uint32_t sets = static_cast<uint32_t>(slots_.size());
+    std::vector<bool> has_eq(ns);
+    for (size_t k = 0; k < ns; ++k) has_eq[k] = !designs.stem_eq[k].empty();
     stem_offsets_.assign(ns, 0);
     FftConvolverSpec eq_spec;
     uint32_t offset = 0;
     for (int pass = 0; pass < 2; ++pass)
         for (size_t k = 0; k < ns; ++k) {
-            if (stem_has_eq[k] != (pass == 0)) continue;
+            if (has_eq[k] != (pass == 0)) continue;
             stem_offsets_[k] = offset;
             if (pass == 0) {
                 for (int c = 0; c < stems_[k].channels; ++c) {
                     eq_spec.row_kernel.push_back(static_cast<uint32_t>(eq_spec.kernels.size()));
                     eq_spec.row_offsets.push_back(offset + static_cast<uint32_t>(c * chunk_));
                 }
-                eq_spec.kernels.push_back(std::move(stem_eq[k]));
+                eq_spec.kernels.push_back(std::move(designs.stem_eq[k]));
             }
             offset += static_cast<uint32_t>(stems_[k].channels * chunk_);
         }
     gain_designs_.clear();
     automation_points_ = 0;
     for (const StemPlan& sp : stems_) {
-        gain_designs_.push_back(design_stem_gain(session.stems[sp.index], sp, rate));
+        gain_designs_.push_back(design_stem_gain(session.stems[sp.index], sp, sample_rate_));
         automation_points_ += gain_designs_.back().automation.size();
     }
-
-    // ---- stem stages ----
-    const uint32_t sets = static_cast<uint32_t>(slots_.size());
     if (!eq_spec.kernels.empty()) {
         eq_spec.max_block_frames = chunk_;
         eq_spec.io_sets = sets;
@@ -210,19 +237,22 @@ Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
     for (size_t k = 0; k < ns; ++k) {
         const StemSpec& spec = session.stems[stems_[k].index];
         if (spec.compressor && stems_[k].audible)
-            compressors.push_back({static_cast<uint32_t>(k), compressor_coefficients(*spec.compressor, rate)});
+            compressors.push_back({static_cast<uint32_t>(k), compressor_coefficients(*spec.compressor, sample_rate_)});
     }
-    if (!compressors.empty()) {
-        auto comp = CompressorStage::create(*ctx_, sets, compressors);
-        if (!comp) return std::unexpected(comp.error());
-        compressor_ = std::move(*comp);
-    }
-    auto gain = GainStage::create(*ctx_, sets);
-    if (!gain) return std::unexpected(gain.error());
-    gain_ = std::move(*gain);
+    if (!compressors.empty())
+        if (auto ok = assign(CompressorStage::create(*ctx_, sets, compressors), compressor_.emplace()); !ok) return ok;
+    return assign(GainStage::create(*ctx_, sets), gain_.emplace());
+}
 
-    // ---- buses, level by level, and the routing tables ----
-    // Mix buffer rows: bus b's L at 2b·chunk, R at (2b+1)·chunk; the master's after the last bus.
+// Buses level by level (each level's reverbs in one convolver of row pairs,
+// its EQs in another, its compressors), and the routing tables: the
+// destinations (every bus in level order, then the master), their edges
+// and the buses' ring stores. Mix buffer rows: bus b's L at 2b·chunk, R at
+// (2b+1)·chunk; the master's after the last bus.
+Result<void> GpuMixer::build_bus_levels(const Session& session, const MixGraph& graph, NodeDesigns& designs,
+                                        std::vector<StemParams>& bus_params) {
+    const size_t ns = stems_.size(), nb = bus_count_;
+    const uint32_t sets = static_cast<uint32_t>(slots_.size());
     auto row_of = [&](size_t b) { return static_cast<uint32_t>(2 * b * static_cast<uint64_t>(chunk_)); };
     std::vector<GatherDest> dests;
     std::vector<GatherEdge> edges;
@@ -237,7 +267,7 @@ Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
         gd.edge_count = static_cast<uint32_t>(edges.size()) - gd.edge_first;
         dests.push_back(gd);
     };
-    std::vector<StemParams> bus_params(std::max<size_t>(1, nb));
+    bus_params.assign(std::max<size_t>(1, nb), StemParams{});
     for (const auto& level : graph.levels) {
         BusLevel L;
         L.first = static_cast<uint32_t>(dests.size());
@@ -251,9 +281,9 @@ Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
             bus_params[b].data_offset = row_of(b);
             bus_params[b].channels = 2;
             bus_params[b].enabled = 1;
-            if (bus_reverb[b]) {
+            if (designs.bus_reverb[b]) {
                 // Rows L, R; route[input * 2 + output]: row L = LL + RL·x_R, row R = RR + LR·x_L.
-                const ConvolutionKernels& k = *bus_reverb[b];
+                const ConvolutionKernels& k = *designs.bus_reverb[b];
                 const uint32_t base = static_cast<uint32_t>(reverb.kernels.size());
                 auto idx = [&](int in, int out) { const int r = k.kernel_for(in, out); return r < 0 ? kNoKernel : base + static_cast<uint32_t>(r); };
                 reverb.row_kernel.insert(reverb.row_kernel.end(), {idx(0, 0), idx(1, 1)});
@@ -261,13 +291,13 @@ Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
                 reverb.row_offsets.insert(reverb.row_offsets.end(), {row_of(b), row_of(b) + static_cast<uint32_t>(chunk_)});
                 for (const auto& h : k.kernels) reverb.kernels.push_back(h);
             }
-            if (!bus_eq[b].empty()) {
+            if (!designs.bus_eq[b].empty()) {
                 const uint32_t kernel = static_cast<uint32_t>(eq.kernels.size());
                 eq.row_kernel.insert(eq.row_kernel.end(), {kernel, kernel});
                 eq.row_offsets.insert(eq.row_offsets.end(), {row_of(b), row_of(b) + static_cast<uint32_t>(chunk_)});
-                eq.kernels.push_back(std::move(bus_eq[b]));
+                eq.kernels.push_back(std::move(designs.bus_eq[b]));
             }
-            if (session.buses[b].compressor) comps.push_back({static_cast<uint32_t>(b), compressor_coefficients(*session.buses[b].compressor, rate)});
+            if (session.buses[b].compressor) comps.push_back({static_cast<uint32_t>(b), compressor_coefficients(*session.buses[b].compressor, sample_rate_)});
         }
         for (FftConvolverSpec* spec : {&reverb, &eq}) {
             if (spec->kernels.empty()) continue;
@@ -282,27 +312,26 @@ Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
         levels_.push_back(std::move(L));
     }
     add_dest(nb, row_of(nb));
-    auto routing = RoutingStage::create(*ctx_, sets, dests, edges, stores);
-    if (!routing) return std::unexpected(routing.error());
-    routing_ = std::move(*routing);
+    return assign(RoutingStage::create(*ctx_, sets, dests, edges, stores), routing_.emplace());
+}
 
-    // ---- buffers ----
+// The shared buffers (rings, bus parameters) and each slot's buffers, then
+// every stage's descriptor sets pointed at them.
+Result<void> GpuMixer::allocate_slots(const std::vector<StemParams>& bus_params) {
     const VkBufferUsageFlags storage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
-    if (auto ok = assign(ctx_->create_buffer(sizeof(float) * std::max<uint64_t>(1, ring_floats), storage,
-                                             MemoryUse::Device, "node rings"),
-                         rings_);
-        !ok)
+    if (auto ok = assign(ctx_->create_buffer(sizeof(float) * std::max<uint64_t>(1, ring_floats_), storage, MemoryUse::Device, "node rings"), rings_); !ok)
         return ok;
     rings_need_reset_ = true;
     if (auto ok = assign(ctx_->create_buffer(sizeof(StemParams) * bus_params.size(), storage, MemoryUse::Upload, "bus parameters"), bus_params_); !ok)
         return ok;
     std::memcpy(bus_params_.mapped(), bus_params.data(), sizeof(StemParams) * bus_params.size());
 
+    const size_t ns = stems_.size();
     const bool unified = ctx_->unified_memory();
     stats_ = {};
     stats_.chunk_frames = chunk_;
     const VkDeviceSize stem_bytes = sizeof(float) * std::max(1u, total_channels_) * static_cast<VkDeviceSize>(chunk_);
-    const VkDeviceSize mix_bytes = sizeof(float) * 2 * (nb + 1) * static_cast<VkDeviceSize>(chunk_);
+    const VkDeviceSize mix_bytes = sizeof(float) * 2 * (bus_count_ + 1ull) * static_cast<VkDeviceSize>(chunk_);
     const VkDeviceSize master_bytes = sizeof(float) * 2 * static_cast<VkDeviceSize>(chunk_);
     for (uint32_t i = 0; i < slots_.size(); ++i) {
         Slot& s = slots_[i];

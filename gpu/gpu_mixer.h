@@ -97,6 +97,13 @@ private:
         std::optional<FftConvolver> reverb, eq;
         std::optional<CompressorStage> compressor;
     };
+    struct NodeDesigns;
+    Result<NodeDesigns> design_nodes(const Session& session);
+    Result<void> plan_chunk_and_rings(const MixGraph& graph, int64_t block_frames);
+    Result<void> build_stem_stages(const Session& session, NodeDesigns& designs);
+    Result<void> build_bus_levels(const Session& session, const MixGraph& graph, NodeDesigns& designs, std::vector<StemParams>& bus_params);
+    Result<void> allocate_slots(const std::vector<StemParams>& bus_params);
+    size_t node_of(const MixEdge& e) const;  // index into ring_offset_/ring_frames_
     Result<void> submit_chunk(Slot& slot, uint32_t set, int64_t chunk_start, int64_t offset, int64_t n, std::span<const AudioBuffer> inputs);
     Result<void> finish_chunk(Slot& slot, AudioBuffer& master);
 
@@ -108,6 +115,7 @@ private:
     std::vector<int64_t> eq_tail_frames_;  // per stem: taps − 1 of its EQ (0 without): processed this long after it ends
     std::vector<uint32_t> stem_offsets_;   // float offset of each stem's channel 0 in the stem buffer
     std::vector<uint32_t> ring_offset_, ring_frames_;  // per node (stems, then buses); ring_frames 0: no ring
+    uint64_t ring_floats_ = 0;
     uint32_t total_channels_ = 0, bus_count_ = 0;
     size_t automation_points_ = 0;
     int64_t max_chunk_frames_ = 0, chunk_ = 0;
