@@ -239,6 +239,7 @@ Result<void> GpuMixer::build_stem_stages(const Session& session, NodeDesigns& de
         if (spec.compressor && stems_[k].audible)
             compressors.push_back({static_cast<uint32_t>(k), compressor_coefficients(*spec.compressor, sample_rate_)});
     }
+    compressor_count_ = compressors.size();
     if (!compressors.empty())
         if (auto ok = assign(CompressorStage::create(*ctx_, sets, compressors), compressor_.emplace()); !ok) return ok;
     return assign(GainStage::create(*ctx_, sets), gain_.emplace());
@@ -307,11 +308,13 @@ Result<void> GpuMixer::build_bus_levels(const Session& session, const MixGraph& 
             if (!conv) return fail(conv.error().code, std::string(spec == &reverb ? "bus reverb" : "bus EQ") + " on the GPU: " + conv.error().message);
             (spec == &reverb ? L.reverb : L.eq) = std::move(*conv);
         }
+        compressor_count_ += comps.size();
         if (!comps.empty())
             if (auto ok = assign(CompressorStage::create(*ctx_, sets, comps), L.compressor.emplace()); !ok) return ok;
         levels_.push_back(std::move(L));
     }
     add_dest(nb, row_of(nb));
+    edge_count_ = edges.size();
     return assign(RoutingStage::create(*ctx_, sets, dests, edges, stores), routing_.emplace());
 }
 
@@ -371,7 +374,27 @@ void count_fft(const FftConvolver& conv, GpuMixerStats& st) {
     st.fft_points += 2ull * conv.rows() * static_cast<uint64_t>(conv.fft_size());
     st.fft_flops += 2.0 * conv.rows() * 2.5 * n * std::log2(n);
 }
+
+// Per row of a convolver record of `frames`: load (read frames, write N),
+// forward FFT (read + write N), kernel spectrum (read N) and product
+// (read + write N), inverse FFT (read + write N), store (read + write frames).
+uint64_t convolver_traffic(const std::optional<FftConvolver>& conv, uint64_t frames) {
+    if (!conv) return 0;
+    return sizeof(float) * conv->rows() * (8ull * static_cast<uint64_t>(conv->fft_size()) + 3 * frames);
+}
 }  // namespace
+
+uint64_t GpuMixer::minimum_traffic_bytes(uint64_t frames) const {
+    const uint64_t f = sizeof(float) * frames;  // one channel of the chunk
+    uint64_t bytes = 2 * f * total_channels_;   // clip gain: read + write
+    bytes += f * total_channels_ + 2 * f * stems_.size();  // pan: read the stems, write the rings
+    bytes += convolver_traffic(eq_, frames);
+    bytes += 2 * 2 * f * compressor_count_;     // compressors: read + write, stereo at most
+    bytes += 2 * f * edge_count_ + 2 * f * (bus_count_ + 1);  // sums: read every edge, write every destination
+    bytes += 2 * 2 * f * bus_count_;            // bus stores: read the mix rows, write the rings
+    for (const BusLevel& L : levels_) bytes += convolver_traffic(L.reverb, frames) + convolver_traffic(L.eq, frames);
+    return bytes;
+}
 
 Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, int64_t offset, int64_t n, std::span<const AudioBuffer> inputs) {
     const bool unified = ctx_->unified_memory();
@@ -461,6 +484,7 @@ Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, 
     s.chunk_frames = n;
     if (auto ok = ctx_->submit(s.commands); !ok) return ok;
     ++stats_.submissions;
+    stats_.device_traffic_bytes += minimum_traffic_bytes(static_cast<uint64_t>(n));
     return {};
 }
 

@@ -57,6 +57,9 @@ struct GpuMixerStats {
     // N-point real transform (the split-radix count for a real FFT).
     uint64_t fft_points = 0;
     double fft_flops = 0;
+    // Device-memory traffic, for the floor: bytes every stage must read and
+    // write at least once (a one-pass FFT; VkFFT may need more passes for large N).
+    uint64_t device_traffic_bytes = 0;
     int64_t chunk_frames = 0;         // frames per submission (capacity)
 };
 
@@ -104,6 +107,7 @@ private:
     Result<void> build_bus_levels(const Session& session, const MixGraph& graph, NodeDesigns& designs, std::vector<StemParams>& bus_params);
     Result<void> allocate_slots(const std::vector<StemParams>& bus_params);
     size_t node_of(const MixEdge& e) const;  // index into ring_offset_/ring_frames_
+    uint64_t minimum_traffic_bytes(uint64_t frames) const;  // one chunk's, see GpuMixerStats
     Result<void> submit_chunk(Slot& slot, uint32_t set, int64_t chunk_start, int64_t offset, int64_t n, std::span<const AudioBuffer> inputs);
     Result<void> finish_chunk(Slot& slot, AudioBuffer& master);
 
@@ -116,6 +120,7 @@ private:
     std::vector<uint32_t> stem_offsets_;   // float offset of each stem's channel 0 in the stem buffer
     std::vector<uint32_t> ring_offset_, ring_frames_;  // per node (stems, then buses); ring_frames 0: no ring
     uint64_t ring_floats_ = 0;
+    uint64_t edge_count_ = 0, compressor_count_ = 0;  // routing edges; compressors on stems and buses
     uint32_t total_channels_ = 0, bus_count_ = 0;
     size_t automation_points_ = 0;
     int64_t max_chunk_frames_ = 0, chunk_ = 0;
