@@ -212,6 +212,27 @@ TEST(GpuCli, OutOfDeviceMemoryFailsCleanlyOrFallsBack) {
     EXPECT_EQ(nlohmann::json::parse(a.out)["backend"], "cpu");
 }
 
+TEST(GpuCli, BenchGpuReportsPhasesFloorsAndTheCpuPath) {
+    // The benchmark's report on a tiny instance of issue 5's session (stereo
+    // stems with EQ and compressors, reverb buses): every figure it promises.
+    TempDir dir;
+    auto r = run_stemforge({"bench", "gpu", "--stems", "3", "--duration", "1", "--buses", "2", "--dir", dir.path().string(), "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["session"]["stems"], 3);
+    EXPECT_EQ(j["session"]["reverb_buses"], 2);
+    const auto& g = j["gpu"];
+    for (const char* phase : {"upload", "clip_gain", "stem_eq", "stem_compressor", "pan", "buses", "master_sum"})
+        EXPECT_TRUE(g["gpu_time_s"].contains(phase)) << phase << " in " << g["gpu_time_s"].dump();
+    EXPECT_GT(g["floor"]["read_decode_s"].get<double>(), 0.0);
+    EXPECT_GT(g["floor"]["fft_flops"].get<double>(), 0.0);
+    EXPECT_GT(g["floor"]["device_traffic_bytes"].get<double>(), g["floor"]["pcie_bytes"].get<double>());
+    EXPECT_GT(g["device_bytes"].get<double>(), 0.0);
+    EXPECT_GT(j["speedup_total"].get<double>(), 0.0);
+    EXPECT_GT(j["peak_rss_mib"].get<double>(), 0.0);
+    EXPECT_TRUE(std::filesystem::exists(dir / "bench.json")) << "--dir keeps the generated session";
+}
+
 TEST(GpuCli, DevicesListsLavapipeAsSoftware) {
     auto r = run_stemforge({"devices", "--json"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
