@@ -5,6 +5,8 @@
 #include <cstring>
 #include <limits>
 
+#include <tbb/parallel_for.h>
+
 #include "engine/dsp/eq_design.h"
 #include "engine/dsp/reverb.h"
 
@@ -118,12 +120,18 @@ Result<GpuMixer::NodeDesigns> GpuMixer::design_nodes(const Session& session) {
     d.bus_eq.resize(nb);
     d.bus_reverb.resize(nb);
     eq_tail_frames_.assign(ns, 0);
+    // FIR designs are independent and tens of milliseconds each: in parallel, as on the CPU.
+    std::vector<std::optional<Result<EqDesign>>> stem_designs(ns);
+    tbb::parallel_for(size_t{0}, ns, [&](size_t k) {
+        const StemSpec& spec = session.stems[stems_[k].index];
+        if (spec.eq) stem_designs[k] = design(*spec.eq, sample_rate_, stem_path(stems_[k].index));
+    });
     for (size_t k = 0; k < ns; ++k) {
         const StemSpec& spec = session.stems[stems_[k].index];
         if (spec.compressor && stems_[k].audible)
             if (auto ok = need_float64(*ctx_, stem_path(stems_[k].index)); !ok) return std::unexpected(ok.error());
-        if (!spec.eq) continue;
-        auto eq = design(*spec.eq, sample_rate_, stem_path(stems_[k].index));
+        if (!stem_designs[k]) continue;
+        auto& eq = *stem_designs[k];
         if (!eq) return std::unexpected(eq.error());
         if (eq->identity() || !stems_[k].audible) continue;  // designed anyway: a bad EQ fails as on the CPU
         const int64_t taps = static_cast<int64_t>(eq->taps.size());

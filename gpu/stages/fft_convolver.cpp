@@ -3,9 +3,10 @@
 #include <array>
 #include <cassert>
 #include <cmath>
-#include <complex>
+#include <algorithm>
 #include <cstring>
-#include <numbers>
+
+#include "engine/dsp/fftw_util.h"
 
 namespace sf::gpu {
 
@@ -13,27 +14,6 @@ namespace {
 
 constexpr uint32_t kGroup = 256;  // local_size_x of the fft_convolver shaders
 uint32_t groups_for(uint64_t n) { return static_cast<uint32_t>((n + kGroup - 1) / kGroup); }
-
-// In-place iterative radix-2 FFT in double (kernel design only: once per kernel).
-void fft_double(std::vector<std::complex<double>>& a) {
-    const size_t n = a.size();
-    for (size_t i = 1, j = 0; i < n; ++i) {
-        size_t bit = n >> 1;
-        for (; j & bit; bit >>= 1) j ^= bit;
-        j ^= bit;
-        if (i < j) std::swap(a[i], a[j]);
-    }
-    for (size_t len = 2; len <= n; len <<= 1) {
-        const double ang = -2.0 * std::numbers::pi / static_cast<double>(len);
-        for (size_t i = 0; i < n; i += len)
-            for (size_t k = 0; k < len / 2; ++k) {
-                const std::complex<double> w = std::polar(1.0, ang * static_cast<double>(k));
-                const auto u = a[i + k], v = a[i + k + len / 2] * w;
-                a[i + k] = u + v;
-                a[i + k + len / 2] = u - v;
-            }
-    }
-}
 
 }  // namespace
 
@@ -117,16 +97,17 @@ Result<FftConvolver> FftConvolver::create(Context& ctx, FftPlans& plans, const F
         if (auto ok = plans.prepare(static_cast<uint64_t>(c.n_), c.group_rows_[g], c.work_.back().get(), c.work_.back().size()); !ok) return std::unexpected(ok.error());
     }
 
-    // Kernel spectra: designed in double, rounded to float once.
+    // Kernel spectra: designed in double (FFTW, as the CPU convolver), rounded to float once.
     std::vector<float> host(2 * bins * spec.kernels.size());
-    std::vector<std::complex<double>> a(static_cast<size_t>(c.n_));
+    std::vector<double> padded(static_cast<size_t>(c.n_));
+    std::vector<fftw_complex> spectrum(bins);
     for (size_t k = 0; k < spec.kernels.size(); ++k) {
-        std::fill(a.begin(), a.end(), std::complex<double>{});
-        for (size_t i = 0; i < spec.kernels[k].size(); ++i) a[i] = spec.kernels[k][i];
-        fft_double(a);
+        std::fill(padded.begin(), padded.end(), 0.0);
+        std::copy(spec.kernels[k].begin(), spec.kernels[k].end(), padded.begin());
+        fft_r2c_double(padded.data(), static_cast<size_t>(c.n_), spectrum.data());
         for (uint64_t b = 0; b < bins; ++b) {
-            host[2 * (k * bins + b)] = static_cast<float>(a[b].real());
-            host[2 * (k * bins + b) + 1] = static_cast<float>(a[b].imag());
+            host[2 * (k * bins + b)] = static_cast<float>(spectrum[b][0]);
+            host[2 * (k * bins + b) + 1] = static_cast<float>(spectrum[b][1]);
         }
     }
     if (auto ok = upload_now(ctx, c.spectra_, host.data(), host.size() * sizeof(float)); !ok) return std::unexpected(ok.error());
