@@ -17,7 +17,8 @@ int report(const Error& error) {
         case ErrorCode::FileNotFound:
         case ErrorCode::FileRead:
         case ErrorCode::BadAudio: return kBadInput;
-        case ErrorCode::NotSupported: return kNotSupported;
+        case ErrorCode::NotSupported:
+        case ErrorCode::DeviceLimit: return kNotSupported;
         case ErrorCode::Device: return kDevice;
         case ErrorCode::FileWrite:
         case ErrorCode::Internal: return kFailure;

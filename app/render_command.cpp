@@ -100,8 +100,9 @@ int run_render(const RenderArgs& args) {
         options.master_tap = [&spool, scratch = std::vector<float>()](const AudioBuffer& m, int64_t n) mutable { spool.write(m, n, scratch); };
     }
     auto result = render_session(*session, **backend, options);
+    bool fell_back = false;
     if (!result && args.backend == "auto" && (*backend)->name() == "gpu" &&
-        (result.error().code == ErrorCode::Device || result.error().code == ErrorCode::NotSupported)) {
+        (result.error().code == ErrorCode::Device || result.error().code == ErrorCode::DeviceLimit)) {
         // auto: a GPU failure (lost device, out of memory) or a session this
         // device cannot render (no shaderFloat64 for compressors, ...) falls back to the CPU path.
         // The failed render committed nothing (exports are temp files until the end).
@@ -113,6 +114,7 @@ int run_render(const RenderArgs& args) {
         }
         backend = make_backend("cpu", nullptr);
         result = render_session(*session, **backend, options);
+        fell_back = true;
     }
     if (!result) return report(result.error());
     if (spool.io_error) return report(Error{ErrorCode::FileWrite, "--verify: writing the temporary master failed", 0});
@@ -136,7 +138,12 @@ int run_render(const RenderArgs& args) {
         out["loudness"] = analysis::to_json(*measured);
     }
 
-    if (args.verify) {
+    if (args.verify && fell_back) {
+        // The GPU just failed: there is no second backend to compare with. The
+        // render itself succeeded on the CPU path and is committed.
+        std::fprintf(stderr, "stemforge: --verify skipped: the GPU failed, so only the CPU path rendered\n");
+        out["verify"] = {{"skipped", "the GPU failed; only the CPU path rendered"}, {"residual_peak_dbfs", nullptr}, {"residual_rms_dbfs", nullptr}};
+    } else if (args.verify) {
         auto other = make_verify_backend(**backend);
         if (!other) return report(other.error());
         spool.file.flush();

@@ -16,7 +16,7 @@ namespace {
 
 constexpr int64_t kMaxFrames = std::numeric_limits<int32_t>::max();
 Error too_long() {
-    return Error{ErrorCode::NotSupported, "the GPU backend renders at most 2^31 frames (about 12 hours at 48 kHz)", 0};
+    return Error{ErrorCode::DeviceLimit, "the GPU backend renders at most 2^31 frames (about 12 hours at 48 kHz)", 0};
 }
 
 std::string stem_path(size_t i) { return "stems[" + std::to_string(i) + "]"; }
@@ -31,7 +31,7 @@ Result<EqDesign> design(const EqSpec& spec, int rate, const std::string& path) {
 
 Result<void> need_float64(const Context& ctx, const std::string& path) {
     if (ctx.float64()) return {};
-    return fail(ErrorCode::NotSupported, path + ".compressor: the GPU compressor needs shaderFloat64, which this device lacks (use --backend cpu)");
+    return fail(ErrorCode::DeviceLimit, path + ".compressor: the GPU compressor needs shaderFloat64, which this device lacks (use --backend cpu)");
 }
 
 template <class T>
@@ -190,7 +190,7 @@ Result<void> GpuMixer::plan_chunk_and_rings(const MixGraph& graph, int64_t block
     if (ring_nodes > 0) chunk = std::min<int64_t>(chunk, (max_floats / 2 - delay_sum) / ring_nodes);  // rings
     if (chunk > 256) chunk -= chunk % 256;
     if (chunk < 1)
-        return fail(ErrorCode::NotSupported, "the GPU backend cannot hold this session's latency compensation (" +
+        return fail(ErrorCode::DeviceLimit, "the GPU backend cannot hold this session's latency compensation (" +
                                                  std::to_string(delay_sum) + " frames of delay) in one storage buffer (use --backend cpu)");
     chunk_ = chunk;
     ring_offset_.assign(nodes, 0);

@@ -13,8 +13,9 @@ layout(push_constant) uniform Push {
 } pc;
 
 // Per row: its own kernel, the kernel applied to its partner row's input
-// (row ^ 1; kNoKernel for none: true-stereo reverbs only), and the float
-// offset of its samples in the io buffer.
+// (row ^ 1; kNoKernel for none: true-stereo reverbs only) — both indices
+// into its group's spectra buffer — and the float offset of its samples in
+// the io buffer.
 struct RowEntry {
     uint kernel;
     uint cross;

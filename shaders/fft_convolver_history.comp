@@ -10,5 +10,5 @@ void main() {
     uint j = gl_GlobalInvocationID.x;
     uint r = gl_WorkGroupID.y;
     if (j >= pc.history) return;
-    hist[(pc.row_first + r) * pc.history + j] = work[r * pc.row_stride + pc.frames + j];
+    hist[r * pc.history + j] = work[r * pc.row_stride + pc.frames + j];  // the group's own history buffer
 }

@@ -13,7 +13,7 @@ void main() {
     if (j >= pc.row_stride) return;
     uint row = pc.row_first + r;
     float v = 0.0;
-    if (j < pc.history) v = hist[row * pc.history + j];
+    if (j < pc.history) v = hist[r * pc.history + j];  // the group's own history buffer
     else if (j < pc.history + pc.frames) v = io[rows[row].io_offset + (j - pc.history)];
     work[r * pc.row_stride + j] = v;
 }

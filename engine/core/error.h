@@ -20,6 +20,7 @@ enum class ErrorCode {
     BadAudio,         // NaN/Inf samples or other content a render cannot accept
     NotSupported,     // a feature that is parsed but not rendered yet
     Device,           // GPU device, memory or driver failure
+    DeviceLimit,      // the GPU cannot render this session (a capability or size limit); the CPU path can
     Internal,
 };
 

@@ -35,9 +35,10 @@ Result<void> write_audio(const std::filesystem::path& file, const AudioBuffer& b
     return w->commit();
 }
 
-bool exists_with_frames(const std::filesystem::path& file, int64_t frames) {
+// A file from an earlier run is reused only when it has the same shape.
+bool exists_with_shape(const std::filesystem::path& file, int channels, int64_t frames) {
     auto info = probe_audio(file);
-    return info && info->frames == frames;
+    return info && info->channels == channels && info->frames == frames;
 }
 
 }  // namespace
@@ -58,7 +59,7 @@ Result<std::filesystem::path> write_bench_session(const std::filesystem::path& d
         char name[32];
         std::snprintf(name, sizeof name, "stems/%02d.wav", i);
         const int ch = o.all_stereo || i % 3 == 2 ? 2 : 1;
-        if (!exists_with_frames(dir / name, frames)) {
+        if (!exists_with_shape(dir / name, ch, frames)) {
             // A few partials with a slow tremolo plus a little noise: broadband, not silent.
             AudioBuffer buf(ch, frames);
             Random r(1000 + static_cast<uint64_t>(i));
@@ -97,7 +98,7 @@ Result<std::filesystem::path> write_bench_session(const std::filesystem::path& d
     for (int b = 0; b < buses; ++b) {
         const std::string ir = std::string("irs/") + static_cast<char>('a' + b) + ".wav";
         buses_json.push_back({{"name", bus_name(b)}, {"reverb", {{"ir", ir}}}});
-        if (exists_with_frames(dir / ir, ir_frames)) continue;
+        if (exists_with_shape(dir / ir, 2, ir_frames)) continue;
         AudioBuffer buf(2, ir_frames);
         Random r(7 + static_cast<uint64_t>(b));
         for (int c = 0; c < 2; ++c)

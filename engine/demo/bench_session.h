@@ -27,7 +27,7 @@ struct BenchSessionOptions {
 };
 
 // Writes DIR/bench.json, DIR/stems/NN.wav, DIR/irs/{a,b,...}.wav (skips audio
-// files that already exist with the right length). Returns the session path.
+// files that already exist with the right channel count and length). Returns the session path.
 Result<std::filesystem::path> write_bench_session(const std::filesystem::path& dir, const BenchSessionOptions& options);
 
 // The FFmpeg command line (a shell string) rendering `session`'s equivalent

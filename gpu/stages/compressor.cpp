@@ -15,7 +15,7 @@ struct Push {
 
 Result<CompressorStage> CompressorStage::create(Context& ctx, uint32_t set_count, const std::vector<CompressorBinding>& compressors) {
     if (!ctx.float64())
-        return fail(ErrorCode::NotSupported, "the GPU compressor needs shaderFloat64, which this device lacks (use --backend cpu)");
+        return fail(ErrorCode::DeviceLimit, "the GPU compressor needs shaderFloat64, which this device lacks (use --backend cpu)");
     CompressorStage st;
     st.count_ = static_cast<uint32_t>(compressors.size());
     const size_t n = std::max<size_t>(1, compressors.size());

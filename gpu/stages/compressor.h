@@ -36,7 +36,7 @@ inline constexpr uint32_t kMaxFramesPerDispatch = 4096;
 
 class CompressorStage {
 public:
-    // Errors: NotSupported when the device has no shaderFloat64; Device for memory or shaders.
+    // Errors: DeviceLimit when the device has no shaderFloat64; Device for memory or shaders.
     static Result<CompressorStage> create(Context& ctx, uint32_t set_count, const std::vector<CompressorBinding>& compressors);
     // stems: the stem buffer; params: the slot's StemParams[].
     void bind(uint32_t set, VkBuffer stems, VkBuffer params);

@@ -70,7 +70,10 @@ Result<FftConvolver> FftConvolver::create(Context& ctx, FftPlans& plans, const F
     while (c.n_ < spec.max_block_frames + static_cast<int64_t>(max_len) - 1) c.n_ *= 2;
     const uint64_t bins = static_cast<uint64_t>(c.n_ / 2 + 1);
     const uint64_t row_bytes = 2 * bins * sizeof(float);
-    uint64_t rows_per_group = std::min<uint64_t>(c.rows_, spec.max_work_bytes / row_bytes);
+    // Every buffer of a group stays under max_work_bytes (one storage-buffer
+    // binding each): its work rows, its history (L − 1 < N per row) and its
+    // kernel spectra (at most one per row, two with cross kernels).
+    uint64_t rows_per_group = std::min<uint64_t>(c.rows_, spec.max_work_bytes / (row_bytes * (pairs ? 2 : 1)));
     if (pairs) rows_per_group -= rows_per_group % 2;  // a pair's spectra meet in one work buffer
     if (rows_per_group == 0)
         return fail(ErrorCode::Device, "GPU convolver: one " + std::to_string(c.n_) + "-point row exceeds the work buffer limit");
@@ -81,42 +84,61 @@ Result<FftConvolver> FftConvolver::create(Context& ctx, FftPlans& plans, const F
     const uint32_t set_count = static_cast<uint32_t>(c.group_first_.size());
 
     const VkBufferUsageFlags storage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
-    auto hist = ctx.create_buffer(sizeof(float) * std::max<uint64_t>(1, uint64_t{c.rows_} * c.history_), storage, MemoryUse::Device, "convolver history");
-    if (!hist) return std::unexpected(hist.error());
-    c.history_buf_ = std::move(*hist);
-    auto spectra = ctx.create_buffer(2 * sizeof(float) * bins * spec.kernels.size(), storage, MemoryUse::Device, "convolver kernel spectra");
-    if (!spectra) return std::unexpected(spectra.error());
-    c.spectra_ = std::move(*spectra);
     auto route = ctx.create_buffer(sizeof(uint32_t) * 4 * c.rows_, storage, MemoryUse::Device, "convolver rows");
     if (!route) return std::unexpected(route.error());
     c.row_table_ = std::move(*route);
-    for (size_t g = 0; g < c.group_first_.size(); ++g) {
-        auto work = ctx.create_buffer(row_bytes * c.group_rows_[g], storage, MemoryUse::Device, "convolver work [group " + std::to_string(g) + "]");
-        if (!work) return std::unexpected(work.error());
-        c.work_.push_back(std::move(*work));
-        if (auto ok = plans.prepare(static_cast<uint64_t>(c.n_), c.group_rows_[g], c.work_.back().get(), c.work_.back().size()); !ok) return std::unexpected(ok.error());
-    }
 
-    // Kernel spectra: designed in double (FFTW, as the CPU convolver), rounded to float once.
-    std::vector<float> host(2 * bins * spec.kernels.size());
-    std::vector<double> padded(static_cast<size_t>(c.n_));
-    std::vector<fftw_complex> spectrum(bins);
-    for (size_t k = 0; k < spec.kernels.size(); ++k) {
-        std::fill(padded.begin(), padded.end(), 0.0);
+    // Kernel spectra: designed in double (FFTW, as the CPU convolver), rounded
+    // to float once; computed once per kernel however many groups use it.
+    std::vector<std::vector<float>> spectrum_of(spec.kernels.size());
+    auto spectrum = [&](uint32_t k) -> const std::vector<float>& {
+        std::vector<float>& out = spectrum_of[k];
+        if (!out.empty()) return out;
+        std::vector<double> padded(static_cast<size_t>(c.n_), 0.0);
         std::copy(spec.kernels[k].begin(), spec.kernels[k].end(), padded.begin());
-        fft_r2c_double(padded.data(), static_cast<size_t>(c.n_), spectrum.data());
+        std::vector<fftw_complex> bins_d(bins);
+        fft_r2c_double(padded.data(), static_cast<size_t>(c.n_), bins_d.data());
+        out.resize(2 * bins);
         for (uint64_t b = 0; b < bins; ++b) {
-            host[2 * (k * bins + b)] = static_cast<float>(spectrum[b][0]);
-            host[2 * (k * bins + b) + 1] = static_cast<float>(spectrum[b][1]);
+            out[2 * b] = static_cast<float>(bins_d[b][0]);
+            out[2 * b + 1] = static_cast<float>(bins_d[b][1]);
         }
-    }
-    if (auto ok = upload_now(ctx, c.spectra_, host.data(), host.size() * sizeof(float)); !ok) return std::unexpected(ok.error());
-    // Row table (RowEntry in fft_convolver_common.glsl): kernel, cross, io offset, pad.
+        return out;
+    };
+    // Per group: its work rows, its history, and the spectra of the kernels
+    // its rows use, numbered locally in the row table.
     std::vector<uint32_t> table(4 * rows, 0);
-    for (size_t r = 0; r < rows; ++r) {
-        table[4 * r] = spec.row_kernel[r];
-        table[4 * r + 1] = pairs ? spec.row_cross[r] : kNoKernel;
-        table[4 * r + 2] = spec.row_offsets.empty() ? static_cast<uint32_t>(r * static_cast<uint64_t>(spec.max_block_frames)) : spec.row_offsets[r];
+    for (size_t g = 0; g < c.group_first_.size(); ++g) {
+        const std::string tag = " [group " + std::to_string(g) + "]";
+        const uint32_t first = c.group_first_[g], count = c.group_rows_[g];
+        std::vector<uint32_t> local_of(spec.kernels.size(), kNoKernel), used;
+        auto local = [&](uint32_t k) {
+            if (k == kNoKernel) return kNoKernel;
+            if (local_of[k] == kNoKernel) {
+                local_of[k] = static_cast<uint32_t>(used.size());
+                used.push_back(k);
+            }
+            return local_of[k];
+        };
+        for (uint32_t r = first; r < first + count; ++r) {
+            table[4 * r] = local(spec.row_kernel[r]);
+            table[4 * r + 1] = pairs ? local(spec.row_cross[r]) : kNoKernel;
+            table[4 * r + 2] = spec.row_offsets.empty() ? static_cast<uint32_t>(r * static_cast<uint64_t>(spec.max_block_frames)) : spec.row_offsets[r];
+        }
+        auto work = ctx.create_buffer(row_bytes * count, storage, MemoryUse::Device, "convolver work" + tag);
+        if (!work) return std::unexpected(work.error());
+        auto hist = ctx.create_buffer(sizeof(float) * std::max<uint64_t>(1, uint64_t{count} * c.history_), storage, MemoryUse::Device, "convolver history" + tag);
+        if (!hist) return std::unexpected(hist.error());
+        auto spectra = ctx.create_buffer(2 * sizeof(float) * bins * std::max<size_t>(1, used.size()), storage, MemoryUse::Device, "convolver kernel spectra" + tag);
+        if (!spectra) return std::unexpected(spectra.error());
+        std::vector<float> host(2 * bins * used.size());
+        for (size_t j = 0; j < used.size(); ++j) std::copy_n(spectrum(used[j]).begin(), 2 * bins, host.begin() + static_cast<std::ptrdiff_t>(2 * bins * j));
+        if (!host.empty())
+            if (auto ok = upload_now(ctx, *spectra, host.data(), host.size() * sizeof(float)); !ok) return std::unexpected(ok.error());
+        c.work_.push_back(std::move(*work));
+        c.history_bufs_.push_back(std::move(*hist));
+        c.spectra_.push_back(std::move(*spectra));
+        if (auto ok = plans.prepare(static_cast<uint64_t>(c.n_), count, c.work_.back().get(), c.work_.back().size()); !ok) return std::unexpected(ok.error());
     }
     if (auto ok = upload_now(ctx, c.row_table_, table.data(), table.size() * sizeof(uint32_t)); !ok) return std::unexpected(ok.error());
 
@@ -134,12 +156,19 @@ Result<FftConvolver> FftConvolver::create(Context& ctx, FftPlans& plans, const F
     c.mul_ = std::move(*mul);
     c.store_ = std::move(*store);
     for (uint32_t g = 0; g < set_count; ++g) {
-        const std::array<VkBuffer, 2> keep_b{c.history_buf_.get(), c.work_[g].get()};
-        const std::array<VkBuffer, 3> mul_b{c.work_[g].get(), c.spectra_.get(), c.row_table_.get()};
+        const std::array<VkBuffer, 2> keep_b{c.history_bufs_[g].get(), c.work_[g].get()};
+        const std::array<VkBuffer, 3> mul_b{c.work_[g].get(), c.spectra_[g].get(), c.row_table_.get()};
         c.keep_.bind(g, keep_b);
         c.mul_.bind(g, mul_b);
     }
     return c;
+}
+
+uint64_t FftConvolver::largest_group_buffer_bytes() const {
+    uint64_t largest = 0;
+    for (const auto* bufs : {&work_, &history_bufs_, &spectra_})
+        for (const Buffer& b : *bufs) largest = std::max<uint64_t>(largest, b.size());
+    return largest;
 }
 
 void FftConvolver::bind_io(VkBuffer io, uint32_t io_set) {
@@ -147,7 +176,7 @@ void FftConvolver::bind_io(VkBuffer io, uint32_t io_set) {
     io_bound_ = true;
     const uint32_t groups = static_cast<uint32_t>(work_.size());
     for (uint32_t g = 0; g < groups; ++g) {
-        const std::array<VkBuffer, 4> load_b{io, history_buf_.get(), work_[g].get(), row_table_.get()};
+        const std::array<VkBuffer, 4> load_b{io, history_bufs_[g].get(), work_[g].get(), row_table_.get()};
         const std::array<VkBuffer, 3> store_b{io, work_[g].get(), row_table_.get()};
         load_.bind(io_set * groups + g, load_b);
         store_.bind(io_set * groups + g, store_b);
@@ -155,7 +184,7 @@ void FftConvolver::bind_io(VkBuffer io, uint32_t io_set) {
 }
 
 void FftConvolver::record_reset(VkCommandBuffer cmd) {
-    vkCmdFillBuffer(cmd, history_buf_.get(), 0, VK_WHOLE_SIZE, 0);
+    for (const Buffer& h : history_bufs_) vkCmdFillBuffer(cmd, h.get(), 0, VK_WHOLE_SIZE, 0);
     compute_barrier(cmd);
     needs_reset_ = false;
 }

@@ -14,8 +14,9 @@
 // Kernel spectra are computed once, in double, and rounded to float once.
 //
 // All rows share one FFT size N = the power of two >= max_block + L_max - 1;
-// rows are split into groups whose work buffer stays under max_work_bytes
-// (< 128 MiB), each group one batched R2C/C2R VkFFT plan (cached by size).
+// rows are split into groups whose buffers (work rows, history, the spectra
+// of the kernels the group uses) each stay under max_work_bytes (< 128 MiB,
+// one storage-buffer binding), each group one batched R2C/C2R VkFFT plan.
 // record() only appends commands: load, history, R2C, multiply, C2R, store.
 #pragma once
 
@@ -66,6 +67,8 @@ public:
     int64_t fft_size() const { return n_; }
     uint32_t rows() const { return rows_; }
     size_t groups() const { return work_.size(); }
+    // The largest of its group buffers (work, history, spectra): <= spec.max_work_bytes.
+    uint64_t largest_group_buffer_bytes() const;
 
 private:
     struct Push {  // mirrors shaders/fft_convolver_common.glsl
@@ -79,8 +82,8 @@ private:
     bool pairs_ = false, io_bound_ = false;
     bool needs_reset_ = true;
     Kernel load_, keep_, mul_, store_;
-    Buffer history_buf_, spectra_, row_table_;
-    std::vector<Buffer> work_;
+    Buffer row_table_;
+    std::vector<Buffer> work_, history_bufs_, spectra_;  // per group
     std::vector<uint32_t> group_first_, group_rows_;
 };
 

@@ -175,6 +175,14 @@ TEST(GpuCli, DeviceLostMidRenderLeavesNoOutputAndAutoFallsBack) {
     EXPECT_NE(a.err.find("GPU render failed"), std::string::npos) << a.err;
     EXPECT_EQ(nlohmann::json::parse(a.out)["backend"], "cpu");
     EXPECT_TRUE(read_text(dir / "out/master.wav") != "an older render") << "the CPU render replaced it";
+
+    // --verify after such a fallback: nothing to compare with, said so; the render stands.
+    auto v = run_stemforge({"render", session.string(), "--backend", "auto", "--verify", "--json"});
+    ASSERT_EQ(v.exit_code, 0) << v.err;
+    EXPECT_NE(v.err.find("--verify skipped"), std::string::npos) << v.err;
+    const auto jv = nlohmann::json::parse(v.out);
+    EXPECT_TRUE(jv["verify"].contains("skipped")) << v.out;
+    EXPECT_TRUE(jv["verify"]["residual_peak_dbfs"].is_null());
 }
 
 TEST(GpuCli, NoDriverIsAClearErrorForGpuAndAFallbackForAuto) {
