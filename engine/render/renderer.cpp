@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <future>
+#include <system_error>
 
 #include <tbb/parallel_for.h>
 
@@ -177,8 +178,16 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         }
         if (options.cancel && options.cancel->load()) return fail(ErrorCode::Internal, "render cancelled");
         const int64_t n = std::min(block, timeline_end - b0);
-        if (b0 + n < timeline_end)
-            ahead = std::async(std::launch::async, decode, std::ref(input_sets[current ^ 1]), b0 + n, std::min(block, timeline_end - b0 - n));
+        if (b0 + n < timeline_end) {
+            const int64_t next = b0 + n, next_n = std::min(block, timeline_end - next);
+            try {
+                ahead = std::async(std::launch::async, decode, std::ref(input_sets[current ^ 1]), next, next_n);
+            } catch (const std::system_error&) {  // no thread to be had: decode in step instead
+                std::promise<Result<void>> done;
+                done.set_value(decode(input_sets[current ^ 1], next, next_n));
+                ahead = done.get_future();
+            }
+        }
 
         auto t0 = Clock::now();
         if (auto ok = backend.process(b0, n, input_sets[current], master); !ok) return std::unexpected(ok.error());
