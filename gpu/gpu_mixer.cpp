@@ -97,10 +97,19 @@ Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
     auto designs = design_nodes(session);
     if (!designs) return std::unexpected(designs.error());
     const MixGraph graph = build_mix_graph(session, plan, designs->stem_chain, designs->bus_chain);
-    plan.latency_frames = graph.master().latency_frames;
+    // The graph's latency plus one block: process() hands back the previous
+    // block's master while the GPU works on this one (see process()).
+    pipeline_frames_ = plan.block_frames;
+    plan.latency_frames = graph.master().latency_frames + pipeline_frames_;
     plan.total_frames = std::max(plan.total_frames, graph.total_frames(plan.content_frames));
     if (plan.total_frames + plan.latency_frames >= kMaxFrames) return std::unexpected(too_long());
     if (auto ok = plan_chunk_and_rings(graph, plan.block_frames); !ok) return ok;
+    // The FIFO holds at most the pipeline's block of silence plus one block and two chunks in flight.
+    fifo_.resize(2, 2 * (pipeline_frames_ + chunk_));
+    fifo_.clear();
+    fifo_read_ = 0;
+    fifo_size_ = pipeline_frames_;  // the first block handed back is silence
+    next_slot_ = 0;
     if (auto ok = build_stem_stages(session, *designs); !ok) return ok;
     std::vector<StemParams> bus_params;
     if (auto ok = build_bus_levels(session, graph, *designs, bus_params); !ok) return ok;
@@ -488,7 +497,6 @@ Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, 
     }
     host_read_barrier(cmd);
     if (VkResult r = vkEndCommandBuffer(cmd); r != VK_SUCCESS) return std::unexpected(vk_error(r, "vkEndCommandBuffer"));
-    s.chunk_offset = offset;
     s.chunk_frames = n;
     if (auto ok = ctx_->submit(s.commands); !ok) return ok;
     ++stats_.submissions;
@@ -496,33 +504,52 @@ Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, 
     return {};
 }
 
-Result<void> GpuMixer::finish_chunk(Slot& s, AudioBuffer& master) {
+Result<void> GpuMixer::finish_chunk(Slot& s) {
     if (!s.commands.pending) return {};
     if (auto ok = ctx_->wait(s.commands); !ok) return ok;
     if (auto ok = s.timer.collect(); !ok) return ok;
     const float* src = ctx_->unified_memory() ? s.mix.floats() + 2 * static_cast<size_t>(bus_count_) * static_cast<size_t>(chunk_)
                                               : s.master_readback.floats();
-    for (int c = 0; c < 2; ++c)
-        std::memcpy(master.channel(c) + s.chunk_offset, src + static_cast<size_t>(c) * static_cast<size_t>(chunk_),
-                    sizeof(float) * static_cast<size_t>(s.chunk_frames));
+    // Into the FIFO of finished master frames (a ring), in submission order.
+    const int64_t capacity = fifo_.frames();
+    assert(fifo_size_ + s.chunk_frames <= capacity);
+    for (int c = 0; c < 2; ++c) {
+        const float* from = src + static_cast<size_t>(c) * static_cast<size_t>(chunk_);
+        float* ring = fifo_.channel(c);
+        for (int64_t i = 0, at = (fifo_read_ + fifo_size_) % capacity; i < s.chunk_frames; ++i, at = at + 1 == capacity ? 0 : at + 1) ring[at] = from[i];
+    }
+    fifo_size_ += s.chunk_frames;
     stats_.bytes_downloaded += 2 * sizeof(float) * static_cast<uint64_t>(s.chunk_frames);
     return {};
 }
 
 Result<void> GpuMixer::process(int64_t block_start, int64_t frames, std::span<const AudioBuffer> inputs, AudioBuffer& master) {
     assert(gain_ && "process() before prepare()");
-    assert(inputs.size() == stems_.size() && master.channels() == 2 && master.frames() >= frames);
-    size_t cur = 0;
+    assert(inputs.size() == stems_.size() && master.channels() == 2 && master.frames() >= frames && frames <= pipeline_frames_);
+    // Submit this block's chunks, reusing a slot only once its previous chunk is done.
     for (int64_t offset = 0; offset < frames;) {
         const int64_t n = std::min(chunk_, frames - offset);
-        Slot& s = slots_[cur];
-        if (auto ok = finish_chunk(s, master); !ok) return ok;  // the chunk before last: usually done by now
-        if (auto ok = submit_chunk(s, static_cast<uint32_t>(cur), block_start + offset, offset, n, inputs); !ok) return ok;
+        Slot& s = slots_[next_slot_];
+        if (auto ok = finish_chunk(s); !ok) return ok;
+        if (auto ok = submit_chunk(s, static_cast<uint32_t>(next_slot_), block_start + offset, offset, n, inputs); !ok) return ok;
         offset += n;
-        cur ^= 1;
+        next_slot_ ^= 1;
     }
-    if (auto ok = finish_chunk(slots_[cur], master); !ok) return ok;  // older of the two
-    return finish_chunk(slots_[cur ^ 1], master);
+    // Hand back `frames` frames one block late (pipeline_frames_ of latency):
+    // wait only for the oldest submissions, so this block's chunks keep the
+    // GPU busy while the renderer exports and decodes.
+    for (size_t i = 0; i < slots_.size() && fifo_size_ < frames; ++i)
+        if (auto ok = finish_chunk(slots_[(next_slot_ + i) % slots_.size()]); !ok) return ok;
+    assert(fifo_size_ >= frames);
+    const int64_t capacity = fifo_.frames();
+    for (int c = 0; c < 2; ++c) {
+        const float* ring = fifo_.channel(c);
+        float* out = master.channel(c);
+        for (int64_t i = 0, at = fifo_read_; i < frames; ++i, at = at + 1 == capacity ? 0 : at + 1) out[i] = ring[at];
+    }
+    fifo_read_ = (fifo_read_ + frames) % capacity;
+    fifo_size_ -= frames;
+    return {};
 }
 
 }  // namespace sf::gpu

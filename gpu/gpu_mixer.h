@@ -14,7 +14,10 @@
 // it splits the renderer's block into chunks that fit the slot buffers, and
 // per chunk records copy-in, every stage and copy-out of the master into one
 // command buffer and submits it. Two slots alternate, so the host fills chunk
-// j+1 while the GPU runs chunk j. Memory is bounded by the chunk size
+// j+1 while the GPU runs chunk j, and process() returns the previous block's
+// master (one block of latency, reported in plan.latency_frames) without
+// waiting for this block's: the GPU works on block k while the renderer
+// exports block k−1 and decodes block k+1. Memory is bounded by the chunk size
 // (sessions larger than GPU memory stream through); each storage buffer
 // stays under maxStorageBufferRange (<= 128 MiB).
 //
@@ -89,7 +92,7 @@ private:
         Buffer params, automation;      // host-visible
         Buffer mix, master_readback;    // master_readback empty on unified memory
         GpuTimer timer;
-        int64_t chunk_offset = 0, chunk_frames = 0;  // what the pending submission computes (within the block)
+        int64_t chunk_frames = 0;  // what the pending submission computes
         std::vector<float> points;
         std::vector<VkBufferCopy> regions;  // reused: no allocation per chunk once warm
     };
@@ -109,7 +112,7 @@ private:
     size_t node_of(const MixEdge& e) const;  // index into ring_offset_/ring_frames_
     uint64_t minimum_traffic_bytes(uint64_t frames) const;  // one chunk's, see GpuMixerStats
     Result<void> submit_chunk(Slot& slot, uint32_t set, int64_t chunk_start, int64_t offset, int64_t n, std::span<const AudioBuffer> inputs);
-    Result<void> finish_chunk(Slot& slot, AudioBuffer& master);
+    Result<void> finish_chunk(Slot& slot);  // waits for it, appends its master frames to the FIFO
 
     std::shared_ptr<Context> ctx_;  // declared first: destroyed last, after every buffer
     const Session* session_ = nullptr;
@@ -132,6 +135,11 @@ private:
     std::vector<BusLevel> levels_;
     Buffer rings_, bus_params_;  // shared by the slots
     bool rings_need_reset_ = true;
+    // Pipelining across blocks: process() returns the master one block late.
+    int64_t pipeline_frames_ = 0;      // the renderer's block (part of plan.latency_frames)
+    AudioBuffer fifo_;                 // finished master frames not yet handed back (a ring)
+    int64_t fifo_read_ = 0, fifo_size_ = 0;
+    size_t next_slot_ = 0;             // the slot the next chunk goes to: the older one when both are pending
     std::array<Slot, 2> slots_;
     GpuMixerStats stats_;
 };

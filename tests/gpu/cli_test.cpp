@@ -146,7 +146,8 @@ TEST(GpuCli, GpuMemoryDoesNotGrowWithSessionLength) {
     ASSERT_EQ(a.exit_code, 0) << a.err;
     ASSERT_EQ(b.exit_code, 0) << b.err;
     const auto ja = nlohmann::json::parse(a.out), jb = nlohmann::json::parse(b.out);
-    EXPECT_GT(jb["gpu"]["submissions"].get<double>(), ja["gpu"]["submissions"].get<double>() * 4) << "several chunks were streamed";
+    // 12 s are nine 64k-frame chunks (plus tails and the pipeline's block); 1 s fits in one.
+    EXPECT_GE(jb["gpu"]["submissions"].get<double>(), ja["gpu"]["submissions"].get<double>() + 6) << "several chunks were streamed";
     EXPECT_EQ(ja["gpu"]["device_bytes"], jb["gpu"]["device_bytes"]);
 }
 

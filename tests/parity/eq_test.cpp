@@ -105,9 +105,8 @@ TEST_F(EqParity, StemEqWholeBufferOddBlocksAndSplitChunksMatchCpu) {
         RenderPlan gpu_plan = f.plan;
         gpu_plan.block_frames = run.block;
         ASSERT_TRUE(gpu.prepare(f.session, gpu_plan).has_value());
-        // Latency is each backend's own (the GPU convolves without FFT hops);
-        // the output's length and alignment are not.
-        EXPECT_LT(gpu_plan.latency_frames, cpu_plan.latency_frames);
+        // Latency is each backend's own (the GPU convolves without FFT hops but
+        // hands blocks back one block late); the output's length and alignment are not.
         EXPECT_EQ(gpu_plan.total_frames, cpu_plan.total_frames);
         auto got = run_backend(gpu, f.session, f.plan, f.sources, run.block);
         ASSERT_TRUE(got) << got.error().message;
