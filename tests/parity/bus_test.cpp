@@ -34,16 +34,6 @@ AudioBuffer decaying_ir(int channels, int64_t frames, uint64_t seed) {
     return ir;
 }
 
-EqBand band(EqBandType type, double freq, double gain_db = 0.0, double q = 0.7071, int slope = 12) {
-    EqBand b;
-    b.type = type;
-    b.freq_hz = freq;
-    b.gain_db = gain_db;
-    b.q = q;
-    b.slope_db_oct = slope;
-    return b;
-}
-
 EqSpec eq(EqMode mode, std::vector<EqBand> bands) {
     EqSpec e;
     e.mode = mode;

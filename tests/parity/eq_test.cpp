@@ -20,16 +20,6 @@ constexpr double kLinearStageBoundDbfs = -100.0;  // issue 5: linear stages
 
 using Fixture = MixFixture;
 
-EqBand band(EqBandType type, double freq_hz, double gain_db = 0.0, double q = 0.7071, int slope = 12) {
-    EqBand b;
-    b.type = type;
-    b.freq_hz = freq_hz;
-    b.gain_db = gain_db;
-    b.q = q;
-    b.slope_db_oct = slope;
-    return b;
-}
-
 // Six stems, short (<= 0.3 s) and odd-length: linear-phase EQ (mono and
 // stereo, different FIR lengths, so different latencies), minimum-phase EQ
 // (no centre delay), no EQ (delayed by the whole graph latency), an EQ with

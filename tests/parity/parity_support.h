@@ -70,6 +70,17 @@ inline Result<AudioBuffer> run_backend(MixBackend& backend, const Session& sessi
     return out;
 }
 
+// One EQ band of the parity fixtures.
+inline EqBand band(EqBandType type, double freq_hz, double gain_db = 0.0, double q = 0.7071, int slope = 12) {
+    EqBand b;
+    b.type = type;
+    b.freq_hz = freq_hz;
+    b.gain_db = gain_db;
+    b.q = q;
+    b.slope_db_oct = slope;
+    return b;
+}
+
 struct Residual {
     double peak_dbfs = -400, rms_dbfs = -400;
 };
