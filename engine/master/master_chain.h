@@ -37,6 +37,7 @@
 
 #include "engine/audio/audio_buffer.h"
 #include "engine/core/error.h"
+#include "engine/master/delivered_check.h"
 #include "engine/master/loudness_probe.h"
 #include "engine/master/true_peak_limiter.h"
 #include "engine/session/session.h"
@@ -78,13 +79,6 @@ struct LoopStep {
     double gain_db = 0.0;
     double integrated_lufs = 0.0;
     double max_gain_reduction_db = 0.0;
-};
-
-struct DeliveredFile {
-    std::filesystem::path file;
-    int sample_rate = 0;
-    LoudnessStats measured;           // LoudnessProbe on the file as written
-    double true_peak_8x_dbtp = 0.0;   // libsoxr 8x reconstruction of the file
 };
 
 struct MasterReport {
