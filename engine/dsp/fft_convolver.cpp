@@ -33,7 +33,7 @@ struct FftConvolver::Impl {
     int inputs = 0, outputs = 0;
     int64_t n = 0, L = 0, hop = 0;
     std::vector<int> route;
-    FftwfRealPlan plan;
+    FftPlan<float> forward, inverse;                      // cached; size n
     std::vector<FftwArray<fftwf_complex>> kernel_spectra;  // scaled by 1/n
     std::vector<FftwArray<float>> in_buf;                  // [0, L−1): history, then the current hop
     std::vector<FftwArray<fftwf_complex>> in_spectra;
@@ -45,7 +45,7 @@ struct FftConvolver::Impl {
 
     void run_hop() {
         const size_t bins = static_cast<size_t>(n / 2 + 1);
-        for (int i = 0; i < inputs; ++i) plan.forward(in_buf[static_cast<size_t>(i)].data(), in_spectra[static_cast<size_t>(i)].data());
+        for (int i = 0; i < inputs; ++i) forward.r2c(in_buf[static_cast<size_t>(i)].data(), in_spectra[static_cast<size_t>(i)].data());
         for (int o = 0; o < outputs; ++o) {
             float* acc_f = reinterpret_cast<float*>(acc.data());
             bool any = false;
@@ -74,7 +74,7 @@ struct FftConvolver::Impl {
                 std::fill_n(dst, hop, 0.0f);
                 continue;
             }
-            plan.inverse(acc.data(), time_scratch.data());
+            inverse.c2r(acc.data(), time_scratch.data());
             // Overlap-save: the first L−1 outputs are circularly aliased; keep the rest.
             std::memcpy(dst, time_scratch.data() + (L - 1), static_cast<size_t>(hop) * sizeof(float));
         }
@@ -112,7 +112,8 @@ Result<FftConvolver> FftConvolver::create(const ConvolutionKernels& kernels, int
     impl->L = L;
     impl->hop = n - L + 1;
     impl->route = kernels.route;
-    impl->plan = FftwfRealPlan(static_cast<size_t>(n));
+    impl->forward = FftPlan<float>::get(FftKind::RealForward, static_cast<size_t>(n));
+    impl->inverse = FftPlan<float>::get(FftKind::RealInverse, static_cast<size_t>(n));
     const size_t bins = static_cast<size_t>(n / 2 + 1);
     // Kernel spectra in double (the design's precision), rounded to float once.
     std::vector<double> padded(static_cast<size_t>(n));

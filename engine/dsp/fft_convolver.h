@@ -14,7 +14,8 @@
 // faster than 8192-point partitions). FFT size N = convolution_fft_size(L),
 // hop B = N − L + 1 new frames per FFT. Each distinct kernel's spectrum is
 // computed once; per hop there is one forward FFT per input and one inverse
-// FFT per output. FFTW float plans are made once in create() (planner lock).
+// FFT per output. FFTW float plans come from the process-wide cache
+// (engine/dsp/fftw_util.h): create() may plan, process() only executes.
 //
 // Streaming: process() accepts blocks of any size (including odd and 0) and
 // returns the convolution delayed by exactly latency_frames() = B:

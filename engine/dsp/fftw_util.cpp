@@ -1,17 +1,17 @@
 #include "engine/dsp/fftw_util.h"
 
+#include <cassert>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
 
 namespace sf {
 
-std::mutex& fftw_planner_mutex() {
-    static std::mutex m;
-    return m;
-}
-
 namespace {
+
 template <class T>
 T* fftw_alloc_array(size_t n) {
     void* p = nullptr;
@@ -25,7 +25,67 @@ T* fftw_alloc_array(size_t n) {
     }
     return static_cast<T*>(p);
 }
+
+// The process's FFTW planner state and the plans made with it. One lock for
+// fftw_* and fftwf_* alike (two libraries, but one rule is simpler to keep).
+// Heap-allocated and never destroyed: plans stay valid for threads still
+// running during static destruction, and the map stays reachable (no leak
+// report).
+struct PlanCache {
+    std::mutex planner;
+    std::unordered_map<uint64_t, void*> plans;  // key() -> fftw_plan / fftwf_plan
+};
+
+PlanCache& cache() {
+    static PlanCache* c = new PlanCache;
+    return *c;
+}
+
+template <class Real>
+uint64_t key(FftKind kind, size_t n) {
+    const uint64_t precision = std::is_same_v<Real, float> ? 0 : 1;
+    return (static_cast<uint64_t>(n) << 4) | (static_cast<uint64_t>(kind) << 1) | precision;
+}
+
+template <class Real>
+bool aligned(const void* p) {
+    if constexpr (std::is_same_v<Real, float>) return fftwf_alignment_of(static_cast<float*>(const_cast<void*>(p))) == 0;
+    else return fftw_alignment_of(static_cast<double*>(const_cast<void*>(p))) == 0;
+}
+
+// Creates a plan on scratch FftwArrays (FFTW_ESTIMATE does not touch their
+// contents). Called with the planner lock held.
+template <class Real>
+typename FftwTypes<Real>::Plan make_plan(FftKind kind, size_t n) {
+    using Complex = typename FftwTypes<Real>::Complex;
+    const int ni = static_cast<int>(n);
+    const bool c2c = kind == FftKind::ComplexForward || kind == FftKind::ComplexInverse;
+    const bool r2r = kind == FftKind::CosineI;
+    FftwArray<Real> r(c2c ? 0 : n), r2(r2r ? n : 0);
+    FftwArray<Complex> c(r2r ? 0 : c2c ? n : n / 2 + 1), c2(c2c ? n : 0);
+    if constexpr (std::is_same_v<Real, float>) {
+        switch (kind) {
+            case FftKind::RealForward: return fftwf_plan_dft_r2c_1d(ni, r.data(), c.data(), FFTW_ESTIMATE);
+            case FftKind::RealInverse: return fftwf_plan_dft_c2r_1d(ni, c.data(), r.data(), FFTW_ESTIMATE);
+            case FftKind::ComplexForward: return fftwf_plan_dft_1d(ni, c.data(), c2.data(), FFTW_FORWARD, FFTW_ESTIMATE);
+            case FftKind::ComplexInverse: return fftwf_plan_dft_1d(ni, c.data(), c2.data(), FFTW_BACKWARD, FFTW_ESTIMATE);
+            case FftKind::CosineI: return fftwf_plan_r2r_1d(ni, r.data(), r2.data(), FFTW_REDFT00, FFTW_ESTIMATE);
+        }
+    } else {
+        switch (kind) {
+            case FftKind::RealForward: return fftw_plan_dft_r2c_1d(ni, r.data(), c.data(), FFTW_ESTIMATE);
+            case FftKind::RealInverse: return fftw_plan_dft_c2r_1d(ni, c.data(), r.data(), FFTW_ESTIMATE);
+            case FftKind::ComplexForward: return fftw_plan_dft_1d(ni, c.data(), c2.data(), FFTW_FORWARD, FFTW_ESTIMATE);
+            case FftKind::ComplexInverse: return fftw_plan_dft_1d(ni, c.data(), c2.data(), FFTW_BACKWARD, FFTW_ESTIMATE);
+            case FftKind::CosineI: return fftw_plan_r2r_1d(ni, r.data(), r2.data(), FFTW_REDFT00, FFTW_ESTIMATE);
+        }
+    }
+    return nullptr;
+}
+
 }  // namespace
+
+// ---- FftwArray ----------------------------------------------------------------
 
 template <class T>
 FftwArray<T>::FftwArray(size_t count) : p_(fftw_alloc_array<T>(count)), n_(count) {
@@ -51,91 +111,88 @@ template class FftwArray<fftwf_complex>;
 template class FftwArray<double>;
 template class FftwArray<fftw_complex>;
 
-FftwfRealPlan::FftwfRealPlan(size_t n) : n_(n) {
-    // Plans made on scratch arrays: FFTW_ESTIMATE does not touch their contents,
-    // and the new-array execute functions later run on any equally aligned array.
-    FftwArray<float> r(n);
-    FftwArray<fftwf_complex> c(n / 2 + 1);
-    std::lock_guard lock(fftw_planner_mutex());
-    fwd_ = fftwf_plan_dft_r2c_1d(static_cast<int>(n), r.data(), c.data(), FFTW_ESTIMATE);
-    inv_ = fftwf_plan_dft_c2r_1d(static_cast<int>(n), c.data(), r.data(), FFTW_ESTIMATE);
-    if (!fwd_ || !inv_) {
-        std::fprintf(stderr, "stemforge: error: FFTW could not plan a %zu-point transform\n", n);
-        std::abort();
+// ---- FftPlan -------------------------------------------------------------------
+
+template <class Real>
+FftPlan<Real> FftPlan<Real>::get(FftKind kind, size_t n) {
+    assert(n > 0 && n <= static_cast<size_t>(INT32_MAX) && (kind != FftKind::CosineI || n >= 2) && "FftPlan: bad size");
+    PlanCache& c = cache();
+    const uint64_t k = key<Real>(kind, n);
+    std::lock_guard lock(c.planner);
+    void*& slot = c.plans[k];
+    if (!slot) {
+        slot = make_plan<Real>(kind, n);
+        if (!slot) {
+            std::fprintf(stderr, "stemforge: error: FFTW could not plan a %zu-point transform\n", n);
+            std::abort();
+        }
     }
+    return FftPlan(static_cast<Handle>(slot), kind, n);
 }
 
-FftwfRealPlan::FftwfRealPlan(FftwfRealPlan&& o) noexcept : n_(o.n_), fwd_(o.fwd_), inv_(o.inv_) {
-    o.fwd_ = o.inv_ = nullptr;
-    o.n_ = 0;
+template <class Real>
+void FftPlan<Real>::r2c(const Real* in, Complex* out) const {
+    assert(plan_ && kind_ == FftKind::RealForward && aligned<Real>(in) && aligned<Real>(out) && static_cast<const void*>(in) != out);
+    // 1-D out-of-place r2c preserves its input (FFTW's default): the cast is safe.
+    if constexpr (std::is_same_v<Real, float>) fftwf_execute_dft_r2c(plan_, const_cast<float*>(in), out);
+    else fftw_execute_dft_r2c(plan_, const_cast<double*>(in), out);
 }
 
-FftwfRealPlan& FftwfRealPlan::operator=(FftwfRealPlan&& o) noexcept {
-    if (this != &o) {
-        reset();
-        n_ = o.n_;
-        fwd_ = o.fwd_;
-        inv_ = o.inv_;
-        o.fwd_ = o.inv_ = nullptr;
-        o.n_ = 0;
-    }
-    return *this;
+template <class Real>
+void FftPlan<Real>::c2r(Complex* in, Real* out) const {
+    assert(plan_ && kind_ == FftKind::RealInverse && aligned<Real>(in) && aligned<Real>(out) && static_cast<void*>(in) != out);
+    if constexpr (std::is_same_v<Real, float>) fftwf_execute_dft_c2r(plan_, in, out);
+    else fftw_execute_dft_c2r(plan_, in, out);
 }
 
-FftwfRealPlan::~FftwfRealPlan() { reset(); }
-
-void FftwfRealPlan::reset() {
-    if (!fwd_ && !inv_) return;
-    std::lock_guard lock(fftw_planner_mutex());
-    if (fwd_) fftwf_destroy_plan(fwd_);
-    if (inv_) fftwf_destroy_plan(inv_);
-    fwd_ = inv_ = nullptr;
+template <class Real>
+void FftPlan<Real>::c2c(const Complex* in, Complex* out) const {
+    assert(plan_ && (kind_ == FftKind::ComplexForward || kind_ == FftKind::ComplexInverse) && aligned<Real>(in) &&
+           aligned<Real>(out) && static_cast<const void*>(in) != out);
+    if constexpr (std::is_same_v<Real, float>) fftwf_execute_dft(plan_, const_cast<Complex*>(in), out);
+    else fftw_execute_dft(plan_, const_cast<Complex*>(in), out);
 }
+
+template <class Real>
+void FftPlan<Real>::r2r(const Real* in, Real* out) const {
+    assert(plan_ && kind_ == FftKind::CosineI && aligned<Real>(in) && aligned<Real>(out) && in != out);
+    if constexpr (std::is_same_v<Real, float>) fftwf_execute_r2r(plan_, const_cast<float*>(in), out);
+    else fftw_execute_r2r(plan_, const_cast<double*>(in), out);
+}
+
+template class FftPlan<float>;
+template class FftPlan<double>;
+
+size_t fftw_cached_plan_count() {
+    PlanCache& c = cache();
+    std::lock_guard lock(c.planner);
+    return c.plans.size();
+}
+
+// ---- double helpers ----------------------------------------------------------------
 
 void fft_r2c_double(const double* x, size_t n, fftw_complex* out) {
     FftwArray<double> in(n);
     FftwArray<fftw_complex> res(n / 2 + 1);
-    fftw_plan p;
-    {
-        std::lock_guard lock(fftw_planner_mutex());
-        p = fftw_plan_dft_r2c_1d(static_cast<int>(n), in.data(), res.data(), FFTW_ESTIMATE);
-    }
     std::memcpy(in.data(), x, n * sizeof(double));
-    fftw_execute(p);
+    FftPlan<double>::get(FftKind::RealForward, n).r2c(in.data(), res.data());
     std::memcpy(out, res.data(), (n / 2 + 1) * sizeof(fftw_complex));
-    std::lock_guard lock(fftw_planner_mutex());
-    fftw_destroy_plan(p);
 }
 
 void ifft_c2r_double(const fftw_complex* in, size_t n, double* out) {
     FftwArray<fftw_complex> src(n / 2 + 1);
     FftwArray<double> res(n);
-    fftw_plan p;
-    {
-        std::lock_guard lock(fftw_planner_mutex());
-        p = fftw_plan_dft_c2r_1d(static_cast<int>(n), src.data(), res.data(), FFTW_ESTIMATE);
-    }
     std::memcpy(src.data(), in, (n / 2 + 1) * sizeof(fftw_complex));
-    fftw_execute(p);
+    FftPlan<double>::get(FftKind::RealInverse, n).c2r(src.data(), res.data());
     const double scale = 1.0 / static_cast<double>(n);
     for (size_t i = 0; i < n; ++i) out[i] = res[i] * scale;
-    std::lock_guard lock(fftw_planner_mutex());
-    fftw_destroy_plan(p);
 }
 
 void fft_c2c_double(const fftw_complex* in, size_t n, fftw_complex* out, int sign) {
     FftwArray<fftw_complex> src(n), res(n);
-    fftw_plan p;
-    {
-        std::lock_guard lock(fftw_planner_mutex());
-        p = fftw_plan_dft_1d(static_cast<int>(n), src.data(), res.data(), sign < 0 ? FFTW_FORWARD : FFTW_BACKWARD,
-                             FFTW_ESTIMATE);
-    }
     std::memcpy(src.data(), in, n * sizeof(fftw_complex));
-    fftw_execute(p);
+    FftPlan<double>::get(sign < 0 ? FftKind::ComplexForward : FftKind::ComplexInverse, n).c2c(src.data(), res.data());
     std::memcpy(out, res.data(), n * sizeof(fftw_complex));
-    std::lock_guard lock(fftw_planner_mutex());
-    fftw_destroy_plan(p);
 }
 
 }  // namespace sf

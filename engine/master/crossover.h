@@ -19,10 +19,11 @@
 // as exp(-2*pi*fc*t/sqrt(2))). The kernels are symmetric: the delay is
 // (taps - 1) / 2 frames for every band.
 //
-// Implementation: overlap-save with one forward FFT per channel and hop and
-// one inverse FFT per crossover (FFTW float, plans made once in the
-// constructor, FFTW_ESTIMATE). The shared forward transform is why this is
-// not built on the generic FIR convolver.
+// Implementation: the generic FFT convolver (engine/dsp/fft_convolver.h), one
+// per channel with one input and one output per crossover, so the N
+// low-passes share one forward FFT per hop; FFT size max(16384,
+// bit_ceil(4·taps)). The top band is the input through a DelayLine of the
+// convolver's latency plus the design delay, minus LP_N's output.
 #pragma once
 
 #include <cstdint>
@@ -54,9 +55,9 @@ struct CrossoverDesign {
 // lowest crossover then decays less: documented, not an error).
 CrossoverDesign design_crossover(std::span<const double> crossovers_hz, int sample_rate, int64_t max_taps = 32767);
 
-// The streaming CPU filter bank. Two phases: the constructor plans and
-// allocates; process() does not allocate after its first calls at a given
-// block size.
+// The streaming CPU filter bank. Two phases: the constructor plans (through
+// the process-wide FFTW plan cache) and allocates every internal buffer;
+// process() allocates nothing of its own (only `bands`, when it must grow).
 class CrossoverBank {
 public:
     CrossoverBank(const CrossoverDesign& design, int channels);
@@ -67,7 +68,8 @@ public:
     size_t band_count() const;
     int channels() const;
     // Output frame t holds the bands of input frame t - latency_frames()
-    // (frames before the first input are zeros). latency = hop + design delay.
+    // (frames before the first input are zeros). latency = the convolver's hop
+    // + the design delay.
     int64_t latency_frames() const;
 
     // Consumes frames [0, frames) of `in` (>= channels() channels) and writes
