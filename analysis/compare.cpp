@@ -1,23 +1,19 @@
 #include "analysis/compare.h"
 
-#include <fftw3.h>
-
 #include <algorithm>
 #include <cmath>
 #include <complex>
-#include <mutex>
 
 #include "analysis/analyze.h"
 #include "analysis/levels.h"
 #include "analysis/loudness.h"
 #include "analysis/true_peak.h"
 #include "engine/audio/audio_file.h"
+#include "engine/dsp/fftw_util.h"
 
 namespace sf::analysis {
 
 namespace {
-
-std::mutex& plan_mutex() { return fftw_planner_mutex(); }
 
 nlohmann::json num(std::optional<double> v) {
     if (!v || !std::isfinite(*v)) return nullptr;
@@ -64,23 +60,16 @@ int64_t best_lag(const std::vector<float>& a, const std::vector<float>& b, int64
     if (a.empty() || b.empty()) return 0;
     size_t n = 1;
     while (n < a.size() + b.size()) n <<= 1;
-    float* x = fftwf_alloc_real(n);
-    float* y = fftwf_alloc_real(n);
-    fftwf_complex* X = fftwf_alloc_complex(n / 2 + 1);
-    fftwf_complex* Y = fftwf_alloc_complex(n / 2 + 1);
-    fftwf_plan px, py, pi;
-    {
-        std::lock_guard lock(plan_mutex());
-        px = fftwf_plan_dft_r2c_1d(static_cast<int>(n), x, X, FFTW_ESTIMATE);
-        py = fftwf_plan_dft_r2c_1d(static_cast<int>(n), y, Y, FFTW_ESTIMATE);
-        pi = fftwf_plan_dft_c2r_1d(static_cast<int>(n), X, x, FFTW_ESTIMATE);
-    }
-    std::fill(x, x + n, 0.0f);
-    std::fill(y, y + n, 0.0f);
-    std::copy(a.begin(), a.end(), x);
-    std::copy(b.begin(), b.end(), y);
-    fftwf_execute(px);
-    fftwf_execute(py);
+    FftwArray<float> xs(n), ys(n);  // zero-filled: the padding
+    FftwArray<fftwf_complex> Xs(n / 2 + 1), Ys(n / 2 + 1);
+    float* x = xs.data();
+    fftwf_complex* X = Xs.data();
+    fftwf_complex* Y = Ys.data();
+    std::copy(a.begin(), a.end(), xs.data());
+    std::copy(b.begin(), b.end(), ys.data());
+    const auto forward = FftPlan<float>::get(FftKind::RealForward, n);
+    forward.r2c(xs.data(), X);
+    forward.r2c(ys.data(), Y);
     // c[lag] = Σ a[n]·b[n + lag]  ⇔  C = conj(A)·B, circular with lag < 0 wrapped.
     for (size_t k = 0; k <= n / 2; ++k) {
         const std::complex<double> A(X[k][0], X[k][1]), B(Y[k][0], Y[k][1]);
@@ -88,7 +77,7 @@ int64_t best_lag(const std::vector<float>& a, const std::vector<float>& b, int64
         X[k][0] = static_cast<float>(c.real());
         X[k][1] = static_cast<float>(c.imag());
     }
-    fftwf_execute(pi);
+    FftPlan<float>::get(FftKind::RealInverse, n).c2r(X, x);
     int64_t best = 0;
     double best_v = -1e300;
     const auto ni = static_cast<int64_t>(n);
@@ -100,16 +89,6 @@ int64_t best_lag(const std::vector<float>& a, const std::vector<float>& b, int64
             best = lag;
         }
     }
-    {
-        std::lock_guard lock(plan_mutex());
-        fftwf_destroy_plan(px);
-        fftwf_destroy_plan(py);
-        fftwf_destroy_plan(pi);
-    }
-    fftwf_free(x);
-    fftwf_free(y);
-    fftwf_free(X);
-    fftwf_free(Y);
     return best;
 }
 

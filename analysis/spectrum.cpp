@@ -1,54 +1,28 @@
 #include "analysis/spectrum.h"
 
-#include <fftw3.h>
-
 #include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <complex>
 #include <cstring>
-#include <mutex>
 #include <numbers>
 #include <string>
 
-namespace sf::analysis {
+#include "engine/dsp/fftw_util.h"
 
-std::mutex& fftw_planner_mutex() {
-    static std::mutex m;
-    return m;
-}
+namespace sf::analysis {
 
 namespace {
 
-std::mutex& planner_mutex() { return fftw_planner_mutex(); }
-
-struct FloatDeleter {
-    void operator()(float* p) const { fftwf_free(p); }
-};
-struct ComplexDeleter {
-    void operator()(fftwf_complex* p) const { fftwf_free(p); }
-};
-struct PlanDeleter {
-    void operator()(fftwf_plan_s* p) const {
-        std::lock_guard lock(planner_mutex());
-        fftwf_destroy_plan(p);
-    }
-};
-
-// One r2c transform of size n with its own aligned buffers.
+// One r2c transform of size n: a cached plan and its own aligned buffers.
 struct R2C {
-    int n = 0;
-    std::unique_ptr<float, FloatDeleter> in;
-    std::unique_ptr<fftwf_complex, ComplexDeleter> out;
-    std::unique_ptr<fftwf_plan_s, PlanDeleter> plan;
+    FftPlan<float> plan;
+    FftwArray<float> in;
+    FftwArray<fftwf_complex> out;
 
-    explicit R2C(int size) : n(size) {
-        in.reset(fftwf_alloc_real(static_cast<size_t>(n)));
-        out.reset(fftwf_alloc_complex(static_cast<size_t>(n / 2 + 1)));
-        std::lock_guard lock(planner_mutex());
-        plan.reset(fftwf_plan_dft_r2c_1d(n, in.get(), out.get(), FFTW_ESTIMATE));
-    }
-    void execute() { fftwf_execute(plan.get()); }
+    explicit R2C(int n)
+        : plan(FftPlan<float>::get(FftKind::RealForward, static_cast<size_t>(n))), in(static_cast<size_t>(n)), out(static_cast<size_t>(n / 2 + 1)) {}
+    void execute() { plan.r2c(in.data(), out.data()); }
 };
 
 bool valid_fft_size(int n) { return n >= 256 && n <= 262144 && (n & (n - 1)) == 0; }
@@ -141,17 +115,17 @@ struct WelchAnalyzer::Impl {
     void segment(int valid) {
         (void)valid;
         for (int i = 0; i < inputs; ++i) {
-            float* in = fft[static_cast<size_t>(i)].in.get();
+            float* in = fft[static_cast<size_t>(i)].in.data();
             const float* b = buf[static_cast<size_t>(i)].data();
             for (int k = 0; k < n; ++k) in[k] = b[k] * window[static_cast<size_t>(k)];
             fft[static_cast<size_t>(i)].execute();
-            const fftwf_complex* X = fft[static_cast<size_t>(i)].out.get();
+            const fftwf_complex* X = fft[static_cast<size_t>(i)].out.data();
             double* acc = auto_sum[static_cast<size_t>(i)].data();
             for (int k = 0; k <= n / 2; ++k) acc[k] += static_cast<double>(X[k][0]) * X[k][0] + static_cast<double>(X[k][1]) * X[k][1];
         }
         if (inputs == 2) {
-            const fftwf_complex* A = fft[0].out.get();
-            const fftwf_complex* B = fft[1].out.get();
+            const fftwf_complex* A = fft[0].out.data();
+            const fftwf_complex* B = fft[1].out.data();
             for (int k = 0; k <= n / 2; ++k)
                 cross_sum[static_cast<size_t>(k)] += static_cast<double>(A[k][0]) * B[k][0] + static_cast<double>(A[k][1]) * B[k][1];
         }
@@ -271,10 +245,10 @@ struct SpectrogramAnalyzer::Impl {
     int64_t max_columns = 0;
 
     void column() {
-        float* in = fft->in.get();
+        float* in = fft->in.data();
         for (int k = 0; k < n; ++k) in[k] = ring[static_cast<size_t>(k)] * window[static_cast<size_t>(k)];
         fft->execute();
-        const fftwf_complex* X = fft->out.get();
+        const fftwf_complex* X = fft->out.data();
         for (int k = 0; k <= n / 2; ++k) {
             const bool edge = k == 0 || k == n / 2;
             const double p = (static_cast<double>(X[k][0]) * X[k][0] + static_cast<double>(X[k][1]) * X[k][1]) * scale * (edge ? 1.0 : 4.0);

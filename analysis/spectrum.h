@@ -1,6 +1,6 @@
 // Stemforge — averaged magnitude spectrum (Welch), fractional-octave
 // smoothing, spectrogram (STFT). FFTs through FFTW (single precision, plans
-// made with FFTW_ESTIMATE: planning cost stays in microseconds).
+// from the process-wide cache in engine/dsp/fftw_util.h).
 //
 // Calibration: "dB re full-scale sine". A sine of amplitude A centred on a
 // bin reads 20·log10(A) dB in that bin (0 dB for a full-scale sine); white
@@ -10,17 +10,12 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <vector>
 
 #include "engine/core/error.h"
 
 namespace sf::analysis {
-
-// FFTW's planner is not thread-safe (plan execution is): every plan made in
-// analysis/ is created and destroyed under this mutex.
-std::mutex& fftw_planner_mutex();
 
 enum class WindowType { Hann, BlackmanHarris, Rectangular };
 
