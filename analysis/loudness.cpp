@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
-#include <complex>
 #include <limits>
 #include <numbers>
 #include <string>
@@ -71,13 +70,6 @@ const Prototype& highpass_prototype() {
 }
 
 }  // namespace
-
-double Biquad::magnitude_db(double freq_hz, double rate_hz) const {
-    const std::complex<double> z1 = std::polar(1.0, -2.0 * std::numbers::pi * freq_hz / rate_hz);
-    const std::complex<double> num = b0 + b1 * z1 + b2 * z1 * z1;
-    const std::complex<double> den = 1.0 + a1 * z1 + a2 * z1 * z1;
-    return 20.0 * std::log10(std::abs(num / den));
-}
 
 KWeighting k_weighting_48k_published() {
     KWeighting k;

@@ -33,19 +33,13 @@
 
 #include "engine/audio/audio_buffer.h"
 #include "engine/core/error.h"
+#include "engine/dsp/biquad.h"
 
 namespace sf::analysis {
 
-// Direct-form coefficients, a0 normalised to 1:
-// y[n] = b0·x[n] + b1·x[n−1] + b2·x[n−2] − a1·y[n−1] − a2·y[n−2].
-struct Biquad {
-    double b0 = 1.0, b1 = 0.0, b2 = 0.0, a1 = 0.0, a2 = 0.0;
-    // |H(e^{jω})| in dB at freq_hz for a filter running at rate_hz.
-    double magnitude_db(double freq_hz, double rate_hz) const;
-};
-
 // The two BS.1770 pre-filter stages: a high shelf ("stage 1", head effects)
-// followed by a high-pass ("stage 2", RLB weighting).
+// followed by a high-pass ("stage 2", RLB weighting); sf::Biquad
+// (engine/dsp/biquad.h) coefficients, a0 normalised to 1.
 struct KWeighting {
     Biquad shelf, highpass;
     double magnitude_db(double freq_hz, double rate_hz) const {

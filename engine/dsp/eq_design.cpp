@@ -17,12 +17,6 @@ constexpr double kPi = std::numbers::pi;
 
 bool is_cut(EqBandType t) { return t == EqBandType::Highpass || t == EqBandType::Lowpass; }
 
-double biquad_magnitude(const Biquad& q, double freq_hz, double sample_rate) {
-    const std::complex<double> z1 = std::polar(1.0, -2.0 * kPi * freq_hz / sample_rate);  // z^-1
-    const std::complex<double> z2 = z1 * z1;
-    return std::abs(q.b0 + q.b1 * z1 + q.b2 * z2) / std::abs(1.0 + q.a1 * z1 + q.a2 * z2);
-}
-
 // Tukey taper: 1 for r <= 0.75, a raised cosine down to 0 at r = 1 (r = distance / half-length).
 double taper(double r) {
     if (r <= 0.75) return 1.0;
@@ -86,7 +80,7 @@ double eq_band_magnitude(const EqBand& band, double freq_hz, double sample_rate)
         if (std::isinf(ratio)) return 0.0;
         return 1.0 / std::sqrt(1.0 + std::pow(ratio, 2.0 * order));
     }
-    return biquad_magnitude(rbj_biquad(band, sample_rate), freq_hz, sample_rate);
+    return rbj_biquad(band, sample_rate).magnitude(freq_hz, sample_rate);
 }
 
 double eq_magnitude(const EqSpec& spec, double freq_hz, double sample_rate) {
@@ -182,7 +176,7 @@ Result<EqDesign> design_eq(const EqSpec& spec, int sample_rate) {
     }
     auto smooth_magnitude = [&](double f) {
         double m = eq_magnitude(smooth, f, fs);
-        for (const Biquad& den : notch_denominators) m *= biquad_magnitude(den, f, fs);
+        for (const Biquad& den : notch_denominators) m *= den.magnitude(f, fs);
         return m;
     };
 

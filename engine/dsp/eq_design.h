@@ -41,14 +41,10 @@
 #include <vector>
 
 #include "engine/core/error.h"
+#include "engine/dsp/biquad.h"
 #include "engine/session/session.h"
 
 namespace sf {
-
-// Normalised biquad (a0 = 1): H(z) = (b0 + b1 z⁻¹ + b2 z⁻²) / (1 + a1 z⁻¹ + a2 z⁻²).
-struct Biquad {
-    double b0 = 1, b1 = 0, b2 = 0, a1 = 0, a2 = 0;
-};
 
 // The cookbook biquad of a bell/lowshelf/highshelf/notch/bandpass band.
 // Precondition (asserted): not highpass/lowpass; 0 < freq_hz < fs/2; q > 0.
