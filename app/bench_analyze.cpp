@@ -4,7 +4,6 @@
 // The test file is generated (music-like: filtered noise with a level
 // envelope and tones, stereo, 48 kHz, 24-bit) unless --file names one.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +16,7 @@
 #include "analysis/analyze.h"
 #include "app/cli.h"
 #include "engine/audio/audio_file.h"
+#include "engine/core/clock.h"
 #include "engine/core/random.h"
 
 namespace sf::cli {
@@ -64,10 +64,6 @@ Result<void> generate(const std::filesystem::path& file, double seconds) {
     return w->commit();
 }
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
 std::string quote(const std::string& s) {
     std::string q = "'";
     for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -92,7 +88,7 @@ int run_bench_analyze(const BenchArgs& args) {
     double ours = 1e300, theirs = 1e300;
     nlohmann::json measured;
     for (int r = 0; r < args.repeats; ++r) {
-        const auto t0 = std::chrono::steady_clock::now();
+        const auto t0 = Clock::now();
         auto a = analysis::analyze_file(file);
         const double dt = seconds_since(t0);
         if (!a) return report(a.error());
@@ -102,7 +98,7 @@ int run_bench_analyze(const BenchArgs& args) {
     const std::string cmd = "ffmpeg -nostdin -hide_banner -nostats -loglevel error -i " + quote(file.string()) +
                             " -af ebur128=peak=true -f null - > /dev/null 2>&1";
     for (int r = 0; r < args.repeats; ++r) {
-        const auto t0 = std::chrono::steady_clock::now();
+        const auto t0 = Clock::now();
         const int rc = std::system(cmd.c_str());
         const double dt = seconds_since(t0);
         if (rc != 0) return report(Error{ErrorCode::Internal, "bench analyze: ffmpeg failed on " + file.string(), 0});

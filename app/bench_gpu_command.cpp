@@ -10,7 +10,6 @@
 // device-memory traffic (counted, with the assumed link and device rates
 // stated). No DSP here: the session is
 // the engine's generator, the renders are the engine's.
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -22,6 +21,7 @@
 #include "app/cli.h"
 #include "app/gpu_commands.h"
 #include "engine/audio/audio_file.h"
+#include "engine/core/clock.h"
 #include "engine/demo/bench_session.h"
 #include "engine/render/cpu_mixer.h"
 #include "engine/render/renderer.h"
@@ -42,9 +42,6 @@ namespace {
 constexpr double kAssumedPcieBytesPerS = 50e9;
 constexpr double kAssumedFftFlopsPerS = 15e12;
 constexpr double kAssumedDeviceBytesPerS = 3.35e12;  // H100 SXM HBM3
-
-using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 // The floor no render can beat: open every stem and read it to the end in
 // renderer-sized blocks (stems in parallel, as the renderer decodes).
@@ -72,7 +69,7 @@ Result<double> read_and_decode_s(const Session& session) {
     });
     for (auto& e : errors)
         if (e) return std::unexpected(*e);
-    return since(t0);
+    return seconds_since(t0);
 }
 
 // Peak resident memory of this process so far (Linux), in MiB; 0 if unknown.
@@ -120,7 +117,7 @@ int run_bench_gpu(const BenchGpuArgs& args) {
     auto session = load_session(*file);
     if (!session) return report(session.error());
     session->exports.front().file = dir / "out" / "master.wav";
-    const double generate_s = since(t0);
+    const double generate_s = seconds_since(t0);
 
     auto decode_floor = read_and_decode_s(*session);
     if (!decode_floor) return report(decode_floor.error());

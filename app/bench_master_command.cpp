@@ -4,7 +4,6 @@
 // results are measured by the same meter (analysis::analyze_file: BS.1770-4
 // integrated loudness, 4x true peak). Wall-clock times include reading and
 // writing files; FFmpeg's time is the sum of its two passes.
-#include <chrono>
 #include <cmath>
 #include <unistd.h>
 #include <cstdio>
@@ -20,15 +19,13 @@
 #include "app/bench_master.h"
 #include "app/cli.h"
 #include "engine/audio/audio_file.h"
+#include "engine/core/clock.h"
 #include "engine/master/programme.h"
 #include "engine/render/renderer.h"
 
 namespace sf::cli {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 std::string quote(const std::string& s) {
     std::string q = "'";

@@ -3,7 +3,6 @@
 // run, the equivalent FFmpeg filter graph on the same files; reports
 // × realtime for each and the ratio. No DSP here: the session, the graph and
 // the render come from the engine.
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
@@ -11,6 +10,7 @@
 #include <tbb/global_control.h>
 
 #include "app/cli.h"
+#include "engine/core/clock.h"
 #include "engine/demo/bench_session.h"
 #include "engine/render/cpu_mixer.h"
 #include "engine/render/renderer.h"
@@ -29,11 +29,11 @@ Result<Timed> render_cpu(const Session& session, const std::filesystem::path& ou
     CpuMixer mixer;
     RenderOptions opt;
     opt.output_override = out;
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = Clock::now();
     auto r = render_session(session, mixer, opt);
     if (!r) return std::unexpected(r.error());
     Timed t;
-    t.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    t.wall_s = seconds_since(t0);
     t.phases = r->timing_s;
     return t;
 }
@@ -77,9 +77,9 @@ int run_bench_mix(const BenchMixArgs& args) {
         const auto out = std::filesystem::path(args.dir) / "out" / "ffmpeg.wav";
         const std::string cmd = ffmpeg_mix_command(*session, out, hw);
         std::fprintf(stderr, "bench mix: FFmpeg filter graph (%d filter threads)\n", hw);
-        const auto t0 = std::chrono::steady_clock::now();
+        const auto t0 = Clock::now();
         const int rc = std::system(cmd.c_str());
-        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const double wall = seconds_since(t0);
         if (rc != 0) return report(Error{ErrorCode::Internal, "ffmpeg failed (exit status " + std::to_string(rc) + "): " + cmd.substr(0, 200) + "...", 0});
         j["ffmpeg"] = {{"wall_s", wall}, {"x_realtime", audio_s / wall}, {"threads", hw}};
         j["ratio_cpu_vs_ffmpeg"] = wall / best_cpu_s;
