@@ -4,10 +4,12 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <unistd.h>
 
 #include <sndfile.h>
-#include <soxr.h>
+
+#include "engine/audio/resampler.h"
 
 namespace sf {
 
@@ -53,13 +55,6 @@ struct SndfileCloser {
     }
 };
 using SndfilePtr = std::unique_ptr<SNDFILE, SndfileCloser>;
-
-struct SoxrDeleter {
-    void operator()(soxr_t s) const {
-        if (s) soxr_delete(s);
-    }
-};
-using SoxrPtr = std::unique_ptr<std::remove_pointer_t<soxr_t>, SoxrDeleter>;
 
 Result<std::pair<SndfilePtr, SF_INFO>> open_for_read(const std::filesystem::path& file) {
     std::error_code ec;
@@ -138,7 +133,7 @@ struct AudioSource::Impl {
     int64_t in_position = 0;       // frames decoded from the file
     bool input_done = false;
     bool flushed = false;
-    SoxrPtr soxr;
+    std::optional<StreamResampler> resampler;  // only when the rate changes
     std::vector<float> in_scratch;   // interleaved, decoded
     std::vector<float> out_scratch;  // interleaved, resampled
     std::vector<float> pending;      // decoded input soxr has not taken yet
@@ -191,7 +186,7 @@ struct AudioSource::Impl {
         out_scratch.assign(static_cast<size_t>(n * ch), 0.0f);
         const int64_t real_wanted = std::clamp<int64_t>(out_frames - out_position, 0, n);
         int64_t have = 0;
-        if (!soxr) {
+        if (!resampler) {
             while (have < real_wanted) {
                 auto got = decode(real_wanted - have);
                 if (!got) return std::unexpected(got.error());
@@ -208,15 +203,14 @@ struct AudioSource::Impl {
                     pending_frames = static_cast<size_t>(*got);
                     pending_offset = 0;
                 }
-                size_t idone = 0, odone = 0;
                 const bool flush_call = pending_offset >= pending_frames;  // input exhausted
-                soxr_error_t e = soxr_process(soxr.get(), flush_call ? nullptr : pending.data() + pending_offset * ch,
-                                              flush_call ? 0 : pending_frames - pending_offset, &idone,
-                                              out_scratch.data() + have * ch, static_cast<size_t>(real_wanted - have), &odone);
-                if (e) return fail(ErrorCode::Internal, where() + ": resampler error: " + e);
-                pending_offset += idone;
-                have += static_cast<int64_t>(odone);
-                if (flush_call && odone == 0) flushed = true;
+                auto step = resampler->process_interleaved(flush_call ? nullptr : pending.data() + pending_offset * ch,
+                                                           flush_call ? 0 : pending_frames - pending_offset,
+                                                           out_scratch.data() + have * ch, static_cast<size_t>(real_wanted - have));
+                if (!step) return fail(step.error().code, where() + ": " + step.error().message);
+                pending_offset += step->consumed;
+                have += static_cast<int64_t>(step->produced);
+                if (flush_call && step->produced == 0) flushed = true;
             }
         }
         // Short by rounding at the very end: the remainder stays zero, counted real.
@@ -261,12 +255,9 @@ Result<AudioSource> AudioSource::open(const std::filesystem::path& file, const S
         impl->out_frames = si.frames;
     } else {
         impl->out_frames = static_cast<int64_t>(std::llround(static_cast<double>(si.frames) * impl->out_rate / si.samplerate));
-        soxr_error_t err = nullptr;
-        soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
-        soxr_quality_spec_t q = soxr_quality_spec(SOXR_VHQ, 0);
-        soxr_runtime_spec_t rt = soxr_runtime_spec(1);
-        impl->soxr.reset(soxr_create(si.samplerate, impl->out_rate, static_cast<unsigned>(si.channels), &err, &io, &q, &rt));
-        if (err || !impl->soxr) return fail(ErrorCode::Internal, where + ": cannot create resampler: " + (err ? err : "?"));
+        auto r = StreamResampler::create(si.samplerate, impl->out_rate, si.channels);
+        if (!r) return fail(r.error().code, where + ": " + r.error().message);
+        impl->resampler.emplace(std::move(*r));
     }
     return AudioSource(std::move(impl));
 }

@@ -73,4 +73,11 @@ Result<void> StreamResampler::process(const AudioBuffer& in, int64_t frames, Aud
 
 Result<void> StreamResampler::finish(AudioBuffer& out) { return impl_->run(nullptr, 0, out); }
 
+Result<StreamResampler::Progress> StreamResampler::process_interleaved(const float* in, size_t in_frames, float* out, size_t out_capacity) {
+    Progress p;
+    soxr_error_t e = soxr_process(impl_->soxr, in, in ? in_frames : 0, &p.consumed, out, out_capacity, &p.produced);
+    if (e) return fail(ErrorCode::Internal, std::string("resampler error: ") + e);
+    return p;
+}
+
 }  // namespace sf

@@ -1,5 +1,10 @@
-// Stemforge — a streaming planar resampler (libsoxr, very high quality),
-// for export at a rate other than the session's.
+// Stemforge — the one libsoxr wrapper: a streaming resampler for decoding
+// (AudioSource, to the session rate) and export (to a delivery rate).
+//
+// One recipe everywhere: SOXR_VHQ (very high quality: 175 dB stop band,
+// linear phase), 32-bit float interleaved in and out, one thread per
+// resampler (the renderer already runs stems in parallel). soxr's output does
+// not depend on how the input is split into calls.
 #pragma once
 
 #include <memory>
@@ -11,6 +16,7 @@ namespace sf {
 
 class StreamResampler {
 public:
+    // Errors: soxr cannot be created (rates or channels out of its range): Internal.
     static Result<StreamResampler> create(int in_rate, int out_rate, int channels);
     StreamResampler(StreamResampler&&) noexcept;
     StreamResampler& operator=(StreamResampler&&) noexcept;
@@ -20,6 +26,16 @@ public:
     // Call finish() once after the last block to drain the filter.
     Result<void> process(const AudioBuffer& in, int64_t frames, AudioBuffer& out);
     Result<void> finish(AudioBuffer& out);
+
+    // Interleaved, into a bounded output (the decoder's pull loop). Takes up
+    // to in_frames frames of `in` — nullptr means the input has ended: drain
+    // the filter — and writes at most out_capacity frames to `out`. Returns
+    // the frames consumed and produced; while draining, produced == 0 means
+    // the filter is empty. Allocates nothing. Errors: soxr's (Internal).
+    struct Progress {
+        size_t consumed = 0, produced = 0;
+    };
+    Result<Progress> process_interleaved(const float* in, size_t in_frames, float* out, size_t out_capacity);
 
 private:
     struct Impl;
