@@ -47,10 +47,30 @@ uint64_t key(FftKind kind, size_t n) {
     return (static_cast<uint64_t>(n) << 4) | (static_cast<uint64_t>(kind) << 1) | precision;
 }
 
+// FFTW's two C APIs (fftwf_* float, fftw_* double) as one table, so that
+// planning and execution below are written once.
+template <class Real, class F, class D>
+constexpr auto pick(F f, D d) {
+    if constexpr (std::is_same_v<Real, float>) return f;
+    else return d;
+}
+template <class Real>
+struct Api {
+    static constexpr auto plan_r2c = pick<Real>(fftwf_plan_dft_r2c_1d, fftw_plan_dft_r2c_1d);
+    static constexpr auto plan_c2r = pick<Real>(fftwf_plan_dft_c2r_1d, fftw_plan_dft_c2r_1d);
+    static constexpr auto plan_c2c = pick<Real>(fftwf_plan_dft_1d, fftw_plan_dft_1d);
+    static constexpr auto plan_r2r = pick<Real>(fftwf_plan_r2r_1d, fftw_plan_r2r_1d);
+    static constexpr auto exec_r2c = pick<Real>(fftwf_execute_dft_r2c, fftw_execute_dft_r2c);
+    static constexpr auto exec_c2r = pick<Real>(fftwf_execute_dft_c2r, fftw_execute_dft_c2r);
+    static constexpr auto exec_c2c = pick<Real>(fftwf_execute_dft, fftw_execute_dft);
+    static constexpr auto exec_r2r = pick<Real>(fftwf_execute_r2r, fftw_execute_r2r);
+    static constexpr auto alignment_of = pick<Real>(fftwf_alignment_of, fftw_alignment_of);
+};
+
+// FFTW-aligned (the alignment the cached plans were made for).
 template <class Real>
 bool aligned(const void* p) {
-    if constexpr (std::is_same_v<Real, float>) return fftwf_alignment_of(static_cast<float*>(const_cast<void*>(p))) == 0;
-    else return fftw_alignment_of(static_cast<double*>(const_cast<void*>(p))) == 0;
+    return Api<Real>::alignment_of(static_cast<Real*>(const_cast<void*>(p))) == 0;
 }
 
 // Creates a plan on scratch FftwArrays (FFTW_ESTIMATE does not touch their
@@ -58,27 +78,18 @@ bool aligned(const void* p) {
 template <class Real>
 typename FftwTypes<Real>::Plan make_plan(FftKind kind, size_t n) {
     using Complex = typename FftwTypes<Real>::Complex;
+    using A = Api<Real>;
     const int ni = static_cast<int>(n);
     const bool c2c = kind == FftKind::ComplexForward || kind == FftKind::ComplexInverse;
     const bool r2r = kind == FftKind::CosineI;
     FftwArray<Real> r(c2c ? 0 : n), r2(r2r ? n : 0);
     FftwArray<Complex> c(r2r ? 0 : c2c ? n : n / 2 + 1), c2(c2c ? n : 0);
-    if constexpr (std::is_same_v<Real, float>) {
-        switch (kind) {
-            case FftKind::RealForward: return fftwf_plan_dft_r2c_1d(ni, r.data(), c.data(), FFTW_ESTIMATE);
-            case FftKind::RealInverse: return fftwf_plan_dft_c2r_1d(ni, c.data(), r.data(), FFTW_ESTIMATE);
-            case FftKind::ComplexForward: return fftwf_plan_dft_1d(ni, c.data(), c2.data(), FFTW_FORWARD, FFTW_ESTIMATE);
-            case FftKind::ComplexInverse: return fftwf_plan_dft_1d(ni, c.data(), c2.data(), FFTW_BACKWARD, FFTW_ESTIMATE);
-            case FftKind::CosineI: return fftwf_plan_r2r_1d(ni, r.data(), r2.data(), FFTW_REDFT00, FFTW_ESTIMATE);
-        }
-    } else {
-        switch (kind) {
-            case FftKind::RealForward: return fftw_plan_dft_r2c_1d(ni, r.data(), c.data(), FFTW_ESTIMATE);
-            case FftKind::RealInverse: return fftw_plan_dft_c2r_1d(ni, c.data(), r.data(), FFTW_ESTIMATE);
-            case FftKind::ComplexForward: return fftw_plan_dft_1d(ni, c.data(), c2.data(), FFTW_FORWARD, FFTW_ESTIMATE);
-            case FftKind::ComplexInverse: return fftw_plan_dft_1d(ni, c.data(), c2.data(), FFTW_BACKWARD, FFTW_ESTIMATE);
-            case FftKind::CosineI: return fftw_plan_r2r_1d(ni, r.data(), r2.data(), FFTW_REDFT00, FFTW_ESTIMATE);
-        }
+    switch (kind) {
+        case FftKind::RealForward: return A::plan_r2c(ni, r.data(), c.data(), FFTW_ESTIMATE);
+        case FftKind::RealInverse: return A::plan_c2r(ni, c.data(), r.data(), FFTW_ESTIMATE);
+        case FftKind::ComplexForward: return A::plan_c2c(ni, c.data(), c2.data(), FFTW_FORWARD, FFTW_ESTIMATE);
+        case FftKind::ComplexInverse: return A::plan_c2c(ni, c.data(), c2.data(), FFTW_BACKWARD, FFTW_ESTIMATE);
+        case FftKind::CosineI: return A::plan_r2r(ni, r.data(), r2.data(), FFTW_REDFT00, FFTW_ESTIMATE);
     }
     return nullptr;
 }
@@ -134,30 +145,26 @@ template <class Real>
 void FftPlan<Real>::r2c(const Real* in, Complex* out) const {
     assert(plan_ && kind_ == FftKind::RealForward && aligned<Real>(in) && aligned<Real>(out) && static_cast<const void*>(in) != out);
     // 1-D out-of-place r2c preserves its input (FFTW's default): the cast is safe.
-    if constexpr (std::is_same_v<Real, float>) fftwf_execute_dft_r2c(plan_, const_cast<float*>(in), out);
-    else fftw_execute_dft_r2c(plan_, const_cast<double*>(in), out);
+    Api<Real>::exec_r2c(plan_, const_cast<Real*>(in), out);
 }
 
 template <class Real>
 void FftPlan<Real>::c2r(Complex* in, Real* out) const {
     assert(plan_ && kind_ == FftKind::RealInverse && aligned<Real>(in) && aligned<Real>(out) && static_cast<void*>(in) != out);
-    if constexpr (std::is_same_v<Real, float>) fftwf_execute_dft_c2r(plan_, in, out);
-    else fftw_execute_dft_c2r(plan_, in, out);
+    Api<Real>::exec_c2r(plan_, in, out);
 }
 
 template <class Real>
 void FftPlan<Real>::c2c(const Complex* in, Complex* out) const {
     assert(plan_ && (kind_ == FftKind::ComplexForward || kind_ == FftKind::ComplexInverse) && aligned<Real>(in) &&
            aligned<Real>(out) && static_cast<const void*>(in) != out);
-    if constexpr (std::is_same_v<Real, float>) fftwf_execute_dft(plan_, const_cast<Complex*>(in), out);
-    else fftw_execute_dft(plan_, const_cast<Complex*>(in), out);
+    Api<Real>::exec_c2c(plan_, const_cast<Complex*>(in), out);
 }
 
 template <class Real>
 void FftPlan<Real>::r2r(const Real* in, Real* out) const {
     assert(plan_ && kind_ == FftKind::CosineI && aligned<Real>(in) && aligned<Real>(out) && in != out);
-    if constexpr (std::is_same_v<Real, float>) fftwf_execute_r2r(plan_, const_cast<float*>(in), out);
-    else fftw_execute_r2r(plan_, const_cast<double*>(in), out);
+    Api<Real>::exec_r2r(plan_, const_cast<Real*>(in), out);
 }
 
 template class FftPlan<float>;
