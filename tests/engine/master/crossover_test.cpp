@@ -1,15 +1,31 @@
 // The linear-phase crossover: bands sum back to the input, each band's
-// magnitude is the analytic LR4 difference, kernels are symmetric, and the
-// streaming bank gives the same bits for any block partition.
+// magnitude is the analytic LR4 difference, kernels are symmetric, the
+// streaming bank gives the same bits for any block partition, and process()
+// allocates nothing once the bank and its output buffers exist.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <complex>
+#include <cstdlib>
+#include <new>
 #include <numbers>
 #include <vector>
 
 #include "engine/master/crossover.h"
 #include "tests/support/test_support.h"
+
+// Counts this thread's allocations through operator new (every std::vector,
+// AudioBuffer and FIFO growth goes through it), for the no-allocation test.
+namespace {
+thread_local int64_t t_allocations = 0;
+}  // namespace
+void* operator new(std::size_t n) {
+    ++t_allocations;
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace sf::master {
 namespace {
@@ -110,6 +126,31 @@ TEST(Crossover, AnyBlockPartitionGivesTheSameBits) {
     for (size_t k = 0; k < a.size(); ++k)
         for (int c = 0; c < 2; ++c)
             for (int64_t i = 0; i < in.frames(); ++i) ASSERT_EQ(a[k].channel(c)[i], b[k].channel(c)[i]) << k << " " << c << " " << i;
+}
+
+// JUCE's two-phase rule: once constructed, and once `bands` has been sized
+// by a first call, process() on blocks no larger than that allocates nothing
+// (the hops it completes inside included). Stereo blocks stay under the size
+// at which channels fork to TBB (whose scheduler allocates on its own); mono
+// runs blocks of every size serially.
+TEST(Crossover, ProcessDoesNotAllocateOncePrepared) {
+    const std::vector<double> xo{150.0, 3500.0};
+    for (int channels : {1, 2}) {
+        CrossoverBank bank(design_crossover(xo, 48000), channels);
+        const int64_t largest = channels == 1 ? 65536 : 4095;
+        const AudioBuffer in = test::noise(channels, largest, 3, 0.5);
+        std::vector<AudioBuffer> bands;
+        bank.process(in, largest, bands);  // sizes `bands`
+        const int64_t before = t_allocations;
+        int64_t fed = 0;
+        for (int64_t n : {largest, int64_t{1}, int64_t{997}, largest, int64_t{0}, int64_t{4095}, largest, int64_t{13}, largest})
+            for (int rep = 0; rep < 8; ++rep) {
+                bank.process(in, n, bands);
+                fed += n;
+            }
+        EXPECT_GT(fed, 3 * 16384) << "several hops must complete inside the measured calls";
+        EXPECT_EQ(t_allocations - before, 0) << channels << " channel(s)";
+    }
 }
 
 }  // namespace
