@@ -222,18 +222,16 @@ Result<void> GpuMixer::build_stem_stages(const Session& session, NodeDesigns& de
     std::vector<bool> has_eq(ns);
     for (size_t k = 0; k < ns; ++k) has_eq[k] = !designs.stem_eq[k].empty();
     stem_offsets_.assign(ns, 0);
-    FftConvolverSpec eq_spec;
+    std::vector<EqBinding> eqs;
     uint32_t offset = 0;
     for (int pass = 0; pass < 2; ++pass)
         for (size_t k = 0; k < ns; ++k) {
             if (has_eq[k] != (pass == 0)) continue;
             stem_offsets_[k] = offset;
             if (pass == 0) {
-                for (int c = 0; c < stems_[k].channels; ++c) {
-                    eq_spec.row_kernel.push_back(static_cast<uint32_t>(eq_spec.kernels.size()));
-                    eq_spec.row_offsets.push_back(offset + static_cast<uint32_t>(c * chunk_));
-                }
-                eq_spec.kernels.push_back(std::move(designs.stem_eq[k]));
+                EqBinding& eq = eqs.emplace_back();
+                for (int c = 0; c < stems_[k].channels; ++c) eq.row_offsets.push_back(offset + static_cast<uint32_t>(c * chunk_));
+                eq.taps = std::move(designs.stem_eq[k]);
             }
             offset += static_cast<uint32_t>(stems_[k].channels * chunk_);
         }
@@ -243,10 +241,8 @@ Result<void> GpuMixer::build_stem_stages(const Session& session, NodeDesigns& de
         gain_designs_.push_back(design_stem_gain(session.stems[sp.index], sp, sample_rate_));
         automation_points_ += gain_designs_.back().automation.size();
     }
-    if (!eq_spec.kernels.empty()) {
-        eq_spec.max_block_frames = chunk_;
-        eq_spec.io_sets = sets;
-        auto eq = FftConvolver::create(*ctx_, *plans_, eq_spec);
+    if (!eqs.empty()) {
+        auto eq = EqStage::create(*ctx_, *plans_, std::move(eqs), chunk_, sets);
         if (!eq) return fail(eq.error().code, "stem EQ on the GPU: " + eq.error().message);
         eq_ = std::move(*eq);
     }
@@ -290,7 +286,8 @@ Result<void> GpuMixer::build_bus_levels(const Session& session, const MixGraph& 
         BusLevel L;
         L.first = static_cast<uint32_t>(dests.size());
         L.count = static_cast<uint32_t>(level.size());
-        FftConvolverSpec reverb, eq;
+        std::vector<ReverbBinding> reverbs;
+        std::vector<EqBinding> eqs;
         std::vector<CompressorBinding> comps;
         for (size_t b : level) {
             add_dest(b, row_of(b));
@@ -299,31 +296,20 @@ Result<void> GpuMixer::build_bus_levels(const Session& session, const MixGraph& 
             bus_params[b].data_offset = row_of(b);
             bus_params[b].channels = 2;
             bus_params[b].enabled = 1;
-            if (designs.bus_reverb[b]) {
-                // Rows L, R; route[input * 2 + output]: row L = LL + RL·x_R, row R = RR + LR·x_L.
-                const ConvolutionKernels& k = *designs.bus_reverb[b];
-                const uint32_t base = static_cast<uint32_t>(reverb.kernels.size());
-                auto idx = [&](int in, int out) { const int r = k.kernel_for(in, out); return r < 0 ? kNoKernel : base + static_cast<uint32_t>(r); };
-                reverb.row_kernel.insert(reverb.row_kernel.end(), {idx(0, 0), idx(1, 1)});
-                reverb.row_cross.insert(reverb.row_cross.end(), {idx(1, 0), idx(0, 1)});
-                reverb.row_offsets.insert(reverb.row_offsets.end(), {row_of(b), row_of(b) + static_cast<uint32_t>(chunk_)});
-                for (const auto& h : k.kernels) reverb.kernels.push_back(h);
-            }
-            if (!designs.bus_eq[b].empty()) {
-                const uint32_t kernel = static_cast<uint32_t>(eq.kernels.size());
-                eq.row_kernel.insert(eq.row_kernel.end(), {kernel, kernel});
-                eq.row_offsets.insert(eq.row_offsets.end(), {row_of(b), row_of(b) + static_cast<uint32_t>(chunk_)});
-                eq.kernels.push_back(std::move(designs.bus_eq[b]));
-            }
+            const uint32_t left = row_of(b), right = row_of(b) + static_cast<uint32_t>(chunk_);
+            if (designs.bus_reverb[b]) reverbs.push_back(ReverbBinding{std::move(*designs.bus_reverb[b]), left, right});
+            if (!designs.bus_eq[b].empty()) eqs.push_back(EqBinding{std::move(designs.bus_eq[b]), {left, right}});
             if (session.buses[b].compressor) comps.push_back({static_cast<uint32_t>(b), compressor_coefficients(*session.buses[b].compressor, sample_rate_)});
         }
-        for (FftConvolverSpec* spec : {&reverb, &eq}) {
-            if (spec->kernels.empty()) continue;
-            spec->max_block_frames = chunk_;
-            spec->io_sets = sets;
-            auto conv = FftConvolver::create(*ctx_, *plans_, *spec);
-            if (!conv) return fail(conv.error().code, std::string(spec == &reverb ? "bus reverb" : "bus EQ") + " on the GPU: " + conv.error().message);
-            (spec == &reverb ? L.reverb : L.eq) = std::move(*conv);
+        if (!reverbs.empty()) {
+            auto reverb = ReverbStage::create(*ctx_, *plans_, std::move(reverbs), chunk_, sets);
+            if (!reverb) return fail(reverb.error().code, "bus reverb on the GPU: " + reverb.error().message);
+            L.reverb = std::move(*reverb);
+        }
+        if (!eqs.empty()) {
+            auto eq = EqStage::create(*ctx_, *plans_, std::move(eqs), chunk_, sets);
+            if (!eq) return fail(eq.error().code, "bus EQ on the GPU: " + eq.error().message);
+            L.eq = std::move(*eq);
         }
         compressor_count_ += comps.size();
         if (!comps.empty())
@@ -395,9 +381,11 @@ void count_fft(const FftConvolver& conv, GpuMixerStats& st) {
 // Per row of a convolver record of `frames`: load (read frames, write N),
 // forward FFT (read + write N), kernel spectrum (read N) and product
 // (read + write N), inverse FFT (read + write N), store (read + write frames).
-uint64_t convolver_traffic(const std::optional<FftConvolver>& conv, uint64_t frames) {
-    if (!conv) return 0;
-    return sizeof(float) * conv->rows() * (8ull * static_cast<uint64_t>(conv->fft_size()) + 3 * frames);
+template <class Stage>
+uint64_t convolver_traffic(const std::optional<Stage>& stage, uint64_t frames) {
+    if (!stage) return 0;
+    const FftConvolver& conv = stage->convolver();
+    return sizeof(float) * conv.rows() * (8ull * static_cast<uint64_t>(conv.fft_size()) + 3 * frames);
 }
 }  // namespace
 
@@ -461,7 +449,7 @@ Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, 
         s.timer.mark(cmd, "clip_gain");
         if (eq_) {
             if (auto ok = eq_->record(cmd, frames, set); !ok) return ok;  // ends with a barrier
-            count_fft(*eq_, stats_);
+            count_fft(eq_->convolver(), stats_);
             s.timer.mark(cmd, "stem_eq");
         }
         if (compressor_) {
@@ -475,10 +463,13 @@ Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, 
     for (BusLevel& L : levels_) {
         routing_->record_gather(cmd, set, L.first, L.count, frames, stride, t);
         compute_barrier(cmd);
-        for (std::optional<FftConvolver>* conv : {&L.reverb, &L.eq}) {
-            if (!*conv) continue;
-            if (auto ok = (*conv)->record(cmd, frames, set); !ok) return ok;
-            count_fft(**conv, stats_);
+        if (L.reverb) {
+            if (auto ok = L.reverb->record(cmd, frames, set); !ok) return ok;
+            count_fft(L.reverb->convolver(), stats_);
+        }
+        if (L.eq) {
+            if (auto ok = L.eq->record(cmd, frames, set); !ok) return ok;
+            count_fft(L.eq->convolver(), stats_);
         }
         if (L.compressor) L.compressor->record(cmd, set, frames, stride);
         routing_->record_store(cmd, set, L.first, L.count, frames, stride, t);
@@ -495,6 +486,7 @@ Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, 
         vkCmdCopyBuffer(cmd, s.mix.get(), s.master_readback.get(), 2, out);
         s.timer.mark(cmd, "download");
     }
+    s.timer.end(cmd);
     host_read_barrier(cmd);
     if (VkResult r = vkEndCommandBuffer(cmd); r != VK_SUCCESS) return std::unexpected(vk_error(r, "vkEndCommandBuffer"));
     s.chunk_frames = n;

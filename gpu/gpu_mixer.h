@@ -25,8 +25,11 @@
 // linear-phase EQ's centre delay; compensation delays follow from it through
 // mix_graph, and the render's length equals the CPU's.
 //
-// Errors: Device errors from Vulkan (out of memory, device lost, timeouts);
-// after one, the backend is unusable and the renderer discards its temp files.
+// Errors: Device errors from Vulkan (out of memory, device lost, timeouts),
+// carrying the VkResult; after one, the backend is unusable and the renderer
+// discards its temp files. After a timeout or a lost device the context is
+// faulted (gpu/vk/context.h): destroying the mixer then waits for nothing
+// and frees nothing the hung work may still use (its objects are abandoned).
 #pragma once
 
 #include <array>
@@ -40,8 +43,9 @@
 #include "engine/render/mix_backend.h"
 #include "engine/render/mix_graph.h"
 #include "gpu/stages/compressor.h"
-#include "gpu/stages/fft_convolver.h"
+#include "gpu/stages/eq.h"
 #include "gpu/stages/gain.h"
+#include "gpu/stages/reverb.h"
 #include "gpu/stages/routing.h"
 #include "gpu/vk/context.h"
 #include "gpu/vk/kernel.h"
@@ -100,7 +104,8 @@ private:
     // its buses are routing destinations and stores [first, first + count).
     struct BusLevel {
         uint32_t first = 0, count = 0;
-        std::optional<FftConvolver> reverb, eq;
+        std::optional<ReverbStage> reverb;
+        std::optional<EqStage> eq;
         std::optional<CompressorStage> compressor;
     };
     struct NodeDesigns;
@@ -128,7 +133,7 @@ private:
     size_t automation_points_ = 0;
     int64_t max_chunk_frames_ = 0, chunk_ = 0;
     std::unique_ptr<FftPlans> plans_;  // before the convolvers: outlives them
-    std::optional<FftConvolver> eq_;   // every EQ'd stem's channels
+    std::optional<EqStage> eq_;        // every EQ'd stem's channels
     std::optional<CompressorStage> compressor_;  // every audible compressed stem, after EQ
     std::optional<GainStage> gain_;
     std::optional<RoutingStage> routing_;

@@ -1,4 +1,4 @@
-// Shared by mix_gather.comp and ring_store.comp. Mirrors gpu/stages/routing.h.
+// Shared by routing_gather.comp and routing_store.comp. Mirrors gpu/stages/routing.h.
 //
 // Every node of the render graph (a stem after pan, a bus after its chain)
 // writes its stereo output into a ring of R frames (L at ring_offset, R at

@@ -56,7 +56,7 @@ StemParams stem_params(const StemGainDesign& d, int sample_rate, int64_t chunk_s
 struct GainPush {
     uint32_t frames = 0;
     uint32_t stride = 0;       // floats between a stem's channels
-    uint32_t chunk_start = 0;  // timeline frame of frame 0 (stem_pan: the ring position)
+    uint32_t chunk_start = 0;  // timeline frame of frame 0 (gain_pan: the ring position)
     uint32_t stem_count = 0;
 };
 

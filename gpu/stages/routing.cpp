@@ -7,7 +7,7 @@
 namespace sf::gpu {
 
 namespace {
-constexpr uint32_t kGroup = 256;  // local_size_x of mix_gather.comp and ring_store.comp
+constexpr uint32_t kGroup = 256;  // local_size_x of routing_gather.comp and routing_store.comp
 struct Push {
     uint32_t frames, stride, chunk_start, first;
 };
@@ -34,9 +34,9 @@ Result<RoutingStage> RoutingStage::create(Context& ctx, uint32_t set_count, cons
     r.dests_ = std::move(*d);
     r.edges_ = std::move(*e);
     r.stores_ = std::move(*s);
-    auto gather = Kernel::create(ctx, "mix_gather", 4, sizeof(Push), set_count);
+    auto gather = Kernel::create(ctx, "routing_gather", 4, sizeof(Push), set_count);
     if (!gather) return std::unexpected(gather.error());
-    auto store = Kernel::create(ctx, "ring_store", 3, sizeof(Push), set_count);
+    auto store = Kernel::create(ctx, "routing_store", 3, sizeof(Push), set_count);
     if (!store) return std::unexpected(store.error());
     r.gather_ = std::move(*gather);
     r.store_ = std::move(*store);

@@ -206,7 +206,9 @@ ContextOptions ContextOptions::with_environment() const {
     if (flag("STEMFORGE_VK_VALIDATION")) o.validation = true;
     if (const char* d = std::getenv("STEMFORGE_GPU_DEVICE"); d && *d) o.device = d;
     if (const char* m = std::getenv("STEMFORGE_GPU_MEMORY_BUDGET_MB"); m && *m) o.memory_budget_bytes = std::strtoull(m, nullptr, 10) << 20;
+    if (const char* t = std::getenv("STEMFORGE_GPU_FENCE_TIMEOUT_MS"); t && *t) o.fence_timeout_ms = std::max<uint64_t>(1, std::strtoull(t, nullptr, 10));
     if (const char* f = std::getenv("STEMFORGE_GPU_FAULT_LOSE_DEVICE_AFTER"); f && *f) o.lose_device_after_submissions = std::strtoull(f, nullptr, 10);
+    if (const char* h = std::getenv("STEMFORGE_GPU_FAULT_HANG_AFTER"); h && *h) o.hang_after_submissions = std::strtoull(h, nullptr, 10);
     return o;
 }
 
@@ -288,8 +290,22 @@ Result<std::unique_ptr<Context>> Context::create(const ContextOptions& options) 
 
 Result<void> Context::check(VkResult r, const char* what) {
     if (r == VK_SUCCESS) return {};
-    if (r == VK_ERROR_DEVICE_LOST) lost_ = true;
+    if (r == VK_ERROR_DEVICE_LOST) return std::unexpected(record_fault(r, vk_error(r, what).message));
     return std::unexpected(vk_error(r, what));
+}
+
+Error Context::record_fault(VkResult r, const std::string& message) {
+    std::lock_guard lock(fault_mutex_);
+    if (life_.record_fault(r)) fault_message_ = message;
+    return Error{ErrorCode::Device, message, static_cast<int>(r)};
+}
+
+Error Context::fault_error() const {
+    std::lock_guard lock(fault_mutex_);
+    if (!life_.abandoned()) return Error{ErrorCode::Device, "GPU device has not faulted", 0};
+    // A fault recorded by a CommandSlot's destructor carries no message of its own.
+    const std::string why = fault_message_.empty() ? std::string("vkWaitForFences: ") + vk_result_name(life_.fault()) : fault_message_;
+    return Error{ErrorCode::Device, "GPU unusable after an earlier fault (" + why + ")", static_cast<int>(life_.fault())};
 }
 
 Result<void> Context::init(const ContextOptions& options) {
@@ -346,6 +362,8 @@ Result<void> Context::init(const ContextOptions& options) {
         return ok;
     }
     vkGetDeviceQueue(device_, queue_family_, 0, &queue_);
+    life_.device_ = device_;
+    life_.fence_timeout_ns_ = std::max<uint64_t>(1, options.fence_timeout_ms) * 1000000ull;
 
     // Unified memory: a device-local type that is also host-visible and coherent covers the device-local heap.
     for (uint32_t t = 0; t < memory_.memoryTypeCount; ++t) {
@@ -360,19 +378,66 @@ Result<void> Context::init(const ContextOptions& options) {
     auto pci = vk_struct<VkPipelineCacheCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO);
     VkPipelineCache cache = VK_NULL_HANDLE;
     if (auto ok = check(vkCreatePipelineCache(device_, &pci, nullptr, &cache), "vkCreatePipelineCache"); !ok) return ok;
-    pipeline_cache_ = DeviceObject<VkPipelineCache>(device_, cache, vkDestroyPipelineCache);
+    pipeline_cache_ = adopt(cache, vkDestroyPipelineCache);
+    if (options.hang_after_submissions > 0) return init_injected_hang();
     return {};
 }
 
+Result<void> Context::init_injected_hang() {
+    auto eci = vk_struct<VkEventCreateInfo>(VK_STRUCTURE_TYPE_EVENT_CREATE_INFO);
+    VkEvent event = VK_NULL_HANDLE;
+    if (auto ok = check(vkCreateEvent(device_, &eci, nullptr, &event), "vkCreateEvent (injected hang)"); !ok) return ok;
+    hang_event_ = adopt(event, vkDestroyEvent);
+    auto pci = vk_struct<VkCommandPoolCreateInfo>(VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO);
+    pci.queueFamilyIndex = queue_family_;
+    VkCommandPool pool = VK_NULL_HANDLE;
+    if (auto ok = check(vkCreateCommandPool(device_, &pci, nullptr, &pool), "vkCreateCommandPool (injected hang)"); !ok) return ok;
+    hang_pool_ = adopt(pool, vkDestroyCommandPool);
+    auto ai = vk_struct<VkCommandBufferAllocateInfo>(VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO);
+    ai.commandPool = pool;
+    ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+    ai.commandBufferCount = 1;
+    if (auto ok = check(vkAllocateCommandBuffers(device_, &ai, &hang_cmd_), "vkAllocateCommandBuffers (injected hang)"); !ok) return ok;
+    auto bi = vk_struct<VkCommandBufferBeginInfo>(VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO);
+    if (auto ok = check(vkBeginCommandBuffer(hang_cmd_, &bi), "vkBeginCommandBuffer (injected hang)"); !ok) return ok;
+    // Everything later in submission order waits for the host to set the
+    // event (a host-set event may be waited on outside a render pass).
+    auto host = vk_struct<VkMemoryBarrier>(VK_STRUCTURE_TYPE_MEMORY_BARRIER);
+    host.srcAccessMask = VK_ACCESS_HOST_WRITE_BIT;
+    host.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT;
+    vkCmdWaitEvents(hang_cmd_, 1, hang_event_.ptr(), VK_PIPELINE_STAGE_HOST_BIT,
+                    VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT, 1, &host, 0, nullptr, 0, nullptr);
+    return check(vkEndCommandBuffer(hang_cmd_), "vkEndCommandBuffer (injected hang)");
+}
+
+void Context::release_injected_hang() {
+    if (hang_event_) (void)vkSetEvent(device_, hang_event_.get());
+}
+
 Context::~Context() {
-    if (device_) vkDeviceWaitIdle(device_);
+    // Every owner has waited for its own fences (bounded) or the device has
+    // faulted: nothing here waits (no vkDeviceWaitIdle, which can block
+    // forever on a broken driver).
+    const bool faulted = life_.abandoned();
+    // An injected hang ends here: the stalled work runs on into abandoned,
+    // still-valid memory, as a late GPU would.
+    release_injected_hang();
+    hang_event_.reset();
+    hang_pool_.reset();
     pipeline_cache_.reset();
-    if (device_) vkDestroyDevice(device_, nullptr);
+    if (device_) {
+        if (faulted) abandon_handle(device_);
+        else vkDestroyDevice(device_, nullptr);
+    }
+    // The messenger goes even after a fault: its user data is this object.
     if (messenger_) {
         auto destroy = reinterpret_cast<PFN_vkDestroyDebugUtilsMessengerEXT>(vkGetInstanceProcAddr(instance_, "vkDestroyDebugUtilsMessengerEXT"));
         if (destroy) destroy(instance_, messenger_, nullptr);
     }
-    if (instance_) vkDestroyInstance(instance_, nullptr);
+    if (instance_) {
+        if (faulted) abandon_handle(instance_);  // the device lives on, and so must its instance
+        else vkDestroyInstance(instance_, nullptr);
+    }
 }
 
 std::string Context::description() const {
@@ -390,7 +455,7 @@ Result<Buffer> Context::create_buffer(VkDeviceSize size, VkBufferUsageFlags usag
     VkBuffer buffer = VK_NULL_HANDLE;
     if (VkResult r = vkCreateBuffer(device_, &bci, nullptr, &buffer); r != VK_SUCCESS)
         return std::unexpected(vk_error(r, "GPU buffer " + std::string(label) + " (" + mib(size) + ")"));
-    out.buffer_ = DeviceObject<VkBuffer>(device_, buffer, vkDestroyBuffer);
+    out.buffer_ = adopt(buffer, vkDestroyBuffer);
 
     VkMemoryRequirements req{};
     vkGetBufferMemoryRequirements(device_, buffer, &req);
@@ -422,7 +487,7 @@ Result<Buffer> Context::create_buffer(VkDeviceSize size, VkBufferUsageFlags usag
     VkDeviceMemory memory = VK_NULL_HANDLE;
     if (VkResult r = vkAllocateMemory(device_, &mai, nullptr, &memory); r != VK_SUCCESS)
         return std::unexpected(vk_error(r, "out of device memory: GPU buffer " + std::string(label) + " (" + mib(req.size) + ")"));
-    out.memory_ = DeviceObject<VkDeviceMemory>(device_, memory, vkFreeMemory);
+    out.memory_ = adopt(memory, vkFreeMemory);
     out.owner_ = this;
     out.size_ = size;
     out.allocated_ = req.size;
@@ -446,7 +511,7 @@ Result<CommandSlot> Context::create_command_slot() {
     pci.queueFamilyIndex = queue_family_;
     VkCommandPool pool = VK_NULL_HANDLE;
     if (auto ok = check(vkCreateCommandPool(device_, &pci, nullptr, &pool), "vkCreateCommandPool"); !ok) return std::unexpected(ok.error());
-    slot.pool = DeviceObject<VkCommandPool>(device_, pool, vkDestroyCommandPool);
+    slot.pool = adopt(pool, vkDestroyCommandPool);
     auto ai = vk_struct<VkCommandBufferAllocateInfo>(VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO);
     ai.commandPool = pool;
     ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
@@ -455,21 +520,22 @@ Result<CommandSlot> Context::create_command_slot() {
     auto fci = vk_struct<VkFenceCreateInfo>(VK_STRUCTURE_TYPE_FENCE_CREATE_INFO);
     VkFence fence = VK_NULL_HANDLE;
     if (auto ok = check(vkCreateFence(device_, &fci, nullptr, &fence), "vkCreateFence"); !ok) return std::unexpected(ok.error());
-    slot.fence = DeviceObject<VkFence>(device_, fence, vkDestroyFence);
+    slot.fence = adopt(fence, vkDestroyFence);
     return slot;
 }
 
 Result<void> Context::submit(CommandSlot& slot) {
-    if (lost_) return std::unexpected(vk_error(VK_ERROR_DEVICE_LOST, "GPU device lost earlier in this render"));
+    if (faulted()) return std::unexpected(fault_error());
     assert(!slot.pending && "submit: the slot's previous submission was not waited for");
-    if (options_.lose_device_after_submissions > 0 && ++submissions_ > options_.lose_device_after_submissions) {
-        lost_ = true;
-        return std::unexpected(vk_error(VK_ERROR_DEVICE_LOST, "vkQueueSubmit (injected fault)"));
-    }
+    const uint64_t number = ++submissions_;
+    if (options_.lose_device_after_submissions > 0 && number > options_.lose_device_after_submissions)
+        return std::unexpected(record_fault(VK_ERROR_DEVICE_LOST, "vkQueueSubmit: VK_ERROR_DEVICE_LOST (injected fault)"));
     if (auto ok = check(vkResetFences(device_, 1, slot.fence.ptr()), "vkResetFences"); !ok) return ok;
+    const bool hang = options_.hang_after_submissions > 0 && number == options_.hang_after_submissions + 1 && hang_cmd_;
+    const VkCommandBuffer cmds[2] = {hang_cmd_, slot.cmd};
     auto si = vk_struct<VkSubmitInfo>(VK_STRUCTURE_TYPE_SUBMIT_INFO);
-    si.commandBufferCount = 1;
-    si.pCommandBuffers = &slot.cmd;
+    si.commandBufferCount = hang ? 2 : 1;
+    si.pCommandBuffers = hang ? cmds : &slot.cmd;
     std::lock_guard lock(queue_mutex_);
     if (auto ok = check(vkQueueSubmit(queue_, 1, &si, slot.fence.get()), "vkQueueSubmit"); !ok) return ok;
     slot.pending = true;
@@ -478,18 +544,55 @@ Result<void> Context::submit(CommandSlot& slot) {
 
 Result<void> Context::wait(CommandSlot& slot) {
     if (!slot.pending) return {};
-    const uint64_t timeout_ns = options_.fence_timeout_ms * 1000000ull;
-    const VkResult r = vkWaitForFences(device_, 1, slot.fence.ptr(), VK_TRUE, timeout_ns);
-    if (r == VK_TIMEOUT) {
-        // The submission may still run: treat the device as unusable rather than reuse its resources.
-        lost_ = true;
-        return std::unexpected(Error{ErrorCode::Device,
-                                     "GPU did not finish within " + std::to_string(options_.fence_timeout_ms) + " ms (device hung?)",
-                                     static_cast<int>(r)});
+    if (faulted()) {  // its fence may never signal: do not wait, abandon
+        slot.pending = false;
+        return std::unexpected(fault_error());
     }
-    if (auto ok = check(r, "vkWaitForFences"); !ok) return ok;
-    slot.pending = false;
-    return {};
+    const VkResult r = vkWaitForFences(device_, 1, slot.fence.ptr(), VK_TRUE, life_.fence_timeout_ns());
+    if (r == VK_SUCCESS) {
+        slot.pending = false;
+        return {};
+    }
+    slot.pending = false;  // never waited for again: from here its objects are abandoned
+    if (r == VK_TIMEOUT)
+        // The submission may still run and write its buffers: the device is
+        // faulted, so nothing it may touch is freed or reused (see above).
+        return std::unexpected(record_fault(r, "vkWaitForFences: VK_TIMEOUT: the GPU did not finish within " +
+                                                   std::to_string(options_.fence_timeout_ms) + " ms (hung device?)"));
+    // VK_ERROR_DEVICE_LOST, or any other failure (out of memory), which leaves the fence's state unknown: a fault too.
+    return std::unexpected(record_fault(r, vk_error(r, "vkWaitForFences").message));
+}
+
+// ---- CommandSlot -----------------------------------------------------------
+
+CommandSlot::CommandSlot(CommandSlot&& o) noexcept
+    : pool(std::move(o.pool)), cmd(std::exchange(o.cmd, VK_NULL_HANDLE)), fence(std::move(o.fence)), pending(std::exchange(o.pending, false)) {}
+
+CommandSlot& CommandSlot::operator=(CommandSlot&& o) noexcept {
+    if (this == &o) return *this;
+    settle();
+    fence = std::move(o.fence);
+    pool = std::move(o.pool);
+    cmd = std::exchange(o.cmd, VK_NULL_HANDLE);
+    pending = std::exchange(o.pending, false);
+    return *this;
+}
+
+CommandSlot::~CommandSlot() {
+    settle();
+    fence.reset();  // before the pool, which frees the command buffer the fence guards
+    pool.reset();
+}
+
+void CommandSlot::settle() noexcept {
+    if (!pending) return;
+    pending = false;
+    DeviceLife* life = fence.life();
+    if (!life || life->abandoned()) return;  // abandoned: members are kept, never destroyed
+    const VkResult r = vkWaitForFences(life->device(), 1, fence.ptr(), VK_TRUE, life->fence_timeout_ns());
+    // A timeout or a lost device: the submission may still use this slot's
+    // command buffer and whatever else its owner is about to destroy.
+    if (r != VK_SUCCESS) life->record_fault(r);
 }
 
 Result<void> Context::run(CommandSlot& slot) {
@@ -507,7 +610,7 @@ Result<DeviceObject<VkShaderModule>> Context::create_shader(std::span<const uint
     VkShaderModule module = VK_NULL_HANDLE;
     if (VkResult r = vkCreateShaderModule(device_, &ci, nullptr, &module); r != VK_SUCCESS)
         return std::unexpected(vk_error(r, "shader " + std::string(name)));
-    return DeviceObject<VkShaderModule>(device_, module, vkDestroyShaderModule);
+    return adopt(module, vkDestroyShaderModule);
 }
 
 }  // namespace sf::gpu

@@ -8,8 +8,16 @@
 // one by index or by a case-insensitive substring of its name.
 //
 // Errors: every failure is an sf::Error with code Device and the VkResult in
-// Error::vk_result; messages are one line. Once the device is lost, every
-// later submission fails fast with the same error.
+// Error::vk_result; messages are one line.
+//
+// Faults: no wait here is unbounded. A fence wait that outlasts
+// fence_timeout_ms is an error (VK_TIMEOUT), never "carry on". After such a
+// timeout, or VK_ERROR_DEVICE_LOST from any call, the context is *faulted*:
+// the submission may still run and write its buffers, so nothing made on the
+// device is destroyed any more (handles.h: every object is abandoned, the
+// device and instance too), every later submit/wait fails fast with the first
+// fault's error and VkResult, and no destructor waits. There is no
+// vkDeviceWaitIdle anywhere: owners wait (bounded) for their own fences.
 //
 // Threads: a Context may be shared, but a command recording or submission
 // sequence belongs to one thread at a time (queue submissions are serialised
@@ -41,13 +49,20 @@ struct ContextOptions {
     bool allow_software = false;      // accept CPU Vulkan devices (lavapipe)
     bool validation = false;          // Khronos validation layer; messages are captured (validation_messages())
     std::string device;               // "" = best; an index ("1") or a name substring ("llvmpipe")
-    uint64_t fence_timeout_ms = 30000;  // a wait longer than this is an error (a hung device), never "carry on"
+    uint64_t fence_timeout_ms = 30000;  // a wait longer than this is an error (a hung device), never "carry on"; >= 1
     uint64_t memory_budget_bytes = 0;   // device memory this context may allocate; 0 = 3/4 of the device-local heap
-    // Fault injection for tests: submission number N + 1 fails as VK_ERROR_DEVICE_LOST
-    // would (and every later one). 0 = off. A lost device cannot be provoked on purpose otherwise.
+    // Fault injection for tests (a lost or hung device cannot be provoked on
+    // purpose otherwise); 0 = off. Submissions are counted from 1 per context.
+    // Lost: submission N + 1 fails as VK_ERROR_DEVICE_LOST would (and every later one).
     uint64_t lose_device_after_submissions = 0;
+    // Hung: submission N + 1 really is submitted, behind a wait on an event
+    // that only release_injected_hang() (or the context's destruction) sets:
+    // its fence times out as a hung GPU's would while its commands are still
+    // queued, and they run (writing their buffers) after the fault.
+    uint64_t hang_after_submissions = 0;
     // Reads STEMFORGE_GPU_ALLOW_SOFTWARE, STEMFORGE_GPU_DEVICE, STEMFORGE_VK_VALIDATION,
-    // STEMFORGE_GPU_MEMORY_BUDGET_MB and STEMFORGE_GPU_FAULT_LOSE_DEVICE_AFTER into a copy of *this.
+    // STEMFORGE_GPU_MEMORY_BUDGET_MB, STEMFORGE_GPU_FENCE_TIMEOUT_MS,
+    // STEMFORGE_GPU_FAULT_LOSE_DEVICE_AFTER and STEMFORGE_GPU_FAULT_HANG_AFTER into a copy of *this.
     ContextOptions with_environment() const;
 };
 
@@ -106,12 +121,24 @@ private:
     void* mapped_ = nullptr;
 };
 
-// A command pool with one primary command buffer and its fence.
-struct CommandSlot {
+// A command pool with one primary command buffer and its fence. Move-only.
+// Destroying (or assigning over) a pending slot first waits for its fence,
+// bounded by the context's fence timeout; a timeout or a lost device there
+// faults the device (its objects are then abandoned, not destroyed).
+class CommandSlot {
+public:
+    CommandSlot() = default;
+    CommandSlot(CommandSlot&& o) noexcept;
+    CommandSlot& operator=(CommandSlot&& o) noexcept;
+    ~CommandSlot();
+
     DeviceObject<VkCommandPool> pool;
     VkCommandBuffer cmd = VK_NULL_HANDLE;  // freed with the pool
     DeviceObject<VkFence> fence;
     bool pending = false;                  // submitted and not yet waited for
+
+private:
+    void settle() noexcept;  // the bounded wait above; leaves pending false
 };
 
 class Context {
@@ -148,9 +175,13 @@ public:
     uint64_t budget_bytes() const { return budget_; }
 
     Result<CommandSlot> create_command_slot();
-    // Submits slot.cmd (ended by the caller) signalling slot.fence.
+    // Submits slot.cmd (ended by the caller) signalling slot.fence. On a
+    // faulted context: fails at once with the fault (nothing is submitted).
     Result<void> submit(CommandSlot& slot);
     // Waits for slot's submission (no-op if none) within options.fence_timeout_ms.
+    // Errors: VK_TIMEOUT (the context is then faulted), VK_ERROR_DEVICE_LOST;
+    // on a faulted context, the fault at once. On error slot.pending is false:
+    // the slot is not waited for again (its objects are abandoned).
     Result<void> wait(CommandSlot& slot);
     // submit + wait.
     Result<void> run(CommandSlot& slot);
@@ -162,13 +193,25 @@ public:
     std::vector<std::string> validation_messages() const;
     void clear_validation_messages();
 
-    // Marks the device lost (after VK_ERROR_DEVICE_LOST); later submissions fail fast.
-    bool lost() const { return lost_.load(); }
+    // The device faulted (a fence timeout or VK_ERROR_DEVICE_LOST): see the header comment.
+    bool faulted() const { return life_.abandoned(); }
+    // The first fault as an error (code Device, its VkResult); a healthy context gives a Device error too.
+    Error fault_error() const;
+    // Shared with every object made on this device (handles.h).
+    DeviceLife& life() { return life_; }
+    // Wraps a handle made on this device; destroyed with `destroy`, or abandoned after a fault.
+    template <class T>
+    DeviceObject<T> adopt(T handle, typename DeviceObject<T>::Destroy destroy) { return DeviceObject<T>(life_, handle, destroy); }
+    // Lets the submission stalled by options.hang_after_submissions run on (tests). No-op otherwise.
+    void release_injected_hang();
 
 private:
     Context() = default;
     Result<void> init(const ContextOptions& options);
     Result<void> check(VkResult r, const char* what);
+    // Records the first fault (and its message) and returns its error.
+    Error record_fault(VkResult r, const std::string& message);
+    Result<void> init_injected_hang();
     void release(VkDeviceSize bytes) { allocated_ -= bytes; }
     friend class Buffer;
     static VKAPI_ATTR VkBool32 VKAPI_CALL on_message(VkDebugUtilsMessageSeverityFlagBitsEXT, VkDebugUtilsMessageTypeFlagsEXT,
@@ -189,11 +232,18 @@ private:
     double timestamp_period_ns_ = 1.0;
     bool unified_memory_ = false;
     bool float64_ = false;
+    DeviceLife life_;  // before every DeviceObject member: they borrow it
     DeviceObject<VkPipelineCache> pipeline_cache_;
+    // options.hang_after_submissions: the event the stalled submission waits
+    // on, and a command buffer that only waits on it (submitted first).
+    DeviceObject<VkEvent> hang_event_;
+    DeviceObject<VkCommandPool> hang_pool_;
+    VkCommandBuffer hang_cmd_ = VK_NULL_HANDLE;
     uint64_t budget_ = 0;
     std::atomic<uint64_t> allocated_{0}, peak_{0};
-    std::atomic<bool> lost_{false};
     std::atomic<uint64_t> submissions_{0};
+    mutable std::mutex fault_mutex_;
+    std::string fault_message_;  // the first fault's message
     std::mutex queue_mutex_;
     mutable std::mutex messages_mutex_;
     std::vector<std::string> messages_;

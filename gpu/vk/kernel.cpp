@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
 
 #include "shaders/shaders.h"
 
@@ -35,7 +36,7 @@ Result<Kernel> Kernel::create(Context& ctx, std::string_view name, std::span<con
     dl.pBindings = bindings.data();
     VkDescriptorSetLayout set_layout = VK_NULL_HANDLE;
     if (VkResult r = vkCreateDescriptorSetLayout(dev, &dl, nullptr, &set_layout); r != VK_SUCCESS) return std::unexpected(vk_error(r, what));
-    k.set_layout_ = DeviceObject<VkDescriptorSetLayout>(dev, set_layout, vkDestroyDescriptorSetLayout);
+    k.set_layout_ = ctx.adopt(set_layout, vkDestroyDescriptorSetLayout);
 
     VkPushConstantRange range{VK_SHADER_STAGE_COMPUTE_BIT, 0, push_bytes};
     auto pl = vk_struct<VkPipelineLayoutCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO);
@@ -45,7 +46,7 @@ Result<Kernel> Kernel::create(Context& ctx, std::string_view name, std::span<con
     pl.pPushConstantRanges = &range;
     VkPipelineLayout layout = VK_NULL_HANDLE;
     if (VkResult r = vkCreatePipelineLayout(dev, &pl, nullptr, &layout); r != VK_SUCCESS) return std::unexpected(vk_error(r, what));
-    k.layout_ = DeviceObject<VkPipelineLayout>(dev, layout, vkDestroyPipelineLayout);
+    k.layout_ = ctx.adopt(layout, vkDestroyPipelineLayout);
 
     auto ci = vk_struct<VkComputePipelineCreateInfo>(VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO);
     ci.stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO;
@@ -56,7 +57,7 @@ Result<Kernel> Kernel::create(Context& ctx, std::string_view name, std::span<con
     VkPipeline pipeline = VK_NULL_HANDLE;
     if (VkResult r = vkCreateComputePipelines(dev, ctx.pipeline_cache(), 1, &ci, nullptr, &pipeline); r != VK_SUCCESS)
         return std::unexpected(vk_error(r, what));
-    k.pipeline_ = DeviceObject<VkPipeline>(dev, pipeline, vkDestroyPipeline);
+    k.pipeline_ = ctx.adopt(pipeline, vkDestroyPipeline);
 
     VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, std::max(1u, buffer_count * set_count)};
     auto dp = vk_struct<VkDescriptorPoolCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO);
@@ -65,7 +66,7 @@ Result<Kernel> Kernel::create(Context& ctx, std::string_view name, std::span<con
     dp.pPoolSizes = &size;
     VkDescriptorPool pool = VK_NULL_HANDLE;
     if (VkResult r = vkCreateDescriptorPool(dev, &dp, nullptr, &pool); r != VK_SUCCESS) return std::unexpected(vk_error(r, what));
-    k.pool_ = DeviceObject<VkDescriptorPool>(dev, pool, vkDestroyDescriptorPool);
+    k.pool_ = ctx.adopt(pool, vkDestroyDescriptorPool);
     std::vector<VkDescriptorSetLayout> layouts(set_count, set_layout);
     auto ai = vk_struct<VkDescriptorSetAllocateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO);
     ai.descriptorPool = pool;
@@ -125,13 +126,17 @@ Result<GpuTimer> GpuTimer::create(Context& ctx, uint32_t max_marks) {
     ci.queryCount = max_marks + 1;
     VkQueryPool pool = VK_NULL_HANDLE;
     if (VkResult r = vkCreateQueryPool(ctx.device(), &ci, nullptr, &pool); r != VK_SUCCESS) return std::unexpected(vk_error(r, "timestamp query pool"));
-    t.pool_ = DeviceObject<VkQueryPool>(ctx.device(), pool, vkDestroyQueryPool);
+    t.pool_ = ctx.adopt(pool, vkDestroyQueryPool);
     t.max_ = max_marks + 1;
+    auto results = ctx.create_buffer(sizeof(uint64_t) * t.max_, 0, MemoryUse::Readback, "timestamps");
+    if (!results) return std::unexpected(results.error());
+    t.results_ = std::move(*results);
     return t;
 }
 
 void GpuTimer::begin(VkCommandBuffer cmd) {
     used_ = 0;
+    ended_ = false;
     phases_.clear();
     if (!pool_) return;
     vkCmdResetQueryPool(cmd, pool_.get(), 0, max_);
@@ -144,13 +149,24 @@ void GpuTimer::mark(VkCommandBuffer cmd, std::string phase) {
     phases_.push_back(std::move(phase));
 }
 
+void GpuTimer::end(VkCommandBuffer cmd) {
+    if (!pool_ || used_ < 2) return;
+    // The timestamps are written at the bottom of the pipe: every earlier
+    // command done before the copy reads them.
+    auto b = vk_struct<VkMemoryBarrier>(VK_STRUCTURE_TYPE_MEMORY_BARRIER);
+    b.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+    b.dstAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+    vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &b, 0, nullptr, 0, nullptr);
+    vkCmdCopyQueryPoolResults(cmd, pool_.get(), 0, used_, results_.get(), 0, sizeof(uint64_t), VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
+    ended_ = true;
+}
+
 Result<void> GpuTimer::collect() {
     if (!pool_ || used_ < 2) return {};
+    assert(ended_ && "GpuTimer::end() before the submission");
+    if (!ended_) return {};
     std::vector<uint64_t> ticks(used_);
-    if (VkResult r = vkGetQueryPoolResults(ctx_->device(), pool_.get(), 0, used_, ticks.size() * sizeof(uint64_t), ticks.data(), sizeof(uint64_t),
-                                           VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
-        r != VK_SUCCESS)
-        return std::unexpected(vk_error(r, "timestamp queries"));
+    std::memcpy(ticks.data(), results_.mapped(), sizeof(uint64_t) * used_);
     // Only timestampValidBits bits count; the counter may wrap between marks.
     const uint32_t bits = ctx_->timestamp_valid_bits();
     const uint64_t mask = bits >= 64 ? ~0ull : (1ull << bits) - 1;

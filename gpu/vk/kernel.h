@@ -50,13 +50,18 @@ void compute_barrier(VkCommandBuffer cmd);
 void host_read_barrier(VkCommandBuffer cmd);
 
 // Per-phase GPU time from timestamp queries: mark(cmd, "phase") writes a
-// timestamp at the end of the previous commands; after the submission's
-// fence, collect() adds each interval to the named phase's total.
+// timestamp at the end of the previous commands; end(cmd) has the GPU copy
+// them into a host-visible buffer; after the submission's fence, collect()
+// adds each interval to the named phase's total. collect() calls no Vulkan
+// function: vkGetQueryPoolResults may wait inside the driver (lavapipe 22.3
+// waits for the whole queue there, measured: it blocked forever behind a
+// hung later submission), and no wait may be unbounded.
 class GpuTimer {
 public:
     static Result<GpuTimer> create(Context& ctx, uint32_t max_marks);
     void begin(VkCommandBuffer cmd);              // resets the pool, writes the first timestamp
     void mark(VkCommandBuffer cmd, std::string phase);  // end of `phase` (since the previous mark)
+    void end(VkCommandBuffer cmd);                // after the last mark, before the host-read barrier
     Result<void> collect();                        // after the fence: accumulates into totals()
     const std::vector<std::pair<std::string, double>>& totals_s() const { return totals_; }
     bool enabled() const { return static_cast<bool>(pool_); }
@@ -64,7 +69,9 @@ public:
 private:
     Context* ctx_ = nullptr;
     DeviceObject<VkQueryPool> pool_;
+    Buffer results_;  // max_ uint64 ticks, written by the GPU in end()
     uint32_t max_ = 0, used_ = 0;
+    bool ended_ = false;
     std::vector<std::string> phases_;
     std::vector<std::pair<std::string, double>> totals_;
 };

@@ -34,12 +34,20 @@ struct FftPlans::Plan {
 };
 
 FftPlans::FftPlans(Context& ctx) : ctx_(ctx) {}
-FftPlans::~FftPlans() = default;
+
+FftPlans::~FftPlans() {
+    // After a fault a plan's pipelines, descriptor sets and lookup-table
+    // buffers may still be in use by a hung submission: abandon them with the
+    // rest of the device (handles.h) instead of deleteVkFFT.
+    if (!ctx_.faulted()) return;
+    for (auto& [key, plan] : plans_) abandon(plan.release());
+}
 
 Result<void> FftPlans::prepare(uint64_t n, uint64_t batch, VkBuffer buffer, uint64_t bytes) {
     const auto key = std::make_tuple(n, batch, buffer);
     if (plans_.count(key)) return {};
     const std::string what = "VkFFT plan (size " + std::to_string(n) + ", batch " + std::to_string(batch) + ")";
+    if (ctx_.faulted()) return std::unexpected(ctx_.fault_error());
     if (n < 2 || n % 2 || batch == 0 || bytes < batch * 2 * (n / 2 + 1) * sizeof(float))
         return fail(ErrorCode::Device, what + ": bad shape or buffer too small");
     if (!init_slot_.cmd) {

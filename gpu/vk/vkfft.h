@@ -6,7 +6,10 @@
 // for the life of the object. A plan is tied to its buffer: VkFFT rewrites its
 // descriptor sets when handed another buffer, which would retarget commands
 // already recorded (measured: wrong results with two groups on one plan). record_*() only appends to the caller's command buffer;
-// nothing here submits or waits (except VkFFT's own one-time init).
+// nothing here submits or waits except VkFFT's own one-time init in prepare()
+// (its fence waits are bounded: 100 s, VkFFT's constant). After the context
+// faulted, prepare() fails at once and the destructor abandons every plan
+// (handles.h) instead of freeing what a hung submission may still use.
 //
 // Layout: in-place R2C / C2R, `batch` rows of `2 * (n / 2 + 1)` floats each
 // (n reals in, n/2+1 complex bins out). The inverse is not normalised.

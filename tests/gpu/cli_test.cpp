@@ -186,6 +186,37 @@ TEST(GpuCli, DeviceLostMidRenderLeavesNoOutputAndAutoFallsBack) {
     EXPECT_TRUE(jv["verify"]["residual_peak_dbfs"].is_null());
 }
 
+TEST(GpuCli, HungGpuTimesOutCleanlyAndAutoFallsBack) {
+    // The third submission hangs (queued behind an event only the process's
+    // teardown sets) and its fence times out after 300 ms: a one-line Device
+    // error naming VK_TIMEOUT, no output touched, and the process exits
+    // (nothing waits on the hung device) ...
+    TempDir dir;
+    const auto session = write_full_session(dir, 8.0);
+    std::filesystem::create_directories(dir / "out");
+    write_text(dir / "out/master.wav", "an older render");
+    ScopedEnv hang("STEMFORGE_GPU_FAULT_HANG_AFTER", "2");
+    ScopedEnv timeout("STEMFORGE_GPU_FENCE_TIMEOUT_MS", "300");
+    auto r = run_stemforge({"render", session.string(), "--backend", "gpu"});
+    EXPECT_EQ(r.exit_code, 4) << r.err;  // kDevice
+    EXPECT_EQ(r.err.rfind("stemforge: error: ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find("VK_TIMEOUT"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_TRUE(read_text(dir / "out/master.wav") == "an older render");
+    size_t files = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir / "out")) ++files;
+    EXPECT_EQ(files, 1u) << "no temporary file left";
+
+    // ... and auto renders on the CPU instead.
+    ScopedEnv soft("STEMFORGE_GPU_ALLOW_SOFTWARE", "1");
+    auto a = run_stemforge({"render", session.string(), "--backend", "auto", "--json"});
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    EXPECT_NE(a.err.find("GPU render failed"), std::string::npos) << a.err;
+    EXPECT_NE(a.err.find("VK_TIMEOUT"), std::string::npos) << a.err;
+    EXPECT_EQ(nlohmann::json::parse(a.out)["backend"], "cpu");
+    EXPECT_TRUE(read_text(dir / "out/master.wav") != "an older render") << "the CPU render replaced it";
+}
+
 TEST(GpuCli, NoDriverIsAClearErrorForGpuAndAFallbackForAuto) {
     TempDir dir;
     const auto session = write_session(dir);

@@ -107,6 +107,7 @@ TEST_F(ContextTest, SubmitAndWaitRoundTripsAndTimestampsAdvance) {
     timer->begin(slot->cmd);
     vkCmdFillBuffer(slot->cmd, buf->get(), 0, 4096, 0x3f800000u);  // 1.0f
     timer->mark(slot->cmd, "fill");
+    timer->end(slot->cmd);
     gpu::host_read_barrier(slot->cmd);
     ASSERT_EQ(vkEndCommandBuffer(slot->cmd), VK_SUCCESS);
     ASSERT_TRUE(ctx_->run(*slot));

@@ -1,4 +1,5 @@
-// Parity of the routing graph: sends (pre and post fader), stems into buses,
+// Parity of the routing graph (engine/render/mix_graph.* <-> gpu/stages/routing.*):
+// sends (pre and post fader), stems into buses,
 // a bus into a bus, bus reverbs (true-stereo, mono with predelay, stereo
 // resampled from 44.1 kHz), bus EQ (linear and minimum phase), bus
 // compressors, bus faders and latency compensation between EQ'd and dry
@@ -146,7 +147,7 @@ MixFixture make_fixture(const TempDir& dir, bool with_compressors, uint64_t seed
     return f;
 }
 
-class BusParity : public GpuTest {
+class RoutingParity : public GpuTest {
 protected:
     void expect_parity(bool with_compressors, uint64_t seed) {
         TempDir dir;
@@ -170,7 +171,7 @@ protected:
             auto got = run_backend(gpu, f.session, f.plan, f.sources, run.block);
             ASSERT_TRUE(got) << got.error().message;
             const Residual r = residual(*got, *reference);
-            std::printf("bus parity (%s) block %lld chunk<=%lld: residual peak %.1f dBFS, rms %.1f dBFS\n",
+            std::printf("routing parity (%s) block %lld chunk<=%lld: residual peak %.1f dBFS, rms %.1f dBFS\n",
                         with_compressors ? "with compressors" : "linear", static_cast<long long>(run.block),
                         static_cast<long long>(run.max_chunk), r.peak_dbfs, r.rms_dbfs);
             if (with_compressors) {
@@ -183,9 +184,9 @@ protected:
     }
 };
 
-TEST_F(BusParity, LinearGraphMatchesCpu) { expect_parity(false, 0xB05); }
+TEST_F(RoutingParity, LinearGraphMatchesCpu) { expect_parity(false, 0xB05); }
 
-TEST_F(BusParity, GraphWithCompressorsMatchesCpu) {
+TEST_F(RoutingParity, GraphWithCompressorsMatchesCpu) {
     if (!ctx_->float64()) GTEST_FAIL() << "the test device has no shaderFloat64";
     expect_parity(true, 0xB06);
 }
@@ -264,7 +265,7 @@ MixFixture random_fixture(const TempDir& dir, uint64_t seed) {
     return f;
 }
 
-TEST_F(BusParity, RandomGraphsMatchCpu) {
+TEST_F(RoutingParity, RandomGraphsMatchCpu) {
     if (!ctx_->float64()) GTEST_FAIL() << "the test device has no shaderFloat64";
     double worst_peak = -400, worst_rms = -400;
     for (uint64_t seed = 1; seed <= 6; ++seed) {
@@ -289,7 +290,7 @@ TEST_F(BusParity, RandomGraphsMatchCpu) {
     std::printf("random graphs: worst residual peak %.1f dBFS, rms %.1f dBFS\n", worst_peak, worst_rms);
 }
 
-TEST_F(BusParity, ResidualDetectsRoutingMistakes) {
+TEST_F(RoutingParity, ResidualDetectsRoutingMistakes) {
     // The measure must be able to fail: each change is made on the GPU side only.
     TempDir dir;
     const MixFixture f = make_fixture(dir, false, 7);

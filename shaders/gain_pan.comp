@@ -1,7 +1,7 @@
 #version 450
 // Pan of every stem into its output ring: the GPU twin of CpuMixer's
 // post-pan signal ("pre", before any fader; faders and send levels are the
-// edge gains of mix_gather.comp). One invocation per (frame, stem). A stem
+// edge gains of routing_gather.comp). One invocation per (frame, stem). A stem
 // that is not playing writes zeros: a later chunk may read this part of the
 // ring through a latency-compensation delay.
 #extension GL_GOOGLE_include_directive : require

@@ -1,0 +1,26 @@
+#include "gpu/stages/eq.h"
+
+namespace sf::gpu {
+
+Result<EqStage> EqStage::create(Context& ctx, FftPlans& plans, std::vector<EqBinding> eqs, int64_t max_block_frames, uint32_t io_sets) {
+    if (eqs.empty()) return fail(ErrorCode::InvalidArgument, "GPU EQ: no EQs");
+    FftConvolverSpec spec;
+    for (EqBinding& eq : eqs) {
+        if (eq.taps.empty() || eq.row_offsets.empty()) return fail(ErrorCode::InvalidArgument, "GPU EQ: an EQ without taps or without rows");
+        const uint32_t kernel = static_cast<uint32_t>(spec.kernels.size());
+        for (uint32_t offset : eq.row_offsets) {
+            spec.row_kernel.push_back(kernel);
+            spec.row_offsets.push_back(offset);
+        }
+        spec.kernels.push_back(std::move(eq.taps));
+    }
+    spec.max_block_frames = max_block_frames;
+    spec.io_sets = io_sets;
+    auto conv = FftConvolver::create(ctx, plans, spec);
+    if (!conv) return std::unexpected(conv.error());
+    EqStage stage;
+    stage.conv_ = std::move(*conv);
+    return stage;
+}
+
+}  // namespace sf::gpu
