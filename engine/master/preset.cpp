@@ -18,25 +18,7 @@ const PresetDefaults& preset_defaults(MasterPreset preset) {
     return kStreaming;
 }
 
-std::optional<MasterPreset> preset_from_name(std::string_view name) {
-    if (name == "streaming") return MasterPreset::Streaming;
-    if (name == "apple") return MasterPreset::Apple;
-    if (name == "ebu-r128") return MasterPreset::EbuR128;
-    if (name == "atsc-a85") return MasterPreset::AtscA85;
-    if (name == "cd") return MasterPreset::Cd;
-    return std::nullopt;
-}
-
-const char* to_string(MasterPreset preset) {
-    switch (preset) {
-        case MasterPreset::Streaming: return "streaming";
-        case MasterPreset::Apple: return "apple";
-        case MasterPreset::EbuR128: return "ebu-r128";
-        case MasterPreset::AtscA85: return "atsc-a85";
-        case MasterPreset::Cd: return "cd";
-    }
-    return "?";
-}
+std::optional<MasterPreset> preset_from_name(std::string_view name) { return enum_from_name<MasterPreset>(name); }
 
 void apply_preset_export_defaults(ExportSpec& e, MasterPreset preset, bool format_explicit, bool bit_depth_explicit,
                                   bool sample_rate_explicit, bool cue_explicit) {

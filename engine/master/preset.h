@@ -28,8 +28,9 @@ struct PresetDefaults {
 };
 
 const PresetDefaults& preset_defaults(MasterPreset preset);
+// The session schema's names ("streaming", "ebu-r128", ...); nullopt for others.
 std::optional<MasterPreset> preset_from_name(std::string_view name);
-const char* to_string(MasterPreset preset);
+using ::sf::to_string;  // to_string(MasterPreset) is the session schema's
 
 // Applies the preset's export defaults to an export whose keys were not
 // written (each flag says whether that key was explicit).

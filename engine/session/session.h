@@ -2,13 +2,21 @@
 //
 // Plain data, validated in one place (session_json.cpp). Every optional block
 // that is absent is std::nullopt and means "bypassed". Paths are resolved
-// against the session file's folder when parsed.
+// against the session file's folder when parsed; the text as written is kept
+// beside each resolved path so that to_json() writes the session back as the
+// user wrote it. A member initialiser is the key's default: the schema table
+// of session_json.cpp reads the defaults from here, never from a copy.
+//
+// Every type compares with ==, member by member: the round-trip contract
+// (parse → to_json → parse gives an equal Session) is stated in those terms.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/core/error.h"
@@ -29,11 +37,15 @@ struct EqBand {
     double gain_db = 0.0;          // bell and shelves only
     double q = 0.70710678118654752;  // bell, shelves (cookbook Q form), notch, bandpass
     int slope_db_oct = 12;         // highpass / lowpass: Butterworth order = slope / 6
+
+    bool operator==(const EqBand&) const = default;
 };
 
 struct EqSpec {
     EqMode mode = EqMode::Linear;
     std::vector<EqBand> bands;
+
+    bool operator==(const EqSpec&) const = default;
 };
 
 struct CompressorSpec {
@@ -44,17 +56,23 @@ struct CompressorSpec {
     double release_ms = 120.0;
     double makeup_db = 0.0;
     Detector detector = Detector::Peak;
+
+    bool operator==(const CompressorSpec&) const = default;
 };
 
 struct SendSpec {
     std::string bus;
     double level_db = 0.0;
     bool pre_fader = false;
+
+    bool operator==(const SendSpec&) const = default;
 };
 
 struct GainPoint {
     double time_s = 0.0;
     double gain_db = 0.0;
+
+    bool operator==(const GainPoint&) const = default;
 };
 
 struct StemSpec {
@@ -74,6 +92,8 @@ struct StemSpec {
     std::optional<CompressorSpec> compressor;
     std::vector<SendSpec> sends;
     std::string output = kMasterBusName;
+
+    bool operator==(const StemSpec&) const = default;
 };
 
 struct ReverbSpec {
@@ -81,6 +101,8 @@ struct ReverbSpec {
     std::filesystem::path ir;
     double predelay_ms = 0.0;
     double wet_db = 0.0;
+
+    bool operator==(const ReverbSpec&) const = default;
 };
 
 struct BusSpec {
@@ -90,6 +112,8 @@ struct BusSpec {
     std::optional<CompressorSpec> compressor;
     double gain_db = 0.0;
     std::string output = kMasterBusName;
+
+    bool operator==(const BusSpec&) const = default;
 };
 
 struct MultibandBand {
@@ -100,11 +124,15 @@ struct MultibandBand {
     double release_ms = 200.0;
     double makeup_db = 0.0;
     double width = 1.0;
+
+    bool operator==(const MultibandBand&) const = default;
 };
 
 struct MultibandSpec {
     std::vector<double> crossovers_hz;   // ascending; N crossovers -> N+1 bands
     std::vector<MultibandBand> bands;    // lowest first
+
+    bool operator==(const MultibandSpec&) const = default;
 };
 
 struct LimiterSpec {
@@ -114,6 +142,8 @@ struct LimiterSpec {
     // The loudness loop gives up (an error naming master.loudness_target_lufs)
     // rather than limit harder than this to reach the target.
     double max_gain_reduction_db = 20.0;
+
+    bool operator==(const LimiterSpec&) const = default;
 };
 
 // master.preset: delivery targets. The parser applies them: a preset fills
@@ -131,6 +161,8 @@ struct MasterSpec {
     std::optional<double> balance;        // -1 .. +1, the stereo pan law
     std::optional<LimiterSpec> limiter;
     std::optional<double> loudness_target_lufs;
+
+    bool operator==(const MasterSpec&) const = default;
 };
 
 // Top-level "metadata": the delivered track's identity. FLAC exports carry
@@ -139,6 +171,8 @@ struct DeliveryMetadata {
     std::string title, artist, album;
     std::string isrc;     // 12 characters (CC XXX YY NNNNN), hyphens removed; empty = none
     std::string catalog;  // 13 digits (UPC/EAN) for the CUE sheet's CATALOG; empty = none
+
+    bool operator==(const DeliveryMetadata&) const = default;
 };
 
 struct ExportSpec {
@@ -149,11 +183,13 @@ struct ExportSpec {
     int sample_rate = 0;            // 0 = the session rate
     Dither dither = Dither::Tpdf;   // never applied to float output
     bool cue_sheet = false;         // also write <file>.cue (default true with preset cd)
+
+    bool operator==(const ExportSpec&) const = default;
 };
 
 struct Session {
     std::filesystem::path file;     // the session file, empty when parsed from text
-    std::filesystem::path base_dir; // relative paths resolve against this
+    std::filesystem::path base_dir; // absolute; relative paths resolved against it (set by the parser)
     int sample_rate = 48000;
     std::vector<StemSpec> stems;
     std::vector<BusSpec> buses;
@@ -162,21 +198,59 @@ struct Session {
     DeliveryMetadata metadata;
 
     const BusSpec* find_bus(const std::string& name) const;  // nullptr if absent
+
+    bool operator==(const Session&) const = default;
 };
 
 // Parses and validates a session file. On error, the message is
-// "<file>: <json.path>: <rule>".
+// "<file>: <json.path>: <rule>". Sets `file` as given and `base_dir` to the
+// file's folder, made absolute.
 Result<Session> load_session(const std::filesystem::path& file);
 
 // Parses and validates session JSON text; relative paths resolve against
-// base_dir. `origin` names the source in messages (usually the file name).
+// base_dir (made absolute against the current directory; empty = the current
+// directory), which the result keeps as `base_dir`. `origin` names the source
+// in messages (usually the file name). Malformed JSON, a number that
+// overflows a double (1e309) and a non-integer value of an integer key
+// (1e19, 24.5) are errors naming the line/column or the JSON path.
 Result<Session> parse_session(const std::string& text, const std::filesystem::path& base_dir,
                               const std::string& origin);
 
-// Names used in the session file, for messages and reports.
+// Writes the session back as session-file v1 JSON text: 2-space indented,
+// newline-terminated, keys in the schema's order. Paths are written as
+// written (`*_as_written`, relative to the session file); a key equal to its
+// default is left out, except the keys a `master.preset` would otherwise
+// fill (they are written, since explicit keys win over the preset).
+// Contract: parse_session(to_json(s), s.base_dir, ...) == s for every s the
+// parser returned, and to_json of that result is byte-identical to the first
+// (the writer is canonical). `file` and `base_dir` are not written, nor a
+// member that does not apply (an EQ band's `q` for a high-pass). For a
+// Session built in code, the `*_as_written` members must be set; the
+// resolved paths are ignored.
+std::string to_json(const Session& session);
+
+// Names used in the session file, for messages and reports (the schema's
+// enum names; "?" for a value out of range).
 const char* to_string(EqBandType type);
+const char* to_string(EqMode mode);
+const char* to_string(Detector detector);
 const char* to_string(ExportFormat format);
 const char* to_string(Dither dither);
+const char* to_string(MasterPreset preset);
+
+// Every name of an enum as the session file writes it, indexed by the
+// enumerator's value (the enums above count from 0 in declaration order).
+template <class E>
+std::span<const std::string_view> enum_names();
+
+// The enumerator a session-file name denotes; nullopt for any other text.
+template <class E>
+std::optional<E> enum_from_name(std::string_view name) {
+    const auto names = enum_names<E>();
+    for (size_t i = 0; i < names.size(); ++i)
+        if (names[i] == name) return static_cast<E>(i);
+    return std::nullopt;
+}
 
 // Infers an export format from a file extension (.wav .flac .aif/.aiff .rf64);
 // nullopt when the extension is not one of those.

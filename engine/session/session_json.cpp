@@ -1,25 +1,78 @@
-// Session file v1: parsing and validation, in one place.
+// Session file v1: parsing, validation and writing back, in one place.
 //
-// The parser walks the JSON with a path-tracking reader. A rule that fails
+// Each block of the file has one schema table (a `Field<T>` per key: name,
+// unit, rule, range, enum names, and the model member it fills). The same
+// table drives the reader (types, ranges, required keys, defaults), the
+// writer (to_json) and the enum names (to_string). A default is the model's
+// member initialiser (`T{}.*member`), so it exists once. What a table cannot
+// say (nested blocks, arrays, rules across keys, preset defaults, routing) is
+// written by hand next to the table it extends, reader and writer together.
+//
+// The reader walks the JSON with a path-tracking reader. A rule that fails
 // throws a private ParseFailure carrying "<json.path>: <rule>"; the public
 // entry points catch it and return an Error, so nothing escapes this file.
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
-#include "engine/session/session.h"
 #include "engine/master/preset.h"
+#include "engine/session/session.h"
 
 namespace sf {
+
+// ---- enum names (indexed by the enumerator's value) -----------------------
+
+namespace {
+constexpr std::array<std::string_view, 7> kEqBandTypeNames{"bell", "lowshelf", "highshelf", "notch",
+                                                           "bandpass", "highpass", "lowpass"};
+constexpr std::array<std::string_view, 2> kEqModeNames{"linear", "minimum"};
+constexpr std::array<std::string_view, 2> kDetectorNames{"peak", "rms"};
+constexpr std::array<std::string_view, 5> kExportFormatNames{"wav", "bwf", "flac", "aiff", "rf64"};
+constexpr std::array<std::string_view, 3> kDitherNames{"none", "tpdf", "tpdf-shaped"};
+constexpr std::array<std::string_view, 5> kMasterPresetNames{"streaming", "apple", "ebu-r128", "atsc-a85", "cd"};
+
+// The tables above are indexed by enumerator value: the last enumerator must
+// be the last name (a new enumerator without a name fails here).
+static_assert(static_cast<size_t>(EqBandType::Lowpass) + 1 == kEqBandTypeNames.size());
+static_assert(static_cast<size_t>(EqMode::Minimum) + 1 == kEqModeNames.size());
+static_assert(static_cast<size_t>(Detector::Rms) + 1 == kDetectorNames.size());
+static_assert(static_cast<size_t>(ExportFormat::Rf64) + 1 == kExportFormatNames.size());
+static_assert(static_cast<size_t>(Dither::TpdfShaped) + 1 == kDitherNames.size());
+static_assert(static_cast<size_t>(MasterPreset::Cd) + 1 == kMasterPresetNames.size());
+
+template <class E, size_t N>
+const char* name_of(E value, const std::array<std::string_view, N>& names) {
+    const auto i = static_cast<size_t>(value);
+    return i < N ? names[i].data() : "?";  // the literals are NUL-terminated
+}
+}  // namespace
+
+template <> std::span<const std::string_view> enum_names<EqBandType>() { return kEqBandTypeNames; }
+template <> std::span<const std::string_view> enum_names<EqMode>() { return kEqModeNames; }
+template <> std::span<const std::string_view> enum_names<Detector>() { return kDetectorNames; }
+template <> std::span<const std::string_view> enum_names<ExportFormat>() { return kExportFormatNames; }
+template <> std::span<const std::string_view> enum_names<Dither>() { return kDitherNames; }
+template <> std::span<const std::string_view> enum_names<MasterPreset>() { return kMasterPresetNames; }
+
+const char* to_string(EqBandType type) { return name_of(type, kEqBandTypeNames); }
+const char* to_string(EqMode mode) { return name_of(mode, kEqModeNames); }
+const char* to_string(Detector detector) { return name_of(detector, kDetectorNames); }
+const char* to_string(ExportFormat format) { return name_of(format, kExportFormatNames); }
+const char* to_string(Dither dither) { return name_of(dither, kDitherNames); }
+const char* to_string(MasterPreset preset) { return name_of(preset, kMasterPresetNames); }
+
 namespace {
 
 using nlohmann::json;
+using ojson = nlohmann::ordered_json;  // the writer keeps the schema's key order
 
 struct ParseFailure {
     std::string message;
@@ -48,6 +101,109 @@ const char* type_name(const json& j) {
     }
 }
 
+std::string index_path(const std::string& path, size_t i) { return path + "[" + std::to_string(i) + "]"; }
+
+// ---- JSON text -> DOM, knowing the JSON path of every value ----------------
+//
+// nlohmann's DOM parser reports a number literal that overflows a double
+// (1e309) as out_of_range 406 with no position. This SAX handler builds the
+// same DOM and keeps the path of the value being read, so that error names
+// the key, like every other error of the file.
+class PathTrackingDom {
+public:
+    using number_integer_t = json::number_integer_t;
+    using number_unsigned_t = json::number_unsigned_t;
+    using number_float_t = json::number_float_t;
+    using string_t = json::string_t;
+    using binary_t = json::binary_t;
+
+    json root;
+    std::string error;  // set when parsing failed
+
+    bool null() { return put(nullptr); }
+    bool boolean(bool v) { return put(v); }
+    bool number_integer(number_integer_t v) { return put(v); }
+    bool number_unsigned(number_unsigned_t v) { return put(v); }
+    bool number_float(number_float_t v, const string_t&) { return put(v); }
+    bool string(string_t& v) { return put(v); }
+    bool binary(binary_t& v) { return put(json::binary(v)); }
+    bool start_object(std::size_t) { return open(json::object()); }
+    bool start_array(std::size_t) { return open(json::array()); }
+    bool end_object() { return close(); }
+    bool end_array() { return close(); }
+    bool key(string_t& k) {
+        frames_.back().key = k;
+        return true;
+    }
+    bool parse_error(std::size_t, const std::string& token, const nlohmann::detail::exception& ex) {
+        if (ex.id == 406) {  // out_of_range.406: number overflow
+            error = value_path() + ": number " + token + " is out of range (beyond ±1.8e308)";
+        } else {
+            // "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
+            std::string what = ex.what();
+            auto pos = what.find("] ");
+            error = "malformed JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2));
+        }
+        return false;
+    }
+
+private:
+    struct Frame {
+        json* value;
+        bool array;
+        size_t index = 0;  // next element's index (arrays)
+        std::string key;   // current key (objects)
+    };
+    std::vector<Frame> frames_;
+
+    // The container a value goes into, then the slot. Pointers to ancestors
+    // stay valid: only the innermost container grows while it is open.
+    json* place(json&& v) {
+        if (frames_.empty()) {
+            root = std::move(v);
+            return &root;
+        }
+        Frame& f = frames_.back();
+        if (f.array) {
+            f.value->push_back(std::move(v));
+            ++f.index;
+            return &f.value->back();
+        }
+        json& slot = (*f.value)[f.key];
+        slot = std::move(v);
+        return &slot;
+    }
+    template <class V>
+    bool put(V&& v) {
+        place(json(std::forward<V>(v)));
+        return true;
+    }
+    bool open(json&& container) {
+        const bool array = container.is_array();
+        json* p = place(std::move(container));
+        frames_.push_back({p, array, 0, {}});
+        return true;
+    }
+    bool close() {
+        frames_.pop_back();
+        return true;
+    }
+    // The path of the value the parser is reading now.
+    std::string value_path() const {
+        std::string path;
+        for (size_t i = 0; i < frames_.size(); ++i) {
+            const Frame& f = frames_[i];
+            // An outer array holds the open container as its last element;
+            // the innermost one has not placed the failing value yet.
+            if (f.array) path = index_path(path, i + 1 < frames_.size() ? f.index - 1 : f.index);
+            else path = path.empty() ? f.key : path + "." + f.key;
+        }
+        return path.empty() ? "(top level)" : path;
+    }
+};
+
+// ---- the reader ------------------------------------------------------------
+
 // Reads the keys of one JSON object; `finish()` rejects any key not read.
 class ObjectReader {
 public:
@@ -73,19 +229,18 @@ public:
         return d;
     }
 
-    double number(const std::string& key, double fallback, double lo, double hi) {
-        auto v = number(key);
-        if (!v) return fallback;
-        if (*v < lo || *v > hi) fail_at(child(key), "must be within [" + fmt_num(lo) + ", " + fmt_num(hi) + "]");
-        return *v;
-    }
-
-    std::optional<long long> integer(const std::string& key) {
+    // An integer key's value, as a double: every integer of a session file is
+    // small, so the caller's range check (in double) comes before any
+    // conversion to int. 1e19 or 1e300 are integral doubles that no int can
+    // hold: converting them first would be undefined behaviour.
+    std::optional<double> integer(const std::string& key) {
         const json* v = get(key);
         if (!v) return std::nullopt;
-        if (!v->is_number_integer() && !(v->is_number_float() && std::floor(v->get<double>()) == v->get<double>()))
-            fail_at(child(key), std::string("must be an integer, not ") + (v->is_number() ? "a fraction" : type_name(*v)));
-        return v->is_number_integer() ? v->get<long long>() : static_cast<long long>(v->get<double>());
+        if (!v->is_number()) fail_at(child(key), std::string("must be an integer, not ") + type_name(*v));
+        const double d = v->get<double>();
+        if (v->is_number_float() && !(std::isfinite(d) && std::floor(d) == d))
+            fail_at(child(key), "must be an integer, not a fraction");
+        return d;
     }
 
     std::optional<bool> boolean(const std::string& key) {
@@ -102,22 +257,14 @@ public:
         return v->get<std::string>();
     }
 
-    std::string required_string(const std::string& key) {
-        auto s = string(key);
-        if (!s) fail_at(child(key), "is required");
-        return *s;
-    }
-
     // A string that must be one of `allowed`; returns its index.
-    std::optional<size_t> choice(const std::string& key, std::initializer_list<const char*> allowed) {
+    std::optional<size_t> choice(const std::string& key, std::span<const std::string_view> allowed) {
         auto s = string(key);
         if (!s) return std::nullopt;
-        size_t i = 0;
         std::string list;
-        for (const char* a : allowed) {
-            if (*s == a) return i;
-            list += (i ? ", " : "") + std::string("\"") + a + "\"";
-            ++i;
+        for (size_t i = 0; i < allowed.size(); ++i) {
+            if (*s == allowed[i]) return i;
+            list += (i ? ", \"" : "\"") + std::string(allowed[i]) + "\"";
         }
         fail_at(child(key), "must be one of " + list + ", not \"" + *s + "\"");
     }
@@ -145,12 +292,231 @@ private:
     std::set<std::string> seen_;
 };
 
-std::string index_path(const std::string& path, size_t i) { return path + "[" + std::to_string(i) + "]"; }
+// ---- the schema --------------------------------------------------------------
+
+// How a value is checked. The message of each rule is part of the contract
+// (tests and users match on "<path>: <message>").
+enum class Rule {
+    Any,           // no check
+    Closed,        // lo <= v <= hi: "must be within [lo, hi]"
+    Positive,      // 0 < v <= hi: "must be > 0", "must be <= hi"
+    Frequency,     // 0 < v < Nyquist
+    ClosedBelowNyquist,  // lo <= v <= hi and v < Nyquist
+    Step,          // integer, a multiple of `step` within [lo, hi]
+    Choices,       // one of `choices` (integers)
+    NonEmpty,      // strings
+};
+
+// Member accessors of one model type. A path keeps its text as written and
+// its resolved form; an enum is read and written through its index.
+template <class T>
+struct PathMember {
+    std::string T::* as_written;
+    std::filesystem::path T::* resolved;
+};
+template <class T>
+struct EnumMember {
+    int (*get)(const T&);
+    void (*set)(T&, int);
+    std::span<const std::string_view> names;
+};
+template <auto M, class C, class E>
+EnumMember<C> make_enum_member(E C::*) {
+    return {[](const C& c) { return static_cast<int>(c.*M); }, [](C& c, int v) { c.*M = static_cast<E>(v); }, enum_names<E>()};
+}
+template <auto M>
+auto enum_member() { return make_enum_member<M>(M); }
+
+template <class T>
+using Member = std::variant<double T::*, std::optional<double> T::*, int T::*, bool T::*, std::string T::*,
+                            std::optional<std::string> T::*, PathMember<T>, EnumMember<T>>;
+
+// A string key's extra check: returns the value to store (e.g. normalised)
+// or fails naming `path`.
+using StringCheck = std::string (*)(const std::string& path, const std::string& value);
+
+// When to_json writes a key: when it differs from its default (Changed), or
+// always (Always: keys whose absence means more than the default, e.g. an
+// export's format, inferred from the file name), or when a master.preset is
+// set (Preset: keys the preset would fill; explicit keys win over it).
+enum class Emit { Changed, Always, Preset };
+
+template <class T>
+struct Field {
+    const char* key;
+    const char* unit;  // for readers of the table; "" for none
+    Member<T> member;
+    Rule rule = Rule::Any;
+    double lo = 0.0, hi = 0.0;
+    double step = 0.0;                   // Rule::Step
+    std::span<const int> choices = {};   // Rule::Choices
+    bool required = false;
+    bool (*applies)(const T&) = nullptr;  // nullptr: always; else read only when true (else "unknown key")
+    Emit emit = Emit::Changed;
+    StringCheck check = nullptr;
+    // For optional<string> members with names: the allowed names.
+    std::span<const std::string_view> names = {};
+};
 
 constexpr double kGainMinDb = -144.0;
 constexpr double kGainMaxDb = 48.0;
+constexpr std::array<int, 3> kBitDepths{16, 24, 32};
 
-struct Parser {
+bool eq_band_is_cut(const EqBand& b) { return b.type == EqBandType::Highpass || b.type == EqBandType::Lowpass; }
+bool eq_band_has_q(const EqBand& b) { return !eq_band_is_cut(b); }
+bool eq_band_has_gain(const EqBand& b) {
+    return b.type == EqBandType::Bell || b.type == EqBandType::LowShelf || b.type == EqBandType::HighShelf;
+}
+
+const Field<EqBand> kEqBandFields[] = {
+    {.key = "type", .unit = "", .member = enum_member<&EqBand::type>(), .required = true},
+    {.key = "freq_hz", .unit = "Hz", .member = &EqBand::freq_hz, .rule = Rule::Frequency, .required = true},
+    {.key = "gain_db", .unit = "dB", .member = &EqBand::gain_db, .rule = Rule::Closed, .lo = -48, .hi = 48, .applies = eq_band_has_gain},
+    {.key = "q", .unit = "", .member = &EqBand::q, .rule = Rule::Positive, .hi = 100, .applies = eq_band_has_q},
+    {.key = "slope_db_oct", .unit = "dB/oct", .member = &EqBand::slope_db_oct, .rule = Rule::Step, .lo = 6, .hi = 48, .step = 6,
+     .applies = eq_band_is_cut},
+};
+
+const Field<EqSpec> kEqFields[] = {
+    {.key = "mode", .unit = "", .member = enum_member<&EqSpec::mode>()},
+    // "bands": by hand
+};
+
+const Field<CompressorSpec> kCompressorFields[] = {
+    {.key = "threshold_db", .unit = "dBFS", .member = &CompressorSpec::threshold_db, .rule = Rule::Closed, .lo = -96, .hi = 0},
+    {.key = "ratio", .unit = "", .member = &CompressorSpec::ratio, .rule = Rule::Closed, .lo = 1, .hi = 1000},
+    {.key = "knee_db", .unit = "dB", .member = &CompressorSpec::knee_db, .rule = Rule::Closed, .lo = 0, .hi = 48},
+    {.key = "attack_ms", .unit = "ms", .member = &CompressorSpec::attack_ms, .rule = Rule::Closed, .lo = 0, .hi = 1000},
+    {.key = "release_ms", .unit = "ms", .member = &CompressorSpec::release_ms, .rule = Rule::Positive, .hi = 10000},
+    {.key = "makeup_db", .unit = "dB", .member = &CompressorSpec::makeup_db, .rule = Rule::Closed, .lo = -48, .hi = 48},
+    {.key = "detector", .unit = "", .member = enum_member<&CompressorSpec::detector>()},
+};
+
+const Field<SendSpec> kSendFields[] = {
+    {.key = "bus", .unit = "", .member = &SendSpec::bus, .required = true, .emit = Emit::Always},
+    {.key = "level_db", .unit = "dB", .member = &SendSpec::level_db, .rule = Rule::Closed, .lo = kGainMinDb, .hi = kGainMaxDb},
+    {.key = "pre_fader", .unit = "", .member = &SendSpec::pre_fader},
+};
+
+const Field<StemSpec> kStemFields[] = {
+    {.key = "name", .unit = "", .member = &StemSpec::name, .rule = Rule::NonEmpty, .required = true},
+    {.key = "file", .unit = "path", .member = PathMember<StemSpec>{&StemSpec::file_as_written, &StemSpec::file},
+     .rule = Rule::NonEmpty, .required = true},
+    {.key = "gain_db", .unit = "dB", .member = &StemSpec::gain_db, .rule = Rule::Closed, .lo = kGainMinDb, .hi = kGainMaxDb},
+    {.key = "pan", .unit = "", .member = &StemSpec::pan, .rule = Rule::Closed, .lo = -1, .hi = 1},
+    {.key = "mute", .unit = "", .member = &StemSpec::mute},
+    {.key = "solo", .unit = "", .member = &StemSpec::solo},
+    {.key = "polarity_invert", .unit = "", .member = &StemSpec::polarity_invert},
+    {.key = "offset_s", .unit = "s", .member = &StemSpec::offset_s, .rule = Rule::Closed, .lo = 0, .hi = 86400},
+    {.key = "fade_in_s", .unit = "s", .member = &StemSpec::fade_in_s, .rule = Rule::Closed, .lo = 0, .hi = 86400},
+    {.key = "fade_out_s", .unit = "s", .member = &StemSpec::fade_out_s, .rule = Rule::Closed, .lo = 0, .hi = 86400},
+    // "automation", "eq", "compressor", "sends": by hand
+    {.key = "output", .unit = "bus name", .member = &StemSpec::output},
+};
+
+const Field<ReverbSpec> kReverbFields[] = {
+    {.key = "ir", .unit = "path", .member = PathMember<ReverbSpec>{&ReverbSpec::ir_as_written, &ReverbSpec::ir},
+     .rule = Rule::NonEmpty, .required = true},
+    {.key = "predelay_ms", .unit = "ms", .member = &ReverbSpec::predelay_ms, .rule = Rule::Closed, .lo = 0, .hi = 1000},
+    {.key = "wet_db", .unit = "dB", .member = &ReverbSpec::wet_db, .rule = Rule::Closed, .lo = kGainMinDb, .hi = kGainMaxDb},
+};
+
+const Field<BusSpec> kBusFields[] = {
+    {.key = "name", .unit = "", .member = &BusSpec::name, .rule = Rule::NonEmpty, .required = true},
+    // "reverb", "eq", "compressor": by hand
+    {.key = "gain_db", .unit = "dB", .member = &BusSpec::gain_db, .rule = Rule::Closed, .lo = kGainMinDb, .hi = kGainMaxDb},
+    {.key = "output", .unit = "bus name", .member = &BusSpec::output},
+};
+
+const Field<MultibandBand> kMultibandBandFields[] = {
+    {.key = "threshold_db", .unit = "dBFS", .member = &MultibandBand::threshold_db, .rule = Rule::Closed, .lo = -96, .hi = 0},
+    {.key = "ratio", .unit = "", .member = &MultibandBand::ratio, .rule = Rule::Closed, .lo = 1, .hi = 1000},
+    {.key = "knee_db", .unit = "dB", .member = &MultibandBand::knee_db, .rule = Rule::Closed, .lo = 0, .hi = 48},
+    {.key = "attack_ms", .unit = "ms", .member = &MultibandBand::attack_ms, .rule = Rule::Closed, .lo = 0, .hi = 1000},
+    {.key = "release_ms", .unit = "ms", .member = &MultibandBand::release_ms, .rule = Rule::Positive, .hi = 10000},
+    {.key = "makeup_db", .unit = "dB", .member = &MultibandBand::makeup_db, .rule = Rule::Closed, .lo = -48, .hi = 48},
+    {.key = "width", .unit = "", .member = &MultibandBand::width, .rule = Rule::Closed, .lo = 0, .hi = 4},
+};
+
+const Field<LimiterSpec> kLimiterFields[] = {
+    {.key = "ceiling_dbtp", .unit = "dBTP", .member = &LimiterSpec::ceiling_dbtp, .rule = Rule::Closed, .lo = -60, .hi = 0,
+     .emit = Emit::Preset},
+    {.key = "release_ms", .unit = "ms", .member = &LimiterSpec::release_ms, .rule = Rule::Positive, .hi = 10000},
+    {.key = "lookahead_ms", .unit = "ms", .member = &LimiterSpec::lookahead_ms, .rule = Rule::Closed, .lo = 0, .hi = 100},
+    {.key = "max_gain_reduction_db", .unit = "dB", .member = &LimiterSpec::max_gain_reduction_db, .rule = Rule::Closed,
+     .lo = 0, .hi = 60},
+};
+
+const Field<MasterSpec> kMasterFields[] = {
+    {.key = "preset", .unit = "", .member = &MasterSpec::preset, .names = kMasterPresetNames},
+    // "eq", "multiband": by hand
+    {.key = "width", .unit = "", .member = &MasterSpec::width, .rule = Rule::Closed, .lo = 0, .hi = 4},
+    {.key = "mono_below_hz", .unit = "Hz", .member = &MasterSpec::mono_below_hz, .rule = Rule::ClosedBelowNyquist, .lo = 20, .hi = 1000},
+    {.key = "balance", .unit = "", .member = &MasterSpec::balance, .rule = Rule::Closed, .lo = -1, .hi = 1},
+    // "limiter": by hand
+    {.key = "loudness_target_lufs", .unit = "LUFS", .member = &MasterSpec::loudness_target_lufs, .rule = Rule::Closed,
+     .lo = -70, .hi = 0},
+};
+
+// CUE sheets quote these strings and cannot escape a quote.
+std::string cue_text(const std::string& path, const std::string& v) {
+    if (v.find('"') != std::string::npos || v.find('\n') != std::string::npos)
+        fail_at(path, "must not contain a double quote or a line break");
+    return v;
+}
+// ISRC: stored without hyphens, upper case (so it writes back as stored).
+std::string isrc_code(const std::string& path, const std::string& text) {
+    std::string v;
+    for (char c : text)
+        if (c != '-') v += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    bool ok = v.size() == 12 && std::isalpha(static_cast<unsigned char>(v[0])) && std::isalpha(static_cast<unsigned char>(v[1]));
+    for (size_t i = 2; ok && i < 5; ++i) ok = std::isalnum(static_cast<unsigned char>(v[i])) != 0;
+    for (size_t i = 5; ok && i < 12; ++i) ok = std::isdigit(static_cast<unsigned char>(v[i])) != 0;
+    if (!ok) fail_at(path, "must be an ISRC: CC-XXX-YY-NNNNN (2 letters, 3 letters or digits, 7 digits)");
+    return v;
+}
+std::string catalog_number(const std::string& path, const std::string& v) {
+    bool ok = v.size() == 13;
+    for (char c : v) ok = ok && std::isdigit(static_cast<unsigned char>(c));
+    if (!ok) fail_at(path, "must be a 13-digit UPC/EAN catalogue number");
+    return v;
+}
+
+const Field<DeliveryMetadata> kMetadataFields[] = {
+    {.key = "title", .unit = "", .member = &DeliveryMetadata::title, .check = cue_text},
+    {.key = "artist", .unit = "", .member = &DeliveryMetadata::artist, .check = cue_text},
+    {.key = "album", .unit = "", .member = &DeliveryMetadata::album, .check = cue_text},
+    {.key = "isrc", .unit = "", .member = &DeliveryMetadata::isrc, .check = isrc_code},
+    {.key = "catalog", .unit = "", .member = &DeliveryMetadata::catalog, .check = catalog_number},
+};
+
+const Field<ExportSpec> kExportFields[] = {
+    {.key = "file", .unit = "path", .member = PathMember<ExportSpec>{&ExportSpec::file_as_written, &ExportSpec::file},
+     .rule = Rule::NonEmpty, .required = true},
+    // absent: inferred from the file name (by hand)
+    {.key = "format", .unit = "", .member = enum_member<&ExportSpec::format>(), .emit = Emit::Always},
+    {.key = "bit_depth", .unit = "bit", .member = &ExportSpec::bit_depth, .rule = Rule::Choices, .choices = kBitDepths,
+     .emit = Emit::Always},
+    {.key = "sample_rate", .unit = "Hz", .member = &ExportSpec::sample_rate, .rule = Rule::Closed, .lo = 8000, .hi = 384000},
+    {.key = "dither", .unit = "", .member = enum_member<&ExportSpec::dither>(), .emit = Emit::Always},
+    {.key = "cue_sheet", .unit = "", .member = &ExportSpec::cue_sheet, .emit = Emit::Preset},
+};
+
+const Field<Session> kSessionFields[] = {
+    // "format", "version": by hand (constants)
+    {.key = "sample_rate", .unit = "Hz", .member = &Session::sample_rate, .rule = Rule::Closed, .lo = 8000, .hi = 384000,
+     .emit = Emit::Always},
+    // "stems", "buses", "master", "metadata", "export": by hand
+};
+
+// ---- the table-driven reader and writer --------------------------------------
+
+template <class... F>
+struct Overloaded : F... {
+    using F::operator()...;
+};
+
+struct Reader {
     std::filesystem::path base_dir;
     int sample_rate = 48000;
 
@@ -159,31 +525,132 @@ struct Parser {
         return path.is_absolute() ? path : base_dir / path;
     }
 
-    double freq(ObjectReader& r, const std::string& key, double fallback, bool required) {
-        if (required && !r.has(key)) fail_at(r.child(key), "is required");
+    template <class T>
+    void check_number(const Field<T>& f, const std::string& path, double v) const {
         const double nyquist = sample_rate / 2.0;
-        auto v = r.number(key);
-        if (!v) return fallback;
-        if (!(*v > 0.0 && *v < nyquist))
-            fail_at(r.child(key), "must be > 0 and below the Nyquist frequency (" + fmt_num(nyquist) + " Hz)");
-        return *v;
+        switch (f.rule) {
+            case Rule::Closed:
+                if (v < f.lo || v > f.hi) fail_at(path, "must be within [" + fmt_num(f.lo) + ", " + fmt_num(f.hi) + "]");
+                break;
+            case Rule::Positive:
+                if (!(v > 0.0)) fail_at(path, "must be > 0");
+                if (v > f.hi) fail_at(path, "must be <= " + fmt_num(f.hi));
+                break;
+            case Rule::Frequency:
+                if (!(v > 0.0 && v < nyquist))
+                    fail_at(path, "must be > 0 and below the Nyquist frequency (" + fmt_num(nyquist) + " Hz)");
+                break;
+            case Rule::ClosedBelowNyquist:
+                if (v < f.lo || v > f.hi) fail_at(path, "must be within [" + fmt_num(f.lo) + ", " + fmt_num(f.hi) + "]");
+                if (v >= nyquist) fail_at(path, "must be below the Nyquist frequency");
+                break;
+            case Rule::Step:
+                if (v < f.lo || v > f.hi || std::fmod(v, f.step) != 0.0)
+                    fail_at(path, "must be a multiple of " + fmt_num(f.step) + " within [" + fmt_num(f.lo) + ", " + fmt_num(f.hi) + "]");
+                break;
+            case Rule::Choices: {
+                if (std::find(f.choices.begin(), f.choices.end(), v) == f.choices.end()) {
+                    std::string list;
+                    for (size_t i = 0; i < f.choices.size(); ++i)
+                        list += (i == 0 ? "" : i + 1 == f.choices.size() ? " or " : ", ") + std::to_string(f.choices[i]);
+                    fail_at(path, "must be " + list);
+                }
+                break;
+            }
+            case Rule::Any:
+            case Rule::NonEmpty: break;
+        }
     }
 
-    double positive(ObjectReader& r, const std::string& key, double fallback, double hi) {
-        auto v = r.number(key);
-        if (!v) return fallback;
-        if (!(*v > 0.0)) fail_at(r.child(key), "must be > 0");
-        if (*v > hi) fail_at(r.child(key), "must be <= " + fmt_num(hi));
-        return *v;
+    // Reads one key into `obj`; an absent key leaves the member as it is
+    // (its default, or what a preset put there).
+    template <class T>
+    void read(ObjectReader& r, const Field<T>& f, T& obj) const {
+        if (f.applies && !f.applies(obj)) return;  // not read: "unknown key" if present
+        const std::string path = r.child(f.key);
+        if (f.required && !r.has(f.key)) fail_at(path, "is required");
+        auto text = [&]() -> std::optional<std::string> {
+            auto s = r.string(f.key);
+            if (!s) return s;
+            if (f.rule == Rule::NonEmpty && s->empty()) fail_at(path, "must not be empty");
+            return f.check ? f.check(path, *s) : *s;
+        };
+        std::visit(Overloaded{
+                       [&](double T::* m) {
+                           if (auto v = r.number(f.key)) check_number(f, path, *v), obj.*m = *v;
+                       },
+                       [&](std::optional<double> T::* m) {
+                           if (auto v = r.number(f.key)) check_number(f, path, *v), obj.*m = *v;
+                       },
+                       [&](int T::* m) {
+                           // The rule bounds the value within int before the conversion.
+                           if (auto v = r.integer(f.key)) check_number(f, path, *v), obj.*m = static_cast<int>(*v);
+                       },
+                       [&](bool T::* m) {
+                           if (auto v = r.boolean(f.key)) obj.*m = *v;
+                       },
+                       [&](std::string T::* m) {
+                           if (auto v = text()) obj.*m = *v;
+                       },
+                       [&](std::optional<std::string> T::* m) {
+                           if (f.names.empty()) {
+                               if (auto v = text()) obj.*m = *v;
+                           } else if (auto i = r.choice(f.key, f.names)) {
+                               obj.*m = std::string(f.names[*i]);
+                           }
+                       },
+                       [&](const PathMember<T>& m) {
+                           if (auto v = text()) obj.*m.as_written = *v, obj.*m.resolved = resolve(*v);
+                       },
+                       [&](const EnumMember<T>& m) {
+                           if (auto i = r.choice(f.key, m.names)) m.set(obj, static_cast<int>(*i));
+                       },
+                   },
+                   f.member);
     }
+
+    template <class T, size_t N>
+    void read_all(ObjectReader& r, const Field<T> (&fields)[N], T& obj) const {
+        for (const auto& f : fields) read(r, f, obj);
+    }
+};
+
+// Writes the keys of `fields` that apply and are not at their default.
+template <class T, size_t N>
+void write_all(ojson& j, const Field<T> (&fields)[N], const T& obj, bool preset_active) {
+    static const T kDefault{};
+    for (const auto& f : fields) {
+        if (f.applies && !f.applies(obj)) continue;
+        const bool force = f.required || f.emit == Emit::Always || (f.emit == Emit::Preset && preset_active);
+        std::visit(Overloaded{
+                       [&](auto T::* m) {
+                           using V = std::remove_cvref_t<decltype(obj.*m)>;
+                           if constexpr (std::is_same_v<V, std::optional<double>> || std::is_same_v<V, std::optional<std::string>>) {
+                               if (obj.*m) j[f.key] = *(obj.*m);  // present = written
+                           } else {
+                               if (force || !(obj.*m == kDefault.*m)) j[f.key] = obj.*m;
+                           }
+                       },
+                       [&](const PathMember<T>& m) { j[f.key] = obj.*m.as_written; },
+                       [&](const EnumMember<T>& m) {
+                           if (force || m.get(obj) != m.get(kDefault)) j[f.key] = m.names[static_cast<size_t>(m.get(obj))];
+                       },
+                   },
+                   f.member);
+    }
+}
+
+// ---- the session blocks: tables plus what a table cannot say ------------------
+
+struct Parser : Reader {
+    std::optional<MasterPreset> preset;  // set by master(), read by export_entry()
 
     EqSpec eq(const json& j, const std::string& path) {
         ObjectReader r(j, path);
         EqSpec spec;
-        if (auto m = r.choice("mode", {"linear", "minimum"})) spec.mode = *m == 0 ? EqMode::Linear : EqMode::Minimum;
-        if (const json* bands = r.array("bands")) {
+        read_all(r, kEqFields, spec);
+        if (const json* bands = r.array("bands"))
             for (size_t i = 0; i < bands->size(); ++i) spec.bands.push_back(band((*bands)[i], index_path(path + ".bands", i)));
-        }
         r.finish();
         return spec;
     }
@@ -191,24 +658,7 @@ struct Parser {
     EqBand band(const json& j, const std::string& path) {
         ObjectReader r(j, path);
         EqBand b;
-        auto t = r.choice("type", {"bell", "lowshelf", "highshelf", "notch", "bandpass", "highpass", "lowpass"});
-        if (!t) fail_at(r.child("type"), "is required");
-        static constexpr EqBandType kTypes[] = {EqBandType::Bell,  EqBandType::LowShelf, EqBandType::HighShelf,
-                                                EqBandType::Notch, EqBandType::Bandpass, EqBandType::Highpass,
-                                                EqBandType::Lowpass};
-        b.type = kTypes[*t];
-        b.freq_hz = freq(r, "freq_hz", 0.0, true);
-        const bool cut = b.type == EqBandType::Highpass || b.type == EqBandType::Lowpass;
-        const bool has_gain = b.type == EqBandType::Bell || b.type == EqBandType::LowShelf || b.type == EqBandType::HighShelf;
-        if (cut) {
-            if (auto s = r.integer("slope_db_oct")) {
-                if (*s < 6 || *s > 48 || *s % 6 != 0) fail_at(r.child("slope_db_oct"), "must be a multiple of 6 within [6, 48]");
-                b.slope_db_oct = static_cast<int>(*s);
-            }
-        } else {
-            b.q = positive(r, "q", b.q, 100.0);
-        }
-        if (has_gain) b.gain_db = r.number("gain_db", 0.0, -48.0, 48.0);
+        read_all(r, kEqBandFields, b);
         r.finish();  // keys that do not apply to this type are unknown keys
         return b;
     }
@@ -216,52 +666,40 @@ struct Parser {
     CompressorSpec compressor(const json& j, const std::string& path) {
         ObjectReader r(j, path);
         CompressorSpec c;
-        c.threshold_db = r.number("threshold_db", c.threshold_db, -96.0, 0.0);
-        c.ratio = r.number("ratio", c.ratio, 1.0, 1000.0);
-        c.knee_db = r.number("knee_db", c.knee_db, 0.0, 48.0);
-        c.attack_ms = r.number("attack_ms", c.attack_ms, 0.0, 1000.0);
-        c.release_ms = positive(r, "release_ms", c.release_ms, 10000.0);
-        c.makeup_db = r.number("makeup_db", c.makeup_db, -48.0, 48.0);
-        if (auto d = r.choice("detector", {"peak", "rms"})) c.detector = *d == 0 ? Detector::Peak : Detector::Rms;
+        read_all(r, kCompressorFields, c);
         r.finish();
         return c;
+    }
+
+    std::vector<GainPoint> automation(ObjectReader& ar) {
+        std::vector<GainPoint> points;
+        const json* g = ar.array("gain_db");
+        if (!g) return points;
+        const std::string gp = ar.child("gain_db");
+        double last_t = -1.0;
+        for (size_t i = 0; i < g->size(); ++i) {
+            const json& pt = (*g)[i];
+            const std::string pp = index_path(gp, i);
+            if (!pt.is_array() || pt.size() != 2 || !pt[0].is_number() || !pt[1].is_number())
+                fail_at(pp, "must be a [time_s, gain_db] pair of numbers");
+            GainPoint p{pt[0].get<double>(), pt[1].get<double>()};
+            if (!std::isfinite(p.time_s) || p.time_s < 0.0) fail_at(pp + "[0]", "time_s must be >= 0");
+            if (p.time_s < last_t) fail_at(pp + "[0]", "times must not decrease");
+            if (!std::isfinite(p.gain_db) || p.gain_db < kGainMinDb || p.gain_db > kGainMaxDb)
+                fail_at(pp + "[1]", "gain_db must be within [" + fmt_num(kGainMinDb) + ", " + fmt_num(kGainMaxDb) + "]");
+            last_t = p.time_s;
+            points.push_back(p);
+        }
+        return points;
     }
 
     StemSpec stem(const json& j, const std::string& path) {
         ObjectReader r(j, path);
         StemSpec s;
-        s.name = r.required_string("name");
-        if (s.name.empty()) fail_at(r.child("name"), "must not be empty");
-        s.file_as_written = r.required_string("file");
-        if (s.file_as_written.empty()) fail_at(r.child("file"), "must not be empty");
-        s.file = resolve(s.file_as_written);
-        s.gain_db = r.number("gain_db", 0.0, kGainMinDb, kGainMaxDb);
-        s.pan = r.number("pan", 0.0, -1.0, 1.0);
-        s.mute = r.boolean("mute").value_or(false);
-        s.solo = r.boolean("solo").value_or(false);
-        s.polarity_invert = r.boolean("polarity_invert").value_or(false);
-        s.offset_s = r.number("offset_s", 0.0, 0.0, 86400.0);
-        s.fade_in_s = r.number("fade_in_s", 0.0, 0.0, 86400.0);
-        s.fade_out_s = r.number("fade_out_s", 0.0, 0.0, 86400.0);
+        read_all(r, kStemFields, s);
         if (const json* a = r.object("automation")) {
             ObjectReader ar(*a, r.child("automation"));
-            if (const json* g = ar.array("gain_db")) {
-                const std::string gp = ar.child("gain_db");
-                double last_t = -1.0;
-                for (size_t i = 0; i < g->size(); ++i) {
-                    const json& pt = (*g)[i];
-                    const std::string pp = index_path(gp, i);
-                    if (!pt.is_array() || pt.size() != 2 || !pt[0].is_number() || !pt[1].is_number())
-                        fail_at(pp, "must be a [time_s, gain_db] pair of numbers");
-                    GainPoint p{pt[0].get<double>(), pt[1].get<double>()};
-                    if (!std::isfinite(p.time_s) || p.time_s < 0.0) fail_at(pp + "[0]", "time_s must be >= 0");
-                    if (p.time_s < last_t) fail_at(pp + "[0]", "times must not decrease");
-                    if (!std::isfinite(p.gain_db) || p.gain_db < kGainMinDb || p.gain_db > kGainMaxDb)
-                        fail_at(pp + "[1]", "gain_db must be within [" + fmt_num(kGainMinDb) + ", " + fmt_num(kGainMaxDb) + "]");
-                    last_t = p.time_s;
-                    s.gain_automation.push_back(p);
-                }
-            }
+            s.gain_automation = automation(ar);
             ar.finish();
         }
         if (const json* e = r.object("eq")) s.eq = eq(*e, r.child("eq"));
@@ -270,14 +708,11 @@ struct Parser {
             for (size_t i = 0; i < sends->size(); ++i) {
                 ObjectReader sr((*sends)[i], index_path(r.child("sends"), i));
                 SendSpec send;
-                send.bus = sr.required_string("bus");
-                send.level_db = sr.number("level_db", 0.0, kGainMinDb, kGainMaxDb);
-                send.pre_fader = sr.boolean("pre_fader").value_or(false);
+                read_all(sr, kSendFields, send);
                 sr.finish();
                 s.sends.push_back(send);
             }
         }
-        if (auto o = r.string("output")) s.output = *o;
         r.finish();
         return s;
     }
@@ -285,88 +720,66 @@ struct Parser {
     BusSpec bus(const json& j, const std::string& path) {
         ObjectReader r(j, path);
         BusSpec b;
-        b.name = r.required_string("name");
-        if (b.name.empty()) fail_at(r.child("name"), "must not be empty");
+        read_all(r, kBusFields, b);
         if (b.name == kMasterBusName) fail_at(r.child("name"), "\"master\" is reserved for the master bus");
         if (const json* v = r.object("reverb")) {
             ObjectReader vr(*v, r.child("reverb"));
             ReverbSpec rv;
-            rv.ir_as_written = vr.required_string("ir");
-            if (rv.ir_as_written.empty()) fail_at(vr.child("ir"), "must not be empty");
-            rv.ir = resolve(rv.ir_as_written);
-            rv.predelay_ms = vr.number("predelay_ms", 0.0, 0.0, 1000.0);
-            rv.wet_db = vr.number("wet_db", 0.0, kGainMinDb, kGainMaxDb);
+            read_all(vr, kReverbFields, rv);
             vr.finish();
             b.reverb = rv;
         }
         if (const json* e = r.object("eq")) b.eq = eq(*e, r.child("eq"));
         if (const json* c = r.object("compressor")) b.compressor = compressor(*c, r.child("compressor"));
-        b.gain_db = r.number("gain_db", 0.0, kGainMinDb, kGainMaxDb);
-        if (auto o = r.string("output")) b.output = *o;
         r.finish();
         return b;
     }
 
-    std::optional<MasterPreset> preset;  // set by master(), read by export_entry()
+    MultibandSpec multiband(const json& j, const std::string& path) {
+        ObjectReader mr(j, path);
+        MultibandSpec spec;
+        const json* xs = mr.array("crossovers_hz");
+        if (!xs) fail_at(mr.child("crossovers_hz"), "is required");
+        if (xs->empty() || xs->size() > 5) fail_at(mr.child("crossovers_hz"), "must hold 1 to 5 frequencies (2 to 6 bands)");
+        for (size_t i = 0; i < xs->size(); ++i) {
+            const std::string xp = index_path(mr.child("crossovers_hz"), i);
+            if (!(*xs)[i].is_number()) fail_at(xp, "must be a number");
+            double f = (*xs)[i].get<double>();
+            if (!(f >= 20.0 && f < sample_rate / 2.0)) fail_at(xp, "must be >= 20 Hz and below the Nyquist frequency");
+            if (!spec.crossovers_hz.empty() && f <= spec.crossovers_hz.back()) fail_at(xp, "crossovers must ascend");
+            spec.crossovers_hz.push_back(f);
+        }
+        const json* bands = mr.array("bands");
+        if (!bands) fail_at(mr.child("bands"), "is required");
+        if (bands->size() != spec.crossovers_hz.size() + 1)
+            fail_at(mr.child("bands"), "must hold one entry per band: " + std::to_string(spec.crossovers_hz.size() + 1) + " for " +
+                                           std::to_string(spec.crossovers_hz.size()) + " crossovers");
+        for (size_t i = 0; i < bands->size(); ++i) {
+            ObjectReader br((*bands)[i], index_path(mr.child("bands"), i));
+            MultibandBand b;
+            read_all(br, kMultibandBandFields, b);
+            br.finish();
+            spec.bands.push_back(b);
+        }
+        mr.finish();
+        return spec;
+    }
 
     MasterSpec master(const json& j, const std::string& path) {
         ObjectReader r(j, path);
         MasterSpec m;
-        if (auto p = r.choice("preset", {"streaming", "apple", "ebu-r128", "atsc-a85", "cd"})) {
-            m.preset = std::vector<std::string>{"streaming", "apple", "ebu-r128", "atsc-a85", "cd"}[*p];
-            preset = master::preset_from_name(*m.preset);
-        }
-        if (const json* e = r.object("eq")) m.eq = eq(*e, r.child("eq"));
-        if (const json* mb = r.object("multiband")) {
-            ObjectReader mr(*mb, r.child("multiband"));
-            MultibandSpec spec;
-            const json* xs = mr.array("crossovers_hz");
-            if (!xs) fail_at(mr.child("crossovers_hz"), "is required");
-            if (xs->empty() || xs->size() > 5) fail_at(mr.child("crossovers_hz"), "must hold 1 to 5 frequencies (2 to 6 bands)");
-            for (size_t i = 0; i < xs->size(); ++i) {
-                const std::string xp = index_path(mr.child("crossovers_hz"), i);
-                if (!(*xs)[i].is_number()) fail_at(xp, "must be a number");
-                double f = (*xs)[i].get<double>();
-                if (!(f >= 20.0 && f < sample_rate / 2.0)) fail_at(xp, "must be >= 20 Hz and below the Nyquist frequency");
-                if (!spec.crossovers_hz.empty() && f <= spec.crossovers_hz.back()) fail_at(xp, "crossovers must ascend");
-                spec.crossovers_hz.push_back(f);
-            }
-            const json* bands = mr.array("bands");
-            if (!bands) fail_at(mr.child("bands"), "is required");
-            if (bands->size() != spec.crossovers_hz.size() + 1)
-                fail_at(mr.child("bands"), "must hold one entry per band: " + std::to_string(spec.crossovers_hz.size() + 1) +
-                                              " for " + std::to_string(spec.crossovers_hz.size()) + " crossovers");
-            for (size_t i = 0; i < bands->size(); ++i) {
-                ObjectReader br((*bands)[i], index_path(mr.child("bands"), i));
-                MultibandBand b;
-                b.threshold_db = br.number("threshold_db", b.threshold_db, -96.0, 0.0);
-                b.ratio = br.number("ratio", b.ratio, 1.0, 1000.0);
-                b.knee_db = br.number("knee_db", b.knee_db, 0.0, 48.0);
-                b.attack_ms = br.number("attack_ms", b.attack_ms, 0.0, 1000.0);
-                b.release_ms = positive(br, "release_ms", b.release_ms, 10000.0);
-                b.makeup_db = br.number("makeup_db", b.makeup_db, -48.0, 48.0);
-                b.width = br.number("width", b.width, 0.0, 4.0);
-                br.finish();
-                spec.bands.push_back(b);
-            }
-            mr.finish();
-            m.multiband = spec;
-        }
-        if (r.has("width")) m.width = r.number("width", 1.0, 0.0, 4.0);
-        if (r.has("mono_below_hz")) {
-            m.mono_below_hz = r.number("mono_below_hz", 100.0, 20.0, 1000.0);
-            if (*m.mono_below_hz >= sample_rate / 2.0) fail_at(r.child("mono_below_hz"), "must be below the Nyquist frequency");
-        }
-        if (r.has("balance")) m.balance = r.number("balance", 0.0, -1.0, 1.0);
+        // The preset first: it fills defaults that the explicit keys then override.
+        read_all(r, kMasterFields, m);
+        if (m.preset) preset = master::preset_from_name(*m.preset);
         const master::PresetDefaults* pd = preset ? &master::preset_defaults(*preset) : nullptr;
+        if (pd && !r.has("loudness_target_lufs")) m.loudness_target_lufs = pd->loudness_target_lufs;
+        if (const json* e = r.object("eq")) m.eq = eq(*e, r.child("eq"));
+        if (const json* mb = r.object("multiband")) m.multiband = multiband(*mb, r.child("multiband"));
         if (const json* l = r.object("limiter")) {
             ObjectReader lr(*l, r.child("limiter"));
             LimiterSpec lim;
             if (pd) lim.ceiling_dbtp = pd->ceiling_dbtp;
-            lim.ceiling_dbtp = lr.number("ceiling_dbtp", lim.ceiling_dbtp, -60.0, 0.0);
-            lim.release_ms = positive(lr, "release_ms", lim.release_ms, 10000.0);
-            lim.lookahead_ms = lr.number("lookahead_ms", lim.lookahead_ms, 0.0, 100.0);
-            lim.max_gain_reduction_db = lr.number("max_gain_reduction_db", lim.max_gain_reduction_db, 0.0, 60.0);
+            read_all(lr, kLimiterFields, lim);
             lr.finish();
             m.limiter = lim;
         } else if (pd) {
@@ -374,10 +787,6 @@ struct Parser {
             lim.ceiling_dbtp = pd->ceiling_dbtp;
             m.limiter = lim;
         }
-        if (r.has("loudness_target_lufs"))
-            m.loudness_target_lufs = r.number("loudness_target_lufs", -14.0, -70.0, 0.0);
-        else if (pd)
-            m.loudness_target_lufs = pd->loudness_target_lufs;
         r.finish();
         return m;
     }
@@ -385,32 +794,7 @@ struct Parser {
     DeliveryMetadata metadata(const json& j, const std::string& path) {
         ObjectReader r(j, path);
         DeliveryMetadata md;
-        // CUE sheets quote these strings and cannot escape a quote.
-        auto text = [&](const char* key) {
-            std::string v = r.string(key).value_or("");
-            if (v.find('"') != std::string::npos || v.find('\n') != std::string::npos)
-                fail_at(r.child(key), "must not contain a double quote or a line break");
-            return v;
-        };
-        md.title = text("title");
-        md.artist = text("artist");
-        md.album = text("album");
-        if (auto isrc = r.string("isrc")) {
-            std::string v;
-            for (char c : *isrc)
-                if (c != '-') v += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-            bool ok = v.size() == 12 && std::isalpha(static_cast<unsigned char>(v[0])) && std::isalpha(static_cast<unsigned char>(v[1]));
-            for (size_t i = 2; ok && i < 5; ++i) ok = std::isalnum(static_cast<unsigned char>(v[i])) != 0;
-            for (size_t i = 5; ok && i < 12; ++i) ok = std::isdigit(static_cast<unsigned char>(v[i])) != 0;
-            if (!ok) fail_at(r.child("isrc"), "must be an ISRC: CC-XXX-YY-NNNNN (2 letters, 3 letters or digits, 7 digits)");
-            md.isrc = v;
-        }
-        if (auto cat = r.string("catalog")) {
-            bool ok = cat->size() == 13;
-            for (char c : *cat) ok = ok && std::isdigit(static_cast<unsigned char>(c));
-            if (!ok) fail_at(r.child("catalog"), "must be a 13-digit UPC/EAN catalogue number");
-            md.catalog = *cat;
-        }
+        read_all(r, kMetadataFields, md);
         r.finish();
         return md;
     }
@@ -418,41 +802,23 @@ struct Parser {
     ExportSpec export_entry(const json& j, const std::string& path) {
         ObjectReader r(j, path);
         ExportSpec e;
-        e.file_as_written = r.required_string("file");
-        if (e.file_as_written.empty()) fail_at(r.child("file"), "must not be empty");
-        e.file = resolve(e.file_as_written);
-        if (auto f = r.choice("format", {"wav", "bwf", "flac", "aiff", "rf64"})) {
-            static constexpr ExportFormat kFormats[] = {ExportFormat::Wav, ExportFormat::Bwf, ExportFormat::Flac,
-                                                        ExportFormat::Aiff, ExportFormat::Rf64};
-            e.format = kFormats[*f];
-        } else if (auto inferred = format_from_extension(e.file)) {
+        read_all(r, kExportFields, e);
+        if (!r.has("format")) {
+            auto inferred = format_from_extension(e.file);
+            if (!inferred) fail_at(r.child("format"), "is required when the file name does not end in .wav, .flac, .aif, .aiff or .rf64");
             e.format = *inferred;
-        } else {
-            fail_at(r.child("format"), "is required when the file name does not end in .wav, .flac, .aif, .aiff or .rf64");
         }
-        if (auto b = r.integer("bit_depth")) {
-            if (*b != 16 && *b != 24 && *b != 32) fail_at(r.child("bit_depth"), "must be 16, 24 or 32");
-            e.bit_depth = static_cast<int>(*b);
-        }
-        if (e.format == ExportFormat::Flac && e.bit_depth == 32)
-            fail_at(r.child("bit_depth"), "FLAC holds integer PCM only: use 16 or 24");
-        if (auto sr = r.integer("sample_rate")) {
-            if (*sr < 8000 || *sr > 384000) fail_at(r.child("sample_rate"), "must be within [8000, 384000]");
-            e.sample_rate = static_cast<int>(*sr);
-        }
-        if (auto cue = r.boolean("cue_sheet")) e.cue_sheet = *cue;
-        if (preset)
+        if (preset) {
+            const Dither explicit_dither = e.dither;
             master::apply_preset_export_defaults(e, *preset, r.has("format"), r.has("bit_depth"), r.has("sample_rate"),
                                                  r.has("cue_sheet"));
+            if (r.has("dither")) e.dither = explicit_dither;  // explicit keys win over the preset
+        }
         if (e.format == ExportFormat::Flac && e.bit_depth == 32)
             fail_at(r.child("bit_depth"), "FLAC holds integer PCM only: use 16 or 24");
-        auto d = r.choice("dither", {"none", "tpdf", "tpdf-shaped"});
         if (e.bit_depth == 32) {
-            if (d && *d != 0) fail_at(r.child("dither"), "float output (bit_depth 32) is never dithered");
+            if (r.has("dither") && e.dither != Dither::None) fail_at(r.child("dither"), "float output (bit_depth 32) is never dithered");
             e.dither = Dither::None;
-        } else if (d) {
-            static constexpr Dither kDither[] = {Dither::None, Dither::Tpdf, Dither::TpdfShaped};
-            e.dither = kDither[*d];
         }
         r.finish();
         return e;
@@ -465,13 +831,11 @@ struct Parser {
         if (*format != "stemforge-session") fail_at("format", "must be \"stemforge-session\", not \"" + *format + "\"");
         auto version = r.integer("version");
         if (!version) fail_at("version", "is required (1)");
-        if (*version != 1) fail_at("version", "unsupported version " + std::to_string(*version) + " (this build reads 1)");
+        if (*version != 1) fail_at("version", "unsupported version " + fmt_num(*version) + " (this build reads 1)");
 
         Session s;
-        if (auto sr = r.integer("sample_rate")) {
-            if (*sr < 8000 || *sr > 384000) fail_at("sample_rate", "must be within [8000, 384000]");
-            s.sample_rate = static_cast<int>(*sr);
-        }
+        s.base_dir = base_dir;
+        read_all(r, kSessionFields, s);
         sample_rate = s.sample_rate;
 
         const json* stems = r.array("stems");
@@ -537,6 +901,100 @@ struct Parser {
     }
 };
 
+// ---- the writer: the same tables, in the same order ---------------------------
+
+ojson write_eq(const EqSpec& spec) {
+    ojson j = ojson::object();
+    write_all(j, kEqFields, spec, false);
+    if (!spec.bands.empty()) {
+        ojson bands = ojson::array();
+        for (const auto& b : spec.bands) {
+            ojson jb = ojson::object();
+            write_all(jb, kEqBandFields, b, false);
+            bands.push_back(std::move(jb));
+        }
+        j["bands"] = std::move(bands);
+    }
+    return j;
+}
+
+ojson write_compressor(const CompressorSpec& c) {
+    ojson j = ojson::object();
+    write_all(j, kCompressorFields, c, false);
+    return j;
+}
+
+ojson write_stem(const StemSpec& s) {
+    ojson j = ojson::object();
+    // Table order, with the hand-written blocks where the table's comment puts them.
+    ojson head = ojson::object();
+    write_all(head, kStemFields, s, false);
+    for (auto it = head.begin(); it != head.end(); ++it)
+        if (it.key() != "output") j[it.key()] = it.value();
+    if (!s.gain_automation.empty()) {
+        ojson points = ojson::array();
+        for (const auto& p : s.gain_automation) points.push_back(ojson::array({p.time_s, p.gain_db}));
+        j["automation"] = ojson{{"gain_db", std::move(points)}};
+    }
+    if (s.eq) j["eq"] = write_eq(*s.eq);
+    if (s.compressor) j["compressor"] = write_compressor(*s.compressor);
+    if (!s.sends.empty()) {
+        ojson sends = ojson::array();
+        for (const auto& send : s.sends) {
+            ojson js = ojson::object();
+            write_all(js, kSendFields, send, false);
+            sends.push_back(std::move(js));
+        }
+        j["sends"] = std::move(sends);
+    }
+    if (head.contains("output")) j["output"] = head["output"];
+    return j;
+}
+
+ojson write_bus(const BusSpec& b) {
+    ojson head = ojson::object();
+    write_all(head, kBusFields, b, false);
+    ojson j = ojson::object();
+    j["name"] = head["name"];
+    if (b.reverb) {
+        ojson r = ojson::object();
+        write_all(r, kReverbFields, *b.reverb, false);
+        j["reverb"] = std::move(r);
+    }
+    if (b.eq) j["eq"] = write_eq(*b.eq);
+    if (b.compressor) j["compressor"] = write_compressor(*b.compressor);
+    for (const char* key : {"gain_db", "output"})
+        if (head.contains(key)) j[key] = head[key];
+    return j;
+}
+
+ojson write_master(const MasterSpec& m) {
+    const bool preset_active = m.preset.has_value();
+    ojson head = ojson::object();
+    write_all(head, kMasterFields, m, preset_active);
+    ojson j = ojson::object();
+    if (head.contains("preset")) j["preset"] = head["preset"];
+    if (m.eq) j["eq"] = write_eq(*m.eq);
+    if (m.multiband) {
+        ojson bands = ojson::array();
+        for (const auto& b : m.multiband->bands) {
+            ojson jb = ojson::object();
+            write_all(jb, kMultibandBandFields, b, false);
+            bands.push_back(std::move(jb));
+        }
+        j["multiband"] = ojson{{"crossovers_hz", m.multiband->crossovers_hz}, {"bands", std::move(bands)}};
+    }
+    for (const char* key : {"width", "mono_below_hz", "balance"})
+        if (head.contains(key)) j[key] = head[key];
+    if (m.limiter) {
+        ojson l = ojson::object();
+        write_all(l, kLimiterFields, *m.limiter, preset_active);
+        j["limiter"] = std::move(l);
+    }
+    if (head.contains("loudness_target_lufs")) j["loudness_target_lufs"] = head["loudness_target_lufs"];
+    return j;
+}
+
 }  // namespace
 
 const BusSpec* Session::find_bus(const std::string& name) const {
@@ -546,19 +1004,21 @@ const BusSpec* Session::find_bus(const std::string& name) const {
 }
 
 Result<Session> parse_session(const std::string& text, const std::filesystem::path& base_dir, const std::string& origin) {
-    json root;
+    PathTrackingDom dom;
+    // sax_parse reports syntax errors and number overflow through the handler;
+    // anything else it throws is a bug in the handler, reported, not escaped.
     try {
-        root = json::parse(text);
-    } catch (const json::parse_error& e) {
-        // nlohmann's message starts "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
-        std::string what = e.what();
-        auto pos = what.find("] ");
-        return fail(ErrorCode::InvalidSession, origin + ": malformed JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)));
+        if (!json::sax_parse(text, &dom)) return fail(ErrorCode::InvalidSession, origin + ": " + dom.error);
+    } catch (const json::exception& e) {
+        return fail(ErrorCode::InvalidSession, origin + ": malformed JSON: " + e.what());
     }
+    std::error_code ec;
+    std::filesystem::path base = base_dir.empty() ? std::filesystem::current_path(ec) : std::filesystem::absolute(base_dir, ec);
+    if (ec) return fail(ErrorCode::InvalidSession, origin + ": cannot resolve the session folder " + base_dir.string() + ": " + ec.message());
     try {
         Parser parser;
-        parser.base_dir = base_dir;
-        return parser.session(root);
+        parser.base_dir = base;
+        return parser.session(dom.root);
     } catch (const ParseFailure& f) {
         return fail(ErrorCode::InvalidSession, origin + ": " + f.message);
     }
@@ -579,37 +1039,34 @@ Result<Session> load_session(const std::filesystem::path& file) {
     return session;
 }
 
-const char* to_string(EqBandType type) {
-    switch (type) {
-        case EqBandType::Bell: return "bell";
-        case EqBandType::LowShelf: return "lowshelf";
-        case EqBandType::HighShelf: return "highshelf";
-        case EqBandType::Notch: return "notch";
-        case EqBandType::Bandpass: return "bandpass";
-        case EqBandType::Highpass: return "highpass";
-        case EqBandType::Lowpass: return "lowpass";
+std::string to_json(const Session& s) {
+    ojson j = ojson::object();
+    j["format"] = "stemforge-session";
+    j["version"] = 1;
+    write_all(j, kSessionFields, s, false);
+    ojson stems = ojson::array();
+    for (const auto& st : s.stems) stems.push_back(write_stem(st));
+    j["stems"] = std::move(stems);
+    if (!s.buses.empty()) {
+        ojson buses = ojson::array();
+        for (const auto& b : s.buses) buses.push_back(write_bus(b));
+        j["buses"] = std::move(buses);
     }
-    return "?";
-}
-
-const char* to_string(ExportFormat format) {
-    switch (format) {
-        case ExportFormat::Wav: return "wav";
-        case ExportFormat::Bwf: return "bwf";
-        case ExportFormat::Flac: return "flac";
-        case ExportFormat::Aiff: return "aiff";
-        case ExportFormat::Rf64: return "rf64";
+    if (s.master) j["master"] = write_master(*s.master);
+    ojson md = ojson::object();
+    write_all(md, kMetadataFields, s.metadata, false);
+    if (!md.empty()) j["metadata"] = std::move(md);
+    if (!s.exports.empty()) {
+        const bool preset_active = s.master && s.master->preset;
+        ojson ex = ojson::array();
+        for (const auto& e : s.exports) {
+            ojson je = ojson::object();
+            write_all(je, kExportFields, e, preset_active);
+            ex.push_back(std::move(je));
+        }
+        j["export"] = std::move(ex);
     }
-    return "?";
-}
-
-const char* to_string(Dither dither) {
-    switch (dither) {
-        case Dither::None: return "none";
-        case Dither::Tpdf: return "tpdf";
-        case Dither::TpdfShaped: return "tpdf-shaped";
-    }
-    return "?";
+    return j.dump(2) + "\n";
 }
 
 std::optional<ExportFormat> format_from_extension(const std::filesystem::path& file) {
