@@ -1,8 +1,10 @@
 #include "analysis/loudness_probe.h"
 
-#include <cassert>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
+#include <string>
 
 #include "analysis/loudness.h"
 #include "analysis/true_peak.h"
@@ -11,30 +13,45 @@ namespace sf::analysis {
 
 namespace {
 
+// Kept in release builds: the alternative is undefined behaviour (an empty
+// std::optional or std::expected dereferenced, a stack array overrun).
+[[noreturn]] void contract_violation(const std::string& what) {
+    std::fprintf(stderr, "stemforge: internal error: loudness probe: %s\n", what.c_str());
+    std::fflush(stderr);
+    std::abort();
+}
+
 class MeterProbe final : public LoudnessProbe {
 public:
     void reset(int sample_rate, int channels, bool measure_true_peak) override {
+        if (channels < 1 || channels > kLoudnessProbeMaxChannels)
+            contract_violation("reset() with " + std::to_string(channels) + " channels (1.." +
+                               std::to_string(kLoudnessProbeMaxChannels) + ")");
         LoudnessOptions o;
         o.sample_rate = sample_rate;
         o.channels = channels;
         auto m = LoudnessMeter::create(o);
-        assert(m && "the master step asks for 1..8 channels at a valid rate");
+        if (!m) contract_violation("reset(): " + m.error().message);
         loudness_.emplace(std::move(*m));
         true_peak_.reset();
         if (measure_true_peak) {
             auto t = TruePeakMeter::create(channels);
-            assert(t);
+            if (!t) contract_violation("reset(): " + t.error().message);
             true_peak_.emplace(std::move(*t));
         }
     }
 
     void add(const AudioBuffer& block, int64_t frames) override {
-        assert(loudness_ && "reset() first");
+        if (!loudness_) contract_violation("add() before reset()");
         const int ch = loudness_->channels();
-        const float* ptrs[8];
+        if (block.channels() < ch || frames < 0 || frames > block.frames())
+            contract_violation("add() of " + std::to_string(frames) + " frames from a " + std::to_string(block.channels()) +
+                               " x " + std::to_string(block.frames()) + " block, " + std::to_string(ch) + " channels expected");
+        const float* ptrs[kLoudnessProbeMaxChannels];
         for (int c = 0; c < ch; ++c) ptrs[c] = block.channel(c);
-        loudness_->add(std::span<const float* const>(ptrs, static_cast<size_t>(ch)), frames);
-        if (true_peak_) true_peak_->add(std::span<const float* const>(ptrs, static_cast<size_t>(ch)), frames);
+        const std::span<const float* const> channels(ptrs, static_cast<size_t>(ch));
+        loudness_->add(channels, frames);
+        if (true_peak_) true_peak_->add(channels, frames);
     }
 
     LoudnessStats stats() const override {
