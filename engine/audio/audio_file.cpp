@@ -407,7 +407,8 @@ Result<void> AudioFileWriter::write(const AudioBuffer& block, int64_t frames) {
         wrote = sf_writef_float(w.handle.get(), w.floats.data(), frames);
     } else {
         w.ints.resize(static_cast<size_t>(frames * ch));
-        // Frame-major so that each channel's quantiser runs in time order.
+        // Interleaved (frame-major) for sf_writef_int, filled channel by channel:
+        // each channel's own quantiser (dither stream, error feedback) runs in time order.
         for (int c = 0; c < ch; ++c) {
             const float* src = block.channel(c);
             Quantizer& q = w.quantizers[static_cast<size_t>(c)];

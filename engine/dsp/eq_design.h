@@ -1,8 +1,10 @@
 // Stemforge — the EQ stage's definition: band magnitudes and the FIR design.
 //
-// One definition, shared by the CPU reference (engine/dsp/eq.*) and its GPU
-// twin: the GPU consumes EqDesign::taps as they are (double, convert to float
-// once) and must apply them as the causal FIR y[n] = Σ_k taps[k]·x[n−k].
+// One definition, shared by the CPU reference (engine/render/cpu_mixer.cpp
+// applies the taps with engine/dsp/fft_convolver.h) and its GPU twin
+// (gpu/stages/eq.*): the GPU consumes EqDesign::taps as they are (double,
+// convert to float once) and must apply them as the causal FIR
+// y[n] = Σ_k taps[k]·x[n−k].
 //
 // Magnitude (DESIGN.md "Semantics"), f in Hz, fs the session rate:
 // - bell, lowshelf, highshelf, notch, bandpass: |H(e^{jω})| of the RBJ Audio
