@@ -1,10 +1,19 @@
 # Stemforge — the two commands of the README, and their parts.
 #   make demo   install what is missing, build (Release), render the demo session
-#   make test   install what is missing, build Release + ASan/UBSan, run every test in both
+#   make test   install what is missing, build Release + ASan/UBSan (warnings as errors,
+#               asserts on), run every test in both
 JOBS  ?= $(shell nproc)
 BUILD ?= build
 ASAN  ?= build-asan
 DEMO_DIR ?= $(BUILD)/demo
+
+# The test builds are stricter than a user's: warnings in our code are
+# errors and assert() stays on in Release. Target-specific, so `make test`
+# passes them to the `build`/`build-asan` it depends on; `make demo` passes
+# nothing and keeps what the folder was configured with (OFF when fresh).
+CONFIG_FLAGS ?=
+TEST_CONFIG_FLAGS = -DSTEMFORGE_WERROR=ON -DSTEMFORGE_ASSERTS=ON
+test test-release test-asan: CONFIG_FLAGS = $(TEST_CONFIG_FLAGS)
 
 .PHONY: deps build build-asan demo test test-release test-asan clean
 
@@ -12,11 +21,11 @@ deps:
 	./scripts/install-deps.sh
 
 build: deps
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CONFIG_FLAGS)
 	cmake --build $(BUILD) -j $(JOBS)
 
 build-asan: deps
-	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DSTEMFORGE_SANITIZE=ON -DSTEMFORGE_GUI=OFF
+	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DSTEMFORGE_SANITIZE=ON -DSTEMFORGE_GUI=OFF $(CONFIG_FLAGS)
 	cmake --build $(ASAN) -j $(JOBS)
 
 demo: build

@@ -394,6 +394,25 @@ TEST(AudioFileWriter, UnwritablePathIsAnError) {
     EXPECT_NE(w.error().message.find("out.wav"), std::string::npos) << w.error().message;
 }
 
+// Programmer-error asserts stay on in the test builds (STEMFORGE_ASSERTS in
+// Release, Debug for ASan): this one lives in the engine library, so the
+// test also proves the library was compiled without NDEBUG.
+TEST(AudioFileWriterDeathTest, ProgrammerErrorsAssertInTestBuilds) {
+#ifdef NDEBUG
+#ifdef STEMFORGE_ASSERTS_REQUIRED
+    FAIL() << "configured with STEMFORGE_ASSERTS=ON, yet NDEBUG is defined";
+#else
+    GTEST_SKIP() << "assert() is off in this build (configure with -DSTEMFORGE_ASSERTS=ON)";
+#endif
+#else
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    TempDir dir;
+    WriteSpec ws;
+    ws.channels = 0;  // no caller passes this: the session validator fixes channels
+    EXPECT_DEATH((void)AudioFileWriter::create(dir / "x.wav", ws), "Assertion .*channels > 0.* failed");
+#endif
+}
+
 TEST(Dither, TpdfOnSilenceHasQuarterLsbPower) {
     // Rounding silence + TPDF(±1 LSB) gives codes -1, 0, +1 with P(±1) = 1/8:
     // power 1/4 LSB², i.e. RMS 0.5 LSB.
