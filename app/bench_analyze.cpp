@@ -1,14 +1,14 @@
 // `stemforge bench analyze`: times `analyze` (loudness, true peak, spectrum,
 // correlation, file checks in one pass) against `ffmpeg -af ebur128=peak=true`
 // on the same file in the same run (DESIGN.md "Speed"; docs/BENCHMARKS.md).
-// The test file is generated (music-like: filtered noise with a level
-// envelope and tones, stereo, 48 kHz, 24-bit) unless --file names one.
+// The test file is generated (engine/synth/bench_signals.h: music-like
+// filtered noise with a level envelope and tones, stereo, 48 kHz, 24-bit)
+// unless --file names one.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <numbers>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -17,7 +17,7 @@
 #include "app/cli.h"
 #include "engine/audio/audio_file.h"
 #include "engine/core/clock.h"
-#include "engine/core/random.h"
+#include "engine/synth/bench_signals.h"
 
 namespace sf::cli {
 
@@ -32,33 +32,13 @@ Result<void> generate(const std::filesystem::path& file, double seconds) {
     ws.dither = Dither::None;
     auto w = AudioFileWriter::create(file, ws);
     if (!w) return std::unexpected(w.error());
-    Random rng(2024);
+    synth::MusicLikeNoise signal(kRate, 2024);
     const auto total = static_cast<int64_t>(seconds * kRate);
     constexpr int64_t kBlock = 48000;
     AudioBuffer b(2, kBlock);
-    double lp[2] = {0, 0}, bp[2] = {0, 0};
-    // Tones by rotation (no sin() per sample).
-    const double f1 = 2 * std::numbers::pi * 110.0 / kRate, f2 = 2 * std::numbers::pi * 1760.0 / kRate;
-    double c1 = 1, s1 = 0, c2 = 1, s2 = 0;
     for (int64_t pos = 0; pos < total; pos += kBlock) {
         const int64_t n = std::min(kBlock, total - pos);
-        for (int64_t i = 0; i < n; ++i) {
-            const double t = static_cast<double>(pos + i) / kRate;
-            const double env = 0.35 * (1.2 + std::sin(2 * std::numbers::pi * t / 7.0)) * (0.6 + 0.4 * ((pos + i) / 24000 % 2));
-            double nc = c1 * std::cos(f1) - s1 * std::sin(f1);
-            s1 = c1 * std::sin(f1) + s1 * std::cos(f1);
-            c1 = nc;
-            nc = c2 * std::cos(f2) - s2 * std::sin(f2);
-            s2 = c2 * std::sin(f2) + s2 * std::cos(f2);
-            c2 = nc;
-            for (int c = 0; c < 2; ++c) {
-                const double x = rng.bipolar();
-                lp[c] = 0.97 * lp[c] + 0.03 * x;
-                bp[c] = 0.5 * bp[c] + 0.5 * x - lp[c];
-                const double v = env * (1.6 * lp[c] + 0.25 * bp[c] + 0.2 * (c == 0 ? s1 : 0.8 * s1) + 0.05 * s2);
-                b.channel(c)[i] = static_cast<float>(std::clamp(v, -0.99, 0.99));
-            }
-        }
+        signal.render(b, n);
         if (auto r = w->write(b, n); !r) return r;
     }
     return w->commit();

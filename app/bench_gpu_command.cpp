@@ -1,6 +1,6 @@
 // `stemforge bench gpu [--stems N] [--duration S] [--buses B] [--no-cpu] [--dir DIR] [--json]`
 //
-// Issue 5's benchmark session (engine/demo/bench_session.h): N stereo stems
+// Issue 5's benchmark session (app/bench_session.h): N stereo stems
 // (24-bit WAV) with EQ on every stem, a compressor on every other one, and a
 // send from each to one of B reverb buses with 3-second IRs. Renders it on
 // the GPU and on the CPU path in the same run and reports end-to-end and
@@ -8,8 +8,8 @@
 // memory, and the floor: the time just to read and decode the stems
 // (measured), the bytes that must cross PCIe, the FFT work and the
 // device-memory traffic (counted, with the assumed link and device rates
-// stated). No DSP here: the session is
-// the engine's generator, the renders are the engine's.
+// stated). No DSP here: the session is described in app/bench_session.*
+// (signals from engine/synth), the renders are the engine's.
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -18,11 +18,11 @@
 
 #include <tbb/parallel_for.h>
 
+#include "app/bench_session.h"
 #include "app/cli.h"
 #include "app/gpu_commands.h"
 #include "engine/audio/audio_file.h"
 #include "engine/core/clock.h"
-#include "engine/demo/bench_session.h"
 #include "engine/render/cpu_mixer.h"
 #include "engine/render/renderer.h"
 

@@ -1,5 +1,5 @@
 // `stemforge bench master` — see app/bench_master.h. The programme is
-// synthesised (engine/master/programme.h), written once as 32-bit float WAV;
+// synthesised (engine/synth/programme.h), written once as 32-bit float WAV;
 // both contenders read that file and write 24-bit WAV at 48 kHz; both
 // results are measured by the same meter (analysis::analyze_file: BS.1770-4
 // integrated loudness, 4x true peak). Wall-clock times include reading and
@@ -20,7 +20,7 @@
 #include "app/cli.h"
 #include "engine/audio/audio_file.h"
 #include "engine/core/clock.h"
-#include "engine/master/programme.h"
+#include "engine/synth/programme.h"
 #include "engine/render/renderer.h"
 
 namespace sf::cli {
@@ -92,7 +92,7 @@ int run_bench_master(const BenchMasterArgs& args) {
     const int rate = 48000;
     const std::filesystem::path programme = dir / "programme.wav";
     {
-        const AudioBuffer p = master::synth_programme(rate, args.duration_s, 2026);
+        const AudioBuffer p = synth::synth_programme(rate, args.duration_s, 2026);
         WriteSpec ws;
         ws.bit_depth = 32;
         ws.sample_rate = rate;

@@ -1,17 +1,18 @@
 // `stemforge bench mix`: renders the generated benchmark session on the CPU
 // reference path (1 thread and all threads: the scaling) and, in the same
 // run, the equivalent FFmpeg filter graph on the same files; reports
-// × realtime for each and the ratio. No DSP here: the session, the graph and
-// the render come from the engine.
+// × realtime for each and the ratio. No DSP here: the session and the graph
+// are described in app/bench_session.*, its signals and the render come from
+// the engine.
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
 
 #include <tbb/global_control.h>
 
+#include "app/bench_session.h"
 #include "app/cli.h"
 #include "engine/core/clock.h"
-#include "engine/demo/bench_session.h"
 #include "engine/render/cpu_mixer.h"
 #include "engine/render/renderer.h"
 

@@ -1,4 +1,4 @@
-#include "engine/demo/bench_session.h"
+#include "app/bench_session.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,16 +6,12 @@
 #include <numbers>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
 #include "engine/audio/audio_file.h"
-#include "engine/core/random.h"
+#include "engine/synth/bench_signals.h"
 
-namespace sf {
+namespace sf::cli {
 
 namespace {
-
-constexpr double kPi = std::numbers::pi;
 
 std::string quote(const std::string& s) {
     std::string out = "'";
@@ -53,64 +49,60 @@ Result<std::filesystem::path> write_bench_session(const std::filesystem::path& d
     if (ec) return fail(ErrorCode::FileWrite, dir.string() + ": cannot create folder: " + ec.message());
     const int sr = o.sample_rate;
     const int64_t frames = static_cast<int64_t>(std::llround(o.duration_s * sr));
-    using nlohmann::json;
-    json stems = json::array();
+    Session session;
+    session.sample_rate = sr;
     for (int i = 0; i < o.stems; ++i) {
         char name[32];
         std::snprintf(name, sizeof name, "stems/%02d.wav", i);
         const int ch = o.all_stereo || i % 3 == 2 ? 2 : 1;
-        if (!exists_with_shape(dir / name, ch, frames)) {
-            // A few partials with a slow tremolo plus a little noise: broadband, not silent.
-            AudioBuffer buf(ch, frames);
-            Random r(1000 + static_cast<uint64_t>(i));
-            const double f0 = 55.0 * std::pow(2.0, (i % 24) / 12.0);
-            for (int c = 0; c < ch; ++c) {
-                float* x = buf.channel(c);
-                double ph[4] = {0, 0, 0, 0};
-                const double inc[4] = {2 * kPi * f0 / sr, 2 * kPi * f0 * 2.01 / sr, 2 * kPi * f0 * 3.02 / sr, 2 * kPi * f0 * 5.03 / sr};
-                for (int64_t n = 0; n < frames; ++n) {
-                    const double t = static_cast<double>(n) / sr;
-                    const double env = 0.6 + 0.4 * std::sin(2 * kPi * (0.25 + 0.05 * i) * t + c);
-                    double v = 0.0;
-                    for (int k = 0; k < 4; ++k) {
-                        v += std::sin(ph[k]) / (k + 1);
-                        ph[k] += inc[k];
-                        if (ph[k] > 2 * kPi) ph[k] -= 2 * kPi;
-                    }
-                    x[n] = static_cast<float>(0.25 * env * v + 0.02 * r.bipolar());
-                }
-            }
-            if (auto ok = write_audio(dir / name, buf, sr, 24); !ok) return std::unexpected(ok.error());
+        if (!exists_with_shape(dir / name, ch, frames))
+            if (auto ok = write_audio(dir / name, synth::bench_stem(i, ch, frames, sr), sr, 24); !ok) return std::unexpected(ok.error());
+        StemSpec s;
+        s.name = "s" + std::to_string(i);
+        s.file_as_written = name;
+        s.gain_db = -18.0;
+        s.pan = ch == 1 ? -0.8 + 1.6 * (i % 7) / 6.0 : 0.0;
+        EqBand hp;
+        hp.type = EqBandType::Highpass;
+        hp.freq_hz = 30.0 + 10.0 * (i % 8);
+        hp.slope_db_oct = 12;
+        EqBand bell;
+        bell.type = EqBandType::Bell;
+        bell.freq_hz = 300.0 * std::pow(1.25, i % 16);
+        bell.gain_db = (i % 5) - 2.0;
+        bell.q = 1.2;
+        s.eq = EqSpec{i % 2 ? EqMode::Minimum : EqMode::Linear, {hp, bell}};
+        s.sends.push_back(SendSpec{bus_name(i % buses), -10.0, false});
+        if (i % 2 == 0) {
+            CompressorSpec c;
+            c.threshold_db = -30.0;
+            c.ratio = 3.0;
+            c.knee_db = 6.0;
+            c.attack_ms = 10.0;
+            c.release_ms = 120.0;
+            s.compressor = c;
         }
-        const double hp = 30.0 + 10.0 * (i % 8), bell_f = 300.0 * std::pow(1.25, i % 16);
-        json s = {{"name", std::string("s") + std::to_string(i)}, {"file", name}, {"gain_db", -18.0},
-                  {"pan", ch == 1 ? -0.8 + 1.6 * (i % 7) / 6.0 : 0.0},
-                  {"eq", {{"mode", i % 2 ? "minimum" : "linear"},
-                          {"bands", {{{"type", "highpass"}, {"freq_hz", hp}, {"slope_db_oct", 12}},
-                                     {{"type", "bell"}, {"freq_hz", bell_f}, {"gain_db", (i % 5) - 2.0}, {"q", 1.2}}}}}},
-                  {"sends", {{{"bus", bus_name(i % buses)}, {"level_db", -10.0}}}}};
-        if (i % 2 == 0)
-            s["compressor"] = {{"threshold_db", -30.0}, {"ratio", 3.0}, {"knee_db", 6.0}, {"attack_ms", 10.0}, {"release_ms", 120.0}};
-        stems.push_back(s);
+        session.stems.push_back(std::move(s));
     }
     const int64_t ir_frames = static_cast<int64_t>(std::llround(o.ir_s * sr));
-    json buses_json = json::array();
     for (int b = 0; b < buses; ++b) {
         const std::string ir = std::string("irs/") + static_cast<char>('a' + b) + ".wav";
-        buses_json.push_back({{"name", bus_name(b)}, {"reverb", {{"ir", ir}}}});
+        BusSpec bus;
+        bus.name = bus_name(b);
+        bus.reverb = ReverbSpec{};
+        bus.reverb->ir_as_written = ir;
+        session.buses.push_back(std::move(bus));
         if (exists_with_shape(dir / ir, 2, ir_frames)) continue;
-        AudioBuffer buf(2, ir_frames);
-        Random r(7 + static_cast<uint64_t>(b));
-        for (int c = 0; c < 2; ++c)
-            for (int64_t n = 0; n < ir_frames; ++n)
-                buf.channel(c)[n] = static_cast<float>(0.05 * r.bipolar() * std::pow(10.0, -3.0 * n / (0.95 * ir_frames)));
-        if (auto ok = write_audio(dir / ir, buf, sr, 32); !ok) return std::unexpected(ok.error());
+        if (auto ok = write_audio(dir / ir, synth::bench_ir(b, ir_frames), sr, 32); !ok) return std::unexpected(ok.error());
     }
-    json session = {{"format", "stemforge-session"}, {"version", 1}, {"sample_rate", sr}, {"stems", stems},
-                    {"buses", buses_json}, {"export", {{{"file", "out/cpu.wav"}, {"bit_depth", 32}}}}};
+    ExportSpec out;
+    out.file_as_written = "out/cpu.wav";
+    out.bit_depth = 32;
+    out.dither = Dither::None;
+    session.exports.push_back(out);
     const auto file = dir / "bench.json";
     std::ofstream f(file);
-    f << session.dump(2) << "\n";
+    f << to_json(session);
     if (!f) return fail(ErrorCode::FileWrite, file.string() + ": cannot write");
     return file;
 }
@@ -163,4 +155,4 @@ std::string ffmpeg_mix_command(const Session& s, const std::filesystem::path& ou
     return cmd.str();
 }
 
-}  // namespace sf
+}  // namespace sf::cli

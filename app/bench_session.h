@@ -1,4 +1,6 @@
-// Stemforge — the mixing benchmark's session (`stemforge bench mix`).
+// Stemforge CLI — the mixing benchmark's session (`stemforge bench mix`,
+// `stemforge bench gpu`): its description, built as a Session model and
+// written with to_json; the signals come from engine/synth/bench_signals.h.
 //
 // A generated session of N stems (synthesised tones + noise, 24-bit WAV,
 // two thirds mono, one third stereo, or all stereo), EQ on every stem
@@ -15,7 +17,7 @@
 #include "engine/core/error.h"
 #include "engine/session/session.h"
 
-namespace sf {
+namespace sf::cli {
 
 struct BenchSessionOptions {
     int stems = 32;
@@ -34,4 +36,4 @@ Result<std::filesystem::path> write_bench_session(const std::filesystem::path& d
 // to `output` (32-bit float WAV). Only the stages the bench session uses.
 std::string ffmpeg_mix_command(const Session& session, const std::filesystem::path& output, int threads);
 
-}  // namespace sf
+}  // namespace sf::cli

@@ -2,7 +2,7 @@
 #include <cstdio>
 
 #include "app/cli.h"
-#include "engine/demo/demo_session.h"
+#include "app/demo_generator.h"
 
 namespace sf::cli {
 

@@ -1,11 +1,11 @@
-#include "engine/master/programme.h"
+#include "engine/synth/programme.h"
 
 #include <cmath>
 #include <numbers>
 
 #include "engine/core/random.h"
 
-namespace sf::master {
+namespace sf::synth {
 
 AudioBuffer synth_programme(int rate, double seconds, uint64_t seed) {
     const int64_t n = static_cast<int64_t>(std::llround(seconds * rate));
@@ -49,4 +49,4 @@ AudioBuffer synth_programme(int rate, double seconds, uint64_t seed) {
     return out;
 }
 
-}  // namespace sf::master
+}  // namespace sf::synth

@@ -7,9 +7,9 @@
 
 #include "engine/audio/audio_buffer.h"
 
-namespace sf::master {
+namespace sf::synth {
 
 // `seconds` of stereo at `rate`, peaks near -3 dBFS, about -20 LUFS.
 AudioBuffer synth_programme(int rate, double seconds, uint64_t seed);
 
-}  // namespace sf::master
+}  // namespace sf::synth
