@@ -1,8 +1,12 @@
 #include "app/cli.h"
 
+#include <csignal>
+
 #include <cmath>
 #include <iostream>
 #include <unistd.h>
+
+#include "app/signals.h"
 
 namespace sf::cli {
 
@@ -20,6 +24,7 @@ int report(const Error& error) {
         case ErrorCode::NotSupported:
         case ErrorCode::DeviceLimit: return kNotSupported;
         case ErrorCode::Device: return kDevice;
+        case ErrorCode::Cancelled: return 128 + (cancel_signal() != 0 ? cancel_signal() : SIGINT);
         case ErrorCode::FileWrite:
         case ErrorCode::Internal: return kFailure;
     }

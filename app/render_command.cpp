@@ -10,6 +10,7 @@
 #include "app/backends.h"
 #include "app/cli.h"
 #include "app/master_report.h"
+#include "app/signals.h"
 #include "engine/render/renderer.h"
 #include "engine/session/session.h"
 
@@ -90,6 +91,11 @@ int run_render(const RenderArgs& args) {
     if (!note.empty()) std::fprintf(stderr, "stemforge: %s\n", note.c_str());
 
     RenderOptions options;
+    options.cancel = install_cancel_signals();
+    // Everything this command writes is staged here and committed together
+    // after the verify render (a failed verify changes no file).
+    DeliveryTransaction transaction;
+    options.transaction = &transaction;
     if (!args.output.empty()) options.output_override = args.output;
     options.loudness_probe = [] { return analysis::make_loudness_probe(); };
     Progress progress("rendering");
@@ -112,6 +118,7 @@ int run_render(const RenderArgs& args) {
             spool.file.seekp(0);
             spool.frames_a = 0;
         }
+        transaction.abandon();
         backend = make_backend("cpu", nullptr);
         result = render_session(*session, **backend, options);
         fell_back = true;
@@ -133,8 +140,9 @@ int run_render(const RenderArgs& args) {
 
     // The master's measurements: the analyze keys of the first output.
     if (!result->outputs.empty()) {
-        auto measured = analysis::analyze_file(result->outputs.front());
+        auto measured = analysis::analyze_file(transaction.staged_path(result->outputs.front()));
         if (!measured) return report(measured.error());
+        measured->file = result->outputs.front().string();
         out["loudness"] = analysis::to_json(*measured);
     }
 
@@ -151,6 +159,7 @@ int run_render(const RenderArgs& args) {
         RenderOptions verify_options;
         verify_options.output_override = spool.dir / "verify.wav";  // discarded; the master tap is what counts
         verify_options.loudness_probe = options.loudness_probe;
+        verify_options.cancel = options.cancel;
         std::vector<float> scratch;
         verify_options.master_tap = [&](const AudioBuffer& m, int64_t n) { spool.compare(m, n, scratch); };
         auto verified = render_session(*session, **other, verify_options);
@@ -167,6 +176,7 @@ int run_render(const RenderArgs& args) {
         out["verify"] = v;
     }
 
+    if (auto ok = transaction.commit(); !ok) return report(ok.error());
     if (args.json) {
         print_json(out);
     } else {

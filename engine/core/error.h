@@ -21,6 +21,7 @@ enum class ErrorCode {
     NotSupported,     // a feature that is parsed but not rendered yet
     Device,           // GPU device, memory or driver failure
     DeviceLimit,      // the GPU cannot render this session (a capability or size limit); the CPU path can
+    Cancelled,        // stopped on request (a signal, a cancel button); nothing was written
     Internal,
 };
 

@@ -1,4 +1,4 @@
-#include "engine/master/delivery.h"
+#include "engine/export/metadata.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace sf::master {
+namespace sf {
 
 namespace {
 
@@ -207,4 +207,27 @@ std::string cue_sheet_text(const std::filesystem::path& audio_file, ExportFormat
     return s.str();
 }
 
-}  // namespace sf::master
+Result<std::vector<std::filesystem::path>> finish_exports(std::span<const FinishedExport> exports, const DeliveryMetadata& metadata,
+                                                          DeliveryTransaction& transaction) {
+    std::vector<std::filesystem::path> audio, cues;
+    for (const FinishedExport& e : exports) {
+        if (e.spec.format == ExportFormat::Bwf) {
+            if (!e.measured) return fail(ErrorCode::Internal, e.spec.file.string() + ": a BWF export needs the file's measured loudness");
+            if (auto r = patch_bext_loudness(e.staged, *e.measured); !r) return std::unexpected(r.error());
+        }
+        if (e.spec.format == ExportFormat::Flac)
+            if (auto r = write_flac_tags(e.staged, metadata); !r) return std::unexpected(r.error());
+        audio.push_back(e.spec.file);
+        if (e.spec.cue_sheet) {
+            std::filesystem::path cue = e.spec.file;
+            cue.replace_extension(".cue");
+            if (auto r = transaction.stage_text(cue, cue_sheet_text(e.spec.file, e.spec.format, metadata)); !r)
+                return std::unexpected(r.error());
+            cues.push_back(cue);
+        }
+    }
+    audio.insert(audio.end(), cues.begin(), cues.end());
+    return audio;
+}
+
+}  // namespace sf

@@ -1,4 +1,4 @@
-// Stemforge — delivery metadata written into finished files: the BWF bext v2
+// Stemforge — delivery metadata written into finished (staged) files: the BWF bext v2
 // loudness fields (EBU Tech 3285 v2), FLAC Vorbis-comment tags, CUE sheets.
 //
 // These edit a finished file in place (bext: five int16 fields at fixed
@@ -11,11 +11,15 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+#include <span>
+
 #include "engine/audio/dither.h"
 #include "engine/core/error.h"
+#include "engine/export/transaction.h"
 #include "engine/session/session.h"
 
-namespace sf::master {
+namespace sf {
 
 // Sets the loudness fields of the bext chunk (version 2) of a WAV/BWF/RF64
 // file: each is round(value x 100) as int16; non-finite values are 0x7fff
@@ -34,4 +38,19 @@ Result<void> write_flac_tags(const std::filesystem::path& file, const DeliveryMe
 // the sheet lives beside it). FILE type: WAVE for WAV/BWF/RF64/FLAC, AIFF.
 std::string cue_sheet_text(const std::filesystem::path& audio_file, ExportFormat format, const DeliveryMetadata& metadata);
 
-}  // namespace sf::master
+// One export whose audio is written (staged, not yet in place).
+struct FinishedExport {
+    ExportSpec spec;
+    std::filesystem::path staged;          // the written file, in `transaction`
+    std::optional<BextLoudness> measured;  // the file's own loudness; required for BWF exports
+};
+
+// The last step of every export: the bext loudness fields of BWF files, the
+// FLAC tags, and the CUE sheets (staged in `transaction` beside their
+// audio). Returns the command's outputs in order: the audio files, then the
+// CUE sheets. On error the staged files may be half-edited: the caller's
+// transaction discards them.
+Result<std::vector<std::filesystem::path>> finish_exports(std::span<const FinishedExport> exports, const DeliveryMetadata& metadata,
+                                                          DeliveryTransaction& transaction);
+
+}  // namespace sf

@@ -2,21 +2,21 @@
 
 #include <algorithm>
 #include <cassert>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <sstream>
 #include <unistd.h>
 
 #include "engine/audio/audio_file.h"
-#include "engine/audio/resampler.h"
+#include "engine/core/clock.h"
 #include "engine/dsp/compressor.h"
+#include "engine/dsp/delay_line.h"
 #include "engine/dsp/eq_design.h"
 #include "engine/dsp/fft_convolver.h"
 #include "engine/dsp/gain.h"
+#include "engine/export/export_sink.h"
+#include "engine/export/metadata.h"
 #include "engine/master/crossover.h"
-#include "engine/master/delivery.h"
 #include "engine/master/stereo_tools.h"
 
 
@@ -100,43 +100,12 @@ Result<int64_t> Spool::read(AudioBuffer& out, int64_t frames) {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
 std::string fmt(double v, int digits = 2) {
     if (!std::isfinite(v)) return v < 0 ? "-inf" : "inf";
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.*f", digits, v);
     return buf;
 }
-
-// A multichannel delay line of a fixed number of frames.
-class Delay {
-public:
-    Delay(int channels, int64_t frames) : ring_(static_cast<size_t>(channels), std::vector<float>(static_cast<size_t>(frames), 0.0f)) {}
-    // In place on channels [0, channels) of buf.
-    void process(AudioBuffer& buf, int64_t frames) {
-        const size_t len = ring_.empty() ? 0 : ring_[0].size();
-        if (len == 0) return;
-        size_t pos = pos_;
-        for (size_t c = 0; c < ring_.size(); ++c) {
-            pos = pos_;
-            float* x = buf.channel(static_cast<int>(c));
-            std::vector<float>& r = ring_[c];
-            for (int64_t i = 0; i < frames; ++i) {
-                const float d = r[pos];
-                r[pos] = x[i];
-                x[i] = d;
-                pos = pos + 1 == len ? 0 : pos + 1;
-            }
-        }
-        pos_ = pos;
-    }
-
-private:
-    std::vector<std::vector<float>> ring_;
-    size_t pos_ = 0;
-};
 
 // Step 1's stages, stereo in, (L, R, true-peak envelope) out.
 class PreChain {
@@ -175,7 +144,7 @@ public:
         st.mono_below_hz = m.mono_below_hz;
         st.balance = m.balance.value_or(0.0);
         if (!st.is_identity()) pc->stereo_ = std::make_unique<StereoTools>(st, rate);
-        pc->detector_delay_ = std::make_unique<Delay>(2, TruePeakDetector::latency_frames());
+        pc->detector_delay_ = DelayLine(2, TruePeakDetector::latency_frames());
         return pc;
     }
 
@@ -210,7 +179,10 @@ public:
         if (stereo_) stereo_->process(x, n);
         out.resize(3, n);
         detector_.process(x, n, out.channel(2));
-        detector_delay_->process(x, n);  // align the signal with its envelope
+        {  // align the signal with its envelope
+            float* ch[2] = {x.channel(0), x.channel(1)};
+            detector_delay_.process(ch, n);
+        }
         for (int c = 0; c < 2; ++c) std::copy_n(x.channel(c), n, out.channel(c));
     }
 
@@ -223,7 +195,7 @@ private:
     std::vector<double> widths_;
     std::unique_ptr<StereoTools> stereo_;
     TruePeakDetector detector_{2};
-    std::unique_ptr<Delay> detector_delay_;
+    DelayLine detector_delay_;
     AudioBuffer scratch_;
     std::vector<AudioBuffer> bands_;
 };
@@ -238,7 +210,7 @@ Result<void> run_pass(Spool& in, int64_t block, int64_t latency, const std::atom
     AudioBuffer buf, out;
     int64_t fed = 0, delivered = 0, dropped = 0;
     while (delivered < total) {
-        if (cancel && cancel->load()) return fail(ErrorCode::Internal, "render cancelled");
+        if (cancel_requested(cancel)) return std::unexpected(cancelled_error());
         const int64_t n = block;
         auto got = in.read(buf, n);  // zeros past the end: the flush
         if (!got) return std::unexpected(got.error());
@@ -260,30 +232,39 @@ Result<void> run_pass(Spool& in, int64_t block, int64_t latency, const std::atom
     return {};
 }
 
-// Step 2/3's stage: (L, R, envelope) -> limited stereo.
+// Step 2/3's stage: (L, R, envelope) -> limited stereo. With `exact`, the
+// limiter's CeilingGuard follows the gain (true_peak_limiter.h, part 3), so
+// the delivered master's true peak is at or under the working ceiling by the
+// one definition; the loudness loop's passes leave it out, since its
+// corrections (about 1e-5 in gain) cannot move the integrated loudness.
 class LimiterStage {
 public:
-    LimiterStage(const std::optional<LimiterSpec>& spec, double gain_db, double ceiling_dbtp, int rate, int64_t frames) {
+    LimiterStage(const std::optional<LimiterSpec>& spec, double gain_db, double ceiling_dbtp, int rate, int64_t frames, bool exact) {
         if (spec) {
             gain_ = std::make_unique<LimiterGain>(LimiterSettings{ceiling_dbtp, spec->release_ms, spec->lookahead_ms, gain_db}, rate);
             gain_->set_stats_limit(frames);
-            delay_ = std::make_unique<Delay>(2, gain_->latency_frames());
+            delay_ = DelayLine(2, gain_->latency_frames());
+            if (exact) guard_ = std::make_unique<CeilingGuard>(ceiling_dbtp, 2);
         } else {
             plain_gain_ = static_cast<float>(db_to_gain(gain_db));
         }
     }
-    int64_t latency_frames() const { return gain_ ? gain_->latency_frames() : 0; }
+    int64_t latency_frames() const {
+        return (gain_ ? gain_->latency_frames() : 0) + (guard_ ? CeilingGuard::latency_frames() : 0);
+    }
     void operator()(AudioBuffer& in, int64_t n, AudioBuffer& out) {
         out.resize(2, n);
         if (gain_) {
             g_.resize(static_cast<size_t>(n));
             gain_->process(in.channel(2), n, g_.data());
-            delay_->process(in, n);
+            float* ch[2] = {in.channel(0), in.channel(1)};
+            delay_.process(ch, n);
             for (int c = 0; c < 2; ++c) {
                 const float* x = in.channel(c);
                 float* y = out.channel(c);
                 for (int64_t i = 0; i < n; ++i) y[i] = x[i] * g_[static_cast<size_t>(i)];
             }
+            if (guard_) guard_->process(out, n);
         } else {
             for (int c = 0; c < 2; ++c) {
                 const float* x = in.channel(c);
@@ -293,10 +274,12 @@ public:
         }
     }
     std::optional<LimiterStats> stats() const { return gain_ ? std::optional(gain_->stats()) : std::nullopt; }
+    std::optional<GuardStats> guard_stats() const { return guard_ ? std::optional(guard_->stats()) : std::nullopt; }
 
 private:
     std::unique_ptr<LimiterGain> gain_;
-    std::unique_ptr<Delay> delay_;
+    DelayLine delay_;
+    std::unique_ptr<CeilingGuard> guard_;
     float plain_gain_ = 1.0f;
     std::vector<float> g_;
 };
@@ -305,20 +288,6 @@ struct PassResult {
     LoudnessStats loudness;
     std::optional<LimiterStats> limiter;
 };
-
-struct ExportTemp {
-    ExportSpec spec;
-    int rate = 0;
-    std::filesystem::path temp;  // the finished file before it is renamed into place
-    std::optional<StreamResampler> resampler;
-    std::optional<AudioFileWriter> writer;
-    AudioBuffer resampled;
-};
-
-void remove_quietly(const std::filesystem::path& p) {
-    std::error_code ec;
-    if (!p.empty()) std::filesystem::remove(p, ec);
-}
 
 }  // namespace
 
@@ -365,7 +334,7 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
 
     // One pass of step 2: the limiter (or plain gain) at `gain_db`, measured.
     auto loop_pass = [&](double gain_db, double ceiling_dbtp) -> Result<PassResult> {
-        LimiterStage stage(m.limiter, gain_db, ceiling_dbtp, rate, frames);
+        LimiterStage stage(m.limiter, gain_db, ceiling_dbtp, rate, frames, /*exact=*/false);
         std::unique_ptr<LoudnessProbe> probe = job.probe();
         probe->reset(rate, 2, false);
         auto r = run_pass(*pre, job.block_frames, stage.latency_frames(), job.cancel, stage,
@@ -421,24 +390,22 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
     };
 
     // ---- rounds of steps 2-4 ----
-    std::vector<ExportTemp> temps;
-    auto discard_temps = [&] {
-        for (auto& t : temps) {
-            t.writer.reset();
-            remove_quietly(t.temp);
-        }
-        temps.clear();
-    };
-    struct Guard {
-        std::function<void()> f;
-        ~Guard() { f(); }
-    } guard{discard_temps};
+    // Every export is staged once in the command's transaction; each round
+    // writes the staged files again, and the transaction moves them into
+    // place (with the CUE sheets) only when the whole command succeeded.
+    std::vector<std::filesystem::path> staged;
+    for (const ExportSpec& e : job.exports) {
+        auto t = job.transaction->stage(e.file);
+        if (!t) return std::unexpected(t.error());
+        staged.push_back(*t);
+    }
 
     const double ceiling = m.limiter ? m.limiter->ceiling_dbtp : 0.0;
     double working_ceiling = ceiling - kInitialCeilingMarginDb;
     std::optional<double> loop_target = m.loudness_target_lufs;
     double loop_s = 0.0, export_s = 0.0, verify_s = 0.0;
     bool delivered = false;
+    std::optional<GuardStats> guard;  // the last round's ceiling guard
     for (int round = 0; round < kMaxDeliveryRounds && !delivered; ++round) {
         report.delivery_rounds = round + 1;
         report.working_ceiling_dbtp_previous = report.working_ceiling_dbtp;
@@ -455,60 +422,27 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
 
         // ---- 3. one final pass into every export ----
         t0 = Clock::now();
-        discard_temps();
+        std::vector<ExportSink> sinks;
         for (size_t e = 0; e < job.exports.size(); ++e) {
-            ExportTemp t;
-            t.spec = job.exports[e];
-            t.rate = t.spec.sample_rate > 0 ? t.spec.sample_rate : rate;
-            t.temp = t.spec.file.parent_path() / ("." + t.spec.file.filename().string() + ".stemforge-master");
-            WriteSpec ws;
-            ws.format = t.spec.format;
-            ws.bit_depth = t.spec.bit_depth;
-            ws.sample_rate = t.rate;
-            ws.channels = 2;
-            ws.dither = t.spec.bit_depth == 32 ? Dither::None : t.spec.dither;
-            ws.dither_seed = 0x5EEDull + e;
-            if (t.spec.format == ExportFormat::Bwf) ws.bext = BextLoudness{};  // measured values are patched in below
-            auto w = AudioFileWriter::create(t.temp, ws);
-            if (!w) {
-                Error err = w.error();
-                err.message = t.spec.file.string() + ": " + err.message;
-                return std::unexpected(err);
-            }
-            t.writer.emplace(std::move(*w));
-            if (t.rate != rate) {
-                auto r = StreamResampler::create(rate, t.rate, 2);
-                if (!r) return std::unexpected(r.error());
-                t.resampler.emplace(std::move(*r));
-            }
-            temps.push_back(std::move(t));
+            auto sink = ExportSink::create(job.exports[e], e, rate, 2, staged[e]);
+            if (!sink) return std::unexpected(sink.error());
+            sinks.push_back(std::move(*sink));
         }
-        LimiterStage stage(m.limiter, gain_db, working_ceiling, rate, frames);
+        LimiterStage stage(m.limiter, gain_db, working_ceiling, rate, frames, /*exact=*/true);
         std::unique_ptr<LoudnessProbe> master_probe = job.probe ? job.probe() : nullptr;
         if (master_probe) master_probe->reset(rate, 2, false);  // true peak: measured on the delivered files
         auto fin = run_pass(*pre, job.block_frames, stage.latency_frames(), job.cancel, stage,
                             [&](const AudioBuffer& out, int64_t n) -> Result<void> {
                                 if (master_probe) master_probe->add(out, n);
-                                for (auto& t : temps) {
-                                    if (t.resampler) {
-                                        if (auto r = t.resampler->process(out, n, t.resampled); !r) return r;
-                                        if (auto r = t.writer->write(t.resampled, t.resampled.frames()); !r) return r;
-                                    } else if (auto r = t.writer->write(out, n); !r) {
-                                        return r;
-                                    }
-                                }
+                                for (ExportSink& sink : sinks)
+                                    if (auto r = sink.write(out, n); !r) return r;
                                 return {};
                             });
         if (!fin) return std::unexpected(fin.error());
-        for (auto& t : temps) {
-            if (t.resampler) {
-                if (auto r = t.resampler->finish(t.resampled); !r) return std::unexpected(r.error());
-                if (auto r = t.writer->write(t.resampled, t.resampled.frames()); !r) return std::unexpected(r.error());
-            }
-            if (auto r = t.writer->commit(); !r) return std::unexpected(r.error());
-            t.writer.reset();
-        }
+        for (ExportSink& sink : sinks)
+            if (auto r = sink.finish(); !r) return std::unexpected(r.error());
         report.limiter = stage.stats();
+        guard = stage.guard_stats();
         if (master_probe) report.master = master_probe->stats();
         export_s += seconds_since(t0);
 
@@ -517,10 +451,11 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
         report.delivered.clear();
         double worst_excess_db = -INFINITY;
         std::optional<double> worst_miss;
-        for (auto& t : temps) {
-            auto d = measure_file(t.temp, job.probe);
+        for (size_t e = 0; e < staged.size(); ++e) {
+            if (cancel_requested(job.cancel)) return std::unexpected(cancelled_error());
+            auto d = measure_file(staged[e], job.probe);
             if (!d) return std::unexpected(d.error());
-            d->file = t.spec.file;
+            d->file = job.exports[e].file;
             const double tp = std::max(d->true_peak_8x_dbtp, d->measured.true_peak_dbtp);
             if (m.limiter) worst_excess_db = std::max(worst_excess_db, tp - (ceiling - kVerifyGuardDb));
             if (m.loudness_target_lufs && job.probe) {
@@ -557,7 +492,7 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
 
     // The tap sees the delivered master once (a round may have been redone).
     if (job.master_tap) {
-        LimiterStage stage(m.limiter, report.gain_db, report.working_ceiling_dbtp, rate, frames);
+        LimiterStage stage(m.limiter, report.gain_db, report.working_ceiling_dbtp, rate, frames, /*exact=*/true);
         auto tapped = run_pass(*pre, job.block_frames, stage.latency_frames(), job.cancel, stage,
                                [&](const AudioBuffer& out, int64_t n) -> Result<void> {
                                    job.master_tap(out, n);
@@ -576,39 +511,23 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
         report.decisions.push_back("limiter: working ceiling " + fmt(report.working_ceiling_dbtp, 3) + " dBTP, max gain reduction " +
                                    fmt(report.limiter->max_gain_reduction_db) + " dB, limiting " +
                                    fmt(100.0 * report.limiter->limited_fraction, 1) + " % of the time");
+    if (guard && guard->corrections > 0)
+        report.decisions.push_back("limiter: ceiling guard corrected " + std::to_string(guard->corrections) + " positions by at most " +
+                                   fmt(guard->max_correction_db, 5) + " dB" +
+                                   (guard->unverified > 0 ? " (" + std::to_string(guard->unverified) + " could not be re-measured)" : ""));
 
-    // ---- 5. metadata, then everything into place together ----
-    for (size_t i = 0; i < temps.size(); ++i) {
-        const ExportTemp& t = temps[i];
-        const DeliveredFile& d = report.delivered[i];
-        if (t.spec.format == ExportFormat::Bwf) {
-            const BextLoudness b{d.measured.integrated_lufs, d.measured.loudness_range_lu,
-                                 std::max(d.measured.true_peak_dbtp, d.true_peak_8x_dbtp), d.measured.max_momentary_lufs,
-                                 d.measured.max_short_term_lufs};
-            if (auto r = patch_bext_loudness(t.temp, b); !r) return std::unexpected(r.error());
-        }
-        if (t.spec.format == ExportFormat::Flac) {
-            if (auto r = write_flac_tags(t.temp, session.metadata); !r) return std::unexpected(r.error());
-        }
+    // ---- 5. metadata; the caller's transaction moves everything into place ----
+    std::vector<FinishedExport> finished;
+    for (size_t e = 0; e < staged.size(); ++e) {
+        const DeliveredFile& d = report.delivered[e];
+        const BextLoudness measured{d.measured.integrated_lufs, d.measured.loudness_range_lu,
+                                    std::max(d.measured.true_peak_dbtp, d.true_peak_8x_dbtp), d.measured.max_momentary_lufs,
+                                    d.measured.max_short_term_lufs};
+        finished.push_back({job.exports[e], staged[e], measured});
     }
-    for (const ExportTemp& t : temps) {
-        if (!t.spec.cue_sheet) continue;
-        std::filesystem::path cue = t.spec.file;
-        cue.replace_extension(".cue");
-        std::ofstream out(cue, std::ios::binary | std::ios::trunc);
-        out << cue_sheet_text(t.spec.file, t.spec.format, session.metadata);
-        if (!out) return fail(ErrorCode::FileWrite, cue.string() + ": cannot write the CUE sheet");
-        result.outputs.push_back(cue);
-    }
-    std::vector<std::filesystem::path> audio_outputs;
-    for (ExportTemp& t : temps) {
-        std::error_code ec;
-        std::filesystem::rename(t.temp, t.spec.file, ec);
-        if (ec) return fail(ErrorCode::FileWrite, t.spec.file.string() + ": cannot move the finished file into place: " + ec.message());
-        t.temp.clear();
-        audio_outputs.push_back(t.spec.file);
-    }
-    result.outputs.insert(result.outputs.begin(), audio_outputs.begin(), audio_outputs.end());
+    auto outputs = finish_exports(finished, session.metadata, *job.transaction);
+    if (!outputs) return std::unexpected(outputs.error());
+    result.outputs = std::move(*outputs);
     return result;
 }
 

@@ -23,8 +23,10 @@
 //      off the target by more than kTargetToleranceLu the loop's target is
 //      corrected by the miss. At most kMaxDeliveryRounds rounds.
 //   5. metadata: bext v2 loudness fields (the file's measured values), FLAC
-//      tags, CUE sheets; then the files are renamed into place together.
-// Failure contract: on any error, no export target is created or changed.
+//      tags, CUE sheets (engine/export/metadata.h).
+// Every file is staged in the caller's DeliveryTransaction, which moves them
+// into place together. Failure contract: on any error (or a cancel), no
+// export target is created or changed once the caller drops the transaction.
 #pragma once
 
 #include <atomic>
@@ -39,6 +41,7 @@
 
 #include "engine/audio/audio_buffer.h"
 #include "engine/core/error.h"
+#include "engine/export/transaction.h"
 #include "engine/master/delivered_check.h"
 #include "engine/master/loudness_probe.h"
 #include "engine/master/true_peak_limiter.h"
@@ -113,7 +116,10 @@ struct MasterJob {
     LoudnessProbeFactory probe;          // required when measuring (target, BWF, report)
     int64_t block_frames = 65536;
     std::function<void(const AudioBuffer&, int64_t)> master_tap;  // final limiter output, session rate
-    const std::atomic<bool>* cancel = nullptr;
+    const std::atomic<bool>* cancel = nullptr;  // checked per block: then cancelled_error()
+    // Required: the command's transaction. The exports and their CUE sheets
+    // are staged in it; the caller commits it (or drops it: nothing changes).
+    DeliveryTransaction* transaction = nullptr;
 };
 
 struct MasterOutput {

@@ -1,7 +1,6 @@
 #include "engine/render/renderer.h"
 
 #include <array>
-#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <future>
@@ -10,24 +9,14 @@
 #include <tbb/parallel_for.h>
 
 #include "engine/audio/audio_file.h"
-#include "engine/audio/resampler.h"
+#include "engine/core/clock.h"
+#include "engine/export/export_sink.h"
+#include "engine/export/metadata.h"
+#include "engine/export/transaction.h"
+#include "engine/master/delivered_check.h"
 #include "engine/master/preset.h"
 
 namespace sf {
-
-namespace {
-
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-struct ExportSink {
-    ExportSpec spec;
-    std::optional<StreamResampler> resampler;
-    AudioFileWriter writer;
-    AudioBuffer resampled;
-};
-
-}  // namespace
 
 std::vector<ExportSpec> effective_exports(const Session& session, const RenderOptions& options) {
     if (options.output_override) {
@@ -53,8 +42,32 @@ std::vector<ExportSpec> effective_exports(const Session& session, const RenderOp
     return {e};
 }
 
+Result<void> check_render_outputs(const Session& session, const std::vector<ExportSpec>& exports) {
+    std::vector<NamedPath> outputs, inputs;
+    for (size_t e = 0; e < exports.size(); ++e) {
+        const std::string role = "export[" + std::to_string(e) + "]";
+        outputs.push_back({exports[e].file, role});
+        if (exports[e].cue_sheet) {
+            std::filesystem::path cue = exports[e].file;
+            cue.replace_extension(".cue");
+            outputs.push_back({cue, role + "'s CUE sheet"});
+        }
+    }
+    if (!session.file.empty()) inputs.push_back({session.file, "the session file"});
+    for (size_t i = 0; i < session.stems.size(); ++i)
+        inputs.push_back({session.stems[i].file, "stems[" + std::to_string(i) + "] \"" + session.stems[i].name + "\""});
+    for (size_t i = 0; i < session.buses.size(); ++i)
+        if (session.buses[i].reverb)
+            inputs.push_back({session.buses[i].reverb->ir, "buses[" + std::to_string(i) + "] \"" + session.buses[i].name + "\" reverb IR"});
+    return check_outputs(outputs, inputs);
+}
+
 Result<RenderResult> render_session(const Session& session, MixBackend& backend, const RenderOptions& options) {
     const auto t_start = Clock::now();
+    const auto exports = effective_exports(session, options);
+    if (auto ok = check_render_outputs(session, exports); !ok) return std::unexpected(ok.error());
+    DeliveryTransaction own_transaction;
+    DeliveryTransaction& transaction = options.transaction ? *options.transaction : own_transaction;
     RenderResult result;
     result.backend = backend.name();
     result.device = backend.device();
@@ -92,7 +105,7 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
     // With a master block the mix is spooled and the master step writes the
     // exports (engine/master/master_chain.h).
     std::vector<ExportSink> sinks;
-    const auto exports = effective_exports(session, options);
+    std::vector<std::filesystem::path> staged;
     std::optional<master::Spool> spool;
     if (session.master) {
         const auto dir = exports.front().file.parent_path();
@@ -101,23 +114,12 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         spool.emplace(std::move(*sp));
     }
     for (size_t e = 0; e < exports.size() && !spool; ++e) {
-        const ExportSpec& spec = exports[e];
-        WriteSpec ws;
-        ws.format = spec.format;
-        ws.bit_depth = spec.bit_depth;
-        ws.sample_rate = spec.sample_rate > 0 ? spec.sample_rate : session.sample_rate;
-        ws.channels = 2;
-        ws.dither = spec.bit_depth == 32 ? Dither::None : spec.dither;
-        ws.dither_seed = 0x5EEDull + e;  // fixed: the same session renders bit-identically
-        auto writer = AudioFileWriter::create(spec.file, ws);
-        if (!writer) return std::unexpected(writer.error());
-        std::optional<StreamResampler> resampler;
-        if (ws.sample_rate != session.sample_rate) {
-            auto r = StreamResampler::create(session.sample_rate, ws.sample_rate, 2);
-            if (!r) return std::unexpected(r.error());
-            resampler = std::move(*r);
-        }
-        sinks.push_back(ExportSink{spec, std::move(resampler), std::move(*writer), {}});
+        auto temp = transaction.stage(exports[e].file);
+        if (!temp) return std::unexpected(temp.error());
+        auto sink = ExportSink::create(exports[e], e, session.sample_rate, 2, *temp);
+        if (!sink) return std::unexpected(sink.error());
+        staged.push_back(*temp);
+        sinks.push_back(std::move(*sink));
     }
     result.timing_s["open"] = seconds_since(t_start);
 
@@ -176,7 +178,7 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
             if (auto ok = ahead.get(); !ok) return std::unexpected(ok.error());
             current ^= 1;
         }
-        if (options.cancel && options.cancel->load()) return fail(ErrorCode::Internal, "render cancelled");
+        if (cancel_requested(options.cancel)) return std::unexpected(cancelled_error());
         const int64_t n = std::min(block, timeline_end - b0);
         if (b0 + n < timeline_end) {
             const int64_t next = b0 + n, next_n = std::min(block, timeline_end - next);
@@ -206,14 +208,8 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         } else if (options.master_tap) {
             options.master_tap(master, out_n);
         }
-        for (auto& sink : sinks) {
-            if (sink.resampler) {
-                if (auto ok = sink.resampler->process(master, out_n, sink.resampled); !ok) return std::unexpected(ok.error());
-                if (auto ok = sink.writer.write(sink.resampled, sink.resampled.frames()); !ok) return std::unexpected(ok.error());
-            } else if (auto ok = sink.writer.write(master, out_n); !ok) {
-                return std::unexpected(ok.error());
-            }
-        }
+        for (ExportSink& sink : sinks)
+            if (auto ok = sink.write(master, out_n); !ok) return std::unexpected(ok.error());
         export_s += seconds_since(t0);
         if (options.progress) options.progress(static_cast<double>(b0 + n) / static_cast<double>(timeline_end));
     }
@@ -226,6 +222,7 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         job.block_frames = options.block_frames;
         job.master_tap = options.master_tap;
         job.cancel = options.cancel;
+        job.transaction = &transaction;
         auto mastered = master::render_master(job, *spool);
         if (!mastered) return std::unexpected(mastered.error());
         result.outputs = mastered->outputs;
@@ -233,19 +230,28 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         for (const auto& [k, v] : mastered->timing_s) result.timing_s[k] = v;
     } else {
         auto t0 = Clock::now();
-        for (auto& sink : sinks) {
-            if (sink.resampler) {
-                if (auto ok = sink.resampler->finish(sink.resampled); !ok) return std::unexpected(ok.error());
-                if (auto ok = sink.writer.write(sink.resampled, sink.resampled.frames()); !ok) return std::unexpected(ok.error());
+        std::vector<FinishedExport> finished;
+        for (size_t e = 0; e < sinks.size(); ++e) {
+            if (auto ok = sinks[e].finish(); !ok) return std::unexpected(ok.error());
+            FinishedExport f{exports[e], staged[e], std::nullopt};
+            if (f.spec.format == ExportFormat::Bwf) {  // the bext loudness fields hold the file's own measurement
+                if (!options.loudness_probe)
+                    return fail(ErrorCode::InvalidArgument, f.spec.file.string() + ": a BWF export needs a loudness meter, and none was given");
+                auto d = master::measure_file(staged[e], options.loudness_probe);
+                if (!d) return std::unexpected(d.error());
+                f.measured = BextLoudness{d->measured.integrated_lufs, d->measured.loudness_range_lu,
+                                          std::max(d->measured.true_peak_dbtp, d->true_peak_8x_dbtp), d->measured.max_momentary_lufs,
+                                          d->measured.max_short_term_lufs};
             }
+            finished.push_back(std::move(f));
         }
-        // Commit only when every export finished: all or nothing as far as we can.
-        for (auto& sink : sinks) {
-            if (auto ok = sink.writer.commit(); !ok) return std::unexpected(ok.error());
-            result.outputs.push_back(sink.spec.file);
-        }
+        auto outputs = finish_exports(finished, session.metadata, transaction);
+        if (!outputs) return std::unexpected(outputs.error());
+        result.outputs = std::move(*outputs);
         export_s += seconds_since(t0);
     }
+    if (&transaction == &own_transaction)
+        if (auto ok = transaction.commit(); !ok) return std::unexpected(ok.error());
 
     result.frames = plan.total_frames;
     result.timing_s["decode"] = decode_s;

@@ -21,7 +21,7 @@
 #include "engine/audio/audio_file.h"
 #include "engine/core/random.h"
 #include "engine/dsp/true_peak.h"
-#include "engine/master/delivery.h"
+#include "engine/export/metadata.h"
 #include "tests/e2e/e2e_support.h"
 
 namespace sf::test {
@@ -198,7 +198,7 @@ TEST(MasterE2e, PresetsAndDeliveryMetadata) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
 
     // BWF: the .wav became BWF (preset default) with measured fields.
-    auto bext = master::read_bext_loudness(dir / "out/broadcast.wav");
+    auto bext = read_bext_loudness(dir / "out/broadcast.wav");
     ASSERT_TRUE(bext.has_value()) << bext.error().message;
     const Oracle o = measure(dir / "out/broadcast.wav");
     EXPECT_NEAR(bext->integrated_lufs, o.integrated_lufs, 0.02);  // 0.01 LU field resolution + meter differences

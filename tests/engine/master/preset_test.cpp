@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/master/delivery.h"
+#include "engine/export/metadata.h"
 #include "engine/master/preset.h"
 #include "engine/session/session.h"
 #include "tests/support/test_support.h"

@@ -1,0 +1,56 @@
+// Stemforge — one export: spec → resampler → dither → writer.
+//
+// The one path from a master signal (planar float at the session rate) to a
+// delivered file, used by the plain render and the master step alike. The
+// sink writes to the path it is given (a DeliveryTransaction's staged file);
+// moving it over the target is the transaction's job.
+//
+// Dither seeds follow one rule, export_dither_seed(): the same session and
+// export list render bit-identically every time, on every backend.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include "engine/audio/audio_buffer.h"
+#include "engine/audio/audio_file.h"
+#include "engine/core/error.h"
+#include "engine/session/session.h"
+
+namespace sf {
+
+// The dither seed of the export at `index` in the session's export list.
+uint64_t export_dither_seed(size_t index);
+
+// What the writer is asked for: the export's rate (the session rate when it
+// names none), its bit depth, and its dither (never for 32-bit float).
+WriteSpec export_write_spec(const ExportSpec& spec, size_t index, int session_rate, int channels);
+
+class ExportSink {
+public:
+    // `staged`: where the file is written. BWF exports get a bext chunk whose
+    // loudness fields are patched in later (engine/master/delivery.h).
+    static Result<ExportSink> create(const ExportSpec& spec, size_t index, int session_rate, int channels,
+                                     const std::filesystem::path& staged);
+    ExportSink(ExportSink&&) noexcept;
+    ExportSink& operator=(ExportSink&&) noexcept;
+    ~ExportSink();  // without finish(): the staged file is removed
+
+    // Frames [0, frames) of `block` (at the session rate, >= channels channels).
+    // Errors name the export's target file.
+    Result<void> write(const AudioBuffer& block, int64_t frames);
+    // Drains the resampler and closes the file. Once.
+    Result<void> finish();
+
+    const ExportSpec& spec() const;
+    int sample_rate() const;  // of the file
+
+private:
+    struct Impl;
+    explicit ExportSink(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sf
