@@ -76,8 +76,7 @@ Result<FileAnalysis> analyze_file(const std::filesystem::path& file, const Analy
     if (!cur_n) return std::unexpected(cur_n.error());
     while (pos < total && *cur_n > 0) {
         const int64_t n = *cur_n;
-        std::vector<const float*> ptrs(static_cast<size_t>(ch));
-        for (int c = 0; c < ch; ++c) ptrs[static_cast<size_t>(c)] = cur.channel(c);
+        const std::vector<const float*> ptrs = cur.channel_pointers();
         auto run_loudness = [&] {
             loud->add(std::span<const float* const>(ptrs), n);
         };

@@ -38,8 +38,7 @@ void TruePeakMeter::reset() {
 
 void TruePeakMeter::add(const AudioBuffer& block, int64_t frames) {
     assert(block.channels() == channels_ && frames <= block.frames());
-    std::vector<const float*> ptrs(static_cast<size_t>(channels_));
-    for (int c = 0; c < channels_; ++c) ptrs[static_cast<size_t>(c)] = block.channel(c);
+    const std::vector<const float*> ptrs = block.channel_pointers();
     add(std::span<const float* const>(ptrs), frames);
 }
 

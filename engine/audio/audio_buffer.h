@@ -39,6 +39,13 @@ public:
     }
     std::span<float> span(int c) { return {channel(c), static_cast<size_t>(frames_)}; }
     std::span<const float> span(int c) const { return {channel(c), static_cast<size_t>(frames_)}; }
+    // One pointer per channel, for the APIs that take planar channels
+    // (the meters, the writers). Valid until the buffer is resized.
+    std::vector<const float*> channel_pointers() const {
+        std::vector<const float*> ptrs(static_cast<size_t>(channels_));
+        for (int c = 0; c < channels_; ++c) ptrs[static_cast<size_t>(c)] = channel(c);
+        return ptrs;
+    }
 
     std::vector<float>& raw() { return data_; }
     const std::vector<float>& raw() const { return data_; }

@@ -57,12 +57,11 @@ Result<DeliveredFile> measure_file(const std::filesystem::path& file, const Loud
     if (probe) probe->reset(src->sample_rate(), src->channels(), true);
     FilePeak peak(src->channels());
     AudioBuffer block(src->channels(), 65536);
-    std::vector<const float*> ptrs(static_cast<size_t>(src->channels()));
     for (int64_t at = 0; at < src->frames(); at += block.frames()) {
         const int64_t n = std::min<int64_t>(block.frames(), src->frames() - at);
         auto got = src->read(block, n);
         if (!got) return std::unexpected(got.error());
-        for (int c = 0; c < src->channels(); ++c) ptrs[static_cast<size_t>(c)] = block.channel(c);
+        const std::vector<const float*> ptrs = block.channel_pointers();
         tbb::parallel_invoke([&] { if (probe) probe->add(block, n); }, [&] { peak.add(ptrs.data(), n); });
     }
     if (probe) d.measured = probe->stats();

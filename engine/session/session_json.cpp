@@ -613,6 +613,17 @@ struct Reader {
     void read_all(ObjectReader& r, const Field<T> (&fields)[N], T& obj) const {
         for (const auto& f : fields) read(r, f, obj);
     }
+
+    // A block made of its schema's keys and nothing else (a send, a reverb,
+    // a multiband band): read every key, refuse any other.
+    template <class T, size_t N>
+    T flat_block(const json& j, const std::string& path, const Field<T> (&fields)[N]) const {
+        ObjectReader r(j, path);
+        T obj;
+        read_all(r, fields, obj);
+        r.finish();
+        return obj;
+    }
 };
 
 // Writes the keys of `fields` that apply and are not at their default.
@@ -655,21 +666,10 @@ struct Parser : Reader {
         return spec;
     }
 
-    EqBand band(const json& j, const std::string& path) {
-        ObjectReader r(j, path);
-        EqBand b;
-        read_all(r, kEqBandFields, b);
-        r.finish();  // keys that do not apply to this type are unknown keys
-        return b;
-    }
+    // Keys that do not apply to a band's type are unknown keys (flat_block refuses them).
+    EqBand band(const json& j, const std::string& path) { return flat_block(j, path, kEqBandFields); }
 
-    CompressorSpec compressor(const json& j, const std::string& path) {
-        ObjectReader r(j, path);
-        CompressorSpec c;
-        read_all(r, kCompressorFields, c);
-        r.finish();
-        return c;
-    }
+    CompressorSpec compressor(const json& j, const std::string& path) { return flat_block(j, path, kCompressorFields); }
 
     std::vector<GainPoint> automation(ObjectReader& ar) {
         std::vector<GainPoint> points;
@@ -705,13 +705,8 @@ struct Parser : Reader {
         if (const json* e = r.object("eq")) s.eq = eq(*e, r.child("eq"));
         if (const json* c = r.object("compressor")) s.compressor = compressor(*c, r.child("compressor"));
         if (const json* sends = r.array("sends")) {
-            for (size_t i = 0; i < sends->size(); ++i) {
-                ObjectReader sr((*sends)[i], index_path(r.child("sends"), i));
-                SendSpec send;
-                read_all(sr, kSendFields, send);
-                sr.finish();
-                s.sends.push_back(send);
-            }
+            for (size_t i = 0; i < sends->size(); ++i)
+                s.sends.push_back(flat_block((*sends)[i], index_path(r.child("sends"), i), kSendFields));
         }
         r.finish();
         return s;
@@ -722,13 +717,7 @@ struct Parser : Reader {
         BusSpec b;
         read_all(r, kBusFields, b);
         if (b.name == kMasterBusName) fail_at(r.child("name"), "\"master\" is reserved for the master bus");
-        if (const json* v = r.object("reverb")) {
-            ObjectReader vr(*v, r.child("reverb"));
-            ReverbSpec rv;
-            read_all(vr, kReverbFields, rv);
-            vr.finish();
-            b.reverb = rv;
-        }
+        if (const json* v = r.object("reverb")) b.reverb = flat_block(*v, r.child("reverb"), kReverbFields);
         if (const json* e = r.object("eq")) b.eq = eq(*e, r.child("eq"));
         if (const json* c = r.object("compressor")) b.compressor = compressor(*c, r.child("compressor"));
         r.finish();
@@ -754,13 +743,8 @@ struct Parser : Reader {
         if (bands->size() != spec.crossovers_hz.size() + 1)
             fail_at(mr.child("bands"), "must hold one entry per band: " + std::to_string(spec.crossovers_hz.size() + 1) + " for " +
                                            std::to_string(spec.crossovers_hz.size()) + " crossovers");
-        for (size_t i = 0; i < bands->size(); ++i) {
-            ObjectReader br((*bands)[i], index_path(mr.child("bands"), i));
-            MultibandBand b;
-            read_all(br, kMultibandBandFields, b);
-            br.finish();
-            spec.bands.push_back(b);
-        }
+        for (size_t i = 0; i < bands->size(); ++i)
+            spec.bands.push_back(flat_block((*bands)[i], index_path(mr.child("bands"), i), kMultibandBandFields));
         mr.finish();
         return spec;
     }

@@ -14,13 +14,9 @@ Result<EqStage> EqStage::create(Context& ctx, FftPlans& plans, std::vector<EqBin
         }
         spec.kernels.push_back(std::move(eq.taps));
     }
-    spec.max_block_frames = max_block_frames;
-    spec.io_sets = io_sets;
-    auto conv = FftConvolver::create(ctx, plans, spec);
+    auto conv = build(ctx, plans, std::move(spec), max_block_frames, io_sets);
     if (!conv) return std::unexpected(conv.error());
-    EqStage stage;
-    stage.conv_ = std::move(*conv);
-    return stage;
+    return EqStage(std::move(*conv));
 }
 
 }  // namespace sf::gpu

@@ -23,21 +23,14 @@ struct EqBinding {
     std::vector<uint32_t> row_offsets;  // float offset, in the io buffer, of each channel this EQ filters
 };
 
-class EqStage {
+class EqStage : public ConvolverStage {
 public:
     // Errors: InvalidArgument for no EQs, empty taps or an EQ with no rows;
     // Device for memory, shaders and plans (as FftConvolver::create).
     static Result<EqStage> create(Context& ctx, FftPlans& plans, std::vector<EqBinding> eqs, int64_t max_block_frames, uint32_t io_sets);
 
-    // As FftConvolver: the io buffer of set `io_set`, and in-place filtering of
-    // `frames` (<= max_block_frames) new frames of every row. Ends with a barrier.
-    void bind_io(VkBuffer io, uint32_t io_set) { conv_.bind_io(io, io_set); }
-    Result<void> record(VkCommandBuffer cmd, uint32_t frames, uint32_t io_set) { return conv_.record(cmd, frames, io_set); }
-
-    const FftConvolver& convolver() const { return conv_; }  // FFT size, rows (for the benchmark's floors)
-
 private:
-    FftConvolver conv_;
+    using ConvolverStage::ConvolverStage;
 };
 
 }  // namespace sf::gpu

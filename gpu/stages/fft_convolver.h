@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "gpu/vk/context.h"
@@ -85,6 +86,30 @@ private:
     Buffer row_table_;
     std::vector<Buffer> work_, history_bufs_, spectra_;  // per group
     std::vector<uint32_t> group_first_, group_rows_;
+};
+
+// The face of a stage that is one batched convolver (gpu/stages/eq.h,
+// gpu/stages/reverb.h): each says how its bindings become rows and kernels
+// (a FftConvolverSpec); the running is the convolver's.
+class ConvolverStage {
+public:
+    // As FftConvolver: the io buffer of set `io_set`, and in-place filtering
+    // of `frames` (<= max_block_frames) new frames of every row. Ends with a barrier.
+    void bind_io(VkBuffer io, uint32_t io_set) { conv_.bind_io(io, io_set); }
+    Result<void> record(VkCommandBuffer cmd, uint32_t frames, uint32_t io_set) { return conv_.record(cmd, frames, io_set); }
+    const FftConvolver& convolver() const { return conv_; }  // FFT size, rows (for the benchmark's floors)
+
+protected:
+    explicit ConvolverStage(FftConvolver conv) : conv_(std::move(conv)) {}
+    // The convolver of `spec` for blocks of up to max_block_frames, io_sets sets.
+    static Result<FftConvolver> build(Context& ctx, FftPlans& plans, FftConvolverSpec spec, int64_t max_block_frames, uint32_t io_sets) {
+        spec.max_block_frames = max_block_frames;
+        spec.io_sets = io_sets;
+        return FftConvolver::create(ctx, plans, spec);
+    }
+
+private:
+    FftConvolver conv_;
 };
 
 // Writes `bytes` into a device buffer: directly when it is mapped, else

@@ -21,13 +21,9 @@ Result<ReverbStage> ReverbStage::create(Context& ctx, FftPlans& plans, std::vect
         spec.row_offsets.insert(spec.row_offsets.end(), {r.left_offset, r.right_offset});
         for (auto& h : r.kernels.kernels) spec.kernels.push_back(std::move(h));
     }
-    spec.max_block_frames = max_block_frames;
-    spec.io_sets = io_sets;
-    auto conv = FftConvolver::create(ctx, plans, spec);
+    auto conv = build(ctx, plans, std::move(spec), max_block_frames, io_sets);
     if (!conv) return std::unexpected(conv.error());
-    ReverbStage stage;
-    stage.conv_ = std::move(*conv);
-    return stage;
+    return ReverbStage(std::move(*conv));
 }
 
 }  // namespace sf::gpu

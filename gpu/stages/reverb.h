@@ -26,22 +26,15 @@ struct ReverbBinding {
     uint32_t right_offset = 0;         // ... and of its R row
 };
 
-class ReverbStage {
+class ReverbStage : public ConvolverStage {
 public:
     // Errors: InvalidArgument for no reverbs or kernels that are not 2→2;
     // Device for memory, shaders and plans (as FftConvolver::create).
     static Result<ReverbStage> create(Context& ctx, FftPlans& plans, std::vector<ReverbBinding> reverbs, int64_t max_block_frames,
                                       uint32_t io_sets);
 
-    // As FftConvolver: the io buffer of set `io_set`, and in-place convolution
-    // of `frames` (<= max_block_frames) new frames of every bus. Ends with a barrier.
-    void bind_io(VkBuffer io, uint32_t io_set) { conv_.bind_io(io, io_set); }
-    Result<void> record(VkCommandBuffer cmd, uint32_t frames, uint32_t io_set) { return conv_.record(cmd, frames, io_set); }
-
-    const FftConvolver& convolver() const { return conv_; }  // FFT size, rows (for the benchmark's floors)
-
 private:
-    FftConvolver conv_;
+    using ConvolverStage::ConvolverStage;
 };
 
 }  // namespace sf::gpu
