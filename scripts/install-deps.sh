@@ -13,8 +13,11 @@ packages=(
   libvkfft-dev glslang-dev glslang-tools libfftw3-dev
   # audio files and resampling
   libsndfile1-dev libsoxr-dev
-  # workstation UI
-  libimgui-dev libglfw3-dev libstb-dev xvfb xauth
+  # workstation UI, its playback (PortAudio over ALSA) and its tests
+  # (a real window under Xvfb driven by xdotool, text read back by tesseract)
+  libimgui-dev libglfw3-dev libstb-dev fonts-dejavu-core xvfb xauth
+  portaudio19-dev libasound2-dev libasound2-plugins alsa-utils
+  xdotool tesseract-ocr imagemagick
   # session / report JSON, CLI, images, threads
   nlohmann-json3-dev libcli11-dev libpng-dev libtbb-dev
   # tests, benchmarks and the independent oracles

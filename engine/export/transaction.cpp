@@ -47,7 +47,6 @@ bool same_file(const fs::path& a, const fs::path& b) {
 
 }  // namespace
 
-Error cancelled_error() { return Error{ErrorCode::Cancelled, "cancelled: no output was written or changed", 0}; }
 
 Result<void> check_outputs(std::span<const NamedPath> outputs, std::span<const NamedPath> inputs) {
     for (size_t i = 0; i < outputs.size(); ++i) {

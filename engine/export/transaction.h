@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/core/cancel.h"
 #include "engine/core/error.h"
 
 namespace sf {
@@ -39,12 +40,6 @@ struct NamedPath {
 };
 Result<void> check_outputs(std::span<const NamedPath> outputs, std::span<const NamedPath> inputs);
 
-// Cancellation requested from outside (SIGINT/SIGTERM handler, the
-// workstation's cancel button). Long work checks it between blocks and then
-// returns cancelled_error(): the transaction's destructor removes every
-// staged file, existing outputs stay untouched.
-Error cancelled_error();
-inline bool cancel_requested(const std::atomic<bool>* cancel) { return cancel && cancel->load(std::memory_order_relaxed); }
 
 class DeliveryTransaction {
 public:
