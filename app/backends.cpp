@@ -1,5 +1,6 @@
 #include "app/backends.h"
 
+#include "engine/export/transaction.h"
 #include "engine/render/cpu_mixer.h"
 
 #ifdef STEMFORGE_HAS_GPU
@@ -52,6 +53,32 @@ Result<std::unique_ptr<MixBackend>> make_verify_backend(const MixBackend& primar
 #else
     return fail(ErrorCode::NotSupported, "not supported: --verify (this binary was built without the Vulkan backend)");
 #endif
+}
+
+Result<BackendRender> render_with_fallback(const std::string& which, const Session& session, const RenderOptions& options,
+                                           const std::function<void(const std::string&)>& log,
+                                           const std::function<void()>& before_retry) {
+    std::string note;
+    auto backend = make_backend(which, &note);
+    if (!backend) return std::unexpected(backend.error());
+    if (!note.empty() && log) log(note);
+    auto result = render_session(session, **backend, options);
+    if (!result && which == "auto" && (*backend)->name() == "gpu" &&
+        (result.error().code == ErrorCode::Device || result.error().code == ErrorCode::DeviceLimit)) {
+        // A GPU failure (lost device, out of memory) or a session this device
+        // cannot render (no shaderFloat64 for compressors, ...): the CPU path.
+        // The failed render committed nothing (its exports were staged only).
+        if (log) log("GPU render failed (" + result.error().message + "); rendering on the CPU path");
+        if (options.transaction) options.transaction->abandon();
+        if (before_retry) before_retry();
+        backend = make_backend("cpu", nullptr);
+        if (!backend) return std::unexpected(backend.error());
+        result = render_session(session, **backend, options);
+        if (!result) return std::unexpected(result.error());
+        return BackendRender{std::move(*result), std::move(*backend), true};
+    }
+    if (!result) return std::unexpected(result.error());
+    return BackendRender{std::move(*result), std::move(*backend), false};
 }
 
 nlohmann::json backend_metrics(const MixBackend& backend) {

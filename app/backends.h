@@ -8,6 +8,7 @@
 
 #include "engine/core/error.h"
 #include "engine/render/mix_backend.h"
+#include "engine/render/renderer.h"
 
 namespace sf::cli {
 
@@ -27,5 +28,20 @@ Result<std::unique_ptr<MixBackend>> make_verify_backend(const MixBackend& primar
 // for the GPU, per-phase GPU time (timestamp queries), bytes moved, device
 // memory held, submissions and chunk size; null for the CPU path.
 nlohmann::json backend_metrics(const MixBackend& backend);
+
+// One render as `stemforge render` does it (the CLI and the workstation
+// share it, so their files are bit-identical): the backend `which`, and
+// under "auto" a GPU that fails (Device / DeviceLimit) falls back to the CPU
+// path: the failed render's staged files are dropped (options.transaction
+// must be set), `before_retry` runs (e.g. to rewind a verify spool) and the
+// CPU path renders. `log` gets the notes a user should see.
+struct BackendRender {
+    RenderResult result;
+    std::unique_ptr<MixBackend> backend;   // the one that rendered (metrics, verify)
+    bool fell_back = false;
+};
+Result<BackendRender> render_with_fallback(const std::string& which, const Session& session, const RenderOptions& options,
+                                           const std::function<void(const std::string&)>& log,
+                                           const std::function<void()>& before_retry = {});
 
 }  // namespace sf::cli

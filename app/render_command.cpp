@@ -85,11 +85,6 @@ int run_render(const RenderArgs& args) {
     auto session = load_session(args.session);
     if (!session) return report(session.error());
 
-    std::string note;
-    auto backend = make_backend(args.backend, &note);
-    if (!backend) return report(backend.error());
-    if (!note.empty()) std::fprintf(stderr, "stemforge: %s\n", note.c_str());
-
     RenderOptions options;
     options.cancel = install_cancel_signals();
     // Everything this command writes is staged here and committed together
@@ -105,44 +100,38 @@ int run_render(const RenderArgs& args) {
         if (auto ok = spool.open(); !ok) return report(ok.error());
         options.master_tap = [&spool, scratch = std::vector<float>()](const AudioBuffer& m, int64_t n) mutable { spool.write(m, n, scratch); };
     }
-    auto result = render_session(*session, **backend, options);
-    bool fell_back = false;
-    if (!result && args.backend == "auto" && (*backend)->name() == "gpu" &&
-        (result.error().code == ErrorCode::Device || result.error().code == ErrorCode::DeviceLimit)) {
-        // auto: a GPU failure (lost device, out of memory) or a session this
-        // device cannot render (no shaderFloat64 for compressors, ...) falls back to the CPU path.
-        // The failed render committed nothing (exports are temp files until the end).
-        std::fprintf(stderr, "stemforge: GPU render failed (%s); rendering on the CPU path\n", result.error().message.c_str());
-        if (args.verify) {
-            spool.file.clear();
-            spool.file.seekp(0);
-            spool.frames_a = 0;
-        }
-        transaction.abandon();
-        backend = make_backend("cpu", nullptr);
-        result = render_session(*session, **backend, options);
-        fell_back = true;
-    }
-    if (!result) return report(result.error());
+    auto rendered = render_with_fallback(args.backend, *session, options,
+                                         [](const std::string& note) { std::fprintf(stderr, "stemforge: %s\n", note.c_str()); },
+                                         [&] {
+                                             if (args.verify) {
+                                                 spool.file.clear();
+                                                 spool.file.seekp(0);
+                                                 spool.frames_a = 0;
+                                             }
+                                         });
+    if (!rendered) return report(rendered.error());
+    const bool fell_back = rendered->fell_back;
+    const std::unique_ptr<MixBackend>& backend = rendered->backend;
+    const RenderResult& result = rendered->result;
     if (spool.io_error) return report(Error{ErrorCode::FileWrite, "--verify: writing the temporary master failed", 0});
     nlohmann::json out;
     nlohmann::json outputs = nlohmann::json::array();
-    for (const auto& f : result->outputs) outputs.push_back(f.string());
+    for (const auto& f : result.outputs) outputs.push_back(f.string());
     out["outputs"] = outputs;
-    out["backend"] = result->backend;
-    out["device"] = result->device;
-    out["duration_s"] = static_cast<double>(result->frames) / result->sample_rate;
+    out["backend"] = result.backend;
+    out["device"] = result.device;
+    out["duration_s"] = static_cast<double>(result.frames) / result.sample_rate;
     nlohmann::json timing;
-    for (const auto& [phase, s] : result->timing_s) timing[phase] = s;
+    for (const auto& [phase, s] : result.timing_s) timing[phase] = s;
     out["timing"] = timing;
-    if (auto metrics = backend_metrics(**backend); !metrics.is_null()) out["gpu"] = metrics;
-    if (result->master) out["master"] = master_report_json(*result->master);
+    if (auto metrics = backend_metrics(*backend); !metrics.is_null()) out["gpu"] = metrics;
+    if (result.master) out["master"] = master_report_json(*result.master);
 
     // The master's measurements: the analyze keys of the first output.
-    if (!result->outputs.empty()) {
-        auto measured = analysis::analyze_file(transaction.staged_path(result->outputs.front()));
+    if (!result.outputs.empty()) {
+        auto measured = analysis::analyze_file(transaction.staged_path(result.outputs.front()));
         if (!measured) return report(measured.error());
-        measured->file = result->outputs.front().string();
+        measured->file = result.outputs.front().string();
         out["loudness"] = analysis::to_json(*measured);
     }
 
@@ -152,7 +141,7 @@ int run_render(const RenderArgs& args) {
         std::fprintf(stderr, "stemforge: --verify skipped: the GPU failed, so only the CPU path rendered\n");
         out["verify"] = {{"skipped", "the GPU failed; only the CPU path rendered"}, {"residual_peak_dbfs", nullptr}, {"residual_rms_dbfs", nullptr}};
     } else if (args.verify) {
-        auto other = make_verify_backend(**backend);
+        auto other = make_verify_backend(*backend);
         if (!other) return report(other.error());
         spool.file.flush();
         spool.file.seekg(0);
@@ -166,7 +155,7 @@ int run_render(const RenderArgs& args) {
         if (!verified) return report(verified.error());
         if (spool.io_error || spool.frames_a != spool.frames_b)
             return report(Error{ErrorCode::Internal, "--verify: the " + verified->backend + " render has " + std::to_string(spool.frames_b) +
-                                                         " frames, the " + result->backend + " render " + std::to_string(spool.frames_a), 0});
+                                                         " frames, the " + result.backend + " render " + std::to_string(spool.frames_a), 0});
         nlohmann::json v;
         v["backend"] = verified->backend;
         v["device"] = verified->device;
@@ -180,10 +169,10 @@ int run_render(const RenderArgs& args) {
     if (args.json) {
         print_json(out);
     } else {
-        for (const auto& f : result->outputs) std::printf("wrote %s\n", f.string().c_str());
-        std::printf("backend %s (%s), %.2f s of audio in %.2f s (%.1fx realtime)\n", result->backend.c_str(),
-                    result->device.c_str(), out["duration_s"].get<double>(), result->timing_s.at("total"),
-                    out["duration_s"].get<double>() / std::max(1e-9, result->timing_s.at("total")));
+        for (const auto& f : result.outputs) std::printf("wrote %s\n", f.string().c_str());
+        std::printf("backend %s (%s), %.2f s of audio in %.2f s (%.1fx realtime)\n", result.backend.c_str(),
+                    result.device.c_str(), out["duration_s"].get<double>(), result.timing_s.at("total"),
+                    out["duration_s"].get<double>() / std::max(1e-9, result.timing_s.at("total")));
         auto show = [](const nlohmann::json& x) {
             if (!x.is_number()) return std::string("-inf");
             char buf[32];
