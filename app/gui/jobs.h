@@ -32,9 +32,13 @@ public:
     void log(std::string line);
     const std::atomic<bool>* cancel_flag() const { return &cancel_; }
     bool cancelled() const { return cancel_.load(std::memory_order_relaxed); }
+    // What the job produced, for whoever started it (Job::output<T>()).
+    template <class T>
+    void set_output(std::shared_ptr<const T> output) { output_ = std::move(output); }
 
 private:
     friend class Job;
+    std::shared_ptr<const void> output_;
     std::atomic<double> progress_{0.0};
     std::atomic<bool> cancel_{false};
     mutable std::mutex mutex_;
@@ -61,6 +65,12 @@ public:
     const Error& error() const;             // valid once Failed / Cancelled
     double elapsed_s() const;               // so far, or in all once finished
     void cancel() { control_.cancel_.store(true, std::memory_order_relaxed); }
+    // The body's output once Succeeded (null before, or when it set none).
+    // T must be the type the body passed to set_output.
+    template <class T>
+    std::shared_ptr<const T> output() const {
+        return state() == JobState::Succeeded ? std::static_pointer_cast<const T>(control_.output_) : nullptr;
+    }
     // Blocks until the job ends (tests, --screenshot, --exec; never the UI thread).
     void wait();
 

@@ -1,0 +1,291 @@
+#include "app/gui/workstation.h"
+
+#include <algorithm>
+#include <system_error>
+
+#include "analysis/loudness_probe.h"
+#include "app/backends.h"
+#include "engine/export/transaction.h"
+
+namespace sf::gui {
+
+namespace fs = std::filesystem;
+
+const char* view_name(View view) {
+    switch (view) {
+        case View::Session: return "session";
+        case View::Mixer: return "mixer";
+        case View::Render: return "render";
+        case View::Loudness: return "loudness";
+        case View::Spectrum: return "spectrum";
+        case View::Spectrogram: return "spectrogram";
+        case View::Stereo: return "stereo";
+        case View::Compare: return "compare";
+    }
+    return "?";
+}
+
+std::optional<View> view_from_name(std::string_view name) {
+    for (View v : kAllViews)
+        if (name == view_name(v)) return v;
+    return std::nullopt;
+}
+
+namespace {
+
+// What the views need from one file: the analyze pass with its series,
+// spectrogram and vectorscope (all bounded in memory by analysis/).
+analysis::AnalyzeOptions view_analysis_options() {
+    analysis::AnalyzeOptions o;
+    o.series = true;
+    o.spectrogram = true;
+    o.vectorscope = true;
+    return o;
+}
+
+bool is_session_file(const fs::path& p) {
+    std::string ext = p.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return ext == ".json";
+}
+
+}  // namespace
+
+Workstation::Workstation() = default;
+
+Workstation::~Workstation() {
+    // Jobs cancel and join in their destructors; cancel them all first so
+    // they stop in parallel rather than one after another.
+    if (render_.job) render_.job->cancel();
+    if (compare_.job) compare_.job->cancel();
+    for (Source& s : sources_)
+        if (s.job) s.job->cancel();
+}
+
+void Workstation::log_line(std::string line) { log_.push_back(std::move(line)); }
+
+Result<void> Workstation::open(const std::vector<fs::path>& paths) {
+    for (const fs::path& p : paths) {
+        std::error_code ec;
+        if (!fs::exists(p, ec)) return fail(ErrorCode::FileNotFound, p.string() + ": no such file");
+    }
+    for (const fs::path& p : paths) {
+        if (is_session_file(p)) {
+            open_session(p);
+        } else {
+            const size_t i = add_source(p.filename().string(), p, SourceKind::File);
+            analyze(i);
+            log_line("opened " + p.string());
+        }
+    }
+    return {};
+}
+
+void Workstation::open_session(const fs::path& file) {
+    if (render_.job && render_.job->running()) render_.job->cancel();
+    // The previous session's stems and masters go; files opened on their own stay.
+    std::erase_if(sources_, [](const Source& s) { return s.kind != SourceKind::File; });
+    compare_ = CompareRun{};
+    settings_.selected_source.reset();
+    render_.result.reset();
+    render_.error.clear();
+
+    OpenSession doc;
+    doc.file = file;
+    auto loaded = load_session(file);
+    if (!loaded) {
+        doc.errors.push_back(loaded.error().message);
+        log_line("session " + file.string() + " has errors: " + loaded.error().message);
+        session_ = std::move(doc);
+        return;
+    }
+    doc.session = std::move(*loaded);
+    const Session& s = *doc.session;
+    if (s.master && s.master->loudness_target_lufs) settings_.loudness_target_lufs = *s.master->loudness_target_lufs;
+    if (s.master && s.master->limiter) settings_.ceiling_dbtp = s.master->limiter->ceiling_dbtp;
+    // The session's deliveries already on disk are the master until the next render.
+    for (const ExportSpec& e : effective_exports(s, RenderOptions{})) {
+        std::error_code ec;
+        if (fs::is_regular_file(e.file, ec)) {
+            const size_t i = add_source(sources_.empty() ? "master" : e.file.filename().string(), e.file, SourceKind::Master);
+            analyze(i);
+        }
+    }
+    for (const StemSpec& stem : s.stems) {
+        const size_t i = add_source(stem.name, stem.file, SourceKind::Stem);
+        sources_[i].shown = false;  // analysed when looked at, not all at once
+    }
+    session_ = std::move(doc);
+    log_line("opened session " + file.string() + " (" + std::to_string(s.stems.size()) + " stems, " + std::to_string(s.buses.size()) +
+             " buses)");
+}
+
+size_t Workstation::add_source(std::string label, fs::path file, SourceKind kind) {
+    Source s;
+    s.label = std::move(label);
+    s.file = std::move(file);
+    s.kind = kind;
+    sources_.push_back(std::move(s));
+    return sources_.size() - 1;
+}
+
+void Workstation::analyze(size_t index) {
+    if (index >= sources_.size()) return;
+    Source& s = sources_[index];
+    if (s.job || s.analysis) return;
+    s.error.clear();
+    s.job = std::make_shared<Job>("analyze " + s.label, [file = s.file](JobControl& jc) -> Result<void> {
+        jc.set_phase("analyze");
+        auto a = analysis::analyze_file(file, view_analysis_options());
+        if (!a) return std::unexpected(a.error());
+        jc.set_output(std::make_shared<const analysis::FileAnalysis>(std::move(*a)));
+        return {};
+    });
+}
+
+Result<void> Workstation::render() {
+    if (!session_) return fail(ErrorCode::InvalidArgument, "render: no session is open");
+    if (!session_->session) return fail(ErrorCode::InvalidSession, "render: the session has errors: " + session_->errors.front());
+    if (render_.job && render_.job->running()) return fail(ErrorCode::InvalidArgument, "render: a render is already running");
+    auto session = std::make_shared<const Session>(*session_->session);
+    render_.error.clear();
+    render_log_seen_ = 0;
+    log_line("render " + session_->file.string() + " (backend " + render_.backend + ")");
+    render_.job = std::make_shared<Job>("render", [session, backend = render_.backend](JobControl& jc) -> Result<void> {
+        // As `stemforge render`: one transaction for every output, committed
+        // only when the whole render succeeded; the cancel button's flag
+        // stops it at the next block and removes every temporary.
+        DeliveryTransaction transaction;
+        RenderOptions options;
+        options.cancel = jc.cancel_flag();
+        options.transaction = &transaction;
+        options.loudness_probe = [] { return analysis::make_loudness_probe(); };
+        options.progress = [&jc](double f) { jc.set_progress(f); };
+        jc.set_phase("render");
+        auto rendered = cli::render_with_fallback(backend, *session, options, [&jc](const std::string& note) { jc.log(note); });
+        if (!rendered) return std::unexpected(rendered.error());
+        jc.set_phase("commit");
+        if (auto ok = transaction.commit(); !ok) return std::unexpected(ok.error());
+        for (const fs::path& f : rendered->result.outputs) jc.log("wrote " + f.string());
+        jc.set_output(std::make_shared<const RenderResult>(std::move(rendered->result)));
+        return {};
+    });
+    return {};
+}
+
+void Workstation::cancel_render() {
+    if (render_.job && render_.job->running()) render_.job->cancel();
+}
+
+Result<void> Workstation::compare(size_t a, size_t b) {
+    if (a >= sources_.size() || b >= sources_.size() || a == b) return fail(ErrorCode::InvalidArgument, "compare: choose two different sources");
+    if (compare_.job && compare_.job->running()) compare_.job->cancel();
+    compare_ = CompareRun{};
+    compare_.a = a;
+    compare_.b = b;
+    compare_.job = std::make_shared<Job>("compare", [fa = sources_[a].file, fb = sources_[b].file](JobControl& jc) -> Result<void> {
+        jc.set_phase("compare");
+        auto r = analysis::compare_files(fa, fb);
+        if (!r) return std::unexpected(r.error());
+        jc.set_output(std::make_shared<const analysis::CompareResult>(std::move(*r)));
+        return {};
+    });
+    return {};
+}
+
+void Workstation::poll() {
+    // The render: its log as it grows, then its result.
+    if (render_.job) {
+        const std::vector<std::string> lines = render_.job->log();
+        for (size_t i = render_log_seen_; i < lines.size(); ++i) log_line(lines[i]);
+        render_log_seen_ = lines.size();
+        if (!render_.job->running()) {
+            std::shared_ptr<Job> job = std::move(render_.job);
+            render_.job.reset();
+            if (auto r = job->output<RenderResult>()) {
+                render_.result = *r;
+                log_line("render done in " + std::to_string(r->timing_s.count("total") ? r->timing_s.at("total") : job->elapsed_s()) +
+                         " s on " + r->backend + " (" + r->device + ")");
+                // The new deliveries replace the master sources (their files changed).
+                std::erase_if(sources_, [](const Source& s) { return s.kind == SourceKind::Master; });
+                compare_ = CompareRun{};
+                settings_.selected_source.reset();
+                std::vector<Source> masters;
+                for (const fs::path& f : r->outputs) {
+                    Source s;
+                    s.label = masters.empty() ? "master" : f.filename().string();
+                    s.file = f;
+                    s.kind = SourceKind::Master;
+                    masters.push_back(std::move(s));
+                }
+                sources_.insert(sources_.begin(), std::make_move_iterator(masters.begin()), std::make_move_iterator(masters.end()));
+                for (size_t i = 0; i < masters.size(); ++i) analyze(i);
+            } else {
+                render_.error = job->error().message;
+                log_line(std::string("render ") + to_string(job->state()) + ": " + render_.error);
+            }
+        }
+    }
+    for (Source& s : sources_) {
+        if (!s.job || s.job->running()) continue;
+        if (auto a = s.job->output<analysis::FileAnalysis>()) {
+            s.analysis = std::move(a);
+        } else {
+            s.error = s.job->error().message;
+            log_line("analysis of " + s.label + " failed: " + s.error);
+        }
+        s.job.reset();
+    }
+    if (compare_.job && !compare_.job->running()) {
+        if (auto r = compare_.job->output<analysis::CompareResult>()) {
+            compare_.result = std::move(r);
+        } else {
+            compare_.error = compare_.job->error().message;
+            log_line("compare failed: " + compare_.error);
+        }
+        compare_.job.reset();
+    }
+}
+
+bool Workstation::busy() const {
+    if (render_.job || compare_.job) return true;
+    return std::any_of(sources_.begin(), sources_.end(), [](const Source& s) { return s.job != nullptr; });
+}
+
+void Workstation::wait_idle() {
+    while (busy()) {
+        if (render_.job) render_.job->wait();
+        if (compare_.job) compare_.job->wait();
+        for (Source& s : sources_)
+            if (s.job) s.job->wait();
+        poll();  // may start new jobs (the analysis of a fresh render)
+    }
+}
+
+void Workstation::measure_everything_for(View view) {
+    if (auto f = focus_source()) analyze(*f);
+    for (size_t i = 0; i < sources_.size(); ++i)
+        if (sources_[i].shown) analyze(i);
+    if (view == View::Compare && !compare_.result && !compare_.job && sources_.size() >= 2) {
+        // Two files opened: those two; a session: its first two masters.
+        (void)compare(0, 1);
+    }
+    wait_idle();
+}
+
+double Workstation::duration_s() const {
+    double d = 0.0;
+    for (const Source& s : sources_)
+        if (s.analysis) d = std::max(d, s.analysis->duration_s);
+    return d;
+}
+
+std::optional<size_t> Workstation::focus_source() const {
+    if (settings_.selected_source && *settings_.selected_source < sources_.size()) return settings_.selected_source;
+    for (size_t i = 0; i < sources_.size(); ++i)
+        if (sources_[i].kind == SourceKind::Master) return i;
+    if (!sources_.empty()) return size_t{0};
+    return std::nullopt;
+}
+
+}  // namespace sf::gui

@@ -1,0 +1,150 @@
+// Stemforge workstation — what is open and what is running, as plain C++.
+//
+// The Workstation is the model the views draw and the commands change; it
+// knows no ImGui and no window, so tests drive it directly. Everything slow
+// (loading a session, rendering, analysing a file, comparing two) runs as a
+// Job; poll() once per frame moves finished jobs' results into the state.
+// All measurement comes from analysis/, every render from the engine through
+// render_with_fallback (the CLI's own path, so the files are bit-identical).
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "analysis/analyze.h"
+#include "analysis/compare.h"
+#include "app/gui/jobs.h"
+#include "engine/render/renderer.h"
+#include "engine/session/session.h"
+
+namespace sf::gui {
+
+// The views of the contract (DESIGN.md "Workstation"), in tab order.
+enum class View { Session, Mixer, Render, Loudness, Spectrum, Spectrogram, Stereo, Compare };
+inline constexpr View kAllViews[] = {View::Session, View::Mixer,       View::Render, View::Loudness,
+                                     View::Spectrum, View::Spectrogram, View::Stereo, View::Compare};
+const char* view_name(View view);                       // "session", "mixer", ...
+std::optional<View> view_from_name(std::string_view name);
+
+enum class SourceKind { Master, Stem, File };
+
+// Audio the views can show: the render's outputs, the session's stems, files
+// opened on their own. Analysed once, on a worker, when first needed.
+struct Source {
+    std::string label;                 // "master", "kick", the file name
+    std::filesystem::path file;
+    SourceKind kind = SourceKind::File;
+    bool shown = true;                 // drawn in the overlay views (spectrum, loudness)
+    std::shared_ptr<Job> job;          // the analysis, while it runs
+    std::shared_ptr<const analysis::FileAnalysis> analysis;
+    std::string error;                 // the analysis failed (the message)
+};
+
+struct OpenSession {
+    std::filesystem::path file;
+    std::optional<Session> session;    // empty when it failed to load
+    std::vector<std::string> errors;   // every problem found, each naming its JSON path
+};
+
+struct RenderRun {
+    std::string backend = "auto";      // what was asked for: auto, cpu, gpu
+    std::shared_ptr<Job> job;
+    std::optional<RenderResult> result;  // the last successful render
+    std::string error;                   // the last render's failure (or "cancelled")
+};
+
+struct CompareRun {
+    std::optional<size_t> a, b;        // indices into sources()
+    std::shared_ptr<Job> job;
+    std::shared_ptr<const analysis::CompareResult> result;
+    std::string error;
+};
+
+// One time axis for every time view: a visible window, a cursor (hover or
+// play position) and a selection (for looped playback, region checks).
+struct TimeAxis {
+    double view_start_s = 0.0, view_end_s = 0.0;  // end <= start: the whole duration
+    std::optional<double> cursor_s;
+    std::optional<std::pair<double, double>> selection_s;
+};
+
+// View settings (one plain struct, as Tracy keeps its persisted settings).
+struct ViewSettings {
+    View view = View::Session;
+    int spectrum_smoothing_n = 6;      // 1/N octave (0 = none)
+    bool spectrum_peak_hold = false;
+    bool spectrum_side = false;        // also draw the side spectrum (stereo sources)
+    double loudness_target_lufs = -14.0;   // the line on the loudness graph (the session's target when it has one)
+    double ceiling_dbtp = -1.0;
+    std::optional<size_t> selected_source; // the one the single-source views show (loudness numbers, spectrogram, stereo)
+};
+
+class Workstation {
+public:
+    Workstation();
+    ~Workstation();
+    Workstation(const Workstation&) = delete;
+    Workstation& operator=(const Workstation&) = delete;
+
+    // ---- commands -------------------------------------------------------
+    // Opens sessions (.json) and audio files. A session replaces the open
+    // one (its stems and existing exports become sources); audio files are
+    // added. A session that fails validation still opens, with its errors.
+    // Errors: a path that does not exist (FileNotFound, naming it).
+    Result<void> open(const std::vector<std::filesystem::path>& paths);
+    // Renders the open session to its exports on a worker. Errors: no
+    // session, a session with errors, a render already running.
+    Result<void> render();
+    void cancel_render();
+    // Starts the analysis of a source unless it ran or runs.
+    void analyze(size_t source);
+    // Compares two sources on a worker (alignment, residual, differences).
+    Result<void> compare(size_t a, size_t b);
+    void set_backend(std::string backend) { render_.backend = std::move(backend); }
+
+    // ---- once per frame ---------------------------------------------------
+    void poll();
+    bool busy() const;        // any job running
+    void wait_idle();         // blocks until no job runs (tests, --screenshot; never the UI)
+    // Analyses every source, compares the two first ones when asked, and
+    // waits: what --screenshot does before it draws.
+    void measure_everything_for(View view);
+
+    // ---- state the views draw -------------------------------------------
+    const std::optional<OpenSession>& session() const { return session_; }
+    const std::vector<Source>& sources() const { return sources_; }
+    std::vector<Source>& sources() { return sources_; }
+    const RenderRun& render_run() const { return render_; }
+    const CompareRun& compare_run() const { return compare_; }
+    TimeAxis& time() { return time_; }
+    const TimeAxis& time() const { return time_; }
+    ViewSettings& settings() { return settings_; }
+    const ViewSettings& settings() const { return settings_; }
+    const std::vector<std::string>& log() const { return log_; }
+    void log_line(std::string line);
+    // The longest analysed source, for the time axis (0 before any analysis).
+    double duration_s() const;
+    // The source the single-source views show: the selected one, else the
+    // master, else the first.
+    std::optional<size_t> focus_source() const;
+
+private:
+    void open_session(const std::filesystem::path& file);
+    size_t add_source(std::string label, std::filesystem::path file, SourceKind kind);
+
+    std::optional<OpenSession> session_;
+    std::vector<Source> sources_;
+    RenderRun render_;
+    CompareRun compare_;
+    TimeAxis time_;
+    ViewSettings settings_;
+    std::vector<std::string> log_;
+    size_t render_log_seen_ = 0;   // lines of the running render's log already copied
+};
+
+}  // namespace sf::gui

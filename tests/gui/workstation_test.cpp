@@ -1,0 +1,190 @@
+// The workstation's model and commands without a window (GUI.md tier 1):
+// open, render (bit-identical to `stemforge render`), cancel, analyse,
+// compare, and the jobs under them.
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "app/gui/jobs.h"
+#include "app/gui/workstation.h"
+#include "tests/e2e/e2e_support.h"
+
+namespace sf::test {
+namespace {
+
+namespace fs = std::filesystem;
+using gui::Job;
+using gui::JobControl;
+using gui::JobState;
+using gui::Workstation;
+using nlohmann::json;
+
+constexpr int kRate = 48000;
+
+bool has_temporaries(const fs::path& dir) {
+    for (const auto& e : fs::recursive_directory_iterator(dir)) {
+        const std::string name = e.path().filename().string();
+        if (name.find(".stemforge") != std::string::npos || name.find(".part-") != std::string::npos) return true;
+    }
+    return false;
+}
+
+// A session with two stems, a master block and two exports.
+fs::path write_session(const TempDir& dir, double seconds, const std::string& out = "out/master.wav") {
+    write_wav(dir / "a.wav", sine(1, static_cast<int64_t>(seconds * kRate), kRate, 1000.0, 0.25), kRate, 24);
+    write_wav(dir / "b.wav", noise(2, static_cast<int64_t>(seconds * kRate), 11, 0.1), kRate, 24);
+    json s = session_with({{{"name", "tone"}, {"file", "a.wav"}, {"pan", -0.3}}, {{"name", "air"}, {"file", "b.wav"}, {"gain_db", -6}}});
+    s["master"] = {{"limiter", {{"ceiling_dbtp", -1.0}}}, {"loudness_target_lufs", -16.0}};
+    s["export"] = json::array({{{"file", out}, {"bit_depth", 24}}, {{"file", "out/master-44k1.flac"}, {"bit_depth", 16}, {"sample_rate", 44100}}});
+    write_text(dir / "session.json", s.dump());
+    return dir / "session.json";
+}
+
+TEST(GuiJob, ReportsProgressOutputAndEndState) {
+    Job ok("count", [](JobControl& jc) -> Result<void> {
+        for (int i = 1; i <= 10; ++i) jc.set_progress(i / 10.0);
+        jc.set_progress(0.2);  // never goes back for the UI
+        jc.log("counted");
+        jc.set_output(std::make_shared<const int>(42));
+        return {};
+    });
+    ok.wait();
+    EXPECT_EQ(ok.state(), JobState::Succeeded);
+    EXPECT_DOUBLE_EQ(ok.progress(), 1.0);
+    ASSERT_NE(ok.output<int>(), nullptr);
+    EXPECT_EQ(*ok.output<int>(), 42);
+    EXPECT_EQ(ok.log(), std::vector<std::string>{"counted"});
+
+    Job failing("fail", [](JobControl&) -> Result<void> { return fail(ErrorCode::FileRead, "x.wav: unreadable"); });
+    failing.wait();
+    EXPECT_EQ(failing.state(), JobState::Failed);
+    EXPECT_EQ(failing.error().message, "x.wav: unreadable");
+    EXPECT_EQ(failing.output<int>(), nullptr);
+
+    Job throwing("throw", [](JobControl&) -> Result<void> { throw std::runtime_error("boom"); });
+    throwing.wait();
+    EXPECT_EQ(throwing.state(), JobState::Failed);
+    EXPECT_NE(throwing.error().message.find("boom"), std::string::npos);
+}
+
+TEST(GuiJob, CancelStopsTheBodyAtItsNextCheck) {
+    Job job("spin", [](JobControl& jc) -> Result<void> {
+        while (!jc.cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        return std::unexpected(cancelled_error());
+    });
+    EXPECT_TRUE(job.running());
+    job.cancel();
+    job.wait();
+    EXPECT_EQ(job.state(), JobState::Cancelled);
+}
+
+TEST(GuiWorkstation, ViewNamesAreTheContracts) {
+    const std::vector<std::string> names{"session", "mixer", "render", "loudness", "spectrum", "spectrogram", "stereo", "compare"};
+    for (const std::string& n : names) {
+        auto v = gui::view_from_name(n);
+        ASSERT_TRUE(v) << n;
+        EXPECT_EQ(gui::view_name(*v), n);
+    }
+    EXPECT_FALSE(gui::view_from_name("waveform"));
+}
+
+TEST(GuiWorkstation, OpeningAMissingFileIsAnErrorNamingIt) {
+    Workstation w;
+    auto r = w.open({"/no/such/session.json"});
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::FileNotFound);
+    EXPECT_NE(r.error().message.find("/no/such/session.json"), std::string::npos);
+    EXPECT_FALSE(w.session());
+}
+
+TEST(GuiWorkstation, AnInvalidSessionOpensWithItsErrorAtTheJsonPath) {
+    TempDir dir;
+    write_wav(dir / "a.wav", sine(1, kRate / 10, kRate, 440.0, 0.5), kRate, 24);
+    json s = session_with({{{"name", "a"}, {"file", "a.wav"}, {"gain_db", 400}}});
+    write_text(dir / "session.json", s.dump());
+    Workstation w;
+    ASSERT_TRUE(w.open({dir / "session.json"}));
+    ASSERT_TRUE(w.session());
+    EXPECT_FALSE(w.session()->session);
+    ASSERT_EQ(w.session()->errors.size(), 1u);
+    EXPECT_NE(w.session()->errors[0].find("stems[0].gain_db"), std::string::npos) << w.session()->errors[0];
+    auto r = w.render();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::InvalidSession);
+}
+
+TEST(GuiWorkstation, RenderWritesTheCliFilesBitIdentically) {
+    TempDir ui_dir, cli_dir;
+    const fs::path ui_session = write_session(ui_dir, 2.0);
+    const fs::path cli_session = write_session(cli_dir, 2.0);
+    Workstation w;
+    w.set_backend("cpu");
+    ASSERT_TRUE(w.open({ui_session}));
+    ASSERT_TRUE(w.session()->session);
+    EXPECT_EQ(w.sources().size(), 2u);  // the two stems; no master on disk yet
+    ASSERT_TRUE(w.render());
+    EXPECT_TRUE(w.busy());
+    w.wait_idle();
+    ASSERT_TRUE(w.render_run().result) << w.render_run().error;
+    EXPECT_EQ(w.render_run().result->outputs.size(), 2u);
+
+    auto cli = run_stemforge({"render", cli_session.string(), "--backend", "cpu"});
+    ASSERT_EQ(cli.exit_code, 0) << cli.err;
+    for (const std::string f : {"out/master.wav", "out/master-44k1.flac"})
+        EXPECT_EQ(read_text(ui_dir / f), read_text(cli_dir / f)) << f << " differs from the CLI's";
+
+    // The render's outputs became the master sources, analysed.
+    ASSERT_GE(w.sources().size(), 3u);
+    EXPECT_EQ(w.sources()[0].label, "master");
+    EXPECT_EQ(w.sources()[0].kind, gui::SourceKind::Master);
+    ASSERT_TRUE(w.sources()[0].analysis) << w.sources()[0].error;
+    ASSERT_TRUE(w.sources()[0].analysis->integrated_lufs);
+    EXPECT_NEAR(*w.sources()[0].analysis->integrated_lufs, -16.0, 0.15);
+    EXPECT_EQ(w.focus_source(), std::optional<size_t>(0));
+}
+
+TEST(GuiWorkstation, CancelledRenderLeavesNoTemporaryAndTheOldOutputIntact) {
+    TempDir dir;
+    const fs::path session = write_session(dir, 60.0);
+    fs::create_directories(dir / "out");
+    write_text(dir / "out/master.wav", "an earlier delivery");
+    Workstation w;
+    w.set_backend("cpu");
+    ASSERT_TRUE(w.open({session}));
+    ASSERT_TRUE(w.render());
+    // Cancel once the render is under way (a staged or spooled file exists).
+    for (int i = 0; i < 1000 && !has_temporaries(dir.path()); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_TRUE(has_temporaries(dir.path())) << "the render never started writing";
+    w.cancel_render();
+    w.wait_idle();
+    EXPECT_FALSE(w.render_run().result);
+    EXPECT_NE(w.render_run().error.find("cancelled"), std::string::npos) << w.render_run().error;
+    EXPECT_FALSE(has_temporaries(dir.path()));
+    EXPECT_EQ(read_text(dir / "out/master.wav"), "an earlier delivery");
+    EXPECT_FALSE(fs::exists(dir / "out/master-44k1.flac"));
+}
+
+TEST(GuiWorkstation, OpenedFilesAreAnalysedAndCompared) {
+    TempDir dir;
+    const AudioBuffer a = sine(2, kRate, kRate, 1000.0, 0.5);
+    AudioBuffer b = a;
+    b.channel(0)[kRate / 2] += 0.01f;  // one sample differs by 0.01 (-40 dBFS)
+    write_wav(dir / "a.wav", a, kRate, 32);
+    write_wav(dir / "b.wav", b, kRate, 32);
+    Workstation w;
+    ASSERT_TRUE(w.open({dir / "a.wav", dir / "b.wav"}));
+    ASSERT_EQ(w.sources().size(), 2u);
+    w.measure_everything_for(gui::View::Compare);
+    for (const auto& s : w.sources()) {
+        ASSERT_TRUE(s.analysis) << s.error;
+        EXPECT_NEAR(s.analysis->duration_s, 1.0, 1e-9);
+    }
+    ASSERT_TRUE(w.compare_run().result) << w.compare_run().error;
+    EXPECT_EQ(w.compare_run().result->offset_samples, 0);
+    EXPECT_NEAR(20.0 * std::log10(w.compare_run().result->residual_peak), -40.0, 0.01);
+}
+
+}  // namespace
+}  // namespace sf::test
