@@ -82,6 +82,10 @@ struct ViewSettings {
     double loudness_target_lufs = -14.0;   // the line on the loudness graph (the session's target when it has one)
     double ceiling_dbtp = -1.0;
     std::optional<size_t> selected_source; // the one the single-source views show (loudness numbers, spectrogram, stereo)
+    size_t compare_a = 0, compare_b = 1;    // the pair the compare view offers
+    // The residual peak a comparison passes under: the loosest stage bound of
+    // the GPU/CPU parity tests on a master (docs/gpu.md); editable.
+    double compare_bound_dbfs = -90.0;
 };
 
 class Workstation {

@@ -1,0 +1,58 @@
+// Stemforge workstation — the views. Each draws the Workstation's state
+// into the current ImGui window and issues commands on it; none measures or
+// computes audio (that is analysis/'s job, run on the workstation's jobs).
+// One function per view, one file per family (view_*.cpp), registered in
+// draw_view() (ImHex keeps its views the same way).
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "app/gui/platform/host.h"
+#include "app/gui/workstation.h"
+
+namespace sf::gui {
+
+// Images the views build from analysis results (the spectrogram), cached
+// per source file and rebuilt when the analysis changes.
+struct ImageCache {
+    struct Entry {
+        const analysis::FileAnalysis* from = nullptr;  // the analysis it was built from
+        Image image;
+    };
+    std::map<std::string, Entry> spectrograms;
+    uint64_t next_version = 1;
+};
+
+struct ViewContext {
+    Workstation& ws;
+    Textures& textures;
+    ImageCache& images;
+    FrameInfo frame;
+};
+
+void draw_view(View view, ViewContext& ctx);
+
+void draw_session_view(ViewContext& ctx);
+void draw_mixer_view(ViewContext& ctx);
+void draw_render_view(ViewContext& ctx);
+void draw_loudness_view(ViewContext& ctx);
+void draw_spectrum_view(ViewContext& ctx);
+void draw_spectrogram_view(ViewContext& ctx);
+void draw_stereo_view(ViewContext& ctx);
+void draw_compare_view(ViewContext& ctx);
+
+// Shared by the views: "-14.0 LUFS", "-inf dBTP" (one decimal, as the
+// contract prints them); a short status line for a source still measuring.
+std::string fmt_level(std::optional<double> value, const char* unit, int decimals = 1);
+std::string fmt_linear_db(double linear, const char* unit, int decimals = 1);  // 20·log10, "-inf" for 0
+// Draws "measuring…" / the error / "open a file" when the source has no
+// analysis yet; true when the caller can draw the analysis.
+bool source_ready(const Workstation& ws, std::optional<size_t> index);
+// The visible time window of the shared axis (the whole duration when unset).
+std::pair<double, double> visible_time(const Workstation& ws);
+// Zoom (wheel) and scroll (drag) of the shared time axis over a plot; the
+// cursor follows the mouse.
+void handle_time_axis_input(Workstation& ws, bool hovered, double mouse_time_s, float plot_width_px);
+
+}  // namespace sf::gui

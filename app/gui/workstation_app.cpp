@@ -1,0 +1,199 @@
+#include "app/gui/workstation_app.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "app/gui/plot.h"
+
+namespace sf::gui {
+
+WorkstationApp::WorkstationApp(Workstation& ws)
+    : ws_(ws), recent_(RecentFiles::default_store()), open_dialog_(recent_) {}
+
+void WorkstationApp::show(View view) {
+    ws_.settings().view = view;
+    select_view_ = view;
+}
+
+void WorkstationApp::shortcuts() {
+    const ImGuiIO& io = ImGui::GetIO();
+    const bool ctrl = io.KeyCtrl;
+    if (ctrl && ImGui::IsKeyPressed(kKeyQ, false)) quit_ = true;
+    if (ctrl && ImGui::IsKeyPressed(kKeyO, false)) open_dialog_.open();
+    if (ctrl && ImGui::IsKeyPressed(kKeyR, false)) {
+        if (auto r = ws_.render(); !r) ws_.log_line("render: " + r.error().message);
+        else show(View::Render);
+    }
+    if (ImGui::IsKeyPressed(kKeyF1, false)) show_help_ = !show_help_;
+}
+
+void WorkstationApp::menu_bar() {
+    if (!ImGui::BeginMenuBar()) return;
+    if (ImGui::BeginMenu("File")) {
+        if (ImGui::MenuItem("Open...", "Ctrl+O")) open_dialog_.open();
+        if (ImGui::BeginMenu("Open recent", !recent_.files().empty())) {
+            for (const auto& f : recent_.files())
+                if (ImGui::MenuItem(f.string().c_str())) {
+                    if (auto r = ws_.open({f}); !r) ws_.log_line(r.error().message);
+                    recent_.add(f);
+                }
+            ImGui::EndMenu();
+        }
+        ImGui::Separator();
+        if (ImGui::MenuItem("Quit", "Ctrl+Q")) quit_ = true;
+        ImGui::EndMenu();
+    }
+    if (ImGui::BeginMenu("Render")) {
+        const bool can = ws_.session() && ws_.session()->session && !ws_.render_run().job;
+        if (ImGui::MenuItem("Render session", "Ctrl+R", false, can)) {
+            if (auto r = ws_.render(); !r) ws_.log_line("render: " + r.error().message);
+            show(View::Render);
+        }
+        if (ImGui::MenuItem("Cancel render", nullptr, false, ws_.render_run().job != nullptr)) ws_.cancel_render();
+        ImGui::EndMenu();
+    }
+    if (ImGui::BeginMenu("View")) {
+        for (View v : kAllViews)
+            if (ImGui::MenuItem(view_name(v), nullptr, ws_.settings().view == v)) show(v);
+        ImGui::Separator();
+        ImGui::MenuItem("Log", nullptr, &show_log_);
+        ImGui::EndMenu();
+    }
+    if (ImGui::BeginMenu("Help")) {
+        if (ImGui::MenuItem("Shortcuts", "F1")) show_help_ = true;
+        ImGui::EndMenu();
+    }
+    ImGui::EndMenuBar();
+}
+
+void WorkstationApp::sources_pane(float scale) {
+    ImGui::TextDisabled("Sources");
+    std::vector<Source>& sources = ws_.sources();
+    const std::optional<size_t> focus = ws_.focus_source();
+    for (size_t i = 0; i < sources.size(); ++i) {
+        Source& s = sources[i];
+        ImGui::PushID(static_cast<int>(i));
+        if (ImGui::Checkbox("##shown", &s.shown) && s.shown) ws_.analyze(i);
+        ImGui::SameLine();
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(source_colour(i)));
+        const char* kind = s.kind == SourceKind::Master ? "M" : s.kind == SourceKind::Stem ? "S" : "F";
+        char label[256];
+        std::snprintf(label, sizeof label, "[%s] %s", kind, s.label.c_str());
+        if (ImGui::Selectable(label, focus == i)) {
+            ws_.settings().selected_source = i;
+            ws_.analyze(i);
+        }
+        ImGui::PopStyleColor();
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", s.file.string().c_str());
+        if (s.job) {
+            ImGui::SameLine();
+            ImGui::TextDisabled("%.0f%%", 100.0 * s.job->progress());
+        } else if (!s.error.empty()) {
+            ImGui::SameLine();
+            ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "!");
+        }
+        ImGui::PopID();
+    }
+    (void)scale;
+}
+
+void WorkstationApp::status_bar(const FrameInfo& info) {
+    const RenderRun& run = ws_.render_run();
+    std::string render = "no render yet";
+    if (run.job) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "rendering %.0f%%", 100.0 * run.job->progress());
+        render = buf;
+    } else if (run.result) {
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "last render %.2f s on %s (%s)", run.result->timing_s.count("total") ? run.result->timing_s.at("total") : 0.0,
+                      run.result->backend.c_str(), run.result->device.c_str());
+        render = buf;
+    }
+    ImGui::Separator();
+    ImGui::Text("backend %s  |  %s  |  UI on %s  |  frame %.1f ms", run.backend.c_str(), render.c_str(), device_.c_str(),
+                1000.0 * info.frame_time_s);
+}
+
+void WorkstationApp::shortcut_help() {
+    if (!show_help_) return;
+    ImGui::SetNextWindowSize(ImVec2(420, 0), ImGuiCond_Appearing);
+    if (ImGui::Begin("Shortcuts", &show_help_, ImGuiWindowFlags_AlwaysAutoResize)) {
+        static const char* kRows[][2] = {{"Ctrl+O", "open a session or audio files"}, {"Ctrl+R", "render the open session to its exports"},
+                                         {"Ctrl+Q", "quit"},  {"F1", "this list"},
+                                         {"wheel / drag", "zoom / scroll a time view"}, {"double-click", "whole duration again"}};
+        if (ImGui::BeginTable("keys", 2)) {
+            for (const auto& row : kRows) {
+                ImGui::TableNextRow();
+                ImGui::TableNextColumn();
+                ImGui::TextUnformatted(row[0]);
+                ImGui::TableNextColumn();
+                ImGui::TextUnformatted(row[1]);
+            }
+            ImGui::EndTable();
+        }
+    }
+    ImGui::End();
+}
+
+void WorkstationApp::frame(const FrameInfo& info, Textures& textures) {
+    ws_.poll();
+    if (!info.offscreen) shortcuts();
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    ImGui::SetNextWindowPos(vp->Pos);
+    ImGui::SetNextWindowSize(vp->Size);
+    const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                                   ImGuiWindowFlags_MenuBar | ImGuiWindowFlags_NoBringToFrontOnFocus;
+    ImGui::Begin("Stemforge", nullptr, flags);
+    menu_bar();
+    const float scale = info.scale;
+    const float status_h = ImGui::GetFrameHeightWithSpacing() + 4.0f;
+    const float log_h = show_log_ ? 120.0f * scale : 0.0f;
+    const float body_h = ImGui::GetContentRegionAvail().y - status_h - log_h;
+
+    ImGui::BeginChild("sources", ImVec2(240.0f * scale, body_h), true);
+    sources_pane(scale);
+    ImGui::EndChild();
+    ImGui::SameLine();
+    ImGui::BeginChild("views", ImVec2(0, body_h), false);
+    if (ImGui::BeginTabBar("view-tabs")) {
+        for (View v : kAllViews) {
+            const ImGuiTabItemFlags f = select_view_ == v ? ImGuiTabItemFlags_SetSelected : 0;
+            if (ImGui::BeginTabItem(view_name(v), nullptr, f)) {
+                // A tab asked for by show() is shown from the frame after the
+                // request; until then the current tab must not overwrite it.
+                if (!select_view_ || select_view_ == v) {
+                    ws_.settings().view = v;
+                    select_view_.reset();
+                }
+                ImGui::BeginChild("view", ImVec2(0, 0), false);
+                ViewContext ctx{ws_, textures, images_, info};
+                draw_view(v, ctx);
+                ImGui::EndChild();
+                ImGui::EndTabItem();
+            }
+        }
+        ImGui::EndTabBar();
+    }
+    ImGui::EndChild();
+
+    if (show_log_) {
+        ImGui::BeginChild("log", ImVec2(0, log_h), true);
+        if (ImGui::GetIO().Fonts->Fonts.Size > 1) ImGui::PushFont(ImGui::GetIO().Fonts->Fonts[1]);
+        for (const std::string& line : ws_.log()) ImGui::TextUnformatted(line.c_str());
+        if (ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 1.0f) ImGui::SetScrollHereY(1.0f);  // follow the tail
+        if (ImGui::GetIO().Fonts->Fonts.Size > 1) ImGui::PopFont();
+        ImGui::EndChild();
+    }
+    status_bar(info);
+    ImGui::End();
+
+    if (auto files = open_dialog_.draw(scale)) {
+        if (auto r = ws_.open(*files); !r) ws_.log_line(r.error().message);
+        else show(ws_.session() && files->size() == 1 && ws_.session()->file == files->front() ? View::Session : View::Loudness);
+    }
+    shortcut_help();
+    last_frame_s_ = info.frame_time_s;
+}
+
+}  // namespace sf::gui

@@ -1,0 +1,134 @@
+// The window's logic with ImGui in the loop and no renderer (GUI.md tier 1):
+// keys go in through io.KeysDown as the host delivers them, ImGui's own
+// checks (Begin/End pairing, ID stack) run with asserts on, and the
+// workstation's state is what the test asserts.
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "app/gui/workstation_app.h"
+#include "tests/e2e/e2e_support.h"
+
+namespace sf::test {
+namespace {
+
+namespace fs = std::filesystem;
+using gui::View;
+using nlohmann::json;
+
+constexpr int kRate = 48000;
+
+// Counts the textures the views ask for; hands out fake ids.
+struct RecordingTextures final : gui::Textures {
+    ImTextureID get(uint64_t key, const gui::Image& image) override {
+        ++calls;
+        last_width = image.width;
+        last_height = image.height;
+        return reinterpret_cast<ImTextureID>(static_cast<intptr_t>(key | 1));
+    }
+    int calls = 0, last_width = 0, last_height = 0;
+};
+
+// An ImGui context with a built font atlas and no renderer: frames run, the
+// draw lists are built and thrown away.
+class NullHost {
+public:
+    NullHost() {
+        ImGui::CreateContext();
+        ImGuiIO& io = ImGui::GetIO();
+        io.IniFilename = nullptr;
+        io.DisplaySize = ImVec2(1600, 1000);
+        io.DeltaTime = 1.0f / 60.0f;
+        io.KeyMap[ImGuiKey_Escape] = 256;  // GLFW's code, as the host maps it
+        // As the host's renderer: large draw lists are split by vertex offset.
+        io.BackendFlags |= ImGuiBackendFlags_RendererHasVtxOffset;
+        unsigned char* pixels = nullptr;
+        int w = 0, h = 0;
+        io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
+    }
+    ~NullHost() { ImGui::DestroyContext(); }
+    NullHost(const NullHost&) = delete;
+    NullHost& operator=(const NullHost&) = delete;
+
+    void frame(gui::GuiApp& app, std::initializer_list<int> keys = {}, bool ctrl = false) {
+        ImGuiIO& io = ImGui::GetIO();
+        for (bool& k : io.KeysDown) k = false;
+        for (int k : keys) io.KeysDown[k] = true;
+        io.KeyCtrl = ctrl;
+        ImGui::NewFrame();
+        gui::FrameInfo info;
+        app.frame(info, textures);
+        ImGui::Render();
+    }
+    RecordingTextures textures;
+};
+
+fs::path write_session(const TempDir& dir) {
+    write_wav(dir / "a.wav", sine(2, 3 * kRate, kRate, 1000.0, 0.25), kRate, 24);
+    write_wav(dir / "b.wav", noise(1, 3 * kRate, 5, 0.1), kRate, 24);
+    json s = session_with({{{"name", "tone"}, {"file", "a.wav"}}, {{"name", "hiss"}, {"file", "b.wav"}, {"pan", 0.5}}});
+    s["master"] = {{"limiter", {{"ceiling_dbtp", -1.0}}}, {"loudness_target_lufs", -18.0}};
+    s["export"] = json::array({{{"file", "out/master.wav"}, {"bit_depth", 24}}});
+    write_text(dir / "session.json", s.dump());
+    return dir / "session.json";
+}
+
+void draw_every_view(NullHost& host, gui::WorkstationApp& app) {
+    for (View v : gui::kAllViews) {
+        app.show(v);
+        host.frame(app);
+        host.frame(app);
+    }
+}
+
+TEST(GuiApp, CtrlQQuits) {
+    NullHost host;
+    gui::Workstation ws;
+    gui::WorkstationApp app(ws);
+    host.frame(app, {gui::kKeyQ});  // Q alone does nothing
+    EXPECT_FALSE(app.wants_quit());
+    host.frame(app);                 // released
+    host.frame(app, {gui::kKeyQ}, true);
+    EXPECT_TRUE(app.wants_quit());
+}
+
+TEST(GuiApp, EveryViewDrawsWithNothingOpenAndWithAnInvalidSession) {
+    NullHost host;
+    gui::Workstation ws;
+    gui::WorkstationApp app(ws);
+    draw_every_view(host, app);
+    TempDir dir;
+    write_text(dir / "session.json", R"({"format": "stemforge-session", "version": 1, "sample_rate": 48000, "stems": [{"name": "x"}]})");
+    ASSERT_TRUE(ws.open({dir / "session.json"}));
+    draw_every_view(host, app);
+    ASSERT_TRUE(ws.session());
+    EXPECT_FALSE(ws.session()->errors.empty());
+}
+
+TEST(GuiApp, CtrlRRendersTheSessionAndEveryViewDrawsTheResult) {
+    NullHost host;
+    TempDir dir;
+    gui::Workstation ws;
+    ws.set_backend("cpu");
+    ASSERT_TRUE(ws.open({write_session(dir)}));
+    gui::WorkstationApp app(ws);
+    host.frame(app, {gui::kKeyR}, true);
+    host.frame(app);
+    EXPECT_EQ(ws.settings().view, View::Render);
+    EXPECT_TRUE(ws.render_run().job || ws.render_run().result);
+    ws.wait_idle();
+    ASSERT_TRUE(ws.render_run().result) << ws.render_run().error;
+    EXPECT_TRUE(fs::exists(dir / "out/master.wav"));
+    // Every stem measured as well, then every view with data in it.
+    for (size_t i = 0; i < ws.sources().size(); ++i) ws.analyze(i);
+    ws.wait_idle();
+    draw_every_view(host, app);
+    // The spectrogram view asked for the master's spectrogram as a texture.
+    EXPECT_GT(host.textures.calls, 0);
+    const auto& sg = ws.sources()[0].analysis->spectrogram;
+    ASSERT_TRUE(sg);
+    EXPECT_EQ(host.textures.last_width, sg->columns());
+}
+
+}  // namespace
+}  // namespace sf::test
