@@ -35,8 +35,14 @@ void draw_compare_view(ViewContext& ctx) {
     Workstation& ws = ctx.ws;
     const CompareRun& run = ws.compare_run();
     const float scale = ctx.frame.scale;
+    const bool has_session = ws.session() && ws.session()->session;
+    if (!has_session) ImGui::BeginDisabled();
+    if (ImGui::Button("Render on GPU and CPU and compare")) {
+        if (auto r = ws.compare_backends(); !r) ws.log_line(r.error().message);
+    }
+    if (!has_session) ImGui::EndDisabled();
     if (ws.sources().size() < 2) {
-        ImGui::TextDisabled("Compare needs two sources: open two files, or render the session twice (GPU and CPU).");
+        ImGui::TextDisabled("Compare needs two sources: open two files, or render the session on both backends (above).");
         return;
     }
     ViewSettings& vs = ws.settings();
@@ -55,6 +61,11 @@ void draw_compare_view(ViewContext& ctx) {
     ImGui::SetNextItemWidth(120.0f * scale);
     ImGui::InputDouble("bound dBFS", &vs.compare_bound_dbfs, 1.0, 10.0, "%.1f");
 
+    if (const auto& qa = ws.backend_comparison()) {
+        ImGui::Text("%s ...", qa->phase().c_str());
+        ImGui::ProgressBar(static_cast<float>(qa->progress()), ImVec2(-1, 0));
+        return;
+    }
     if (run.job) {
         ImGui::Text("Comparing ...");
         ImGui::ProgressBar(static_cast<float>(run.job->progress()), ImVec2(-1, 0));

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <system_error>
 
+#include <unistd.h>
+
 #include "analysis/loudness_probe.h"
 #include "app/backends.h"
 #include "engine/export/transaction.h"
@@ -57,9 +59,19 @@ Workstation::~Workstation() {
     // Jobs cancel and join in their destructors; cancel them all first so
     // they stop in parallel rather than one after another.
     if (render_.job) render_.job->cancel();
+    if (qa_job_) qa_job_->cancel();
     if (compare_.job) compare_.job->cancel();
     for (Source& s : sources_)
         if (s.job) s.job->cancel();
+    // Join them (a Job's destructor waits) before the QA renders' folder goes.
+    render_.job.reset();
+    qa_job_.reset();
+    compare_.job.reset();
+    for (Source& s : sources_) s.job.reset();
+    if (!qa_dir_.empty()) {
+        std::error_code ec;
+        fs::remove_all(qa_dir_, ec);
+    }
 }
 
 void Workstation::log_line(std::string line) { log_.push_back(std::move(line)); }
@@ -193,7 +205,61 @@ Result<void> Workstation::compare(size_t a, size_t b) {
     return {};
 }
 
+Result<void> Workstation::compare_backends() {
+    if (!session_ || !session_->session) return fail(ErrorCode::InvalidArgument, "compare GPU and CPU: no valid session is open");
+    if (qa_job_ || (compare_.job && compare_.job->running()))
+        return fail(ErrorCode::InvalidArgument, "compare GPU and CPU: a comparison is already running");
+    if (qa_dir_.empty()) {
+        std::error_code ec;
+        const fs::path base = fs::temp_directory_path(ec);
+        if (ec) return fail(ErrorCode::FileWrite, "compare GPU and CPU: no temporary folder: " + ec.message());
+        for (int i = 0; i < 100 && qa_dir_.empty(); ++i) {
+            fs::path d = base / ("stemforge-qa-" + std::to_string(::getpid()) + "-" + std::to_string(i));
+            if (fs::create_directory(d, ec)) qa_dir_ = d;
+        }
+        if (qa_dir_.empty()) return fail(ErrorCode::FileWrite, "compare GPU and CPU: cannot create a folder in " + base.string());
+    }
+    auto session = std::make_shared<const Session>(*session_->session);
+    log_line("compare GPU and CPU renders of " + session_->file.string());
+    qa_job_ = std::make_shared<Job>("GPU vs CPU", [session, dir = qa_dir_](JobControl& jc) -> Result<void> {
+        // The same render twice, one file each (-o semantics: the first
+        // export's format and dither), so the residual is the backends' own.
+        for (const char* backend : {"gpu", "cpu"}) {
+            RenderOptions options;
+            options.cancel = jc.cancel_flag();
+            options.output_override = dir / (std::string(backend) + ".wav");
+            options.loudness_probe = [] { return analysis::make_loudness_probe(); };
+            const double base = std::string(backend) == "gpu" ? 0.0 : 0.5;
+            options.progress = [&jc, base](double f) { jc.set_progress(base + 0.5 * f); };
+            jc.set_phase(std::string("render on ") + backend);
+            auto r = cli::render_with_fallback(backend, *session, options, [&jc](const std::string& note) { jc.log(note); });
+            if (!r) return std::unexpected(r.error());
+            jc.log(std::string(backend) + " render: " + r->result.device);
+        }
+        return {};
+    });
+    return {};
+}
+
 void Workstation::poll() {
+    if (qa_job_ && !qa_job_->running()) {
+        std::shared_ptr<Job> job = std::move(qa_job_);
+        qa_job_.reset();
+        for (const std::string& line : job->log()) log_line(line);
+        if (job->state() == JobState::Succeeded) {
+            std::erase_if(sources_, [&](const Source& s) { return s.file.parent_path() == qa_dir_; });
+            const size_t g = add_source("GPU render", qa_dir_ / "gpu.wav", SourceKind::File);
+            const size_t c = add_source("CPU render", qa_dir_ / "cpu.wav", SourceKind::File);
+            analyze(g);
+            analyze(c);
+            settings_.compare_a = c;
+            settings_.compare_b = g;
+            (void)compare(c, g);
+        } else {
+            compare_.error = "GPU vs CPU: " + job->error().message;
+            log_line(compare_.error);
+        }
+    }
     // The render: its log as it grows, then its result.
     if (render_.job) {
         const std::vector<std::string> lines = render_.job->log();
@@ -248,13 +314,14 @@ void Workstation::poll() {
 }
 
 bool Workstation::busy() const {
-    if (render_.job || compare_.job) return true;
+    if (render_.job || compare_.job || qa_job_) return true;
     return std::any_of(sources_.begin(), sources_.end(), [](const Source& s) { return s.job != nullptr; });
 }
 
 void Workstation::wait_idle() {
     while (busy()) {
         if (render_.job) render_.job->wait();
+        if (qa_job_) qa_job_->wait();
         if (compare_.job) compare_.job->wait();
         for (Source& s : sources_)
             if (s.job) s.job->wait();
@@ -266,9 +333,10 @@ void Workstation::measure_everything_for(View view) {
     if (auto f = focus_source()) analyze(*f);
     for (size_t i = 0; i < sources_.size(); ++i)
         if (sources_[i].shown) analyze(i);
-    if (view == View::Compare && !compare_.result && !compare_.job && sources_.size() >= 2) {
-        // Two files opened: those two; a session: its first two masters.
-        (void)compare(0, 1);
+    if (view == View::Compare && !compare_.result && !compare_.job) {
+        // A session: its GPU and CPU renders; otherwise the first two files.
+        if (session_ && session_->session) (void)compare_backends();
+        else if (sources_.size() >= 2) (void)compare(0, 1);
     }
     wait_idle();
 }

@@ -109,6 +109,11 @@ public:
     void analyze(size_t source);
     // Compares two sources on a worker (alignment, residual, differences).
     Result<void> compare(size_t a, size_t b);
+    // QA of the open session: renders it on the GPU (any Vulkan device,
+    // lavapipe included) and on the CPU path into a private temporary
+    // folder, adds both as sources ("GPU render", "CPU render") and compares
+    // them. Errors: no valid session, a render or comparison running.
+    Result<void> compare_backends();
     void set_backend(std::string backend) { render_.backend = std::move(backend); }
 
     // ---- once per frame ---------------------------------------------------
@@ -125,6 +130,7 @@ public:
     std::vector<Source>& sources() { return sources_; }
     const RenderRun& render_run() const { return render_; }
     const CompareRun& compare_run() const { return compare_; }
+    const std::shared_ptr<Job>& backend_comparison() const { return qa_job_; }  // compare_backends' renders, while they run
     TimeAxis& time() { return time_; }
     const TimeAxis& time() const { return time_; }
     ViewSettings& settings() { return settings_; }
@@ -148,7 +154,9 @@ private:
     TimeAxis time_;
     ViewSettings settings_;
     std::vector<std::string> log_;
-    size_t render_log_seen_ = 0;   // lines of the running render's log already copied
+    size_t render_log_seen_ = 0;
+    std::filesystem::path qa_dir_;             // compare_backends' renders; removed with the workstation
+    std::shared_ptr<Job> qa_job_;   // lines of the running render's log already copied
 };
 
 }  // namespace sf::gui

@@ -186,5 +186,27 @@ TEST(GuiWorkstation, OpenedFilesAreAnalysedAndCompared) {
     EXPECT_NEAR(20.0 * std::log10(w.compare_run().result->residual_peak), -40.0, 0.01);
 }
 
+TEST(GuiWorkstation, GpuAndCpuRendersOfTheSessionAgreeWithinTheParityBound) {
+    TempDir dir;
+    const fs::path session = write_session(dir, 1.5);
+    fs::path qa_folder;
+    {
+        Workstation w;
+        ASSERT_TRUE(w.open({session}));
+        ASSERT_TRUE(w.compare_backends());
+        w.wait_idle();
+        ASSERT_TRUE(w.compare_run().result) << w.compare_run().error;
+        const auto& r = *w.compare_run().result;
+        EXPECT_EQ(r.offset_samples, 0);
+        EXPECT_LE(20.0 * std::log10(std::max(r.residual_peak, 1e-30)), w.settings().compare_bound_dbfs);
+        ASSERT_EQ(w.sources()[*w.compare_run().a].label, "CPU render");
+        ASSERT_EQ(w.sources()[*w.compare_run().b].label, "GPU render");
+        qa_folder = w.sources()[*w.compare_run().a].file.parent_path();
+        EXPECT_TRUE(fs::exists(qa_folder / "gpu.wav"));
+        EXPECT_FALSE(fs::exists(dir / "out/master.wav"));  // QA renders never touch the deliveries
+    }
+    EXPECT_FALSE(fs::exists(qa_folder));  // removed with the workstation
+}
+
 }  // namespace
 }  // namespace sf::test

@@ -95,9 +95,15 @@ std::string slurp(const std::filesystem::path& p) { return read_text(p); }
 }  // namespace
 
 CommandResult run_stemforge(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{STEMFORGE_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv);
+}
+
+CommandResult run_command(const std::vector<std::string>& argv) {
     TempDir io;
-    std::string cmd = shell_quote(STEMFORGE_BIN);
-    for (const auto& a : args) cmd += " " + shell_quote(a);
+    std::string cmd;
+    for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + shell_quote(a);
     cmd += " >" + shell_quote((io / "out").string()) + " 2>" + shell_quote((io / "err").string()) + " </dev/null";
     CommandResult r;
     const int status = std::system(cmd.c_str());

@@ -37,6 +37,8 @@ struct CommandResult {
     int exit_code = -1;
     std::string out, err;
 };
+// Runs a program (argv[0], found on PATH) with arguments, each shell-quoted.
+CommandResult run_command(const std::vector<std::string>& argv);
 // Runs the built `stemforge` binary with arguments (each shell-quoted).
 CommandResult run_stemforge(const std::vector<std::string>& args);
 // The same, and reports the child's peak resident set size in KiB.
