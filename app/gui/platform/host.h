@@ -59,12 +59,36 @@ public:
     virtual bool on_close_request() { return true; }
 };
 
+// Fonts (both loaded by the host, baked at font_px × scale pixels):
+//   io.Fonts->Fonts[0] (kUiFont)   DejaVu Sans, the default font
+//   io.Fonts->Fonts[1] (kMonoFont) DejaVu Sans Mono, for figures and logs: ImGui::PushFont(mono_font())
+// ImGui works in framebuffer pixels: style sizes are already multiplied by
+// FrameInfo::scale (ScaleAllSizes); the app multiplies its own sizes by it.
+inline constexpr int kUiFont = 0;
+inline constexpr int kMonoFont = 1;
+inline ImFont* mono_font() { return ImGui::GetIO().Fonts->Fonts[kMonoFont]; }  // valid inside GuiApp::frame
+
 struct HostOptions {
-    std::string title = "Stemforge";
+    std::string title = "Stemforge";  // the window title; run_window refuses one that does not start with "Stemforge"
     int width = 1600, height = 1000;  // logical pixels; the screenshot's size is width × scale by height × scale
-    float scale = 0.0f;               // 0: the monitor's content scale (1 offscreen); else as given (--scale)
-    float font_px = 15.0f;            // DejaVu Sans at scale 1
+    float scale = 0.0f;               // 0: the monitor's content scale (1 offscreen); else as given (--scale),
+                                      // times the monitor's content scale in a window (so --scale is relative on HiDPI)
+    float font_px = 15.0f;            // DejaVu Sans at scale 1 (>= 15 keeps figures readable, also by tesseract)
 };
+
+// Measured by the last run_window / render_screenshot of this process (0 before).
+struct HostStats {
+    int frames = 0;                   // frames drawn
+    double mean_frame_time_s = 0.0;   // over the frames after the first (the first compiles shaders, uploads the fonts)
+    double last_frame_time_s = 0.0;
+    int swapchain_builds = 0;         // run_window only: the first swapchain plus one per rebuild (resize, out of date)
+};
+HostStats last_host_stats();
+
+// Validation-layer warnings and errors (STEMFORGE_VK_VALIDATION=1) captured
+// since the last clear, oldest first; tests fail on any. Thread-safe.
+std::vector<std::string> validation_messages();
+void clear_validation_messages();
 
 // Which Vulkan device draws: a hardware GPU when there is one, else lavapipe.
 struct HostDevice {

@@ -1,0 +1,171 @@
+// Stemforge workstation platform — the Vulkan instance and device the UI
+// draws with (internal to app/gui/platform; the app sees host.h only).
+//
+// Device choice: STEMFORGE_GPU_DEVICE (an index or a case-insensitive name
+// substring, as gpu/vk/context.cpp reads it) when set; otherwise a discrete
+// GPU, then integrated, then virtual, then a CPU implementation (lavapipe).
+// The UI accepts software devices: a window must open on any machine.
+//
+// Validation: STEMFORGE_VK_VALIDATION=1 enables the Khronos layer and a debug
+// messenger whose warnings and errors are kept for validation_messages().
+//
+// Faults: every fence wait is bounded (kFenceTimeoutNs). A timeout or a lost
+// device marks the device *faulted*: from then on nothing made on it is
+// destroyed (a hung submission may still use it), so the process leaks the
+// objects instead of freeing memory the GPU may still touch.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <vulkan/vulkan.h>
+
+#include "app/gui/platform/host.h"
+#include "engine/core/error.h"
+
+namespace sf::gui::platform {
+
+inline constexpr uint64_t kFenceTimeoutNs = 10'000'000'000ull;  // 10 s: far beyond any UI frame, even on lavapipe
+
+Error vk_failure(VkResult result, const std::string& what);  // Error{Device, "what: VK_…", result}
+
+template <class T>
+T vk_struct(VkStructureType type) {
+    T value{};
+    value.sType = type;
+    return value;
+}
+
+// What every object made on a device shares with it (address-stable, owned by VulkanDevice).
+struct DeviceState {
+    VkDevice device = VK_NULL_HANDLE;
+    bool faulted = false;  // set by a timed-out wait or VK_ERROR_DEVICE_LOST; objects are then leaked, never destroyed
+};
+
+// One device-level handle, destroyed with `destroy` unless the device faulted. Move-only.
+template <class T>
+class Owned {
+public:
+    using Destroy = void (*)(VkDevice, T, const VkAllocationCallbacks*);
+    Owned() = default;
+    Owned(DeviceState& state_borrowed, T handle, Destroy destroy) : state_(&state_borrowed), handle_(handle), destroy_(destroy) {}
+    Owned(const Owned&) = delete;
+    Owned& operator=(const Owned&) = delete;
+    Owned(Owned&& other) noexcept { swap(other); }
+    Owned& operator=(Owned&& other) noexcept {
+        if (this != &other) {
+            reset();
+            swap(other);
+        }
+        return *this;
+    }
+    ~Owned() { reset(); }
+
+    T get() const { return handle_; }
+    const T* ptr() const { return &handle_; }
+    explicit operator bool() const { return handle_ != VK_NULL_HANDLE; }
+    void reset() {
+        if (handle_ != VK_NULL_HANDLE && destroy_ && !state_->faulted) destroy_(state_->device, handle_, nullptr);
+        handle_ = VK_NULL_HANDLE;
+    }
+
+private:
+    void swap(Owned& other) noexcept {
+        std::swap(state_, other.state_);
+        std::swap(handle_, other.handle_);
+        std::swap(destroy_, other.destroy_);
+    }
+    DeviceState* state_ = nullptr;
+    T handle_ = VK_NULL_HANDLE;
+    Destroy destroy_ = nullptr;
+};
+
+struct Buffer {
+    Owned<VkBuffer> buffer;
+    Owned<VkDeviceMemory> memory;
+    void* mapped = nullptr;  // host-visible buffers only: mapped for their whole life (coherent memory)
+    VkDeviceSize size = 0;
+};
+
+struct ImageResource {
+    Owned<VkImage> image;
+    Owned<VkDeviceMemory> memory;
+    Owned<VkImageView> view;
+    uint32_t width = 0, height = 0;
+};
+
+// The instance and, with validation on, the debug messenger.
+class VulkanInstance {
+public:
+    // `extensions`: what the window system needs (glfwGetRequiredInstanceExtensions), none offscreen.
+    static Result<std::unique_ptr<VulkanInstance>> create(std::span<const char* const> extensions);
+    ~VulkanInstance();
+    VulkanInstance(const VulkanInstance&) = delete;
+    VulkanInstance& operator=(const VulkanInstance&) = delete;
+
+    VkInstance get() const { return instance_; }
+    bool validation() const { return messenger_ != VK_NULL_HANDLE; }
+    // Set when a device made from this instance faulted: the instance is then leaked too.
+    void mark_faulted() { faulted_ = true; }
+
+private:
+    VulkanInstance() = default;
+    VkInstance instance_ = VK_NULL_HANDLE;
+    VkDebugUtilsMessengerEXT messenger_ = VK_NULL_HANDLE;
+    bool faulted_ = false;
+};
+
+// The chosen physical device, a logical device and its one graphics queue.
+class VulkanDevice {
+public:
+    // `surface` (window mode) also requires present support and VK_KHR_swapchain; VK_NULL_HANDLE offscreen.
+    static Result<std::unique_ptr<VulkanDevice>> create(VulkanInstance& instance, VkSurfaceKHR surface);
+    ~VulkanDevice();
+    VulkanDevice(const VulkanDevice&) = delete;
+    VulkanDevice& operator=(const VulkanDevice&) = delete;
+
+    VkDevice get() const { return state_.device; }
+    VkPhysicalDevice physical() const { return physical_; }
+    VkQueue queue() const { return queue_; }
+    uint32_t queue_family() const { return queue_family_; }
+    const HostDevice& info() const { return info_; }
+    DeviceState& state() { return state_; }
+    bool faulted() const { return state_.faulted; }
+
+    // Wraps a new handle so that it is destroyed with the device's rules.
+    template <class T>
+    Owned<T> own(T handle, typename Owned<T>::Destroy destroy) { return Owned<T>(state_, handle, destroy); }
+
+    // A buffer; host_visible ones are HOST_VISIBLE|HOST_COHERENT and stay mapped.
+    Result<Buffer> create_buffer(VkDeviceSize size, VkBufferUsageFlags usage, bool host_visible);
+    // A 2-D single-mip image in device-local memory with a colour view.
+    Result<ImageResource> create_image(uint32_t width, uint32_t height, VkFormat format, VkImageUsageFlags usage);
+
+    // Waits for `fences` at most kFenceTimeoutNs. A timeout or a lost device faults the device (see above).
+    Result<void> wait(std::span<const VkFence> fences, const char* what);
+    // Turns a failed call into an Error; VK_ERROR_DEVICE_LOST also faults the device.
+    Result<void> check(VkResult result, const std::string& what);
+
+private:
+    VulkanDevice(VulkanInstance& instance) : instance_(&instance) {}
+    Result<uint32_t> memory_type(uint32_t type_bits, VkMemoryPropertyFlags wanted) const;
+
+    VulkanInstance* instance_;  // borrowed; outlives the device
+    DeviceState state_;
+    VkPhysicalDevice physical_ = VK_NULL_HANDLE;
+    VkPhysicalDeviceMemoryProperties memory_{};
+    VkQueue queue_ = VK_NULL_HANDLE;
+    uint32_t queue_family_ = 0;
+    HostDevice info_;
+};
+
+// Records a message from the debug messenger (thread-safe); host.h reads them.
+void record_validation_message(std::string message);
+// A copy of the messages so far; `clear` also empties the store.
+std::vector<std::string> take_validation_messages(bool clear);
+
+}  // namespace sf::gui::platform
