@@ -57,9 +57,12 @@ public:
         if (frames_ == kFramesBeforeResize)
             resize_started_ = std::system("xdotool search --name '^Stemforge window test$' windowsize 1000 640 >/dev/null 2>&1 &") == 0;
         if (frames_ > kFramesBeforeResize && size.x == 1000.0f && size.y == 640.0f && resized_at_ == 0) resized_at_ = frames_;
+        // A new version every third frame: with two frames in flight the old
+        // texture is still in use when it is replaced, and the validation
+        // layer reports it if the host frees it too early.
         image_.width = image_.height = 4;
-        image_.rgba.assign(16, 0xFF00A0FFu);
-        image_.version = 1;
+        image_.version = static_cast<uint64_t>(frames_ / 3);
+        image_.rgba.assign(16, 0xFF000000u | static_cast<uint32_t>(image_.version * 40 % 256));
         ImGui::Begin("Stemforge probe");
         ImGui::Text("frame %d, %.1f ms", frames_, info.frame_time_s * 1000.0);
         ImGui::Button("Render");
@@ -133,12 +136,19 @@ TEST(PlatformWindow, NoDisplayIsANotSupportedErrorNamingDisplay) {
     unsetenv("DISPLAY");
     unsetenv("WAYLAND_DISPLAY");
     WindowProbeApp app;
-    auto ran = gui::run_window(app, HostOptions{});
+    auto unset = gui::run_window(app, HostOptions{});
+    // A display that no X server serves: GLFW cannot start, which is the same error with GLFW's reason.
+    setenv("DISPLAY", ":93", 1);
+    auto unserved = gui::run_window(app, HostOptions{});
+    unsetenv("DISPLAY");
     if (!saved_display.empty()) setenv("DISPLAY", saved_display.c_str(), 1);
     if (!saved_wayland.empty()) setenv("WAYLAND_DISPLAY", saved_wayland.c_str(), 1);
-    ASSERT_FALSE(ran.has_value());
-    EXPECT_EQ(ran.error().code, ErrorCode::NotSupported);
-    EXPECT_NE(ran.error().message.find("$DISPLAY"), std::string::npos) << ran.error().message;
+    for (const auto* ran : {&unset, &unserved}) {
+        ASSERT_FALSE(ran->has_value());
+        EXPECT_EQ(ran->error().code, ErrorCode::NotSupported);
+        EXPECT_NE(ran->error().message.find("$DISPLAY"), std::string::npos) << ran->error().message;
+    }
+    EXPECT_NE(unserved.error().message.find(":93"), std::string::npos) << unserved.error().message;
     EXPECT_EQ(app.frames_, 0);
 }
 

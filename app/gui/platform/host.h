@@ -73,7 +73,7 @@ struct HostOptions {
     int width = 1600, height = 1000;  // logical pixels; the screenshot's size is width × scale by height × scale
     float scale = 0.0f;               // 0: the monitor's content scale (1 offscreen); else as given (--scale),
                                       // times the monitor's content scale in a window (so --scale is relative on HiDPI)
-    float font_px = 15.0f;            // DejaVu Sans at scale 1 (>= 15 keeps figures readable, also by tesseract)
+    float font_px = 15.0f;            // DejaVu Sans at scale 1; below 15 is raised to 15 (figures stay readable, also by tesseract)
 };
 
 // Measured by the last run_window / render_screenshot of this process (0 before).
