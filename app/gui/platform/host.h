@@ -35,7 +35,9 @@ class Textures {
 public:
     virtual ~Textures() = default;
     // The texture of `image` for ImGui::Image / ImDrawList::AddImage in this
-    // frame. `key` identifies the texture across frames (one per image slot).
+    // frame. `key` identifies the texture across frames (one per image slot;
+    // keep them few: about 250 textures can be alive at once). A replaced
+    // texture is freed only after the frames in flight that drew it finish.
     virtual ImTextureID get(uint64_t key, const Image& image) = 0;
 };
 

@@ -112,9 +112,7 @@ Result<void> configure_imgui(float scale, float font_px) {
         std::error_code ec;
         if (!std::filesystem::is_regular_file(file, ec))
             return fail(ErrorCode::FileNotFound, std::string(file) + ": font not found (install fonts-dejavu-core)");
-        ImFontConfig config;
-        config.OversampleH = 2;  // sharper glyph edges at small sizes for a small atlas cost
-        if (!io.Fonts->AddFontFromFileTTF(file, size_px, &config)) return fail(ErrorCode::FileRead, std::string(file) + ": ImGui cannot load the font");
+        if (!io.Fonts->AddFontFromFileTTF(file, size_px)) return fail(ErrorCode::FileRead, std::string(file) + ": ImGui cannot load the font");
     }
     apply_style(scale);
     return {};
