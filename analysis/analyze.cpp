@@ -7,6 +7,7 @@
 
 #include "analysis/levels.h"
 #include "analysis/true_peak.h"
+#include "engine/core/cancel.h"
 
 namespace sf::analysis {
 
@@ -18,6 +19,14 @@ nlohmann::json num(std::optional<double> v) {
 }
 nlohmann::json db_of(double linear) { return num(to_dbfs(linear)); }
 
+// A spectrum as 1/3-octave points in dB (null for 0), as the report gives it.
+nlohmann::json third_octave_db(const Spectrum& s) {
+    const auto sm = smooth_octave(s, 3, 20.0, 3);
+    nlohmann::json p = nlohmann::json::array();
+    for (double v : sm.power) p.push_back(num(v > 0.0 ? std::optional<double>(10.0 * std::log10(v)) : std::nullopt));
+    return p;
+}
+
 }  // namespace
 
 Result<FileAnalysis> analyze_file(const std::filesystem::path& file, const AnalyzeOptions& options) {
@@ -28,6 +37,8 @@ Result<FileAnalysis> analyze_file(const std::filesystem::path& file, const Analy
     if (!(options.series_hop_s > 0.0 && options.series_hop_s <= 0.01))
         return fail(ErrorCode::InvalidArgument, "analyze: series_hop_s must be in (0, 0.01] s");
     if (options.block_frames < 1) return fail(ErrorCode::InvalidArgument, "analyze: block_frames must be >= 1");
+    if (options.waveform && options.waveform_columns < 1) return fail(ErrorCode::InvalidArgument, "analyze: waveform_columns must be >= 1");
+    if (cancel_requested(options.cancel)) return std::unexpected(cancelled_error("cancelled"));
 
     FileAnalysis out;
     out.file = file.string();
@@ -59,6 +70,8 @@ Result<FileAnalysis> analyze_file(const std::filesystem::path& file, const Analy
         if (!s) return std::unexpected(s.error());
         sgram.emplace(std::move(*s));
     }
+    std::optional<WaveformBuilder> waveform;
+    if (options.waveform) waveform.emplace(ch, rate, total, options.waveform_columns);
 
     const int64_t block = options.block_frames;
     AudioBuffer cur(ch, block), next(ch, block);
@@ -75,6 +88,7 @@ Result<FileAnalysis> analyze_file(const std::filesystem::path& file, const Analy
     Result<int64_t> cur_n = read_into(cur, 0);
     if (!cur_n) return std::unexpected(cur_n.error());
     while (pos < total && *cur_n > 0) {
+        if (cancel_requested(options.cancel)) return std::unexpected(cancelled_error("cancelled"));
         const int64_t n = *cur_n;
         const std::vector<const float*> ptrs = cur.channel_pointers();
         auto run_loudness = [&] {
@@ -102,6 +116,7 @@ Result<FileAnalysis> analyze_file(const std::filesystem::path& file, const Analy
                 welch->add(&avg, n);
             }
             if (sgram) sgram->add(avg, n);
+            if (waveform) waveform->add(ptrs.data(), n);
         };
         const int64_t next_pos = pos + n;
         auto run_read = [&] { next_read = read_into(next, next_pos); };
@@ -117,7 +132,9 @@ Result<FileAnalysis> analyze_file(const std::filesystem::path& file, const Analy
         pos = next_pos;
         std::swap(cur, next);
         cur_n = next_read;
+        if (options.progress) options.progress(static_cast<double>(pos) / static_cast<double>(total));
     }
+    if (options.progress && total == 0) options.progress(1.0);   // nothing to stream: still report the end (else the last block reported 1)
     welch->finish();
 
     out.integrated_lufs = loud->integrated_lufs();
@@ -127,6 +144,10 @@ Result<FileAnalysis> analyze_file(const std::filesystem::path& file, const Analy
     out.lra_low_lufs = loud->lra_low_lufs();
     out.lra_high_lufs = loud->lra_high_lufs();
     out.true_peak_dbtp = tp->true_peak_dbtp();
+    const double frame_s = 1.0 / rate;
+    if (const auto at = tp->true_peak_position_frames()) out.true_peak_max_s = *at * frame_s;
+    if (const auto end = loud->momentary_max_end_frame()) out.momentary_max_s = static_cast<double>(*end) * frame_s;
+    if (const auto end = loud->short_term_max_end_frame()) out.short_term_max_s = static_cast<double>(*end) * frame_s;
     for (int c = 0; c < ch; ++c) {
         out.channel_true_peak.push_back(tp->channel_true_peak(c));
         out.channel_sample_peak.push_back(levels.channel_peak(c));
@@ -136,6 +157,12 @@ Result<FileAnalysis> analyze_file(const std::filesystem::path& file, const Analy
     out.sample_peak = levels.sample_peak();
     out.rms = levels.rms();
     out.spectrum = welch->spectrum();
+    out.spectrum_max_hold = welch->max_hold_spectrum();
+    if (stereo) {
+        out.side_spectrum = welch->side_spectrum();
+        out.side_spectrum_max_hold = welch->side_max_hold_spectrum();
+    }
+    if (waveform) out.waveform = waveform->result();
     if (stereo_meter) {
         out.stereo = stereo_meter->result(&*welch);
         out.correlation = out.stereo->correlation;
@@ -165,6 +192,9 @@ nlohmann::json to_json(const FileAnalysis& a) {
         {"duration_s", a.duration_s},
         {"sample_rate", a.info.sample_rate},
         {"channels", a.info.channels},
+        {"true_peak_max_s", num(a.true_peak_max_s)},
+        {"momentary_max_s", num(a.momentary_max_s)},
+        {"short_term_max_s", num(a.short_term_max_s)},
     };
     j["format"] = {{"container", a.info.container}, {"encoding", a.info.encoding}, {"bits", a.info.bits}, {"frames", a.info.frames}};
     j["lra_low_lufs"] = num(a.lra_low_lufs);
@@ -203,7 +233,24 @@ nlohmann::json to_json(const FileAnalysis& a) {
                          {"segments", a.spectrum.frames_averaged},
                          {"peak_hz", static_cast<double>(peak) * a.spectrum.bin_hz()},
                          {"third_octave_hz", f},
-                         {"third_octave_db", p}};
+                         {"third_octave_db", p},
+                         {"third_octave_max_db", third_octave_db(a.spectrum_max_hold)}};
+        if (a.side_spectrum) j["spectrum"]["side_third_octave_db"] = third_octave_db(*a.side_spectrum);
+        if (a.side_spectrum_max_hold) j["spectrum"]["side_third_octave_max_db"] = third_octave_db(*a.side_spectrum_max_hold);
+    }
+    if (a.waveform) {
+        const WaveformOverview& w = *a.waveform;
+        nlohmann::json lo = nlohmann::json::array(), hi = nlohmann::json::array();
+        for (int c = 0; c < w.channels; ++c) {
+            nlohmann::json l = nlohmann::json::array(), h = nlohmann::json::array();
+            for (int k = 0; k < w.columns; ++k) {
+                l.push_back(num(w.column_min(c, k)));
+                h.push_back(num(w.column_max(c, k)));
+            }
+            lo.push_back(std::move(l));
+            hi.push_back(std::move(h));
+        }
+        j["waveform"] = {{"column_s", w.column_s()}, {"min", lo}, {"max", hi}};
     }
     {
         const auto& c = a.checks;

@@ -9,6 +9,7 @@
 #include "analysis/loudness.h"
 #include "analysis/true_peak.h"
 #include "engine/audio/audio_file.h"
+#include "engine/core/cancel.h"
 #include "engine/dsp/fftw_util.h"
 
 namespace sf::analysis {
@@ -43,9 +44,10 @@ Result<std::vector<float>> read_mean(const std::filesystem::path& f, int64_t fra
 }
 
 // Reads and discards `frames` frames.
-Result<void> skip(AudioSource& s, int64_t frames) {
+Result<void> skip(AudioSource& s, int64_t frames, const std::atomic<bool>* cancel) {
     AudioBuffer scratch(s.channels(), 8192);
     while (frames > 0) {
+        if (cancel_requested(cancel)) return std::unexpected(cancelled_error("cancelled"));
         const int64_t n = std::min<int64_t>(frames, 8192);
         auto got = s.read(scratch, n);
         if (!got) return std::unexpected(got.error());
@@ -53,6 +55,94 @@ Result<void> skip(AudioSource& s, int64_t frames) {
     }
     return {};
 }
+
+// Per-frame residual (max |r| and Σ r² over the channels) into fixed
+// buckets for the time view, and into 100 ms stretches of which the
+// kWorstStretches largest local maxima are kept: O(buckets + N) memory.
+class ResidualTimeline {
+public:
+    ResidualTimeline(int channels, int rate, int64_t total_frames, int64_t start_frame)
+        : channels_(channels), rate_(rate), start_(start_frame),
+          bucket_(std::max<int64_t>(1, (total_frames + kMaxResidualBuckets - 1) / kMaxResidualBuckets)),
+          stretch_(std::max<int64_t>(1, std::llround(kWorstStretchS * rate))) {
+        const auto buckets = static_cast<size_t>((total_frames + bucket_ - 1) / bucket_);
+        peaks_.reserve(buckets);
+        rms_.reserve(buckets);
+    }
+
+    void add(double frame_peak, double frame_sq) {
+        bucket_acc_.add(frame_peak, frame_sq, frames_);
+        if (bucket_acc_.frames == bucket_) close_bucket();
+        stretch_acc_.add(frame_peak, frame_sq, frames_);
+        if (stretch_acc_.frames == stretch_) close_stretch();
+        ++frames_;
+    }
+
+    void finish(CompareResult& r) {
+        if (bucket_acc_.frames > 0) close_bucket();
+        if (stretch_acc_.frames > 0) close_stretch();
+        if (have_prev_) decide(prev_, -1.0);   // the last stretch has no right neighbour
+        have_prev_ = false;
+        r.residual_start_s = static_cast<double>(start_) / rate_;
+        r.residual_bucket_s = frames_ > 0 ? static_cast<double>(bucket_) / rate_ : 0.0;
+        r.residual_peak_over_time = std::move(peaks_);
+        r.residual_rms_over_time = std::move(rms_);
+        r.worst_stretches = std::move(worst_);
+    }
+
+private:
+    struct Acc {
+        int64_t first = 0, frames = 0, peak_at = 0;
+        double peak = 0.0, sq = 0.0;
+        void add(double p, double q, int64_t at) {
+            if (frames == 0) first = at;
+            if (p > peak) {
+                peak = p;
+                peak_at = at;
+            }
+            sq += q;
+            ++frames;
+        }
+        double rms(int channels) const { return std::sqrt(sq / static_cast<double>(frames * channels)); }
+    };
+
+    void close_bucket() {
+        peaks_.push_back(static_cast<float>(bucket_acc_.peak));
+        rms_.push_back(static_cast<float>(bucket_acc_.rms(channels_)));
+        bucket_acc_ = {};
+    }
+
+    // Stretch k is a candidate once k + 1 is known: a local maximum,
+    // >= its left neighbour and > its right one (a plateau counts once).
+    void close_stretch() {
+        if (have_prev_) decide(prev_, stretch_acc_.peak);
+        prev_left_peak_ = have_prev_ ? prev_.peak : -1.0;
+        prev_ = stretch_acc_;
+        have_prev_ = true;
+        stretch_acc_ = {};
+    }
+
+    void decide(const Acc& s, double right_peak) {
+        if (!(s.peak > 0.0) || s.peak < prev_left_peak_ || !(s.peak > right_peak)) return;
+        const double to_s = 1.0 / rate_;
+        const ResidualStretch c{static_cast<double>(start_ + s.first) * to_s, static_cast<double>(start_ + s.first + s.frames) * to_s,
+                                static_cast<double>(start_ + s.peak_at) * to_s, s.peak, s.rms(channels_)};
+        // Largest first; among equal peaks the earlier stays ahead.
+        const auto at = std::upper_bound(worst_.begin(), worst_.end(), c.peak, [](double p, const ResidualStretch& e) { return p > e.peak; });
+        if (at - worst_.begin() >= kWorstStretches) return;
+        worst_.insert(at, c);
+        if (static_cast<int>(worst_.size()) > kWorstStretches) worst_.pop_back();
+    }
+
+    int channels_, rate_;
+    int64_t start_, bucket_, stretch_;
+    int64_t frames_ = 0;
+    Acc bucket_acc_, stretch_acc_, prev_;
+    bool have_prev_ = false;
+    double prev_left_peak_ = -1.0;   // the peak of the stretch before prev_
+    std::vector<float> peaks_, rms_;
+    std::vector<ResidualStretch> worst_;
+};
 
 }  // namespace
 
@@ -111,6 +201,7 @@ Result<CompareResult> compare_files(const std::filesystem::path& fa, const std::
     r.sample_rate = sa->sample_rate();
     r.channels = sa->channels();
     const int rate = r.sample_rate, ch = r.channels;
+    if (cancel_requested(o.cancel)) return std::unexpected(cancelled_error("cancelled"));
 
     // Alignment on the channel means of the first align_s seconds.
     const auto max_lag = static_cast<int64_t>(std::llround(o.max_offset_s * rate));
@@ -122,9 +213,9 @@ Result<CompareResult> compare_files(const std::filesystem::path& fa, const std::
     r.offset_samples = best_lag(*ma, *mb, max_lag);
 
     if (r.offset_samples > 0) {
-        if (auto s = skip(*sb, r.offset_samples); !s) return std::unexpected(s.error());
+        if (auto s = skip(*sb, r.offset_samples, o.cancel); !s) return std::unexpected(s.error());
     } else if (r.offset_samples < 0) {
-        if (auto s = skip(*sa, -r.offset_samples); !s) return std::unexpected(s.error());
+        if (auto s = skip(*sa, -r.offset_samples, o.cancel); !s) return std::unexpected(s.error());
     }
     const int64_t left_a = sa->frames() - std::max<int64_t>(0, -r.offset_samples);
     const int64_t left_b = sb->frames() - std::max<int64_t>(0, r.offset_samples);
@@ -140,12 +231,14 @@ Result<CompareResult> compare_files(const std::filesystem::path& fa, const std::
     auto welch = WelchAnalyzer::create(rate, 1, o.spectrum);
     if (!welch) return std::unexpected(welch.error());
     LevelMeter res_levels(ch);
+    ResidualTimeline timeline(ch, rate, total, std::max<int64_t>(0, -r.offset_samples));
     double sig = 0.0, res = 0.0;
 
     constexpr int64_t kBlock = 65536;
     AudioBuffer ba(ch, kBlock), bb(ch, kBlock), diff(ch, kBlock);
     std::vector<float> mean(kBlock);
     for (int64_t pos = 0; pos < total; pos += kBlock) {
+        if (cancel_requested(o.cancel)) return std::unexpected(cancelled_error("cancelled"));
         const int64_t n = std::min(kBlock, total - pos);
         if (auto g = sa->read(ba, n); !g) return std::unexpected(g.error());
         if (auto g = sb->read(bb, n); !g) return std::unexpected(g.error());
@@ -168,8 +261,20 @@ Result<CompareResult> compare_files(const std::filesystem::path& fa, const std::
         tb->add(bb, n);
         const float* m = mean.data();
         welch->add(&m, n);
+        for (int64_t i = 0; i < n; ++i) {
+            double peak = 0.0, sq = 0.0;
+            for (int c = 0; c < ch; ++c) {
+                const double d = diff.channel(c)[i];
+                peak = std::max(peak, std::abs(d));
+                sq += d * d;
+            }
+            timeline.add(peak, sq);
+        }
+        if (o.progress) o.progress(static_cast<double>(pos + n) / static_cast<double>(total));
     }
+    if (o.progress && total == 0) o.progress(1.0);   // nothing compared: still report the end
     welch->finish();
+    timeline.finish(r);
     r.residual_peak = res_levels.sample_peak();
     r.residual_rms = res_levels.rms();
     if (res > 0.0 && sig > 0.0) r.snr_db = 10.0 * std::log10(sig / res);
@@ -202,6 +307,18 @@ nlohmann::json to_json(const CompareResult& r) {
         p.push_back(num(sm.power[i] > 0.0 ? std::optional<double>(10.0 * std::log10(sm.power[i])) : std::nullopt));
     }
     j["residual_spectrum"] = {{"third_octave_hz", f}, {"third_octave_db", p}};
+    auto db = [](double linear) { return num(to_dbfs(linear)); };
+    nlohmann::json peaks = nlohmann::json::array(), rms = nlohmann::json::array();
+    for (float v : r.residual_peak_over_time) peaks.push_back(db(v));
+    for (float v : r.residual_rms_over_time) rms.push_back(db(v));
+    j["residual_start_s"] = r.residual_start_s;
+    j["residual_bucket_s"] = r.residual_bucket_s;
+    j["residual_peak_dbfs_over_time"] = peaks;
+    j["residual_rms_dbfs_over_time"] = rms;
+    nlohmann::json worst = nlohmann::json::array();
+    for (const ResidualStretch& w : r.worst_stretches)
+        worst.push_back({{"start_s", w.start_s}, {"end_s", w.end_s}, {"peak_s", w.peak_s}, {"peak_dbfs", db(w.peak)}, {"rms_dbfs", db(w.rms)}});
+    j["worst_stretches"] = worst;
     return j;
 }
 

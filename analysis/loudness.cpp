@@ -158,6 +158,7 @@ void LoudnessMeter::reset() {
     step_pos_ = hop_pos_ = 0;
     frames_ = 0;
     m_sum_ = s_sum_ = m_max_ = s_max_ = 0.0;
+    m_max_end_ = s_max_end_ = 0;
     gating_blocks_.clear();
     fold_ring_.assign(fold_ ? static_cast<size_t>(m_len_) : 0, 0.0);
     fold_pos_ = 0;
@@ -288,8 +289,14 @@ void LoudnessMeter::process_energy(const double* e, int64_t frames) {
         }
         if (m_sum_ < 0.0) m_sum_ = 0.0;
         if (s_sum_ < 0.0) s_sum_ = 0.0;
-        m_max_ = std::max(m_max_, m_sum_);
-        s_max_ = std::max(s_max_, s_sum_);
+        if (m_sum_ > m_max_) {
+            m_max_ = m_sum_;
+            m_max_end_ = frames_;
+        }
+        if (s_sum_ > s_max_) {
+            s_max_ = s_sum_;
+            s_max_end_ = frames_;
+        }
         if (++step_pos_ == step_) {
             step_pos_ = 0;
             if (frames_ >= m_len_) gating_blocks_.push_back(m_sum_ / static_cast<double>(m_len_));
@@ -307,6 +314,12 @@ std::optional<double> LoudnessMeter::momentary_lufs() const { return energy_to_l
 std::optional<double> LoudnessMeter::short_term_lufs() const { return energy_to_lufs(s_sum_ / static_cast<double>(s_len_)); }
 std::optional<double> LoudnessMeter::momentary_max_lufs() const { return energy_to_lufs(m_max_ / static_cast<double>(m_len_)); }
 std::optional<double> LoudnessMeter::short_term_max_lufs() const { return energy_to_lufs(s_max_ / static_cast<double>(s_len_)); }
+std::optional<int64_t> LoudnessMeter::momentary_max_end_frame() const {
+    return momentary_max_lufs() ? std::optional<int64_t>(m_max_end_) : std::nullopt;
+}
+std::optional<int64_t> LoudnessMeter::short_term_max_end_frame() const {
+    return short_term_max_lufs() ? std::optional<int64_t>(s_max_end_) : std::nullopt;
+}
 
 namespace {
 

@@ -114,6 +114,12 @@ public:
     std::optional<double> short_term_lufs() const;       // last 3 s
     std::optional<double> momentary_max_lufs() const;    // max over every sample position so far
     std::optional<double> short_term_max_lufs() const;
+    // Where those maxima are: the number of frames added when the window
+    // with the maximum ended (its end, exclusive; the first such window when
+    // several tie), i.e. the series position at which the meter shows the
+    // maximum. nullopt while the maximum is −∞.
+    std::optional<int64_t> momentary_max_end_frame() const;
+    std::optional<int64_t> short_term_max_end_frame() const;
     std::optional<double> integrated_lufs() const;       // gated; nullopt if no block passes the gates
     // LRA in LU; nullopt when no short-term value passes the gates (silence,
     // or less than 3 s of audio).
@@ -151,6 +157,7 @@ private:
     int64_t frames_ = 0;
     double m_sum_ = 0.0, s_sum_ = 0.0;     // running window sums (re-summed exactly once per ring turn)
     double m_max_ = 0.0, s_max_ = 0.0;     // max window mean energies
+    int64_t m_max_end_ = 0, s_max_end_ = 0;// frames_ when they were reached
     std::vector<double> gating_blocks_;    // 400 ms block mean energies, every 100 ms
     std::vector<double> short_term_blocks_;// 3 s mean energies, every 100 ms (for LRA)
     LoudnessSeries series_;

@@ -111,6 +111,9 @@ struct WelchAnalyzer::Impl {
     std::vector<R2C> fft;                   // one per input
     std::vector<std::vector<double>> auto_sum;
     std::vector<double> cross_sum;
+    // Per bin max of one segment's raw |X|² (of the mean; and of the side
+    // with two inputs), calibrated like the sums but not averaged.
+    std::vector<double> mean_max, side_max;
 
     void segment(int valid) {
         (void)valid;
@@ -126,20 +129,45 @@ struct WelchAnalyzer::Impl {
         if (inputs == 2) {
             const fftwf_complex* A = fft[0].out.data();
             const fftwf_complex* B = fft[1].out.data();
-            for (int k = 0; k <= n / 2; ++k)
-                cross_sum[static_cast<size_t>(k)] += static_cast<double>(A[k][0]) * B[k][0] + static_cast<double>(A[k][1]) * B[k][1];
+            for (int k = 0; k <= n / 2; ++k) {
+                const double ar = A[k][0], ai = A[k][1], br = B[k][0], bi = B[k][1];
+                cross_sum[static_cast<size_t>(k)] += ar * br + ai * bi;
+                // |(A ± B)/2|²: the mid and side of this segment.
+                const double mid = ((ar + br) * (ar + br) + (ai + bi) * (ai + bi)) * 0.25;
+                const double side = ((ar - br) * (ar - br) + (ai - bi) * (ai - bi)) * 0.25;
+                mean_max[static_cast<size_t>(k)] = std::max(mean_max[static_cast<size_t>(k)], mid);
+                side_max[static_cast<size_t>(k)] = std::max(side_max[static_cast<size_t>(k)], side);
+            }
+        } else {
+            const fftwf_complex* X = fft[0].out.data();
+            for (int k = 0; k <= n / 2; ++k) {
+                const double p = static_cast<double>(X[k][0]) * X[k][0] + static_cast<double>(X[k][1]) * X[k][1];
+                mean_max[static_cast<size_t>(k)] = std::max(mean_max[static_cast<size_t>(k)], p);
+            }
         }
         ++segments;
     }
 
-    std::vector<double> calibrated(const std::vector<double>& sum) const {
+    // Raw |X|² sums (or maxima) to the calibration of spectrum.h, divided by
+    // `count` (the segments for a mean, 1 for a max).
+    std::vector<double> calibrated(const std::vector<double>& sum, double count) const {
         std::vector<double> p(sum.size(), 0.0);
         if (segments == 0) return p;
         for (size_t k = 0; k < sum.size(); ++k) {
             const bool edge = k == 0 || static_cast<int>(k) == n / 2;
-            p[k] = sum[k] * scale_dc * (edge ? 1.0 : 4.0) / static_cast<double>(segments);
+            p[k] = sum[k] * scale_dc * (edge ? 1.0 : 4.0) / count;
         }
         return p;
+    }
+    std::vector<double> calibrated(const std::vector<double>& sum) const { return calibrated(sum, static_cast<double>(segments)); }
+
+    Spectrum make(std::vector<double> power) const {
+        Spectrum sp;
+        sp.sample_rate = rate;
+        sp.fft_size = n;
+        sp.frames_averaged = segments;
+        sp.power = std::move(power);
+        return sp;
     }
 };
 
@@ -171,6 +199,8 @@ Result<WelchAnalyzer> WelchAnalyzer::create(double sample_rate, int inputs, cons
     for (int i = 0; i < inputs; ++i) impl->fft.emplace_back(o.fft_size);
     impl->auto_sum.assign(static_cast<size_t>(inputs), std::vector<double>(static_cast<size_t>(o.fft_size / 2 + 1), 0.0));
     impl->cross_sum.assign(static_cast<size_t>(o.fft_size / 2 + 1), 0.0);
+    impl->mean_max.assign(static_cast<size_t>(o.fft_size / 2 + 1), 0.0);
+    impl->side_max.assign(inputs == 2 ? static_cast<size_t>(o.fft_size / 2 + 1) : 0, 0.0);
     return WelchAnalyzer(std::move(impl));
 }
 
@@ -209,12 +239,7 @@ void WelchAnalyzer::finish() {
 }
 
 Spectrum WelchAnalyzer::input_spectrum(int input) const {
-    Spectrum sp;
-    sp.sample_rate = impl_->rate;
-    sp.fft_size = impl_->n;
-    sp.frames_averaged = impl_->segments;
-    sp.power = impl_->calibrated(impl_->auto_sum[static_cast<size_t>(input)]);
-    return sp;
+    return impl_->make(impl_->calibrated(impl_->auto_sum[static_cast<size_t>(input)]));
 }
 
 Spectrum WelchAnalyzer::spectrum() const {
@@ -225,6 +250,23 @@ Spectrum WelchAnalyzer::spectrum() const {
     const auto c = impl_->calibrated(impl_->cross_sum);
     for (size_t k = 0; k < sp.power.size(); ++k) sp.power[k] = std::max(0.0, (sp.power[k] + p1[k] + 2.0 * c[k]) / 4.0);
     return sp;
+}
+
+Spectrum WelchAnalyzer::side_spectrum() const {
+    assert(impl_->inputs == 2 && "side spectrum needs two inputs");
+    // |(X0 − X1)/2|² = (|X0|² + |X1|² − 2·Re(X0·X1*)) / 4
+    Spectrum sp = input_spectrum(0);
+    const auto p1 = impl_->calibrated(impl_->auto_sum[1]);
+    const auto c = impl_->calibrated(impl_->cross_sum);
+    for (size_t k = 0; k < sp.power.size(); ++k) sp.power[k] = std::max(0.0, (sp.power[k] + p1[k] - 2.0 * c[k]) / 4.0);
+    return sp;
+}
+
+Spectrum WelchAnalyzer::max_hold_spectrum() const { return impl_->make(impl_->calibrated(impl_->mean_max, 1.0)); }
+
+Spectrum WelchAnalyzer::side_max_hold_spectrum() const {
+    assert(impl_->inputs == 2 && "side spectrum needs two inputs");
+    return impl_->make(impl_->calibrated(impl_->side_max, 1.0));
 }
 
 std::vector<double> WelchAnalyzer::cross_real() const { return impl_->calibrated(impl_->cross_sum); }

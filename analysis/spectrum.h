@@ -53,7 +53,12 @@ SmoothedSpectrum smooth_octave(const Spectrum& s, int fraction_n, double start_h
 // Streaming Welch estimator. One or two inputs: with two (stereo), it also
 // accumulates the cross spectrum, so per-band correlation comes from the
 // same FFTs (StereoImage uses it). The spectrum reported is of the mean of
-// the inputs ((L+R)/2 for stereo), derived from the auto and cross spectra.
+// the inputs ((L+R)/2 for stereo), derived from the auto and cross spectra;
+// with two inputs the side (L−R)/2 comes from the same sums. The max-hold
+// spectra keep, per bin, the largest single-segment power (same
+// calibration: a stationary sine reads the same in both, a tone present in
+// a fraction of the file reads its full level in the max-hold and that
+// fraction lower in the average). Memory: O(fft_size) per input.
 class WelchAnalyzer {
 public:
     // Errors: fft_size not a power of two in range, overlap out of range,
@@ -71,6 +76,9 @@ public:
     void finish();
 
     Spectrum spectrum() const;                          // of the input mean
+    Spectrum max_hold_spectrum() const;                 // of the input mean: per bin max over the segments
+    Spectrum side_spectrum() const;                     // of (x0 − x1)/2; two inputs only (asserted)
+    Spectrum side_max_hold_spectrum() const;            // two inputs only (asserted)
     Spectrum input_spectrum(int input) const;           // auto spectrum of one input
     // Mean Re(X0·conj(X1)) per bin, same calibration as the powers (two
     // inputs only; may be negative).

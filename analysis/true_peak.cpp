@@ -28,6 +28,7 @@ void TruePeakMeter::reset() {
     const auto ch = static_cast<size_t>(channels_);
     streams_.assign(ch, TruePeakStream());
     tp_.assign(ch, 0.0);
+    tp_at_.assign(ch, 0.0);
     sp_.assign(ch, 0.0);
     overs_.assign(ch, 0);
     in_over_.assign(ch, 0);
@@ -55,8 +56,15 @@ void TruePeakMeter::add(std::span<const float* const> channels, int64_t frames) 
             const float* x = channels[cs] + pos;
             float sp = 0.0f;
             for (int64_t i = 0; i < n; ++i) sp = std::max(sp, std::abs(x[i]));
+            // Positions are found only when the reading rises (a second
+            // pass over the chunk, rare after the first seconds).
+            const int64_t chunk_start = streams_[cs].seen();
             sp_[cs] = std::max(sp_[cs], static_cast<double>(sp));
-            tp_[cs] = std::max(tp_[cs], static_cast<double>(sp));
+            if (static_cast<double>(sp) > tp_[cs]) {
+                tp_[cs] = sp;
+                const int64_t at = std::find_if(x, x + n, [sp](float v) { return std::abs(v) == sp; }) - x;
+                tp_at_[cs] = static_cast<double>(chunk_start + at);
+            }
             // Exact shortcut: no interpolated value can exceed the largest
             // |sample| of its support times the largest phase L1 norm. Below
             // the channel's peak so far and below full scale (no over
@@ -72,7 +80,12 @@ void TruePeakMeter::add(std::span<const float* const> channels, int64_t frames) 
             const int64_t first = std::clamp<int64_t>(kFirstPosition + kTruePeakLatencyFrames - seen, 0, n);
             float peak = 0.0f;
             for (int64_t i = first; i < n; ++i) peak = std::max(peak, between_[static_cast<size_t>(i)]);
-            tp_[cs] = std::max(tp_[cs], static_cast<double>(peak));
+            if (static_cast<double>(peak) > tp_[cs]) {
+                tp_[cs] = peak;
+                // between_[i] is the interval (m, m + 1), m = seen + i − latency.
+                const int64_t i = std::find(between_.begin() + first, between_.begin() + n, peak) - between_.begin();
+                tp_at_[cs] = static_cast<double>(seen + i - kTruePeakLatencyFrames) + 0.5;
+            }
             // Overs: interval i is decided with x[m + 1] = centre[i + 1]; the
             // chunk's last interval waits for the next chunk.
             auto decide = [&](float between, float left, float right) {
@@ -103,6 +116,15 @@ double TruePeakMeter::channel_true_peak(int c) const { return tp_[static_cast<si
 double TruePeakMeter::sample_peak() const { return sp_.empty() ? 0.0 : *std::max_element(sp_.begin(), sp_.end()); }
 double TruePeakMeter::channel_sample_peak(int c) const { return sp_[static_cast<size_t>(c)]; }
 int64_t TruePeakMeter::inter_sample_overs(int c) const { return overs_[static_cast<size_t>(c)]; }
+
+double TruePeakMeter::channel_true_peak_position_frames(int c) const { return tp_at_[static_cast<size_t>(c)]; }
+
+std::optional<double> TruePeakMeter::true_peak_position_frames() const {
+    if (tp_.empty()) return std::nullopt;
+    const auto c = static_cast<size_t>(std::max_element(tp_.begin(), tp_.end()) - tp_.begin());   // the first channel among ties
+    if (!(tp_[c] > 0.0)) return std::nullopt;
+    return tp_at_[c];
+}
 
 std::optional<double> TruePeakMeter::true_peak_dbtp() const {
     const double tp = true_peak();

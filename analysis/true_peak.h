@@ -48,6 +48,12 @@ public:
     double sample_peak() const;                    // linear, max |x| over channels
     double channel_sample_peak(int c) const;
     std::optional<double> true_peak_dbtp() const;  // nullopt for silence
+    // Where true_peak() was first reached, in frames from the first sample
+    // added: a whole frame m when it is the sample x[m], m + 0.5 when it lies
+    // between x[m] and x[m + 1] (the phase is not kept: within half a
+    // sample). nullopt for silence.
+    std::optional<double> true_peak_position_frames() const;
+    double channel_true_peak_position_frames(int c) const;   // 0 for a silent channel
     // Inter-sample overs: intervals (m, m + 1) whose interpolated values
     // exceed full scale while both samples x[m], x[m + 1] do not, counted
     // per channel as runs (one per over event).
@@ -58,6 +64,7 @@ private:
     int channels_ = 0;
     std::vector<TruePeakStream> streams_;
     std::vector<double> tp_, sp_;
+    std::vector<double> tp_at_;           // per channel: position of tp_ (frames, see true_peak_position_frames)
     std::vector<int64_t> overs_;
     std::vector<char> in_over_;
     std::vector<float> pending_between_;  // per channel: the last interval, decided when x[m + 1] arrives

@@ -4,9 +4,13 @@
 
 #include <sndfile.h>
 
+#include <atomic>
 #include <cmath>
 #include <fstream>
+#include <future>
 #include <limits>
+#include <numbers>
+#include <thread>
 
 #include "analysis/analyze.h"
 #include "engine/core/random.h"
@@ -175,6 +179,203 @@ TEST(Analyze, MonoFoldLossOfUncorrelatedChannels) {
     auto a = analyze_file(dir / "u.wav");
     ASSERT_TRUE(a.has_value());
     EXPECT_NEAR(*a->mono_loss_lu, 3.01, 0.05);
+}
+
+}  // namespace
+}  // namespace sf::analysis
+
+// ---- for the workstation's views: progress, cancel, positions, spectra, overview
+
+namespace sf::analysis {
+namespace {
+
+AudioBuffer noise_file(int channels, int64_t frames, uint64_t seed) {
+    Random rng(seed);
+    AudioBuffer b(channels, frames);
+    for (int c = 0; c < channels; ++c)
+        for (int64_t i = 0; i < frames; ++i) b.channel(c)[i] = static_cast<float>(0.3 * rng.bipolar());
+    return b;
+}
+
+TEST(AnalyzeProgress, IsMonotonicAndReachesOne) {
+    test::TempDir dir;
+    test::write_wav(dir / "n.wav", noise_file(2, 48000 * 2 + 5, 7), 48000, 32);
+    for (bool parallel : {true, false}) {
+        std::vector<double> seen;
+        AnalyzeOptions o;
+        o.block_frames = 4096;
+        o.parallel = parallel;
+        o.progress = [&](double f) { seen.push_back(f); };
+        ASSERT_TRUE(analyze_file(dir / "n.wav", o).has_value());
+        ASSERT_GE(seen.size(), 20u);   // one per block: ceil(96005 / 4096) = 24
+        for (size_t i = 0; i < seen.size(); ++i) {
+            EXPECT_GE(seen[i], 0.0);
+            EXPECT_LE(seen[i], 1.0);
+            if (i > 0) {
+                EXPECT_GE(seen[i], seen[i - 1]) << i;
+            }
+        }
+        EXPECT_EQ(seen.back(), 1.0);
+    }
+    // A one-frame file (0 frames is refused at open): one block, one call.
+    test::write_wav(dir / "one.wav", AudioBuffer(1, 1), 48000, 16);
+    std::vector<double> one_seen;
+    AnalyzeOptions o;
+    o.progress = [&](double f) { one_seen.push_back(f); };
+    ASSERT_TRUE(analyze_file(dir / "one.wav", o).has_value());
+    ASSERT_EQ(one_seen.size(), 1u);
+    EXPECT_EQ(one_seen.back(), 1.0);
+}
+
+TEST(AnalyzeCancel, SetFromTheProgressCallbackStopsAtTheNextBlock) {
+    test::TempDir dir;
+    test::write_wav(dir / "n.wav", noise_file(2, 48000 * 2, 8), 48000, 32);
+    std::atomic<bool> cancel{false};
+    int calls_after = 0;
+    AnalyzeOptions o;
+    o.block_frames = 4096;
+    o.cancel = &cancel;
+    o.progress = [&](double f) {
+        if (cancel.load()) ++calls_after;
+        if (f > 0.3) cancel.store(true);
+    };
+    auto a = analyze_file(dir / "n.wav", o);
+    ASSERT_FALSE(a.has_value());
+    EXPECT_EQ(a.error().code, ErrorCode::Cancelled);
+    EXPECT_EQ(a.error().message, "cancelled");
+    EXPECT_EQ(calls_after, 0);   // stopped before the block after the one that set it
+}
+
+TEST(AnalyzeCancel, SetFromAnotherThreadStopsTheWork) {
+    // The worker's first progress call hands over to the other thread and
+    // waits until it has set the flag: no timing involved.
+    test::TempDir dir;
+    test::write_wav(dir / "n.wav", noise_file(2, 48000 * 2, 9), 48000, 32);
+    std::atomic<bool> cancel{false};
+    std::promise<void> started;
+    std::thread canceller([&, f = started.get_future()]() mutable {
+        f.wait();
+        cancel.store(true);
+    });
+    bool first = true;
+    AnalyzeOptions o;
+    o.block_frames = 4096;
+    o.cancel = &cancel;
+    o.progress = [&](double) {
+        if (!first) return;
+        first = false;
+        started.set_value();
+        while (!cancel.load()) std::this_thread::yield();
+    };
+    auto a = analyze_file(dir / "n.wav", o);
+    canceller.join();
+    ASSERT_FALSE(a.has_value());
+    EXPECT_EQ(a.error().code, ErrorCode::Cancelled);
+    // Set before the call: nothing is streamed at all.
+    int calls = 0;
+    o.progress = [&](double) { ++calls; };
+    auto b = analyze_file(dir / "n.wav", o);
+    ASSERT_FALSE(b.has_value());
+    EXPECT_EQ(b.error().code, ErrorCode::Cancelled);
+    EXPECT_EQ(calls, 0);
+}
+
+TEST(AnalyzePositions, TruePeakAndLoudnessMaximaAreWhereTheSignalPutsThem) {
+    // Stereo 1 kHz, L = a(t)·sin, R = a(t)·cos: the K-weighted energy
+    // L² + R² has no carrier ripple, only the envelope a(t)², a triangle
+    // symmetric about 6 s (2 s .. 10 s, peak 0.5). A window's energy is
+    // largest when the window is centred on 6 s: the momentary maximum ends
+    // at 6.2 s, the short-term one at 7.5 s. A lone sample of 0.95 at 3.2 s
+    // is the true peak (an impulse peaks on its sample) and adds nothing
+    // that matters to any window.
+    const int rate = 48000;
+    const int64_t frames = int64_t{rate} * 12;
+    AudioBuffer b(2, frames);
+    for (int64_t i = 0; i < frames; ++i) {
+        const double t = static_cast<double>(i) / rate;
+        const double a = 0.5 * std::max(0.0, 1.0 - std::abs(t - 6.0) / 4.0);
+        const double w = 2.0 * std::numbers::pi * 1000.0 * t;
+        b.channel(0)[i] = static_cast<float>(a * std::sin(w));
+        b.channel(1)[i] = static_cast<float>(a * std::cos(w));
+    }
+    const int64_t spike = std::llround(3.2 * rate);
+    b.channel(1)[spike] = 0.95f;
+    test::TempDir dir;
+    test::write_wav(dir / "tri.wav", b, rate, 32);
+    auto a = analyze_file(dir / "tri.wav");
+    ASSERT_TRUE(a.has_value()) << a.error().message;
+    ASSERT_TRUE(a->true_peak_max_s && a->momentary_max_s && a->short_term_max_s);
+    EXPECT_NEAR(*a->true_peak_max_s, 3.2, 0.5 / rate);
+    EXPECT_NEAR(*a->momentary_max_s, 6.2, 0.01);
+    EXPECT_NEAR(*a->short_term_max_s, 7.5, 0.01);
+    const auto j = to_json(*a);
+    EXPECT_NEAR(j["true_peak_max_s"].get<double>(), 3.2, 0.5 / rate);
+    EXPECT_NEAR(j["momentary_max_s"].get<double>(), 6.2, 0.01);
+    EXPECT_NEAR(j["short_term_max_s"].get<double>(), 7.5, 0.01);
+    EXPECT_NEAR(j["true_peak_dbtp"].get<double>(), 20 * std::log10(0.95), 0.001);
+
+    test::write_wav(dir / "silent.wav", AudioBuffer(2, rate), rate, 16);
+    const auto s = to_json(*analyze_file(dir / "silent.wav"));
+    for (const char* k : {"true_peak_max_s", "momentary_max_s", "short_term_max_s"}) EXPECT_TRUE(s[k].is_null()) << k;
+}
+
+TEST(AnalyzeViews, StereoHasSideAndMaxHoldSpectraAndTheOverviewOnRequest) {
+    // L = s + t, R = s − t (t only in the side), bin-centred tones.
+    const int rate = 48000;
+    const int64_t frames = int64_t{rate} * 3;
+    const double fs_hz = 128.0 * rate / 8192, ft_hz = 300.0 * rate / 8192;
+    AudioBuffer b(2, frames);
+    for (int64_t i = 0; i < frames; ++i) {
+        const double s = 0.4 * std::sin(2 * std::numbers::pi * fs_hz * static_cast<double>(i) / rate);
+        const double t = 0.1 * std::sin(2 * std::numbers::pi * ft_hz * static_cast<double>(i) / rate);
+        b.channel(0)[i] = static_cast<float>(s + t);
+        b.channel(1)[i] = static_cast<float>(s - t);
+    }
+    test::TempDir dir;
+    test::write_wav(dir / "ms.wav", b, rate, 32);
+    AnalyzeOptions o;
+    o.waveform = true;
+    o.waveform_columns = 1000;
+    auto a = analyze_file(dir / "ms.wav", o);
+    ASSERT_TRUE(a.has_value()) << a.error().message;
+    ASSERT_TRUE(a->side_spectrum && a->side_spectrum_max_hold && a->waveform);
+    EXPECT_NEAR(*a->side_spectrum->db(300), -20.0, 0.05);
+    EXPECT_LT(a->spectrum.db(300).value_or(-400.0), -120.0);
+    EXPECT_NEAR(*a->spectrum_max_hold.db(128), 20 * std::log10(0.4), 0.05);
+    // Overview: 1000 columns of 144 frames partition the file, so the
+    // extremes over the columns are the signal's own.
+    const WaveformOverview& w = *a->waveform;
+    EXPECT_EQ(w.columns, 1000);
+    EXPECT_EQ(w.channels, 2);
+    float lo = 1.0f, hi = -1.0f;
+    for (int64_t i = 0; i < frames; ++i) {
+        lo = std::min(lo, b.channel(0)[i]);
+        hi = std::max(hi, b.channel(0)[i]);
+    }
+    float wlo = 1.0f, whi = -1.0f;
+    for (int k = 0; k < w.columns; ++k) {
+        wlo = std::min(wlo, w.column_min(0, k));
+        whi = std::max(whi, w.column_max(0, k));
+    }
+    EXPECT_EQ(wlo, lo);
+    EXPECT_EQ(whi, hi);
+    const auto j = to_json(*a);
+    const auto& sp = j["spectrum"];
+    for (const char* k : {"third_octave_max_db", "side_third_octave_db", "side_third_octave_max_db"}) {
+        ASSERT_TRUE(sp.contains(k)) << k;
+        EXPECT_EQ(sp[k].size(), sp["third_octave_hz"].size()) << k;
+    }
+    EXPECT_EQ(j["waveform"]["min"].size(), 2u);
+    EXPECT_EQ(j["waveform"]["max"][1].size(), 1000u);
+    EXPECT_NEAR(j["waveform"]["column_s"].get<double>(), 144.0 / rate, 1e-12);
+
+    // Mono: no side, no overview unless asked; the contract keys unchanged.
+    AudioBuffer m(1, rate);
+    test::write_wav(dir / "m.wav", m, rate, 16);
+    const auto jm = to_json(*analyze_file(dir / "m.wav"));
+    EXPECT_FALSE(jm["spectrum"].contains("side_third_octave_db"));
+    EXPECT_TRUE(jm["spectrum"].contains("third_octave_max_db"));
+    EXPECT_FALSE(jm.contains("waveform"));
 }
 
 }  // namespace

@@ -210,3 +210,63 @@ TEST(Stereo, CorrelationPerOctaveAndOverTime) {
 
 }  // namespace
 }  // namespace sf::analysis
+
+// ---- side and max-hold spectra (the spectrum view's mid/side and peak traces)
+
+namespace sf::analysis {
+namespace {
+
+TEST(WelchSideAndMaxHold, AToneOnlyInLMinusRIsInTheSideAndNotTheMid) {
+    // L = s + t, R = s − t: mid (L+R)/2 = s, side (L−R)/2 = t exactly.
+    const double rate = 48000.0;
+    const int n = 8192;
+    const double fs_hz = 128.0 * rate / n, ft_hz = 300.0 * rate / n;   // bin-centred: the bins read the amplitudes
+    const auto s = tone(200003, rate, fs_hz, 0.4), t = tone(200003, rate, ft_hz, 0.1, 0.3);
+    std::vector<float> l(s.size()), r(s.size());
+    for (size_t i = 0; i < s.size(); ++i) {
+        l[i] = s[i] + t[i];
+        r[i] = s[i] - t[i];
+    }
+    auto wa = *WelchAnalyzer::create(rate, 2, {n, WindowType::Hann, 0.5});
+    const float* ptrs[2] = {l.data(), r.data()};
+    wa.add(ptrs, static_cast<int64_t>(l.size()));
+    wa.finish();
+    const Spectrum mid = wa.spectrum(), side = wa.side_spectrum(), side_max = wa.side_max_hold_spectrum(), mid_max = wa.max_hold_spectrum();
+    EXPECT_NEAR(*mid.db(128), 20 * std::log10(0.4), 0.05);
+    EXPECT_NEAR(*side.db(300), 20 * std::log10(0.1), 0.05);
+    // Float sums leave rounding residue only: 100 dB under the tones.
+    EXPECT_LT(mid.db(300).value_or(-400.0), 20 * std::log10(0.1) - 100.0);
+    EXPECT_LT(side.db(128).value_or(-400.0), 20 * std::log10(0.4) - 100.0);
+    // Stationary tones: the max-hold reads what the average reads.
+    EXPECT_NEAR(*side_max.db(300), 20 * std::log10(0.1), 0.05);
+    EXPECT_NEAR(*mid_max.db(128), 20 * std::log10(0.4), 0.05);
+    EXPECT_EQ(side.frames_averaged, mid.frames_averaged);
+}
+
+TEST(WelchSideAndMaxHold, AToneInOneSecondOfTenReadsFullLevelInMaxHoldAndAboutTenDbLowerInTheAverage) {
+    // Energy argument: the tone fills ~1/10 of the segments, so the average
+    // power is ~1/10 (−10 dB); the segments inside it read the full level.
+    const double rate = 48000.0;
+    const int n = 8192;
+    const double f = 128.0 * rate / n;
+    const auto full = tone(480000, rate, f, 0.5);
+    std::vector<float> x(full.size(), 0.0f);
+    for (size_t i = 192000; i < 240000; ++i) x[i] = full[i];   // [4 s, 5 s)
+    for (int inputs : {1, 2}) {   // mono and the stereo (mid) path of the estimator
+        auto wa = *WelchAnalyzer::create(rate, inputs, {n, WindowType::Hann, 0.5});
+        const float* ptrs[2] = {x.data(), x.data()};
+        wa.add(ptrs, static_cast<int64_t>(x.size()));
+        wa.finish();
+        const Spectrum avg = wa.spectrum(), held = wa.max_hold_spectrum();
+        EXPECT_NEAR(*held.db(128), 20 * std::log10(0.5), 0.05) << inputs;
+        EXPECT_GT(*held.db(128) - *avg.db(128), 9.0) << inputs;
+        EXPECT_LT(*held.db(128) - *avg.db(128), 11.0) << inputs;
+        for (size_t k = 0; k < avg.power.size(); ++k) ASSERT_GE(held.power[k], avg.power[k] * (1.0 - 1e-9)) << k;   // a max is never below the mean
+        if (inputs == 2) {
+            EXPECT_FALSE(wa.side_max_hold_spectrum().db(128).has_value());   // L = R: no side at all
+        }
+    }
+}
+
+}  // namespace
+}  // namespace sf::analysis

@@ -98,3 +98,42 @@ TEST(TruePeakMeter, CountsInterSampleOvers) {
 
 }  // namespace
 }  // namespace sf::analysis
+
+namespace sf::analysis {
+namespace {
+
+// Where the true peak is, for the loudness view's marker. Oracles by
+// symmetry: one impulse peaks on its own sample (the interpolator's phase 0
+// is the sample and sinc falls off on both sides); two equal neighbouring
+// impulses peak exactly half-way between them (the kernel is symmetric).
+TEST(TruePeakMeter, PositionIsTheSampleOrTheIntervalOfThePeak) {
+    for (int64_t block : {int64_t{777}, int64_t{1} << 16}) {
+        constexpr int64_t kFrames = 30011, kAt = 10007;
+        AudioBuffer one(2, kFrames), two(2, kFrames);
+        one.channel(1)[kAt] = 0.5f;
+        one.channel(0)[200] = 0.25f;   // an earlier, smaller peak on the other channel
+        two.channel(0)[kAt] = 0.5f;
+        two.channel(0)[kAt + 1] = 0.5f;
+        for (const AudioBuffer* b : {&one, &two}) {
+            auto m = *TruePeakMeter::create(2);
+            for (int64_t pos = 0; pos < kFrames; pos += block) {
+                const int64_t n = std::min(block, kFrames - pos);
+                const float* p[2] = {b->channel(0) + pos, b->channel(1) + pos};
+                m.add(std::span<const float* const>(p, 2), n);
+            }
+            ASSERT_TRUE(m.true_peak_position_frames().has_value());
+            const double expected = b == &one ? static_cast<double>(kAt) : static_cast<double>(kAt) + 0.5;
+            EXPECT_EQ(*m.true_peak_position_frames(), expected) << block;
+            if (b == &two) {
+                EXPECT_GT(m.true_peak(), 0.5);   // the peak between is above both samples
+            }
+        }
+    }
+    auto silent = *TruePeakMeter::create(1);
+    AudioBuffer z(1, 5000);
+    silent.add(z, 5000);
+    EXPECT_FALSE(silent.true_peak_position_frames().has_value());
+}
+
+}  // namespace
+}  // namespace sf::analysis
