@@ -151,11 +151,9 @@ TEST(PlaybackFeed, ResampledToTheDeviceRateMatchesSoxrOneShot) {
     EXPECT_LE(worst, 1e-6) << "max |feed - soxr_oneshot| over " << out_frames << " frames";
 }
 
-struct LoopCase {
-    double max_cached_loop_s;
-    const char* name;
-};
-class PlaybackFeedLoop : public ::testing::TestWithParam<LoopCase> {};
+// The parameter is Options::max_cached_loop_s: 600 keeps the loop in memory,
+// 0 decodes it again from the file at every wrap.
+class PlaybackFeedLoop : public ::testing::TestWithParam<double> {};
 
 TEST_P(PlaybackFeedLoop, WrapsSampleAccuratelyFromEndToStart) {
     TempDir dir;
@@ -166,7 +164,7 @@ TEST_P(PlaybackFeedLoop, WrapsSampleAccuratelyFromEndToStart) {
     request.start_s = 0.05;                    // frame 2400, before the loop
     request.loop = LoopRegion{0.1, 0.35};      // frames [4800, 16800)
     auto options = pumped();
-    options.max_cached_loop_s = GetParam().max_cached_loop_s;
+    options.max_cached_loop_s = GetParam();
     auto feed = PlaybackFeed::open(request, {kRate, 2}, options);
     ASSERT_TRUE(feed.has_value()) << feed.error().message;
 
@@ -190,8 +188,8 @@ TEST_P(PlaybackFeedLoop, WrapsSampleAccuratelyFromEndToStart) {
 }
 
 INSTANTIATE_TEST_SUITE_P(CachedAndDecodedEachWrap, PlaybackFeedLoop,
-                         ::testing::Values(LoopCase{600.0, "cached"}, LoopCase{0.0, "decoded"}),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         ::testing::Values(600.0, 0.0),
+                         [](const auto& info) { return std::string(info.param > 0.0 ? "cached" : "decoded"); });
 
 TEST(PlaybackFeed, ResampledLoopRepeatsTheFirstPassExactly) {
     TempDir dir;
