@@ -88,7 +88,17 @@ struct BenchMixArgs {
     bool json = false;
 };
 
+struct GuiArgs {
+    std::vector<std::string> files;
+    std::string screenshot;
+    std::string view = "session";
+    std::string size = "1600x1000";
+    double scale = 0.0;
+    std::string backend = "auto";
+};
+
 int run_render(const RenderArgs& args);
+int run_gui(const GuiArgs& args);
 int run_bench_mix(const BenchMixArgs& args);
 int run_analyze(const AnalyzeArgs& args);
 int run_demo(const DemoArgs& args);

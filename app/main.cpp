@@ -23,6 +23,15 @@ int main(int argc, char** argv) {
     r->add_flag("--verify", render.verify, "Also render on the other backend and report the residual");
     r->add_flag("--json", render.json, "Print one JSON object on stdout");
 
+    GuiArgs gui;
+    auto* g = app.add_subcommand("gui", "The workstation: open, render, play and look (a window, or --screenshot with no display)");
+    g->add_option("files", gui.files, "A session (.json) and/or audio files");
+    g->add_option("--screenshot", gui.screenshot, "Write one view as a PNG and exit (no display needed)");
+    g->add_option("--view", gui.view, "session, mixer, render, loudness, spectrum, spectrogram, stereo, compare")->capture_default_str();
+    g->add_option("--size", gui.size, "Window / screenshot size WxH (logical pixels)")->capture_default_str();
+    g->add_option("--scale", gui.scale, "UI scale (default: the monitor's; 1 for a screenshot)")->check(CLI::Range(0.5, 4.0));
+    g->add_option("--backend", gui.backend, "Render backend: auto, cpu, gpu")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "gpu"}));
+
     AnalyzeArgs analyze;
     auto* a = app.add_subcommand("analyze", "Measure audio files: levels, loudness, true peak, stereo image");
     a->add_option("files", analyze.files, "Audio files")->required();
@@ -93,6 +102,7 @@ int main(int argc, char** argv) {
     }
 
     if (r->parsed()) return run_render(render);
+    if (g->parsed()) return run_gui(gui);
     if (a->parsed()) return run_analyze(analyze);
     if (d->parsed()) return run_demo(demo);
     if (dev->parsed()) return run_devices(devices);

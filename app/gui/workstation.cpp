@@ -127,9 +127,9 @@ void Workstation::open_session(const fs::path& file) {
         const size_t i = add_source(stem.name, stem.file, SourceKind::Stem);
         sources_[i].shown = false;  // analysed when looked at, not all at once
     }
-    session_ = std::move(doc);
-    log_line("opened session " + file.string() + " (" + std::to_string(s.stems.size()) + " stems, " + std::to_string(s.buses.size()) +
-             " buses)");
+    const std::string counts = std::to_string(s.stems.size()) + " stems, " + std::to_string(s.buses.size()) + " buses";
+    session_ = std::move(doc);  // `s` refers into doc: not used past here
+    log_line("opened session " + file.string() + " (" + counts + ")");
 }
 
 size_t Workstation::add_source(std::string label, fs::path file, SourceKind kind) {

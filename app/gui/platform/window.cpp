@@ -48,7 +48,47 @@ void on_glfw_error(int code, const char* description) {
 void count_cursor(GLFWwindow*, double, double) { ++input_events(); }
 void count_button(GLFWwindow*, int, int, int) { ++input_events(); }
 void count_scroll(GLFWwindow*, double, double) { ++input_events(); }
-void count_key(GLFWwindow*, int, int, int, int) { ++input_events(); }
+// ImGui 1.86 samples io.KeysDown once per frame: a key pressed and released
+// between two frames (a quick tap while the loop waits for events, or
+// xdotool) would never be seen. Presses are latched here and held down for
+// the next frame (press_latch_apply), with the modifiers they came with.
+struct KeyPress {
+    int key;
+    int mods;
+};
+std::vector<KeyPress>& key_presses() {
+    static std::vector<KeyPress> presses;  // GLFW calls back on the main thread only
+    return presses;
+}
+void count_key(GLFWwindow*, int key, int, int action, int mods) {
+    ++input_events();
+    if (action == GLFW_PRESS && key >= 0 && key < static_cast<int>(IM_ARRAYSIZE(ImGuiIO{}.KeysDown))) key_presses().push_back({key, mods});
+}
+// Before NewFrame: keys latched last frame are released unless really held;
+// keys pressed since are down for this frame.
+void press_latch_apply(GLFWwindow* window, std::vector<int>& held) {
+    ImGuiIO& io = ImGui::GetIO();
+    for (int key : held)
+        if (glfwGetKey(window, key) == GLFW_RELEASE) io.KeysDown[key] = false;
+    held.clear();
+    // Modifiers as they really are now, plus those of the latched presses.
+    auto down = [&](int a, int b) { return glfwGetKey(window, a) == GLFW_PRESS || glfwGetKey(window, b) == GLFW_PRESS; };
+    io.KeyCtrl = down(GLFW_KEY_LEFT_CONTROL, GLFW_KEY_RIGHT_CONTROL);
+    io.KeyShift = down(GLFW_KEY_LEFT_SHIFT, GLFW_KEY_RIGHT_SHIFT);
+    io.KeyAlt = down(GLFW_KEY_LEFT_ALT, GLFW_KEY_RIGHT_ALT);
+    io.KeySuper = down(GLFW_KEY_LEFT_SUPER, GLFW_KEY_RIGHT_SUPER);
+    for (const KeyPress& p : key_presses()) {
+        if (!io.KeysDown[p.key]) {
+            io.KeysDown[p.key] = true;
+            held.push_back(p.key);
+        }
+        io.KeyCtrl |= (p.mods & GLFW_MOD_CONTROL) != 0;
+        io.KeyShift |= (p.mods & GLFW_MOD_SHIFT) != 0;
+        io.KeyAlt |= (p.mods & GLFW_MOD_ALT) != 0;
+        io.KeySuper |= (p.mods & GLFW_MOD_SUPER) != 0;
+    }
+    key_presses().clear();
+}
 void count_char(GLFWwindow*, unsigned int) { ++input_events(); }
 void count_focus(GLFWwindow*, int) { ++input_events(); }
 void count_enter(GLFWwindow*, int) { ++input_events(); }
@@ -338,6 +378,8 @@ Result<void> run_window(GuiApp& app, const HostOptions& options) {
     uint64_t seen_events = input_events().load();
     int settle = kSettleFrames;
     bool recreate = false;
+    std::vector<int> latched_keys;
+    key_presses().clear();
     for (;;) {
         if (app.busy() || settle > 0) {
             glfwWaitEventsTimeout(app.busy() ? kBusyRedrawS : 0.0);
@@ -382,6 +424,7 @@ Result<void> run_window(GuiApp& app, const HostOptions& options) {
             if (auto r = renderer.upload_fonts(); !r) return r;
 
         ImGui_ImplGlfw_NewFrame();
+        press_latch_apply(window.handle, latched_keys);
         ImGui::NewFrame();
         app.frame(info, renderer);
         ImGui::Render();
