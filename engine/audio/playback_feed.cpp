@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cmath>
 #include <mutex>
-#include <new>
 #include <thread>
 #include <vector>
 
@@ -17,6 +16,11 @@
 namespace sf {
 
 namespace {
+
+// render() must never take a lock: every atomic it touches is lock-free.
+static_assert(std::atomic<float>::is_always_lock_free && std::atomic<int64_t>::is_always_lock_free &&
+              std::atomic<uint64_t>::is_always_lock_free && std::atomic<uint32_t>::is_always_lock_free &&
+              std::atomic<int>::is_always_lock_free);
 
 constexpr int64_t kFeedChunkFrames = 2048;         // frames decoded per feeder step
 constexpr int kMaxSourceChannels = 8;              // 7.1; more device channels than this stay silent

@@ -9,7 +9,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
+#include <thread>
 #include <vector>
 
 #include <soxr.h>
@@ -341,6 +344,53 @@ TEST(PlaybackFeed, FeederThreadDeliversEveryFrameInOrder) {
     for (int64_t i = 0; i < frames; ++i) ASSERT_EQ(out[static_cast<size_t>(i * 2 + 1)], source.channel(1)[i]) << "frame " << i;
     ASSERT_TRUE((*feed)->wait_buffered(1, 30.0));
     EXPECT_TRUE((*feed)->finished());
+}
+
+// A device thread renders while this thread seeks, loops, switches and
+// changes gains. Whatever arrives must be whole frames of the source: both
+// channels of a frame name the same source frame (a torn or stale-mixed frame
+// would not), within the file, and in order between control calls.
+TEST(PlaybackFeed, ControlFromAnotherThreadNeverTearsAFrame) {
+    TempDir dir;
+    const int64_t frames = 2 * kRate;
+    test::write_wav(dir / "ramp.wav", index_ramp(2, frames), kRate);
+    PlaybackRequest request;
+    request.a = {dir / "ramp.wav", 0.0, ""};
+    request.b = PlaybackSource{dir / "ramp.wav", 0.0, ""};  // same file: a switch changes nothing audible
+    request.loop = LoopRegion{0.5, 1.5};
+    PlaybackFeed::Options options;
+    options.ring_frames = 4096;
+    auto feed = PlaybackFeed::open(request, {kRate, 2}, options);
+    ASSERT_TRUE(feed.has_value());
+
+    std::atomic<bool> stop{false};
+    std::atomic<int64_t> bad{-1};
+    std::thread device([&] {
+        std::vector<float> block(256 * 2);
+        while (!stop.load()) {
+            (*feed)->render(block.data(), 256);
+            for (int64_t i = 0; i < 256; ++i) {
+                const float l = block[static_cast<size_t>(i * 2)], r = block[static_cast<size_t>(i * 2 + 1)];
+                const int64_t t = frame_of(l);
+                if (l == 0.0f && r == 0.0f) continue;  // silence: a seek being decoded
+                if (r != -l || t < 0 || t >= frames) bad.store(t);
+            }
+        }
+    });
+    for (int step = 0; step < 300; ++step) {
+        switch (step % 5) {
+            case 0: (*feed)->seek(0.001 * step); break;
+            case 1: (*feed)->select(step % 2 ? AbSide::B : AbSide::A); break;
+            case 2: EXPECT_TRUE((*feed)->set_loop(step % 3 ? std::optional<LoopRegion>{LoopRegion{0.25, 0.75}} : std::nullopt).has_value()); break;
+            case 3: (*feed)->set_gain_db(AbSide::A, 0.0); break;  // 0 dB: frames stay exact
+            default: (void)(*feed)->position_s(); (void)(*feed)->finished(); break;
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(300));
+    }
+    stop.store(true);
+    device.join();
+    EXPECT_EQ(bad.load(), -1) << "a frame that is not a whole source frame: " << bad.load();
+    EXPECT_FALSE((*feed)->error().has_value());
 }
 
 TEST(PlaybackFeed, RefusesMissingFilesBadLoopsAndBWithoutASecondSource) {
