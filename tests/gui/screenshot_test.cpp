@@ -1,0 +1,146 @@
+// Every view through `stemforge gui --screenshot` on lavapipe (GUI.md tier
+// 2), checked from the picture alone: its size, that it is not blank, the
+// plotted data where it must be, and the figures the contract says a view
+// prints, read back with tesseract. The expected figures come from the
+// standards (EBU Tech 3341), not from the code that drew them.
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "tests/e2e/e2e_support.h"
+#include "tests/support/ocr.h"
+#include "tests/support/png_image.h"
+
+namespace sf::test {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr int kRate = 48000;
+
+class GuiScreenshot : public ::testing::Test {
+protected:
+    void SetUp() override {
+        fs::permissions(runtime_.path(), fs::perms::owner_all, fs::perm_options::replace);
+        ::setenv("XDG_RUNTIME_DIR", runtime_.path().c_str(), 1);
+        ::setenv("XDG_CONFIG_HOME", runtime_.path().c_str(), 1);
+        ::unsetenv("DISPLAY");  // no display needed
+    }
+    // Runs `stemforge gui FILES --screenshot` and reads the picture back.
+    RgbaImage shoot(const std::vector<std::string>& files, const std::string& view, const std::string& size = "1600x1000",
+                    const std::string& scale = "1") {
+        const fs::path png = dir_ / (view + ".png");
+        std::vector<std::string> args{"gui"};
+        args.insert(args.end(), files.begin(), files.end());
+        args.insert(args.end(), {"--screenshot", png.string(), "--view", view, "--size", size, "--scale", scale, "--backend", "cpu"});
+        auto r = run_stemforge(args);
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        auto img = read_png(png);
+        EXPECT_TRUE(img) << (img ? "" : img.error().message);
+        return img ? *img : RgbaImage{};
+    }
+    std::string text_of(const RgbaImage& img) {
+        auto t = ocr_image(img);
+        EXPECT_TRUE(t) << (t ? "" : t.error().message);
+        return t ? *t : std::string();
+    }
+    TempDir dir_, runtime_;
+};
+
+// A 1 kHz stereo sine at -23 dBFS: EBU Tech 3341 case 1, -23.0 LUFS; its true peak is -23.0 dBTP.
+fs::path tech3341_tone(const fs::path& dir) {
+    const fs::path f = dir / "tone.wav";
+    write_wav(f, sine(2, 20 * kRate, kRate, 1000.0, std::pow(10.0, -23.0 / 20.0)), kRate, 32);
+    return f;
+}
+
+bool is_trace_yellow(const std::array<uint8_t, 4>& p) { return p[0] > 220 && p[1] > 170 && p[1] < 230 && p[2] < 100; }
+
+TEST_F(GuiScreenshot, EveryViewHasTheExactSizeAndIsNotBlank) {
+    const fs::path tone = tech3341_tone(dir_.path());
+    for (const char* view : {"session", "mixer", "render", "loudness", "spectrum", "spectrogram", "stereo", "compare"}) {
+        const RgbaImage img = shoot({tone.string()}, view, "1000x700", "1.5");
+        ASSERT_EQ(img.width, 1500) << view;
+        ASSERT_EQ(img.height, 1050) << view;
+        // Not blank: many distinct colours (text, frames, plots).
+        std::set<uint32_t> colours;
+        for (size_t i = 0; i + 3 < img.rgba.size(); i += 4 * 7)
+            colours.insert(img.rgba[i] | (img.rgba[i + 1] << 8) | (img.rgba[i + 2] << 16));
+        EXPECT_GT(colours.size(), 20u) << view;
+    }
+}
+
+TEST_F(GuiScreenshot, LoudnessViewPrintsTheTech3341Figures) {
+    const RgbaImage img = shoot({tech3341_tone(dir_.path()).string()}, "loudness");
+    const std::string text = text_of(img.crop(0, 0, img.width, img.height / 3));
+    EXPECT_NE(text.find("-23.0 LUFS"), std::string::npos) << text;
+    EXPECT_NE(text.find("-23.0 dBTP"), std::string::npos) << text;
+}
+
+TEST_F(GuiScreenshot, ASinesSpectrumPeakLandsOnItsFrequencysTick) {
+    const fs::path f = dir_ / "tone1k.wav";
+    write_wav(f, sine(2, 10 * kRate, kRate, 1000.0, 0.1), kRate, 32);
+    const RgbaImage img = shoot({f.string()}, "spectrum");
+    // The trace's highest point, ignoring the legend (the file name, drawn in
+    // the trace's colour in the plot's top-left corner: its top 40 rows).
+    int first_yellow_row = -1;
+    for (int y = 0; y < img.height && first_yellow_row < 0; ++y)
+        for (int x = 300; x < img.width; ++x)
+            if (is_trace_yellow(img.at(x, y))) {
+                first_yellow_row = y;
+                break;
+            }
+    ASSERT_GE(first_yellow_row, 0) << "no trace in the picture";
+    int peak_x = -1, peak_y = img.height;
+    for (int y = first_yellow_row + 40; y < img.height && peak_x < 0; ++y)
+        for (int x = 300; x < img.width; ++x)
+            if (is_trace_yellow(img.at(x, y))) {
+                peak_x = x;
+                peak_y = y;
+                break;
+            }
+    ASSERT_GE(peak_x, 0);
+    // The plot's bottom edge: the first row below the peak that is one long
+    // grey line (the frame); the frequency labels stand just under it.
+    int bottom = -1;
+    for (int y = peak_y; y < img.height && bottom < 0; ++y) {
+        int grey = 0;
+        for (int x = 400; x < img.width - 100; ++x) {
+            const auto p = img.at(x, y);
+            grey += p[0] > 45 && p[0] < 120 && std::abs(p[0] - p[1]) < 10 && std::abs(p[1] - p[2]) < 12;
+        }
+        if (grey > (img.width - 500) * 8 / 10) bottom = y;
+    }
+    ASSERT_GT(bottom, peak_y) << "no plot frame under the peak";
+    OcrOptions one_line;
+    one_line.page_segmentation = 7;
+    auto label = ocr_image(img.crop(peak_x - 40, bottom + 1, 80, 24), one_line);
+    ASSERT_TRUE(label) << label.error().message;
+    EXPECT_NE(label->find("1k"), std::string::npos) << "peak at x=" << peak_x << ", the axis there reads: " << *label;
+}
+
+TEST_F(GuiScreenshot, CompareViewPrintsTheResidualOfAPlantedDifference) {
+    const AudioBuffer a = sine(2, 2 * kRate, kRate, 440.0, 0.5);
+    AudioBuffer b = a;
+    b.channel(1)[kRate] += 0.001f;  // one sample, 0.001 = -60.0 dBFS
+    write_wav(dir_ / "a.wav", a, kRate, 32);
+    write_wav(dir_ / "b.wav", b, kRate, 32);
+    const RgbaImage img = shoot({(dir_ / "a.wav").string(), (dir_ / "b.wav").string()}, "compare");
+    const std::string text = text_of(img.crop(0, 0, img.width, img.height / 3));
+    EXPECT_NE(text.find("-60.0 dBFS"), std::string::npos) << text;
+    EXPECT_NE(text.find("FAIL"), std::string::npos) << text;  // -60 dBFS is over the default -90 dBFS bound
+}
+
+TEST_F(GuiScreenshot, AnInvalidSessionShowsItsErrorAtTheJsonPath) {
+    write_wav(dir_ / "a.wav", sine(1, kRate, kRate, 440.0, 0.5), kRate, 24);
+    write_text(dir_ / "session.json", session_with({{{"name", "a"}, {"file", "a.wav"}, {"pan", 3}}}).dump());
+    const RgbaImage img = shoot({(dir_ / "session.json").string()}, "session");
+    const std::string text = text_of(img.crop(0, 0, img.width, img.height / 3));
+    EXPECT_NE(text.find("stems[0].pan"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace sf::test
