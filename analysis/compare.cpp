@@ -68,9 +68,11 @@ public:
         const auto buckets = static_cast<size_t>((total_frames + bucket_ - 1) / bucket_);
         peaks_.reserve(buckets);
         rms_.reserve(buckets);
+        signal_rms_.reserve(buckets);
     }
 
-    void add(double frame_peak, double frame_sq) {
+    void add(double frame_peak, double frame_sq, double signal_sq) {
+        bucket_signal_sq_ += signal_sq;
         bucket_acc_.add(frame_peak, frame_sq, frames_);
         if (bucket_acc_.frames == bucket_) close_bucket();
         stretch_acc_.add(frame_peak, frame_sq, frames_);
@@ -87,6 +89,7 @@ public:
         r.residual_bucket_s = frames_ > 0 ? static_cast<double>(bucket_) / rate_ : 0.0;
         r.residual_peak_over_time = std::move(peaks_);
         r.residual_rms_over_time = std::move(rms_);
+        r.signal_rms_over_time = std::move(signal_rms_);
         r.worst_stretches = std::move(worst_);
     }
 
@@ -109,7 +112,9 @@ private:
     void close_bucket() {
         peaks_.push_back(static_cast<float>(bucket_acc_.peak));
         rms_.push_back(static_cast<float>(bucket_acc_.rms(channels_)));
+        signal_rms_.push_back(static_cast<float>(std::sqrt(bucket_signal_sq_ / static_cast<double>(bucket_acc_.frames * channels_))));
         bucket_acc_ = {};
+        bucket_signal_sq_ = 0.0;
     }
 
     // Stretch k is a candidate once k + 1 is known: a local maximum,
@@ -140,7 +145,8 @@ private:
     Acc bucket_acc_, stretch_acc_, prev_;
     bool have_prev_ = false;
     double prev_left_peak_ = -1.0;   // the peak of the stretch before prev_
-    std::vector<float> peaks_, rms_;
+    double bucket_signal_sq_ = 0.0;
+    std::vector<float> peaks_, rms_, signal_rms_;
     std::vector<ResidualStretch> worst_;
 };
 
@@ -262,13 +268,15 @@ Result<CompareResult> compare_files(const std::filesystem::path& fa, const std::
         const float* m = mean.data();
         welch->add(&m, n);
         for (int64_t i = 0; i < n; ++i) {
-            double peak = 0.0, sq = 0.0;
+            double peak = 0.0, sq = 0.0, signal_sq = 0.0;
             for (int c = 0; c < ch; ++c) {
                 const double d = diff.channel(c)[i];
+                const double x = ba.channel(c)[i];
                 peak = std::max(peak, std::abs(d));
                 sq += d * d;
+                signal_sq += x * x;
             }
-            timeline.add(peak, sq);
+            timeline.add(peak, sq, signal_sq);
         }
         if (o.progress) o.progress(static_cast<double>(pos + n) / static_cast<double>(total));
     }
@@ -315,6 +323,9 @@ nlohmann::json to_json(const CompareResult& r) {
     j["residual_bucket_s"] = r.residual_bucket_s;
     j["residual_peak_dbfs_over_time"] = peaks;
     j["residual_rms_dbfs_over_time"] = rms;
+    nlohmann::json signal = nlohmann::json::array();
+    for (float v : r.signal_rms_over_time) signal.push_back(db(v));
+    j["signal_rms_dbfs_over_time"] = signal;
     nlohmann::json worst = nlohmann::json::array();
     for (const ResidualStretch& w : r.worst_stretches)
         worst.push_back({{"start_s", w.start_s}, {"end_s", w.end_s}, {"peak_s", w.peak_s}, {"peak_dbfs", db(w.peak)}, {"rms_dbfs", db(w.rms)}});

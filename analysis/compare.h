@@ -77,6 +77,7 @@ struct CompareResult {
     double residual_bucket_s = 0.0;
     std::vector<float> residual_peak_over_time;   // max |r| over the bucket and the channels
     std::vector<float> residual_rms_over_time;    // RMS over the bucket and the channels
+    std::vector<float> signal_rms_over_time;      // A's RMS in the same buckets (the programme under the residual)
     std::vector<ResidualStretch> worst_stretches; // <= kWorstStretches, largest peak first; empty when r is zero
 };
 

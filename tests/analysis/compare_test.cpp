@@ -159,8 +159,19 @@ TEST(CompareOverTime, APlantedBurstIsTheWorstStretchAtItsTimeWithItsPeak) {
             EXPECT_EQ(r->residual_peak_over_time[k], 0.0f) << k;
         }
     }
+    // A's own RMS in the same buckets, summed here from the buffer.
+    ASSERT_EQ(r->signal_rms_over_time.size(), r->residual_peak_over_time.size());
+    const auto width = static_cast<int64_t>(std::llround(r->residual_bucket_s * rate));
+    for (size_t k : {size_t{0}, crest_bucket, r->signal_rms_over_time.size() - 1}) {
+        const int64_t first = static_cast<int64_t>(k) * width, last = std::min(a.frames(), first + width);
+        double sq = 0.0;
+        for (int c = 0; c < 2; ++c)
+            for (int64_t i = first; i < last; ++i) sq += static_cast<double>(a.channel(c)[i]) * a.channel(c)[i];
+        EXPECT_NEAR(r->signal_rms_over_time[k], std::sqrt(sq / static_cast<double>(2 * (last - first))), 1e-6) << k;
+    }
     const auto j = to_json(*r);
     ASSERT_EQ(j["worst_stretches"].size(), 1u);
+    EXPECT_EQ(j["signal_rms_dbfs_over_time"].size(), r->residual_peak_over_time.size());
     EXPECT_NEAR(j["worst_stretches"][0]["peak_dbfs"].get<double>(), 20 * std::log10(0.25 * kCrest), 1e-4);
     EXPECT_EQ(j["residual_peak_dbfs_over_time"].size(), r->residual_peak_over_time.size());
     EXPECT_TRUE(j["residual_peak_dbfs_over_time"][0].is_null());   // zero → null, never -inf
