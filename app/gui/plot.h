@@ -24,6 +24,8 @@ ImU32 source_colour(size_t index);
 inline constexpr ImU32 kColourTarget = IM_COL32(90, 200, 120, 255);   // loudness target line
 inline constexpr ImU32 kColourCeiling = IM_COL32(230, 70, 60, 255);   // true-peak ceiling / over
 inline constexpr ImU32 kColourCursor = IM_COL32(240, 240, 240, 200);
+inline constexpr ImU32 kColourPlay = IM_COL32(90, 230, 110, 255);       // the play cursor
+inline constexpr ImU32 kColourSelection = IM_COL32(90, 160, 255, 45);   // the looped selection
 inline constexpr ImU32 kColourGrid = IM_COL32(255, 255, 255, 28);
 inline constexpr ImU32 kColourText = IM_COL32(200, 200, 205, 255);
 

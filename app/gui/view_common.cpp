@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "app/gui/plot.h"
 #include "app/gui/views.h"
 
 namespace sf::gui {
@@ -78,6 +79,13 @@ void handle_time_axis_input(Workstation& ws, bool hovered, double mouse_time_s, 
         t.view_start_s = lo;
         t.view_end_s = hi;
     }
+    if (io.KeyShift && ImGui::IsMouseDragging(ImGuiMouseButton_Left)) {  // select
+        const double span = hi - lo;
+        const double start = mouse_time_s - (plot_width_px > 0.0f ? ImGui::GetMouseDragDelta().x / plot_width_px * span : 0.0);
+        t.selection_s = std::pair{std::clamp(std::min(start, mouse_time_s), 0.0, d), std::clamp(std::max(start, mouse_time_s), 0.0, d)};
+        return;
+    }
+    if (io.KeyShift && ImGui::IsMouseClicked(ImGuiMouseButton_Left)) t.selection_s.reset();
     if (ImGui::IsMouseDragging(ImGuiMouseButton_Left) && plot_width_px > 0.0f) {  // scroll
         const double span = hi - lo;
         const double shift = -io.MouseDelta.x / plot_width_px * span;
@@ -86,6 +94,17 @@ void handle_time_axis_input(Workstation& ws, bool hovered, double mouse_time_s, 
         t.view_end_s = lo + span;
     }
     if (ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) t.view_start_s = t.view_end_s = 0.0;  // back to all
+}
+
+void draw_time_overlays(Plot& plot, const Workstation& ws) {
+    const TimeAxis& t = ws.time();
+    if (t.selection_s) {
+        const float x0 = std::max(plot.min().x, plot.x_px(t.selection_s->first));
+        const float x1 = std::min(plot.max().x, plot.x_px(t.selection_s->second));
+        if (x1 > x0) plot.draw()->AddRectFilled(ImVec2(x0, plot.min().y), ImVec2(x1, plot.max().y), kColourSelection);
+    }
+    if (t.cursor_s) plot.vline(*t.cursor_s, kColourCursor);
+    if (t.play_s) plot.vline(*t.play_s, kColourPlay);
 }
 
 }  // namespace sf::gui

@@ -90,24 +90,70 @@ void draw_compare_view(ViewContext& ctx) {
     ImGui::Text("loudness B-A %s    true peak B-A %s", fmt_level(r.integrated_diff_lu, "LU", 2).c_str(), fmt_level(r.true_peak_diff_db, "dB", 2).c_str());
 
     const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const float list_w = 300.0f * scale;
+    const float plots_w = std::max(200.0f, avail.x - list_w - 8.0f);
+    const float plot_h = std::max(120.0f * scale, avail.y * 0.5f - 4.0f);
+    ImGui::BeginGroup();
+    // ---- the residual over time (peak and RMS per bucket) against the programme
+    {
+        const double span = r.residual_bucket_s * static_cast<double>(r.residual_peak_over_time.size());
+        Plot t("residual-time", ImVec2(plots_w, plot_h), Axis{r.residual_start_s, r.residual_start_s + std::max(span, 1e-3), false},
+               Axis{-200.0, 0.0, false});
+        t.time_ticks();
+        t.y_ticks(40.0, "dB");
+        t.hline(vs.compare_bound_dbfs, kColourCeiling, "bound");
+        auto to_db = [](const std::vector<float>& v) {
+            std::vector<double> d(v.size());
+            for (size_t i = 0; i < v.size(); ++i) d[i] = v[i] > 0.0f ? 20.0 * std::log10(v[i]) : -INFINITY;
+            return d;
+        };
+        const double x0 = r.residual_start_s + 0.5 * r.residual_bucket_s;
+        t.series(to_db(r.signal_rms_over_time), x0, r.residual_bucket_s, IM_COL32(120, 120, 130, 255), 1.0f);
+        t.series(to_db(r.residual_rms_over_time), x0, r.residual_bucket_s, source_colour(2), 1.0f);
+        t.series(to_db(r.residual_peak_over_time), x0, r.residual_bucket_s, source_colour(1), 1.5f);
+        if (auto h = t.hover()) {
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "%s  %.1f dB", time_label(h->x).c_str(), static_cast<double>(h->y));
+            t.readout(buf);
+        }
+        if (r.residual_peak <= 0.0) t.readout("identical: no residual");
+    }
+    // ---- its spectrum
     const double nyquist = std::max(1.0, r.residual_spectrum.sample_rate / 2.0);
-    Plot plot("residual-spectrum", ImVec2(avail.x, std::max(avail.y, 160.0f * scale)), Axis{20.0, nyquist, true}, Axis{-200.0, 0.0, false});
+    Plot plot("residual-spectrum", ImVec2(plots_w, plot_h), Axis{20.0, nyquist, true}, Axis{-200.0, 0.0, false});
     plot.frequency_ticks();
-    plot.y_ticks(20.0, "dB");
+    plot.y_ticks(40.0, "dB");
     plot.hline(vs.compare_bound_dbfs, kColourCeiling, "bound");
     if (r.residual_peak > 0.0) {
         const analysis::SmoothedSpectrum sm = analysis::smooth_octave(r.residual_spectrum, 6, 20.0, 48);
         std::vector<double> db(sm.power.size());
         for (size_t i = 0; i < db.size(); ++i) db[i] = sm.power[i] > 0.0 ? 10.0 * std::log10(sm.power[i]) : -INFINITY;
         plot.trace(sm.freq_hz, db, source_colour(1));
-    } else {
-        plot.readout("identical: no residual");
     }
     if (auto h = plot.hover()) {
         char buf[96];
         std::snprintf(buf, sizeof buf, "%s Hz  %.1f dB", frequency_label(h->x).c_str(), static_cast<double>(h->y));
         plot.readout(buf);
     }
+    ImGui::EndGroup();
+    ImGui::SameLine();
+    // ---- where it differs: the worst stretches; a click puts the time cursor there
+    ImGui::BeginChild("worst", ImVec2(0, 0), true);
+    ImGui::TextUnformatted("Where it differs");
+    if (r.worst_stretches.empty()) ImGui::TextDisabled("nowhere: the files null");
+    for (size_t i = 0; i < r.worst_stretches.size(); ++i) {
+        const analysis::ResidualStretch& w = r.worst_stretches[i];
+        char label[128];
+        std::snprintf(label, sizeof label, "%s - %s  %s", time_label(w.start_s).c_str(), time_label(w.end_s).c_str(),
+                      fmt_linear_db(w.peak, "dBFS").c_str());
+        ImGui::PushID(static_cast<int>(i));
+        if (ImGui::Selectable(label)) {
+            ws.time().cursor_s = w.peak_s;
+            ws.time().selection_s = std::pair{w.start_s, w.end_s};
+        }
+        ImGui::PopID();
+    }
+    ImGui::EndChild();
 }
 
 }  // namespace sf::gui

@@ -53,6 +53,8 @@ void draw_loudness_view(ViewContext& ctx) {
     ImGui::Text("LRA %s    sample peak %s    max momentary %s    max short-term %s", fmt_level(a.lra_lu, "LU").c_str(),
                 fmt_linear_db(a.sample_peak, "dBFS").c_str(), fmt_level(a.momentary_max_lufs, "LUFS").c_str(),
                 fmt_level(a.short_term_max_lufs, "LUFS").c_str());
+    ImGui::TextDisabled("true-peak maximum at %s, loudest 3 s end at %s", a.true_peak_max_s ? time_label(*a.true_peak_max_s).c_str() : "-",
+                        a.short_term_max_s ? time_label(*a.short_term_max_s).c_str() : "-");
     if (a.integrated_lufs)
         ImGui::Text("Target %s: %+.1f LU    ceiling %s: margin %s", fmt_level(vs.loudness_target_lufs, "LUFS").c_str(),
                     *a.integrated_lufs - vs.loudness_target_lufs, fmt_level(vs.ceiling_dbtp, "dBTP").c_str(),
@@ -82,7 +84,16 @@ void draw_loudness_view(ViewContext& ctx) {
         plot.series(series.momentary_lufs, series.hop_s, series.hop_s, (source_colour(i) & 0x00FFFFFF) | 0x70000000, 1.0f);
         plot.series(series.short_term_lufs, series.hop_s, series.hop_s, source_colour(i), 2.0f);
     }
-    if (ws.time().cursor_s) plot.vline(*ws.time().cursor_s, kColourCursor);
+    // Where the maxima are (engineers look for the loudest passage first).
+    auto marker = [&](std::optional<double> at_s, ImU32 colour, const char* label) {
+        if (!at_s || *at_s < t0 || *at_s > t1) return;
+        const float x = plot.x_px(*at_s);
+        plot.draw()->AddTriangleFilled(ImVec2(x - 5, plot.min().y), ImVec2(x + 5, plot.min().y), ImVec2(x, plot.min().y + 8), colour);
+        plot.draw()->AddText(ImVec2(x + 6, plot.min().y), colour, label);
+    };
+    marker(a.true_peak_max_s, kColourCeiling, "TP max");
+    marker(a.short_term_max_s, source_colour(*focus), "S max");
+    draw_time_overlays(plot, ws);
     if (auto h = plot.hover()) {
         // Read-out: the short-term loudness of the focus source under the mouse.
         const analysis::LoudnessSeries& series = a.series;

@@ -85,6 +85,10 @@ void draw_spectrum_view(ViewContext& ctx) {
     int sel = static_cast<int>(std::find(std::begin(kSmoothingN), std::end(kSmoothingN), vs.spectrum_smoothing_n) - std::begin(kSmoothingN));
     ImGui::SetNextItemWidth(120.0f * scale);
     if (ImGui::Combo("smoothing", &sel, kSmoothing, 6) && sel >= 0 && sel < 6) vs.spectrum_smoothing_n = kSmoothingN[sel];
+    ImGui::SameLine();
+    ImGui::Checkbox("peak hold", &vs.spectrum_peak_hold);
+    ImGui::SameLine();
+    ImGui::Checkbox("side", &vs.spectrum_side);
 
     bool any = false;
     for (const Source& s : ws.sources()) any |= s.analysis != nullptr;
@@ -105,8 +109,18 @@ void draw_spectrum_view(ViewContext& ctx) {
     for (size_t i = 0; i < ws.sources().size(); ++i) {
         const Source& s = ws.sources()[i];
         if (!s.analysis || (!s.shown && i != focus)) continue;
+        const ImU32 colour = source_colour(i);
+        const ImU32 faint = (colour & 0x00FFFFFF) | 0x90000000;
+        if (vs.spectrum_peak_hold) {  // the maximum over time, thin, above the average
+            spectrum_curve(s.analysis->spectrum_max_hold, vs.spectrum_smoothing_n, hz, db);
+            plot.trace(hz, db, faint, 1.0f);
+        }
+        if (vs.spectrum_side && s.analysis->side_spectrum) {  // side (L−R)/2, dashed look: thinner and faint
+            spectrum_curve(*s.analysis->side_spectrum, vs.spectrum_smoothing_n, hz, db);
+            plot.trace(hz, db, faint, 2.5f);
+        }
         spectrum_curve(s.analysis->spectrum, vs.spectrum_smoothing_n, hz, db);
-        plot.trace(hz, db, source_colour(i), 1.5f);
+        plot.trace(hz, db, colour, 1.5f);
         const float y = plot.min().y + 4.0f + static_cast<float>(legend_row++) * ImGui::GetTextLineHeight();
         plot.draw()->AddText(ImVec2(plot.min().x + 8.0f, y), source_colour(i), s.label.c_str());
     }
@@ -153,7 +167,7 @@ void draw_spectrogram_view(ViewContext& ctx) {
         const ImVec2 sz = ImGui::CalcTextSize(label.c_str());
         plot.draw()->AddText(ImVec2(plot.min().x - sz.x - 4.0f, py - sz.y / 2), kColourText, label.c_str());
     }
-    if (ws.time().cursor_s) plot.vline(*ws.time().cursor_s, kColourCursor);
+    draw_time_overlays(plot, ws);
     if (auto h = plot.hover()) {
         const int c = std::clamp(static_cast<int>(h->x / sg.hop_s), 0, sg.columns() - 1);
         const int k = std::clamp(static_cast<int>(std::lround(h->y / (sg.sample_rate / sg.fft_size))), 0, sg.bins - 1);

@@ -84,7 +84,7 @@ void draw_stereo_view(ViewContext& ctx) {
         plot.time_ticks();
         plot.hline(0.0, kColourGrid);
         plot.series(st.correlation_over_time, 0.0, st.correlation_hop_s, IM_COL32(80, 170, 255, 255));
-        if (ws.time().cursor_s) plot.vline(*ws.time().cursor_s, kColourCursor);
+        draw_time_overlays(plot, ws);
         if (auto h = plot.hover()) {
             char buf[64];
             std::snprintf(buf, sizeof buf, "%s  correlation %.2f", time_label(h->x).c_str(), static_cast<double>(h->y));

@@ -53,6 +53,10 @@ bool source_ready(const Workstation& ws, std::optional<size_t> index);
 std::pair<double, double> visible_time(const Workstation& ws);
 // Zoom (wheel) and scroll (drag) of the shared time axis over a plot; the
 // cursor follows the mouse.
+// Shift+drag selects a stretch (played in a loop).
 void handle_time_axis_input(Workstation& ws, bool hovered, double mouse_time_s, float plot_width_px);
+// The shared axis' marks on a time plot: the selection, the hover cursor, the play cursor.
+class Plot;
+void draw_time_overlays(Plot& plot, const Workstation& ws);
 
 }  // namespace sf::gui

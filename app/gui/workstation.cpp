@@ -42,6 +42,7 @@ analysis::AnalyzeOptions view_analysis_options() {
     o.series = true;
     o.spectrogram = true;
     o.vectorscope = true;
+    o.waveform = true;
     return o;
 }
 
@@ -56,6 +57,7 @@ bool is_session_file(const fs::path& p) {
 Workstation::Workstation() = default;
 
 Workstation::~Workstation() {
+    playback_.reset();  // the stream stops before the files it reads can go
     // Jobs cancel and join in their destructors; cancel them all first so
     // they stop in parallel rather than one after another.
     if (render_.job) render_.job->cancel();
@@ -95,6 +97,7 @@ Result<void> Workstation::open(const std::vector<fs::path>& paths) {
 
 void Workstation::open_session(const fs::path& file) {
     if (render_.job && render_.job->running()) render_.job->cancel();
+    stop_playback();  // source indices change
     // The previous session's stems and masters go; files opened on their own stay.
     std::erase_if(sources_, [](const Source& s) { return s.kind != SourceKind::File; });
     compare_ = CompareRun{};
@@ -148,7 +151,10 @@ void Workstation::analyze(size_t index) {
     s.error.clear();
     s.job = std::make_shared<Job>("analyze " + s.label, [file = s.file](JobControl& jc) -> Result<void> {
         jc.set_phase("analyze");
-        auto a = analysis::analyze_file(file, view_analysis_options());
+        analysis::AnalyzeOptions options = view_analysis_options();
+        options.progress = [&jc](double f) { jc.set_progress(f); };
+        options.cancel = jc.cancel_flag();
+        auto a = analysis::analyze_file(file, options);
         if (!a) return std::unexpected(a.error());
         jc.set_output(std::make_shared<const analysis::FileAnalysis>(std::move(*a)));
         return {};
@@ -197,7 +203,10 @@ Result<void> Workstation::compare(size_t a, size_t b) {
     compare_.b = b;
     compare_.job = std::make_shared<Job>("compare", [fa = sources_[a].file, fb = sources_[b].file](JobControl& jc) -> Result<void> {
         jc.set_phase("compare");
-        auto r = analysis::compare_files(fa, fb);
+        analysis::CompareOptions options;
+        options.progress = [&jc](double f) { jc.set_progress(f); };
+        options.cancel = jc.cancel_flag();
+        auto r = analysis::compare_files(fa, fb, options);
         if (!r) return std::unexpected(r.error());
         jc.set_output(std::make_shared<const analysis::CompareResult>(std::move(*r)));
         return {};
@@ -241,12 +250,67 @@ Result<void> Workstation::compare_backends() {
     return {};
 }
 
+Playback& Workstation::playback() {
+    if (!playback_) playback_ = std::make_unique<Playback>();
+    return *playback_;
+}
+
+Result<void> Workstation::play(size_t a, std::optional<size_t> b) {
+    if (a >= sources_.size() || (b && (*b >= sources_.size() || *b == a))) return fail(ErrorCode::InvalidArgument, "play: no such source");
+    Playback& p = playback();
+    if (!p.available()) return fail(ErrorCode::Device, "playback unavailable: " + p.unavailable_reason());
+    PlaybackRequest request;
+    request.a = {sources_[a].file, 0.0, sources_[a].label};
+    if (b) {
+        request.b = PlaybackSource{sources_[*b].file, 0.0, sources_[*b].label};
+        const auto& ia = sources_[a].analysis, & ib = sources_[*b].analysis;
+        if (settings_.ab_loudness_match && ia && ib && ia->integrated_lufs && ib->integrated_lufs) {
+            const double quieter = std::min(*ia->integrated_lufs, *ib->integrated_lufs);
+            request.a.gain_db = quieter - *ia->integrated_lufs;
+            request.b->gain_db = quieter - *ib->integrated_lufs;
+        }
+    }
+    if (time_.selection_s && time_.selection_s->second > time_.selection_s->first) {
+        request.start_s = time_.selection_s->first;
+        request.loop = LoopRegion{time_.selection_s->first, time_.selection_s->second};
+    } else if (time_.play_s) {
+        request.start_s = *time_.play_s;  // resume where it stopped
+    }
+    if (auto r = p.play(request); !r) return r;
+    now_playing_ = {a, b};
+    log_line("playing " + sources_[a].label + (b ? " / " + sources_[*b].label + " (A/B" +
+                                                       (settings_.ab_loudness_match ? ", loudness-matched)" : ")")
+                                                 : std::string()) +
+             " on " + p.device_name());
+    return {};
+}
+
+void Workstation::stop_playback() {
+    if (playback_) playback_->stop();
+    now_playing_.reset();
+}
+
+void Workstation::toggle_ab() {
+    if (playback_ && playback_->has_b()) playback_->toggle_ab();
+}
+
 void Workstation::poll() {
+    if (playback_ && now_playing_) {
+        time_.play_s = playback_->position_s();
+        if (auto e = playback_->feed_error()) {
+            log_line("playback stopped: " + e->message);
+            stop_playback();
+        } else if (playback_->finished()) {
+            stop_playback();
+            time_.play_s.reset();
+        }
+    }
     if (qa_job_ && !qa_job_->running()) {
         std::shared_ptr<Job> job = std::move(qa_job_);
         qa_job_.reset();
         for (const std::string& line : job->log()) log_line(line);
         if (job->state() == JobState::Succeeded) {
+            stop_playback();
             std::erase_if(sources_, [&](const Source& s) { return s.file.parent_path() == qa_dir_; });
             const size_t g = add_source("GPU render", qa_dir_ / "gpu.wav", SourceKind::File);
             const size_t c = add_source("CPU render", qa_dir_ / "cpu.wav", SourceKind::File);
@@ -269,6 +333,7 @@ void Workstation::poll() {
             std::shared_ptr<Job> job = std::move(render_.job);
             render_.job.reset();
             if (auto r = job->output<RenderResult>()) {
+                stop_playback();  // the masters it may play are replaced
                 render_.result = *r;
                 log_line("render done in " + std::to_string(r->timing_s.count("total") ? r->timing_s.at("total") : job->elapsed_s()) +
                          " s on " + r->backend + " (" + r->device + ")");

@@ -19,6 +19,7 @@
 #include "analysis/analyze.h"
 #include "analysis/compare.h"
 #include "app/gui/jobs.h"
+#include "app/gui/playback.h"
 #include "engine/render/renderer.h"
 #include "engine/session/session.h"
 
@@ -71,6 +72,7 @@ struct TimeAxis {
     double view_start_s = 0.0, view_end_s = 0.0;  // end <= start: the whole duration
     std::optional<double> cursor_s;
     std::optional<std::pair<double, double>> selection_s;
+    std::optional<double> play_s;      // the play cursor, while something plays
 };
 
 // View settings (one plain struct, as Tracy keeps its persisted settings).
@@ -86,6 +88,9 @@ struct ViewSettings {
     // The residual peak a comparison passes under: the loosest stage bound of
     // the GPU/CPU parity tests on a master (docs/gpu.md); editable.
     double compare_bound_dbfs = -90.0;
+    // A/B playback plays both at the loudness of the quieter (each at
+    // min(I_a, I_b) − I), so the louder one does not win by loudness.
+    bool ab_loudness_match = true;
 };
 
 class Workstation {
@@ -115,6 +120,17 @@ public:
     // them. Errors: no valid session, a render or comparison running.
     Result<void> compare_backends();
     void set_backend(std::string backend) { render_.backend = std::move(backend); }
+    // Playback through the system's output (created, and PortAudio started,
+    // on first use). Plays source `a` (and `b` for an A/B, loudness-matched
+    // when both are measured) from the selection's start, looping the
+    // selection when there is one, else from the time cursor or the start.
+    // Errors: a bad index, no audio device (the reason), the feed's errors.
+    Result<void> play(size_t a, std::optional<size_t> b = std::nullopt);
+    void stop_playback();
+    void toggle_ab();
+    bool playing() const { return playback_ && playback_->playing(); }
+    Playback& playback();
+    const std::optional<std::pair<size_t, std::optional<size_t>>>& now_playing() const { return now_playing_; }
 
     // ---- once per frame ---------------------------------------------------
     void poll();
@@ -155,6 +171,8 @@ private:
     ViewSettings settings_;
     std::vector<std::string> log_;
     size_t render_log_seen_ = 0;
+    std::unique_ptr<Playback> playback_;
+    std::optional<std::pair<size_t, std::optional<size_t>>> now_playing_;  // source indices
     std::filesystem::path qa_dir_;             // compare_backends' renders; removed with the workstation
     std::shared_ptr<Job> qa_job_;   // lines of the running render's log already copied
 };

@@ -25,6 +25,65 @@ void WorkstationApp::shortcuts() {
         else show(View::Render);
     }
     if (ImGui::IsKeyPressed(kKeyF1, false)) show_help_ = !show_help_;
+    if (!io.WantTextInput && ImGui::IsKeyPressed(kKeySpace, false)) play_or_stop();
+    if (!io.WantTextInput && !ctrl && ImGui::IsKeyPressed(kKeyB, false)) ws_.toggle_ab();
+}
+
+void WorkstationApp::play_or_stop() {
+    if (ws_.playing()) {
+        ws_.stop_playback();
+        return;
+    }
+    const std::optional<size_t> focus = ws_.focus_source();
+    if (!focus) return;
+    if (auto r = ws_.play(*focus); !r) ws_.log_line(r.error().message);
+}
+
+// Play / stop, A/B against another source (loudness-matched), the position.
+// Greyed out with the reason when there is no audio output.
+void WorkstationApp::transport(float scale) {
+    Playback& p = ws_.playback();
+    const std::optional<size_t> focus = ws_.focus_source();
+    ViewSettings& vs = ws_.settings();
+    const bool usable = p.available() && focus.has_value();
+    if (!usable) ImGui::BeginDisabled();
+    if (ImGui::Button(ws_.playing() ? "Stop (Space)" : "Play (Space)")) play_or_stop();
+    ImGui::SameLine();
+    // A/B: the focus source against the compare view's other one.
+    size_t& other = vs.compare_b;
+    if (focus && other == *focus) other = vs.compare_a != *focus ? vs.compare_a : (*focus + 1) % std::max<size_t>(1, ws_.sources().size());
+    const bool can_ab = focus && other < ws_.sources().size() && other != *focus;
+    if (!can_ab) ImGui::BeginDisabled();
+    if (ImGui::Button("A/B")) {
+        if (auto r = ws_.play(*focus, other); !r) ws_.log_line(r.error().message);
+    }
+    if (!can_ab) ImGui::EndDisabled();
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(180.0f * scale);
+    const char* preview = other < ws_.sources().size() ? ws_.sources()[other].label.c_str() : "-";
+    if (ImGui::BeginCombo("##b", preview)) {
+        for (size_t i = 0; i < ws_.sources().size(); ++i) {
+            ImGui::PushID(static_cast<int>(i));
+            if (ImGui::Selectable(ws_.sources()[i].label.c_str(), i == other)) other = i;
+            ImGui::PopID();
+        }
+        ImGui::EndCombo();
+    }
+    ImGui::SameLine();
+    ImGui::Checkbox("match loudness", &vs.ab_loudness_match);
+    if (!usable) ImGui::EndDisabled();
+    ImGui::SameLine();
+    if (!p.available()) {
+        ImGui::TextDisabled("no audio output: %s", p.unavailable_reason().c_str());
+    } else if (ws_.playing() && ws_.now_playing()) {
+        const auto& [a, b] = *ws_.now_playing();
+        const bool on_b = p.has_b() && p.selected() == AbSide::B;
+        const size_t heard = on_b && b ? *b : a;
+        ImGui::Text("%s %s / %s  on %s%s", on_b ? "B:" : (b ? "A:" : ""), ws_.sources()[heard].label.c_str(),
+                    time_label(p.position_s()).c_str(), p.device_name().c_str(), b ? "  (B switches)" : "");
+    } else {
+        ImGui::TextDisabled("%s", p.device_name().c_str());
+    }
 }
 
 void WorkstationApp::menu_bar() {
@@ -121,6 +180,8 @@ void WorkstationApp::shortcut_help() {
     if (ImGui::Begin("Shortcuts", &show_help_, ImGuiWindowFlags_AlwaysAutoResize)) {
         static const char* kRows[][2] = {{"Ctrl+O", "open a session or audio files"}, {"Ctrl+R", "render the open session to its exports"},
                                          {"Ctrl+Q", "quit"},  {"F1", "this list"},
+                                         {"Space", "play / stop the selected source"}, {"B", "switch A/B while an A/B plays"},
+                                         {"shift+drag", "select a stretch (played in a loop)"},
                                          {"wheel / drag", "zoom / scroll a time view"}, {"double-click", "whole duration again"}};
         if (ImGui::BeginTable("keys", 2)) {
             for (const auto& row : kRows) {
@@ -156,6 +217,7 @@ void WorkstationApp::frame(const FrameInfo& info, Textures& textures) {
     ImGui::EndChild();
     ImGui::SameLine();
     ImGui::BeginChild("views", ImVec2(0, body_h), false);
+    if (!info.offscreen) transport(scale);  // a screenshot starts no audio device
     if (ImGui::BeginTabBar("view-tabs")) {
         for (View v : kAllViews) {
             const ImGuiTabItemFlags f = select_view_ == v ? ImGuiTabItemFlags_SetSelected : 0;

@@ -18,7 +18,7 @@ namespace sf::gui {
 // Key codes as the host hands them to ImGui (GLFW's: letters are their
 // upper-case ASCII codes).
 inline constexpr int kKeySpace = 32;
-inline constexpr int kKeyO = 'O', kKeyQ = 'Q', kKeyR = 'R', kKeyS = 'S';
+inline constexpr int kKeyB = 'B', kKeyO = 'O', kKeyQ = 'Q', kKeyR = 'R', kKeyS = 'S';
 inline constexpr int kKeyF1 = 290;
 
 class WorkstationApp final : public GuiApp {
@@ -40,6 +40,8 @@ private:
     void sources_pane(float scale);
     void status_bar(const FrameInfo& info);
     void shortcut_help();
+    void transport(float scale);
+    void play_or_stop();
 
     Workstation& ws_;
     ImageCache images_;

@@ -2,6 +2,7 @@
 // open, render (bit-identical to `stemforge render`), cancel, analyse,
 // compare, and the jobs under them.
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
@@ -206,6 +207,41 @@ TEST(GuiWorkstation, GpuAndCpuRendersOfTheSessionAgreeWithinTheParityBound) {
         EXPECT_FALSE(fs::exists(dir / "out/master.wav"));  // QA renders never touch the deliveries
     }
     EXPECT_FALSE(fs::exists(qa_folder));  // removed with the workstation
+}
+
+// Plays an A/B into ALSA's file plugin (no sound card): the quieter source
+// sets the level, so A (10 dB louder) reaches the device 10 dB down.
+TEST(GuiWorkstation, LoudnessMatchedABPlaysTheLouderSourceAtTheQuieterOnesLevel) {
+    TempDir dir;
+    const fs::path raw = dir / "device.raw";
+    write_text(dir / "asound.conf", "pcm.stemforge_file {\n  type plug\n  slave {\n    pcm { type file slave.pcm { type null } file \"" +
+                                        raw.string() + "\" format \"raw\" }\n    format FLOAT_LE\n    rate 48000\n    channels 2\n  }\n}\n"
+                                        "pcm.!default { type null }\n");
+    ::setenv("ALSA_CONFIG_PATH", (dir / "asound.conf").c_str(), 1);
+    ::setenv("STEMFORGE_AUDIO_DEVICE", "stemforge_file", 1);
+    write_wav(dir / "loud.wav", sine(2, kRate / 2, kRate, 1000.0, 0.1), kRate, 32);     // -20 dBFS
+    write_wav(dir / "quiet.wav", sine(2, kRate / 2, kRate, 1000.0, 0.0316), kRate, 32);  // -30 dBFS
+    {
+        Workstation w;
+        ASSERT_TRUE(w.open({dir / "loud.wav", dir / "quiet.wav"}));
+        w.wait_idle();  // both measured: the match needs their loudness
+        ASSERT_TRUE(w.playback().available()) << w.playback().unavailable_reason();
+        ASSERT_TRUE(w.play(0, size_t{1}));
+        EXPECT_TRUE(w.playing());
+        for (int i = 0; i < 500 && w.playing(); ++i) {
+            w.poll();
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        EXPECT_FALSE(w.playing()) << "the A/B never finished";
+    }
+    ::unsetenv("ALSA_CONFIG_PATH");
+    ::unsetenv("STEMFORGE_AUDIO_DEVICE");
+    const std::string bytes = read_text(raw);
+    ASSERT_GE(bytes.size(), sizeof(float) * 2 * 1000);
+    std::vector<float> samples(bytes.size() / sizeof(float));
+    std::memcpy(samples.data(), bytes.data(), samples.size() * sizeof(float));
+    const double peak = peak_dbfs(samples.data(), static_cast<int64_t>(samples.size()));
+    EXPECT_NEAR(peak, -30.0, 0.2) << "A should reach the device at B's loudness";
 }
 
 }  // namespace
