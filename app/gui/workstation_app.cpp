@@ -7,6 +7,25 @@
 
 namespace sf::gui {
 
+namespace {
+
+// A bar between two panes (1.86 has no docking): dragging it returns how far
+// the mouse moved along the axis it splits, in pixels.
+float splitter_drag(const char* id, ImVec2 size, bool vertical) {
+    if (size.x < 0.0f) size.x = ImGui::GetContentRegionAvail().x;
+    ImGui::InvisibleButton(id, size);
+    const bool active = ImGui::IsItemActive();
+    if (ImGui::IsItemHovered() || active) {
+        ImGui::SetMouseCursor(vertical ? ImGuiMouseCursor_ResizeEW : ImGuiMouseCursor_ResizeNS);
+        ImGui::GetWindowDrawList()->AddRectFilled(ImGui::GetItemRectMin(), ImGui::GetItemRectMax(), IM_COL32(255, 255, 255, 40));
+    }
+    if (!active) return 0.0f;
+    const ImVec2 delta = ImGui::GetIO().MouseDelta;
+    return vertical ? delta.x : delta.y;
+}
+
+}  // namespace
+
 WorkstationApp::WorkstationApp(Workstation& ws)
     : ws_(ws), recent_(RecentFiles::default_store()), open_dialog_(recent_) {}
 
@@ -209,13 +228,20 @@ void WorkstationApp::frame(const FrameInfo& info, Textures& textures) {
     menu_bar();
     const float scale = info.scale;
     const float status_h = ImGui::GetFrameHeightWithSpacing() + 4.0f;
-    const float log_h = show_log_ ? 120.0f * scale : 0.0f;
-    const float body_h = ImGui::GetContentRegionAvail().y - status_h - log_h;
+    const float splitter = 6.0f * scale;
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    // Pane sizes in logical pixels (so --scale keeps the layout), clamped to the window.
+    sources_w_ = std::clamp(sources_w_, 120.0f, std::max(120.0f, avail.x / scale - 300.0f));
+    log_h_ = std::clamp(log_h_, 40.0f, std::max(40.0f, (avail.y - status_h) / scale - 200.0f));
+    const float log_h = show_log_ ? log_h_ * scale : 0.0f;
+    const float body_h = avail.y - status_h - log_h - (show_log_ ? splitter : 0.0f);
 
-    ImGui::BeginChild("sources", ImVec2(240.0f * scale, body_h), true);
+    ImGui::BeginChild("sources", ImVec2(sources_w_ * scale, body_h), true);
     sources_pane(scale);
     ImGui::EndChild();
-    ImGui::SameLine();
+    ImGui::SameLine(0.0f, 0.0f);
+    if (float d = splitter_drag("##split-sources", ImVec2(splitter, body_h), true); d != 0.0f) sources_w_ += d / scale;
+    ImGui::SameLine(0.0f, 0.0f);
     ImGui::BeginChild("views", ImVec2(0, body_h), false);
     if (!info.offscreen) transport(scale);  // a screenshot starts no audio device
     if (ImGui::BeginTabBar("view-tabs")) {
@@ -240,6 +266,7 @@ void WorkstationApp::frame(const FrameInfo& info, Textures& textures) {
     ImGui::EndChild();
 
     if (show_log_) {
+        if (float d = splitter_drag("##split-log", ImVec2(-1.0f, splitter), false); d != 0.0f) log_h_ -= d / scale;
         ImGui::BeginChild("log", ImVec2(0, log_h), true);
         if (ImGui::GetIO().Fonts->Fonts.Size > 1) ImGui::PushFont(ImGui::GetIO().Fonts->Fonts[1]);
         for (const std::string& line : ws_.log()) ImGui::TextUnformatted(line.c_str());

@@ -31,6 +31,7 @@ public:
     // Shows `view` (its tab selected in the next frame).
     void show(View view);
     void quit() { quit_ = true; }
+    float sources_width() const { return sources_w_; }  // logical pixels
     const std::string& device_name() const { return device_; }
     void set_device_name(std::string name) { device_ = std::move(name); }
 
@@ -53,6 +54,7 @@ private:
     bool show_log_ = true;
     std::string device_;
     double last_frame_s_ = 0.0;
+    float sources_w_ = 240.0f, log_h_ = 120.0f;  // resizable panes, logical pixels
 };
 
 // `stemforge gui [FILE...] [--screenshot OUT.png --view NAME --size WxH --scale S]`

@@ -50,6 +50,10 @@ public:
     NullHost(const NullHost&) = delete;
     NullHost& operator=(const NullHost&) = delete;
 
+    void mouse(ImVec2 at, bool down) {
+        ImGui::GetIO().MousePos = at;
+        ImGui::GetIO().MouseDown[0] = down;
+    }
     void frame(gui::GuiApp& app, std::initializer_list<int> keys = {}, bool ctrl = false) {
         ImGuiIO& io = ImGui::GetIO();
         for (bool& k : io.KeysDown) k = false;
@@ -90,6 +94,27 @@ TEST(GuiApp, CtrlQQuits) {
     host.frame(app);                 // released
     host.frame(app, {gui::kKeyQ}, true);
     EXPECT_TRUE(app.wants_quit());
+}
+
+TEST(GuiApp, TheSourcesPaneIsResizedByDraggingItsEdge) {
+    NullHost host;
+    gui::Workstation ws;
+    gui::WorkstationApp app(ws);
+    host.frame(app);
+    const float before = app.sources_width();
+    // The splitter stands right of the pane: window padding + the pane's width.
+    const float edge = ImGui::GetStyle().WindowPadding.x + before + 3.0f;
+    host.mouse(ImVec2(edge, 400.0f), false);
+    host.frame(app);
+    host.mouse(ImVec2(edge, 400.0f), true);
+    host.frame(app);
+    for (int i = 1; i <= 10; ++i) {
+        host.mouse(ImVec2(edge + 10.0f * i, 400.0f), true);
+        host.frame(app);
+    }
+    host.mouse(ImVec2(edge + 100.0f, 400.0f), false);
+    host.frame(app);
+    EXPECT_NEAR(app.sources_width(), before + 100.0f, 1.0f);
 }
 
 TEST(GuiApp, EveryViewDrawsWithNothingOpenAndWithAnInvalidSession) {
