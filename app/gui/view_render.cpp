@@ -27,6 +27,16 @@ void draw_render_view(ViewContext& ctx) {
     if (!run.job) ImGui::BeginDisabled();
     if (ImGui::Button("Cancel")) ws.cancel_render();
     if (!run.job) ImGui::EndDisabled();
+    ImGui::SameLine();
+    const bool can_premaster = ws.session() && ws.session()->session && ws.session()->session->master && !ws.backend_comparison();
+    if (!can_premaster) ImGui::BeginDisabled();
+    if (ImGui::Button("Render pre-master (for A/B)")) {
+        if (auto r = ws.render_premaster(); !r) ws.log_line(r.error().message);
+    }
+    if (!can_premaster) ImGui::EndDisabled();
+    if (const auto& qa = ws.backend_comparison()) {
+        ImGui::ProgressBar(static_cast<float>(qa->progress()), ImVec2(-1, 0), qa->phase().c_str());
+    }
 
     if (run.job) {
         char label[96];

@@ -214,40 +214,59 @@ Result<void> Workstation::compare(size_t a, size_t b) {
     return {};
 }
 
-Result<void> Workstation::compare_backends() {
-    if (!session_ || !session_->session) return fail(ErrorCode::InvalidArgument, "compare GPU and CPU: no valid session is open");
-    if (qa_job_ || (compare_.job && compare_.job->running()))
-        return fail(ErrorCode::InvalidArgument, "compare GPU and CPU: a comparison is already running");
-    if (qa_dir_.empty()) {
-        std::error_code ec;
-        const fs::path base = fs::temp_directory_path(ec);
-        if (ec) return fail(ErrorCode::FileWrite, "compare GPU and CPU: no temporary folder: " + ec.message());
-        for (int i = 0; i < 100 && qa_dir_.empty(); ++i) {
-            fs::path d = base / ("stemforge-qa-" + std::to_string(::getpid()) + "-" + std::to_string(i));
-            if (fs::create_directory(d, ec)) qa_dir_ = d;
-        }
-        if (qa_dir_.empty()) return fail(ErrorCode::FileWrite, "compare GPU and CPU: cannot create a folder in " + base.string());
+Result<fs::path> Workstation::private_dir() {
+    if (!qa_dir_.empty()) return qa_dir_;
+    std::error_code ec;
+    const fs::path base = fs::temp_directory_path(ec);
+    if (ec) return fail(ErrorCode::FileWrite, "no temporary folder: " + ec.message());
+    for (int i = 0; i < 100 && qa_dir_.empty(); ++i) {
+        fs::path d = base / ("stemforge-qa-" + std::to_string(::getpid()) + "-" + std::to_string(i));
+        if (fs::create_directory(d, ec)) qa_dir_ = d;
     }
+    if (qa_dir_.empty()) return fail(ErrorCode::FileWrite, "cannot create a folder in " + base.string());
+    return qa_dir_;
+}
+
+Result<void> Workstation::start_private_renders(std::vector<PrivateRender> renders, bool compare_first_two) {
+    if (!session_ || !session_->session) return fail(ErrorCode::InvalidArgument, "no valid session is open");
+    if (qa_job_ || (compare_.job && compare_.job->running())) return fail(ErrorCode::InvalidArgument, "a comparison render is already running");
+    auto dir = private_dir();
+    if (!dir) return std::unexpected(dir.error());
     auto session = std::make_shared<const Session>(*session_->session);
-    log_line("compare GPU and CPU renders of " + session_->file.string());
-    qa_job_ = std::make_shared<Job>("GPU vs CPU", [session, dir = qa_dir_](JobControl& jc) -> Result<void> {
-        // The same render twice, one file each (-o semantics: the first
-        // export's format and dither), so the residual is the backends' own.
-        for (const char* backend : {"gpu", "cpu"}) {
+    for (PrivateRender& r : renders) r.file = *dir / r.file;
+    private_renders_ = renders;
+    compare_private_ = compare_first_two;
+    qa_job_ = std::make_shared<Job>("private renders", [session, renders](JobControl& jc) -> Result<void> {
+        // One file each with -o semantics (the first export's format and
+        // dither), so a residual between them is the renders' own.
+        for (size_t k = 0; k < renders.size(); ++k) {
+            const PrivateRender& pr = renders[k];
+            Session variant = *session;
+            if (pr.without_master) variant.master.reset();
             RenderOptions options;
             options.cancel = jc.cancel_flag();
-            options.output_override = dir / (std::string(backend) + ".wav");
+            options.output_override = pr.file;
             options.loudness_probe = [] { return analysis::make_loudness_probe(); };
-            const double base = std::string(backend) == "gpu" ? 0.0 : 0.5;
-            options.progress = [&jc, base](double f) { jc.set_progress(base + 0.5 * f); };
-            jc.set_phase(std::string("render on ") + backend);
-            auto r = cli::render_with_fallback(backend, *session, options, [&jc](const std::string& note) { jc.log(note); });
+            const double base = static_cast<double>(k) / static_cast<double>(renders.size());
+            options.progress = [&jc, base, n = renders.size()](double f) { jc.set_progress(base + f / static_cast<double>(n)); };
+            jc.set_phase("render " + pr.label);
+            auto r = cli::render_with_fallback(pr.backend, variant, options, [&jc](const std::string& note) { jc.log(note); });
             if (!r) return std::unexpected(r.error());
-            jc.log(std::string(backend) + " render: " + r->result.device);
+            jc.log(pr.label + ": " + r->result.backend + " (" + r->result.device + ")");
         }
         return {};
     });
     return {};
+}
+
+Result<void> Workstation::compare_backends() {
+    log_line("compare GPU and CPU renders" + (session_ ? " of " + session_->file.string() : std::string()));
+    return start_private_renders({{"GPU render", "gpu", false, "gpu.wav"}, {"CPU render", "cpu", false, "cpu.wav"}}, true);
+}
+
+Result<void> Workstation::render_premaster() {
+    log_line("render the mix without its master chain");
+    return start_private_renders({{"pre-master", render_.backend, true, "premaster.wav"}}, false);
 }
 
 Playback& Workstation::playback() {
@@ -311,17 +330,21 @@ void Workstation::poll() {
         for (const std::string& line : job->log()) log_line(line);
         if (job->state() == JobState::Succeeded) {
             stop_playback();
-            std::erase_if(sources_, [&](const Source& s) { return s.file.parent_path() == qa_dir_; });
-            const size_t g = add_source("GPU render", qa_dir_ / "gpu.wav", SourceKind::File);
-            const size_t c = add_source("CPU render", qa_dir_ / "cpu.wav", SourceKind::File);
-            analyze(g);
-            analyze(c);
-            settings_.compare_a = c;
-            settings_.compare_b = g;
-            (void)compare(c, g);
+            std::vector<size_t> added;
+            for (const PrivateRender& r : private_renders_) {
+                std::erase_if(sources_, [&](const Source& s) { return s.file == r.file; });
+                added.push_back(add_source(r.label, r.file, SourceKind::File));
+            }
+            for (size_t i : added) analyze(i);
+            if (compare_private_ && added.size() >= 2) {
+                // The reference is the CPU path: the second of compare_backends' pair.
+                settings_.compare_a = added[1];
+                settings_.compare_b = added[0];
+                (void)compare(added[1], added[0]);
+            }
         } else {
-            compare_.error = "GPU vs CPU: " + job->error().message;
-            log_line(compare_.error);
+            compare_.error = job->error().message;
+            log_line("render for comparison: " + compare_.error);
         }
     }
     // The render: its log as it grows, then its result.

@@ -119,6 +119,10 @@ public:
     // folder, adds both as sources ("GPU render", "CPU render") and compares
     // them. Errors: no valid session, a render or comparison running.
     Result<void> compare_backends();
+    // The open session's mix without its master chain, rendered like
+    // compare_backends' renders and added as the source "pre-master" (for a
+    // loudness-matched pre- vs post-master A/B).
+    Result<void> render_premaster();
     void set_backend(std::string backend) { render_.backend = std::move(backend); }
     // Playback through the system's output (created, and PortAudio started,
     // on first use). Plays source `a` (and `b` for an A/B, loudness-matched
@@ -171,6 +175,17 @@ private:
     ViewSettings settings_;
     std::vector<std::string> log_;
     size_t render_log_seen_ = 0;
+    // Renders for comparison, into a private temporary folder.
+    struct PrivateRender {
+        std::string label;          // the source's name
+        std::string backend;        // auto, cpu, gpu
+        bool without_master = false;
+        std::filesystem::path file; // a name in the folder, then the full path
+    };
+    Result<std::filesystem::path> private_dir();
+    Result<void> start_private_renders(std::vector<PrivateRender> renders, bool compare_first_two);
+    std::vector<PrivateRender> private_renders_;
+    bool compare_private_ = false;
     std::unique_ptr<Playback> playback_;
     std::optional<std::pair<size_t, std::optional<size_t>>> now_playing_;  // source indices
     std::filesystem::path qa_dir_;             // compare_backends' renders; removed with the workstation

@@ -209,6 +209,26 @@ TEST(GuiWorkstation, GpuAndCpuRendersOfTheSessionAgreeWithinTheParityBound) {
     EXPECT_FALSE(fs::exists(qa_folder));  // removed with the workstation
 }
 
+TEST(GuiWorkstation, PreMasterRenderIsTheMixWithoutTheMasterChain) {
+    TempDir dir, plain;
+    const fs::path session = write_session(dir, 1.5);
+    // The oracle: the same session without its master block, rendered by the CLI.
+    json s = json::parse(read_text(session));
+    s.erase("master");
+    write_text(dir / "premaster.json", s.dump());
+    auto cli = run_stemforge({"render", (dir / "premaster.json").string(), "--backend", "cpu", "-o", (plain / "mix.wav").string()});
+    ASSERT_EQ(cli.exit_code, 0) << cli.err;
+    Workstation w;
+    w.set_backend("cpu");
+    ASSERT_TRUE(w.open({session}));
+    ASSERT_TRUE(w.render_premaster());
+    w.wait_idle();
+    const auto it = std::find_if(w.sources().begin(), w.sources().end(), [](const gui::Source& x) { return x.label == "pre-master"; });
+    ASSERT_NE(it, w.sources().end());
+    EXPECT_EQ(read_text(it->file), read_text(plain / "mix.wav"));
+    EXPECT_FALSE(fs::exists(dir / "out/master.wav"));
+}
+
 // Plays an A/B into ALSA's file plugin (no sound card): the quieter source
 // sets the level, so A (10 dB louder) reaches the device 10 dB down.
 TEST(GuiWorkstation, LoudnessMatchedABPlaysTheLouderSourceAtTheQuieterOnesLevel) {
