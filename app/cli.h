@@ -95,6 +95,7 @@ struct GuiArgs {
     std::string size = "1600x1000";
     double scale = 0.0;
     std::string backend = "auto";
+    std::string exec;
 };
 
 int run_render(const RenderArgs& args);

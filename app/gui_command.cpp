@@ -18,6 +18,7 @@ int run_gui(const GuiArgs& args) {
     launch.view = args.view;
     launch.scale = static_cast<float>(args.scale);
     launch.backend = args.backend;
+    launch.exec = args.exec;
     static const std::regex kSize(R"((\d{2,5})x(\d{2,5}))");
     std::smatch m;
     if (!std::regex_match(args.size, m, kSize))

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
     g->add_option("--size", gui.size, "Window / screenshot size WxH (logical pixels)")->capture_default_str();
     g->add_option("--scale", gui.scale, "UI scale (default: the monitor's; 1 for a screenshot)")->check(CLI::Range(0.5, 4.0));
     g->add_option("--backend", gui.backend, "Render backend: auto, cpu, gpu")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "gpu"}));
+    g->add_option("--exec", gui.exec, "Run commands with no display: \"set PATH VALUE; undo; save; render; ...\" (exit 3 at the first refused)");
 
     AnalyzeArgs analyze;
     auto* a = app.add_subcommand("analyze", "Measure audio files: levels, loudness, true peak, stereo image");

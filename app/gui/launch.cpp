@@ -11,6 +11,12 @@ Result<void> run_workstation(const GuiLaunch& launch) {
     ws.set_backend(launch.backend);
     if (!launch.files.empty())
         if (auto r = ws.open(launch.files); !r) return r;
+    if (!launch.exec.empty()) {
+        // Edits run with no display; a refused one stops here (exit 3 naming it).
+        auto r = ws.execute_script(launch.exec);
+        if (!r) return fail(ErrorCode::InvalidArgument, "--exec: " + r.error().message);
+        if (*r || !launch.screenshot) return {};  // `quit`, or nothing to show
+    }
     WorkstationApp app(ws);
     app.show(*view);
     if (auto dev = probe_device()) app.set_device_name(dev->name + (dev->software ? " (software)" : ""));

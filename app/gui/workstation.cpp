@@ -7,6 +7,7 @@
 
 #include "analysis/loudness_probe.h"
 #include "app/backends.h"
+#include "engine/session/session_edit.h"
 #include "engine/export/transaction.h"
 
 namespace sf::gui {
@@ -105,6 +106,9 @@ void Workstation::open_session(const fs::path& file) {
     render_.result.reset();
     render_.error.clear();
 
+    undo_.clear();
+    redo_.clear();
+    dirty_ = false;
     OpenSession doc;
     doc.file = file;
     auto loaded = load_session(file);
@@ -267,6 +271,203 @@ Result<void> Workstation::compare_backends() {
 Result<void> Workstation::render_premaster() {
     log_line("render the mix without its master chain");
     return start_private_renders({{"pre-master", render_.backend, true, "premaster.wav"}}, false);
+}
+
+// ---- edits --------------------------------------------------------------
+
+namespace {
+
+// Splits "CMD; CMD" at the semicolons that are outside JSON strings and brackets.
+std::vector<std::string> split_commands(std::string_view script) {
+    std::vector<std::string> out;
+    std::string cur;
+    int depth = 0;
+    bool in_string = false, escaped = false;
+    for (char c : script) {
+        if (in_string) {
+            cur += c;
+            if (escaped) escaped = false;
+            else if (c == '\\') escaped = true;
+            else if (c == '"') in_string = false;
+            continue;
+        }
+        if (c == '"') in_string = true;
+        if (c == '[' || c == '{') ++depth;
+        if (c == ']' || c == '}') --depth;
+        if (c == ';' && depth <= 0) {
+            out.push_back(cur);
+            cur.clear();
+            continue;
+        }
+        cur += c;
+    }
+    out.push_back(cur);
+    return out;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+}
+
+// The first word of `s` and what follows it (trimmed).
+std::pair<std::string_view, std::string_view> first_word(std::string_view s) {
+    s = trim(s);
+    size_t i = 0;
+    while (i < s.size() && !std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+    return {s.substr(0, i), trim(s.substr(i))};
+}
+
+}  // namespace
+
+void Workstation::replace_session(Session edited) {
+    const Session& before = *session_->session;
+    // The stems' sources follow the stem list (a renamed or re-pointed stem is a new source).
+    bool stems_changed = before.stems.size() != edited.stems.size();
+    for (size_t i = 0; !stems_changed && i < edited.stems.size(); ++i)
+        stems_changed = before.stems[i].name != edited.stems[i].name || before.stems[i].file != edited.stems[i].file;
+    if (stems_changed) {
+        stop_playback();
+        std::vector<Source> kept;
+        for (Source& src : sources_)
+            if (src.kind != SourceKind::Stem) kept.push_back(std::move(src));
+        sources_ = std::move(kept);
+        for (const StemSpec& stem : edited.stems) {
+            const size_t i = add_source(stem.name, stem.file, SourceKind::Stem);
+            sources_[i].shown = false;
+        }
+        settings_.selected_source.reset();
+    }
+    if (edited.master && edited.master->loudness_target_lufs) settings_.loudness_target_lufs = *edited.master->loudness_target_lufs;
+    if (edited.master && edited.master->limiter) settings_.ceiling_dbtp = edited.master->limiter->ceiling_dbtp;
+    session_->session = std::move(edited);
+    dirty_ = true;
+}
+
+void Workstation::apply_edit(Session edited, bool coalesce) {
+    if (!session_ || !session_->session) return;
+    if (!coalesce || undo_.empty()) {
+        undo_.push_back(*session_->session);
+        if (undo_.size() > kUndoLimit) undo_.erase(undo_.begin());
+    }
+    redo_.clear();
+    replace_session(std::move(edited));
+}
+
+Result<void> Workstation::undo() {
+    if (undo_.empty()) return fail(ErrorCode::InvalidArgument, "undo: nothing to undo");
+    redo_.push_back(*session_->session);
+    Session previous = std::move(undo_.back());
+    undo_.pop_back();
+    replace_session(std::move(previous));
+    return {};
+}
+
+Result<void> Workstation::redo() {
+    if (redo_.empty()) return fail(ErrorCode::InvalidArgument, "redo: nothing to redo");
+    undo_.push_back(*session_->session);
+    Session next = std::move(redo_.back());
+    redo_.pop_back();
+    replace_session(std::move(next));
+    return {};
+}
+
+Result<void> Workstation::save(std::optional<fs::path> file) {
+    if (!session_ || !session_->session) return fail(ErrorCode::InvalidArgument, "save: no valid session is open");
+    Session s = *session_->session;
+    std::error_code ec;
+    const fs::path target = fs::absolute(file ? *file : session_->file, ec);
+    const fs::path folder = target.parent_path();
+    if (fs::weakly_canonical(folder, ec) != fs::weakly_canonical(s.base_dir, ec)) {
+        // Another folder: stems and IRs keep pointing at the same files.
+        for (StemSpec& st : s.stems) st.file_as_written = fs::proximate(st.file, folder, ec).generic_string();
+        for (BusSpec& b : s.buses)
+            if (b.reverb) b.reverb->ir_as_written = fs::proximate(b.reverb->ir, folder, ec).generic_string();
+        s.base_dir = folder;
+    }
+    // Never over an input (a stem, an IR).
+    std::vector<NamedPath> inputs;
+    for (size_t i = 0; i < s.stems.size(); ++i) inputs.push_back({s.stems[i].file, "stems[" + std::to_string(i) + "] \"" + s.stems[i].name + "\""});
+    for (size_t i = 0; i < s.buses.size(); ++i)
+        if (s.buses[i].reverb) inputs.push_back({s.buses[i].reverb->ir, "buses[" + std::to_string(i) + "] reverb IR"});
+    const std::vector<NamedPath> outputs{{target, "save"}};
+    if (auto ok = check_outputs(outputs, inputs); !ok) return ok;
+    DeliveryTransaction transaction;
+    if (auto st = transaction.stage_text(target, to_json(s)); !st) return std::unexpected(st.error());
+    if (auto ok = transaction.commit(); !ok) return ok;
+    s.file = target;
+    session_->file = target;
+    session_->session = std::move(s);
+    dirty_ = false;
+    log_line("saved " + target.string());
+    return {};
+}
+
+Result<bool> Workstation::execute(std::string_view command) {
+    auto [verb, rest] = first_word(command);
+    auto need_session = [&]() -> Result<void> {
+        if (!session_ || !session_->session) return fail(ErrorCode::InvalidArgument, "no valid session is open");
+        return {};
+    };
+    if (verb == "quit") return true;
+    if (verb == "undo") {
+        if (auto r = undo(); !r) return std::unexpected(r.error());
+        return false;
+    }
+    if (verb == "redo") {
+        if (auto r = redo(); !r) return std::unexpected(r.error());
+        return false;
+    }
+    if (verb == "save") {
+        if (auto r = save(rest.empty() ? std::nullopt : std::optional<fs::path>(fs::path(std::string(rest)))); !r) return std::unexpected(r.error());
+        return false;
+    }
+    if (verb == "render") {
+        if (auto r = render(); !r) return std::unexpected(r.error());
+        return false;
+    }
+    if (verb == "set" || verb == "add" || verb == "remove") {
+        if (auto ok = need_session(); !ok) return std::unexpected(ok.error());
+        auto [path, value_text] = first_word(rest);
+        if (path.empty()) return fail(ErrorCode::InvalidArgument, std::string(verb) + ": a PATH is missing");
+        Result<Session> edited = std::unexpected(Error{});
+        if (verb == "remove") {
+            if (!value_text.empty()) return fail(ErrorCode::InvalidArgument, "remove takes only a PATH");
+            edited = session_remove(*session_->session, path);
+        } else {
+            if (value_text.empty()) return fail(ErrorCode::InvalidArgument, std::string(verb) + " " + std::string(path) + ": a VALUE (JSON) is missing");
+            nlohmann::json value = nlohmann::json::parse(value_text, nullptr, false);
+            if (value.is_discarded()) return fail(ErrorCode::InvalidArgument, std::string(verb) + " " + std::string(path) + ": the VALUE is not JSON: " + std::string(value_text));
+            edited = verb == "set" ? session_set(*session_->session, path, value) : session_add(*session_->session, path, value);
+        }
+        if (!edited) return std::unexpected(edited.error());
+        apply_edit(std::move(*edited), false);
+        return false;
+    }
+    return fail(ErrorCode::InvalidArgument, "unknown command \"" + std::string(verb) + "\" (set, add, remove, undo, redo, save, render, quit)");
+}
+
+Result<bool> Workstation::execute_script(std::string_view script) {
+    const std::vector<std::string> commands = split_commands(script);
+    int position = 0;
+    for (const std::string& c : commands) {
+        if (trim(c).empty()) continue;
+        ++position;
+        auto r = execute(c);
+        if (r && first_word(c).first == "render") {
+            wait_idle();
+            if (!render_.error.empty()) r = fail(ErrorCode::Internal, "render: " + render_.error);
+        }
+        if (!r) {
+            Error e = r.error();
+            e.message = "command " + std::to_string(position) + " (" + std::string(trim(c)) + "): " + e.message;
+            return std::unexpected(e);
+        }
+        log_line("> " + std::string(trim(c)));
+        if (*r) return true;
+    }
+    return false;
 }
 
 Playback& Workstation::playback() {

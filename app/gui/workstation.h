@@ -136,6 +136,33 @@ public:
     Playback& playback();
     const std::optional<std::pair<size_t, std::optional<size_t>>>& now_playing() const { return now_playing_; }
 
+    // ---- edits (DESIGN.md "Workstation": the command language) -------------
+    // One command: `set PATH VALUE`, `add PATH VALUE`, `remove PATH`, `undo`,
+    // `redo`, `save [FILE]`, `render`, `quit` (VALUE a JSON literal). Every
+    // edit passes the session validator; a refused one changes nothing and
+    // returns the validator's message. Returns true for `quit`.
+    Result<bool> execute(std::string_view command);
+    // "CMD; CMD; ..." in order (a ';' inside a JSON string or brackets does
+    // not split). `render` waits for its render here. Stops at the first
+    // refused command: the error names it and its position (1-based).
+    // Returns true when a `quit` was reached.
+    Result<bool> execute_script(std::string_view script);
+    // An edited session from a control: replaces the open one as one undo
+    // step, or, with `coalesce`, folds into the previous step (a drag).
+    void apply_edit(Session edited, bool coalesce);
+    Result<void> undo();
+    Result<void> redo();
+    // Writes the session (to_json) to `file`, or back to its own file; a
+    // file in another folder gets its stem and IR paths rewritten relative
+    // to it. Staged and committed like every output: an existing file is
+    // replaced whole or not at all. Refuses a path that is one of the
+    // session's inputs.
+    Result<void> save(std::optional<std::filesystem::path> file = std::nullopt);
+    bool dirty() const { return dirty_; }
+    size_t undo_depth() const { return undo_.size(); }
+    size_t redo_depth() const { return redo_.size(); }
+    static constexpr size_t kUndoLimit = 256;   // steps kept (the contract asks for at least 200)
+
     // ---- once per frame ---------------------------------------------------
     void poll();
     bool busy() const;        // any job running
@@ -165,6 +192,9 @@ public:
 
 private:
     void open_session(const std::filesystem::path& file);
+    void replace_session(Session edited);   // the edit lands: sources follow the stems
+    std::vector<Session> undo_, redo_;
+    bool dirty_ = false;
     size_t add_source(std::string label, std::filesystem::path file, SourceKind kind);
 
     std::optional<OpenSession> session_;

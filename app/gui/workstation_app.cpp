@@ -44,8 +44,54 @@ void WorkstationApp::shortcuts() {
         else show(View::Render);
     }
     if (ImGui::IsKeyPressed(kKeyF1, false)) show_help_ = !show_help_;
+    if (ctrl && ImGui::IsKeyPressed(kKeyZ, false)) run_command("undo");
+    if (ctrl && ImGui::IsKeyPressed(kKeyY, false)) run_command("redo");
+    if (ctrl && !io.KeyShift && ImGui::IsKeyPressed(kKeyS, false)) run_command("save");
+    if (ctrl && io.KeyShift && ImGui::IsKeyPressed(kKeyS, false)) {  // save as: the command line, ready for a file name
+        std::snprintf(command_buf_, sizeof command_buf_, "save %s", ws_.session() ? ws_.session()->file.string().c_str() : "");
+        open_command_line_ = true;
+    }
+    if (ctrl && ImGui::IsKeyPressed(kKeyK, false)) {
+        command_buf_[0] = '\0';
+        open_command_line_ = true;
+    }
     if (!io.WantTextInput && ImGui::IsKeyPressed(kKeySpace, false)) play_or_stop();
     if (!io.WantTextInput && !ctrl && ImGui::IsKeyPressed(kKeyB, false)) ws_.toggle_ab();
+}
+
+void WorkstationApp::run_command(const std::string& command) {
+    auto r = ws_.execute(command);
+    if (!r) {
+        command_error_ = r.error().message;
+        ws_.log_line(command + ": " + command_error_);
+        return;
+    }
+    command_error_.clear();
+    ws_.log_line("> " + command);
+    if (*r) quit_ = true;
+}
+
+// Ctrl+K: the command line (set / add / remove / undo / redo / save / render / quit).
+void WorkstationApp::command_line(float scale) {
+    if (open_command_line_) {
+        ImGui::OpenPopup("Command");
+        open_command_line_ = false;
+        command_error_.clear();
+    }
+    ImGui::SetNextWindowSize(ImVec2(900.0f * scale, 0.0f), ImGuiCond_Appearing);
+    if (!ImGui::BeginPopupModal("Command", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
+    if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
+    ImGui::SetNextItemWidth(860.0f * scale);
+    const bool enter = ImGui::InputText("##command", command_buf_, sizeof command_buf_, ImGuiInputTextFlags_EnterReturnsTrue);
+    ImGui::TextDisabled("set PATH VALUE | add PATH VALUE | remove PATH | undo | redo | save [FILE] | render | quit");
+    if (!command_error_.empty()) ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", command_error_.c_str());
+    if (enter) {
+        run_command(command_buf_);
+        if (command_error_.empty()) ImGui::CloseCurrentPopup();
+        else ImGui::SetKeyboardFocusHere(-1);
+    }
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) ImGui::CloseCurrentPopup();
+    ImGui::EndPopup();
 }
 
 void WorkstationApp::play_or_stop() {
@@ -109,6 +155,12 @@ void WorkstationApp::menu_bar() {
     if (!ImGui::BeginMenuBar()) return;
     if (ImGui::BeginMenu("File")) {
         if (ImGui::MenuItem("Open...", "Ctrl+O")) open_dialog_.open();
+        const bool has_session = ws_.session() && ws_.session()->session;
+        if (ImGui::MenuItem("Save", "Ctrl+S", false, has_session)) run_command("save");
+        if (ImGui::MenuItem("Save as...", "Ctrl+Shift+S", false, has_session)) {
+            std::snprintf(command_buf_, sizeof command_buf_, "save %s", ws_.session()->file.string().c_str());
+            open_command_line_ = true;
+        }
         if (ImGui::BeginMenu("Open recent", !recent_.files().empty())) {
             for (const auto& f : recent_.files())
                 if (ImGui::MenuItem(f.string().c_str())) {
@@ -189,8 +241,8 @@ void WorkstationApp::status_bar(const FrameInfo& info) {
         render = buf;
     }
     ImGui::Separator();
-    ImGui::Text("backend %s  |  %s  |  UI on %s  |  frame %.1f ms", run.backend.c_str(), render.c_str(), device_.c_str(),
-                1000.0 * info.frame_time_s);
+    ImGui::Text("%sbackend %s  |  %s  |  undo %zu  |  UI on %s  |  frame %.1f ms", ws_.dirty() ? "modified  |  " : "", run.backend.c_str(),
+                render.c_str(), ws_.undo_depth(), device_.c_str(), 1000.0 * info.frame_time_s);
 }
 
 void WorkstationApp::shortcut_help() {
@@ -199,6 +251,8 @@ void WorkstationApp::shortcut_help() {
     if (ImGui::Begin("Shortcuts", &show_help_, ImGuiWindowFlags_AlwaysAutoResize)) {
         static const char* kRows[][2] = {{"Ctrl+O", "open a session or audio files"}, {"Ctrl+R", "render the open session to its exports"},
                                          {"Ctrl+Q", "quit"},  {"F1", "this list"},
+                                         {"Ctrl+K", "command line: set / add / remove / undo / redo / save / render / quit"},
+                                         {"Ctrl+Z / Ctrl+Y", "undo / redo"}, {"Ctrl+S / Ctrl+Shift+S", "save / save as"},
                                          {"Space", "play / stop the selected source"}, {"B", "switch A/B while an A/B plays"},
                                          {"shift+drag", "select a stretch (played in a loop)"},
                                          {"wheel / drag", "zoom / scroll a time view"}, {"double-click", "whole duration again"}};
@@ -281,6 +335,7 @@ void WorkstationApp::frame(const FrameInfo& info, Textures& textures) {
         if (auto r = ws_.open(*files); !r) ws_.log_line(r.error().message);
         else show(ws_.session() && files->size() == 1 && ws_.session()->file == files->front() ? View::Session : View::Loudness);
     }
+    command_line(scale);
     shortcut_help();
     last_frame_s_ = info.frame_time_s;
 }

@@ -18,7 +18,7 @@ namespace sf::gui {
 // Key codes as the host hands them to ImGui (GLFW's: letters are their
 // upper-case ASCII codes).
 inline constexpr int kKeySpace = 32;
-inline constexpr int kKeyB = 'B', kKeyO = 'O', kKeyQ = 'Q', kKeyR = 'R', kKeyS = 'S';
+inline constexpr int kKeyB = 'B', kKeyK = 'K', kKeyO = 'O', kKeyQ = 'Q', kKeyR = 'R', kKeyS = 'S', kKeyY = 'Y', kKeyZ = 'Z';
 inline constexpr int kKeyF1 = 290;
 
 class WorkstationApp final : public GuiApp {
@@ -43,6 +43,8 @@ private:
     void shortcut_help();
     void transport(float scale);
     void play_or_stop();
+    void command_line(float scale);
+    void run_command(const std::string& command);
 
     Workstation& ws_;
     ImageCache images_;
@@ -52,6 +54,9 @@ private:
     bool quit_ = false;
     bool show_help_ = false;
     bool show_log_ = true;
+    bool open_command_line_ = false;
+    char command_buf_[1024] = {};
+    std::string command_error_;
     std::string device_;
     double last_frame_s_ = 0.0;
     float sources_w_ = 240.0f, log_h_ = 120.0f;  // resizable panes, logical pixels
@@ -65,6 +70,7 @@ struct GuiLaunch {
     int width = 1600, height = 1000;
     float scale = 0.0f;            // 0: the monitor's (1 for a screenshot)
     std::string backend = "auto";
+    std::string exec;              // --exec "CMD; CMD": run before the screenshot, or instead of the window
 };
 
 // Runs the workstation. Errors: a FILE that does not exist, an unknown

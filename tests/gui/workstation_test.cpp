@@ -10,6 +10,7 @@
 
 #include "app/gui/jobs.h"
 #include "app/gui/workstation.h"
+#include "engine/session/session_edit.h"
 #include "tests/e2e/e2e_support.h"
 
 namespace sf::test {
@@ -227,6 +228,98 @@ TEST(GuiWorkstation, PreMasterRenderIsTheMixWithoutTheMasterChain) {
     ASSERT_NE(it, w.sources().end());
     EXPECT_EQ(read_text(it->file), read_text(plain / "mix.wav"));
     EXPECT_FALSE(fs::exists(dir / "out/master.wav"));
+}
+
+TEST(GuiEdit, SetUndoRedoAndTheUndoHistoryHoldsTwoHundredSteps) {
+    TempDir dir;
+    Workstation w;
+    ASSERT_TRUE(w.open({write_session(dir, 0.5)}));
+    const Session original = *w.session()->session;
+    EXPECT_FALSE(w.dirty());
+    ASSERT_TRUE(w.execute("set stems[tone].gain_db -2"));
+    EXPECT_DOUBLE_EQ(w.session()->session->stems[0].gain_db, -2.0);
+    EXPECT_TRUE(w.dirty());
+    ASSERT_TRUE(w.execute("add stems[air].eq.bands {\"type\":\"bell\",\"freq_hz\":300,\"gain_db\":-3,\"q\":1}"));
+    ASSERT_TRUE(w.session()->session->stems[1].eq);
+    ASSERT_TRUE(w.execute("undo"));
+    EXPECT_FALSE(w.session()->session->stems[1].eq);
+    ASSERT_TRUE(w.execute("redo"));
+    ASSERT_TRUE(w.session()->session->stems[1].eq);
+    EXPECT_EQ(w.session()->session->stems[1].eq->bands.size(), 1u);
+    // A refused edit changes nothing and says why, at its JSON path.
+    const Session before = *w.session()->session;
+    auto r = w.execute("set stems[tone].pan 3");
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("stems[0].pan"), std::string::npos) << r.error().message;
+    EXPECT_EQ(*w.session()->session, before);
+    EXPECT_FALSE(w.execute("set stems[tone].gain_db loud"));  // not JSON
+    EXPECT_FALSE(w.execute("fly away"));
+    // 250 more steps; 200 of them undo one by one.
+    for (int i = 0; i < 250; ++i) ASSERT_TRUE(w.execute("set stems[tone].gain_db " + std::to_string(-0.1 * i)));
+    for (int i = 0; i < 200; ++i) ASSERT_TRUE(w.undo()) << i;
+    EXPECT_NEAR(w.session()->session->stems[0].gain_db, -0.1 * 49, 1e-9);
+    EXPECT_GE(Workstation::kUndoLimit, 200u);
+    // A drag is one step: coalesced edits undo together.
+    Workstation d;
+    ASSERT_TRUE(d.open({dir / "session.json"}));
+    for (int i = 1; i <= 30; ++i) {
+        auto e = session_set(*d.session()->session, "stems[tone].gain_db", -0.5 * i);
+        ASSERT_TRUE(e);
+        d.apply_edit(std::move(*e), i > 1);
+    }
+    EXPECT_EQ(d.undo_depth(), 1u);
+    ASSERT_TRUE(d.undo());
+    EXPECT_EQ(*d.session()->session, original);
+}
+
+TEST(GuiEdit, SavedWithoutEditsParsesToTheSameSessionAndEditedRendersAsTheCli) {
+    TempDir dir;
+    const fs::path session = write_session(dir, 1.0);
+    {
+        Workstation copy;
+        ASSERT_TRUE(copy.open({session}));
+        const Session original = *copy.session()->session;
+        ASSERT_TRUE(copy.execute("save " + (dir / "copy.json").string()));  // save as: the copy is now the open file
+        EXPECT_EQ(copy.session()->file, dir / "copy.json");
+        auto reread = load_session(dir / "copy.json");
+        ASSERT_TRUE(reread) << reread.error().message;
+        reread->file = original.file;
+        EXPECT_EQ(*reread, original);
+    }
+    // Edit, render in the UI, save; the CLI renders the saved file to the same bytes.
+    Workstation w;
+    w.set_backend("cpu");
+    ASSERT_TRUE(w.open({session}));
+    ASSERT_TRUE(w.execute_script("set stems[tone].gain_db -2; add stems[air].eq.bands {\"type\":\"bell\",\"freq_hz\":2000,\"gain_db\":-4,\"q\":2}; "
+                                 "set master.loudness_target_lufs -18; render; save"));
+    EXPECT_FALSE(w.dirty());
+    const std::string ui_wav = read_text(dir / "out/master.wav");
+    const std::string ui_flac = read_text(dir / "out/master-44k1.flac");
+    fs::remove_all(dir / "out");
+    auto cli = run_stemforge({"render", session.string(), "--backend", "cpu"});
+    ASSERT_EQ(cli.exit_code, 0) << cli.err;
+    EXPECT_TRUE(read_text(dir / "out/master.wav") == ui_wav) << "the CLI's master.wav differs from the UI's";
+    EXPECT_TRUE(read_text(dir / "out/master-44k1.flac") == ui_flac) << "the CLI's FLAC differs from the UI's";
+    auto saved = load_session(session);
+    ASSERT_TRUE(saved);
+    EXPECT_DOUBLE_EQ(saved->stems[0].gain_db, -2.0);
+    EXPECT_DOUBLE_EQ(*saved->master->loudness_target_lufs, -18.0);
+}
+
+TEST(GuiEdit, SaveElsewhereKeepsTheStemsAndNeverOverwritesAnInput) {
+    TempDir dir, other;
+    const fs::path session = write_session(dir, 0.5);
+    Workstation w;
+    ASSERT_TRUE(w.open({session}));
+    const std::string stem_bytes = read_text(dir / "a.wav");
+    auto r = w.save(dir / "a.wav");
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("stems[0]"), std::string::npos) << r.error().message;
+    EXPECT_EQ(read_text(dir / "a.wav"), stem_bytes);
+    ASSERT_TRUE(w.save(other / "moved.json"));
+    auto moved = load_session(other / "moved.json");
+    ASSERT_TRUE(moved) << moved.error().message;
+    EXPECT_TRUE(fs::equivalent(moved->stems[0].file, dir / "a.wav"));
 }
 
 // Plays an A/B into ALSA's file plugin (no sound card): the quieter source
