@@ -2,11 +2,13 @@
 // file says, laid out as an engineer reads a console, with the meters of the
 // last measurement of each stem.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 
 #include "app/gui/plot.h"
 #include "app/gui/views.h"
+#include "engine/session/session_edit.h"
 
 namespace sf::gui {
 
@@ -135,54 +137,116 @@ void draw_mixer_view(ViewContext& ctx) {
         draw_session_view(ctx);
         return;
     }
+    // Edits are collected while drawing and applied after (an edit replaces
+    // the session the strips are reading).
+    struct Edit {
+        std::string path;
+        nlohmann::json value;
+        ImGuiID control;
+    };
+    std::vector<Edit> edits;
     const Session& s = *ws.session()->session;
     const float scale = ctx.frame.scale;
-    const float strip_w = 96.0f * scale;
-    const float strip_h = std::max(200.0f * scale, ImGui::GetContentRegionAvail().y - 4.0f);
+    const float strip_w = 104.0f * scale;
+    const float strip_h = std::max(240.0f * scale, ImGui::GetContentRegionAvail().y - 4.0f);
     ImGui::BeginChild("strips", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
-    auto strip = [&](const std::string& name, double gain_db, std::optional<double> pan, const std::string& out, const Source* meter,
-                     size_t index) {
+    // One strip: name, pan, mute / solo / polarity, the fader over a peak and
+    // short-term meter, the routing. `prefix` is the JSON path of the strip
+    // ("stems[3]", "buses[0]"); empty for the master (nothing to edit here).
+    auto strip = [&](const std::string& name, const std::string& prefix, double gain_db, std::optional<double> pan,
+                     std::optional<std::array<bool, 3>> msp, const std::string& out, const Source* meter, size_t index) {
         ImGui::PushID(static_cast<int>(index));
         ImGui::BeginChild("strip", ImVec2(strip_w, strip_h), true);
         ImGui::TextUnformatted(name.c_str());
-        if (pan) ImGui::TextDisabled("pan %+.2f", *pan);
-        // The fader position and a peak / short-term meter (of the stem's file).
+        const float w = strip_w - 2.0f * ImGui::GetStyle().WindowPadding.x;
+        if (pan) {
+            float p = static_cast<float>(*pan);
+            ImGui::SetNextItemWidth(w);
+            if (ImGui::SliderFloat("##pan", &p, -1.0f, 1.0f, "pan %+.2f"))
+                edits.push_back({prefix + ".pan", std::round(p * 100.0) / 100.0, ImGui::GetID("##pan")});
+            if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) edits.push_back({prefix + ".pan", 0.0, 0});
+        } else {
+            ImGui::Dummy(ImVec2(w, ImGui::GetFrameHeight()));
+        }
+        if (msp) {
+            static const char* kLabels[] = {"M", "S", "Ø"};
+            static const char* kKeys[] = {".mute", ".solo", ".polarity_invert"};
+            for (int k = 0; k < 3; ++k) {
+                if (k) ImGui::SameLine();
+                const bool on = (*msp)[static_cast<size_t>(k)];
+                if (on) ImGui::PushStyleColor(ImGuiCol_Button, k == 0 ? ImVec4(0.75f, 0.3f, 0.25f, 1) : k == 1 ? ImVec4(0.8f, 0.7f, 0.2f, 1) : ImVec4(0.3f, 0.5f, 0.8f, 1));
+                if (ImGui::Button(kLabels[k], ImVec2((w - 2.0f * ImGui::GetStyle().ItemSpacing.x) / 3.0f, 0))) edits.push_back({prefix + kKeys[k], !on, 0});
+                if (on) ImGui::PopStyleColor();
+            }
+        } else {
+            ImGui::Dummy(ImVec2(w, ImGui::GetFrameHeight()));
+        }
+        // The fader: drag up/down (Shift or Ctrl: a tenth of the step), double-click: 0 dB.
         ImDrawList* dl = ImGui::GetWindowDrawList();
         const ImVec2 p = ImGui::GetCursorScreenPos();
-        const float h = strip_h - 5.0f * ImGui::GetTextLineHeightWithSpacing();
-        const float w = strip_w - 2.0f * ImGui::GetStyle().WindowPadding.x;
-        auto y_of_db = [&](double db) { return p.y + h * static_cast<float>(std::clamp((6.0 - db) / 66.0, 0.0, 1.0)); };  // +6 .. -60
+        const float h = strip_h - 7.0f * ImGui::GetFrameHeightWithSpacing();
+        constexpr double kTopDb = 6.0, kSpanDb = 66.0;   // +6 .. -60 dB
+        auto y_of_db = [&](double db) { return p.y + h * static_cast<float>(std::clamp((kTopDb - db) / kSpanDb, 0.0, 1.0)); };
         dl->AddRectFilled(p, ImVec2(p.x + w, p.y + h), IM_COL32(18, 18, 22, 255));
+        for (double db : {6.0, 0.0, -6.0, -12.0, -24.0, -48.0}) dl->AddLine(ImVec2(p.x + w * 0.62f, y_of_db(db)), ImVec2(p.x + w, y_of_db(db)), kColourGrid);
         if (meter && meter->analysis) {
             const double peak_db = meter->analysis->sample_peak > 0 ? 20.0 * std::log10(meter->analysis->sample_peak) : -120.0;
-            dl->AddRectFilled(ImVec2(p.x + 2, y_of_db(peak_db)), ImVec2(p.x + w * 0.3f, p.y + h),
-                              peak_db > -0.1 ? kColourCeiling : IM_COL32(80, 200, 120, 255));
+            dl->AddRectFilled(ImVec2(p.x + 2, y_of_db(peak_db)), ImVec2(p.x + w * 0.3f, p.y + h), peak_db > -0.1 ? kColourCeiling : IM_COL32(80, 200, 120, 255));
             if (meter->analysis->short_term_max_lufs)
                 dl->AddRectFilled(ImVec2(p.x + w * 0.32f, y_of_db(*meter->analysis->short_term_max_lufs)), ImVec2(p.x + w * 0.6f, p.y + h),
                                   IM_COL32(80, 170, 255, 255));
         }
         const float fy = y_of_db(gain_db);
-        dl->AddRectFilled(ImVec2(p.x + w * 0.62f, fy - 4), ImVec2(p.x + w - 2, fy + 4), IM_COL32(230, 230, 230, 255));
-        ImGui::Dummy(ImVec2(w, h));
+        ImGui::InvisibleButton("fader", ImVec2(w, h));
+        const bool editable = !prefix.empty();
+        const bool active = editable && ImGui::IsItemActive();
+        dl->AddRectFilled(ImVec2(p.x + w * 0.62f, fy - 5), ImVec2(p.x + w - 2, fy + 5),
+                          active ? IM_COL32(255, 255, 255, 255) : IM_COL32(200, 200, 205, 255));
+        if (active && ImGui::GetIO().MouseDelta.y != 0.0f) {
+            const ImGuiIO& io = ImGui::GetIO();
+            const double step = kSpanDb / h * ((io.KeyShift || io.KeyCtrl) ? 0.1 : 1.0);
+            const double g = std::clamp(gain_db - io.MouseDelta.y * step, -60.0, 12.0);
+            edits.push_back({prefix + ".gain_db", std::round(g * 100.0) / 100.0, ImGui::GetID("fader")});
+        }
+        if (editable && ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) edits.push_back({prefix + ".gain_db", 0.0, 0});
         ImGui::Text("%+.1f dB", gain_db);
-        if (meter && meter->analysis)
-            ImGui::TextDisabled("%s", fmt_linear_db(meter->analysis->sample_peak, "dBFS").c_str());
+        if (meter && meter->analysis) ImGui::TextDisabled("%s", fmt_linear_db(meter->analysis->sample_peak, "dBFS").c_str());
+        else ImGui::TextDisabled(" ");
         ImGui::TextDisabled("-> %s", out.c_str());
         ImGui::EndChild();
         ImGui::PopID();
         ImGui::SameLine();
     };
     size_t i = 0;
-    for (const StemSpec& st : s.stems) strip(st.name, st.gain_db, st.pan, st.output, stem_source(ws, st.name), i++);
-    for (const BusSpec& b : s.buses) strip("[" + b.name + "]", b.gain_db, std::nullopt, b.output, nullptr, i++);
+    for (size_t k = 0; k < s.stems.size(); ++k) {
+        const StemSpec& st = s.stems[k];
+        strip(st.name, "stems[" + std::to_string(k) + "]", st.gain_db, st.pan, std::array<bool, 3>{st.mute, st.solo, st.polarity_invert}, st.output,
+              stem_source(ws, st.name), i++);
+    }
+    for (size_t k = 0; k < s.buses.size(); ++k)
+        strip("[" + s.buses[k].name + "]", "buses[" + std::to_string(k) + "]", s.buses[k].gain_db, std::nullopt, std::nullopt, s.buses[k].output,
+              nullptr, i++);
     const Source* master = nullptr;
     for (const Source& src : ws.sources())
         if (src.kind == SourceKind::Master) {
             master = &src;
             break;
         }
-    strip("MASTER", 0.0, std::nullopt, "exports", master, i++);
+    strip("MASTER", "", 0.0, std::nullopt, std::nullopt, "exports", master, i++);
     ImGui::EndChild();
+
+    // A drag is one undo step: edits from the control that made the previous one fold into it.
+    for (const Edit& e : edits) {
+        auto edited = session_set(*ws.session()->session, e.path, e.value);
+        if (!edited) {
+            ws.log_line(edited.error().message);
+            continue;
+        }
+        const bool coalesce = e.control != 0 && e.control == ctx.edits.last_control;
+        ws.apply_edit(std::move(*edited), coalesce);
+        ctx.edits.last_control = e.control;
+    }
+    if (!ImGui::IsAnyItemActive()) ctx.edits.last_control = 0;
 }
 
 }  // namespace sf::gui

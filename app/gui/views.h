@@ -24,11 +24,17 @@ struct ImageCache {
     uint64_t next_version = 1;
 };
 
+// Which control made the last edit, so that a drag folds into one undo step.
+struct EditGrouping {
+    ImGuiID last_control = 0;
+};
+
 struct ViewContext {
     Workstation& ws;
     Textures& textures;
     ImageCache& images;
     FrameInfo frame;
+    EditGrouping& edits;
 };
 
 void draw_view(View view, ViewContext& ctx);

@@ -309,7 +309,7 @@ void WorkstationApp::frame(const FrameInfo& info, Textures& textures) {
                     select_view_.reset();
                 }
                 ImGui::BeginChild("view", ImVec2(0, 0), false);
-                ViewContext ctx{ws_, textures, images_, info};
+                ViewContext ctx{ws_, textures, images_, info, edits_};
                 draw_view(v, ctx);
                 ImGui::EndChild();
                 ImGui::EndTabItem();

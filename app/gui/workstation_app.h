@@ -48,6 +48,7 @@ private:
 
     Workstation& ws_;
     ImageCache images_;
+    EditGrouping edits_;
     RecentFiles recent_;
     OpenDialog open_dialog_;
     std::optional<View> select_view_;

@@ -117,6 +117,57 @@ TEST(GuiApp, TheSourcesPaneIsResizedByDraggingItsEdge) {
     EXPECT_NEAR(app.sources_width(), before + 100.0f, 1.0f);
 }
 
+// Dragging a stem's fader in the mixer: the gain follows the mouse, the whole
+// drag is one undo step, and a double-click puts it back to 0 dB.
+TEST(GuiApp, AFaderDragIsOneUndoStepAndDoubleClickResets) {
+    NullHost host;
+    TempDir dir;
+    gui::Workstation ws;
+    ASSERT_TRUE(ws.open({write_session(dir)}));
+    gui::WorkstationApp app(ws);
+    app.show(View::Mixer);
+    host.frame(app);
+    host.frame(app);
+    const Session original = *ws.session()->session;
+    // Find the first strip's fader by trying: press, drag up 50 px, release.
+    std::optional<ImVec2> fader;
+    for (float y = 300.0f; y < 800.0f && !fader; y += 40.0f)
+        for (float x = 262.0f; x < 380.0f && !fader; x += 12.0f) {
+            host.mouse(ImVec2(x, y), false);
+            host.frame(app);
+            host.mouse(ImVec2(x, y), true);
+            host.frame(app);
+            for (int k = 1; k <= 5; ++k) {
+                host.mouse(ImVec2(x, y - 10.0f * k), true);
+                host.frame(app);
+            }
+            host.mouse(ImVec2(x, y - 50.0f), false);
+            host.frame(app);
+            if (ws.undo_depth() == 0) continue;
+            Session only_gain = *ws.session()->session;
+            only_gain.stems[0].gain_db = original.stems[0].gain_db;
+            if (only_gain == original && ws.session()->session->stems[0].gain_db > original.stems[0].gain_db) fader = ImVec2(x, y);
+            else while (ws.undo_depth() > 0) ASSERT_TRUE(ws.undo());
+        }
+    ASSERT_TRUE(fader) << "no fader answered a drag";
+    EXPECT_EQ(ws.undo_depth(), 1u) << "a drag must be one undo step";
+    EXPECT_GT(ws.session()->session->stems[0].gain_db, original.stems[0].gain_db + 1.0);
+    ASSERT_TRUE(ws.undo());
+    EXPECT_EQ(*ws.session()->session, original);
+    // Double-click: back to 0 dB (the default), one more step.
+    ASSERT_TRUE(ws.execute("set stems[0].gain_db -7"));
+    const ImVec2 at(fader->x, fader->y + 20.0f);
+    host.mouse(at, false);
+    host.frame(app);
+    for (int click = 0; click < 2; ++click) {
+        host.mouse(at, true);
+        host.frame(app);
+        host.mouse(at, false);
+        host.frame(app);
+    }
+    EXPECT_DOUBLE_EQ(ws.session()->session->stems[0].gain_db, 0.0);
+}
+
 TEST(GuiApp, EveryViewDrawsWithNothingOpenAndWithAnInvalidSession) {
     NullHost host;
     gui::Workstation ws;
