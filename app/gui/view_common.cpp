@@ -4,6 +4,7 @@
 
 #include "app/gui/plot.h"
 #include "app/gui/views.h"
+#include "engine/session/session_edit.h"
 
 namespace sf::gui {
 
@@ -18,6 +19,25 @@ void draw_view(View view, ViewContext& ctx) {
         case View::Stereo: draw_stereo_view(ctx); break;
         case View::Compare: draw_compare_view(ctx); break;
     }
+}
+
+void apply_view_edits(ViewContext& ctx, const std::vector<ViewEdit>& edits) {
+    Workstation& ws = ctx.ws;
+    for (const ViewEdit& e : edits) {
+        if (!ws.session() || !ws.session()->session) return;
+        const Session& s = *ws.session()->session;
+        Result<Session> edited = e.op == ViewEdit::Op::Set   ? session_set(s, e.path, e.value)
+                                 : e.op == ViewEdit::Op::Add ? session_add(s, e.path, e.value)
+                                                             : session_remove(s, e.path);
+        if (!edited) {
+            ws.log_line(edited.error().message);
+            continue;
+        }
+        // A drag is one undo step: edits from the control that made the previous one fold into it.
+        ws.apply_edit(std::move(*edited), e.control != 0 && e.control == ctx.edits.last_control);
+        ctx.edits.last_control = e.control;
+    }
+    if (!ImGui::IsAnyItemActive()) ctx.edits.last_control = 0;
 }
 
 std::string fmt_level(std::optional<double> value, const char* unit, int decimals) {

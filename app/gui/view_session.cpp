@@ -137,19 +137,17 @@ void draw_mixer_view(ViewContext& ctx) {
         draw_session_view(ctx);
         return;
     }
-    // Edits are collected while drawing and applied after (an edit replaces
-    // the session the strips are reading).
-    struct Edit {
-        std::string path;
-        nlohmann::json value;
-        ImGuiID control;
-    };
-    std::vector<Edit> edits;
+    std::vector<ViewEdit> edits;  // applied after drawing
+    for (size_t k = 0; k < ws.sources().size(); ++k)  // the strips' meters: each stem measured once, on a worker
+        if (ws.sources()[k].kind == SourceKind::Stem) ws.analyze(k);
     const Session& s = *ws.session()->session;
     const float scale = ctx.frame.scale;
     const float strip_w = 104.0f * scale;
-    const float strip_h = std::max(240.0f * scale, ImGui::GetContentRegionAvail().y - 4.0f);
-    ImGui::BeginChild("strips", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
+    std::string& eq_target = ws.settings().eq_target;
+    const float avail_h = ImGui::GetContentRegionAvail().y;
+    const float strips_h = eq_target.empty() ? avail_h : std::max(240.0f * scale, avail_h * 0.5f);
+    const float strip_h = std::max(240.0f * scale, strips_h - ImGui::GetStyle().ScrollbarSize - 4.0f);
+    ImGui::BeginChild("strips", ImVec2(0, strips_h), false, ImGuiWindowFlags_HorizontalScrollbar);
     // One strip: name, pan, mute / solo / polarity, the fader over a peak and
     // short-term meter, the routing. `prefix` is the JSON path of the strip
     // ("stems[3]", "buses[0]"); empty for the master (nothing to edit here).
@@ -163,8 +161,8 @@ void draw_mixer_view(ViewContext& ctx) {
             float p = static_cast<float>(*pan);
             ImGui::SetNextItemWidth(w);
             if (ImGui::SliderFloat("##pan", &p, -1.0f, 1.0f, "pan %+.2f"))
-                edits.push_back({prefix + ".pan", std::round(p * 100.0) / 100.0, ImGui::GetID("##pan")});
-            if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) edits.push_back({prefix + ".pan", 0.0, 0});
+                edits.push_back({ViewEdit::Op::Set, prefix + ".pan", std::round(p * 100.0) / 100.0, ImGui::GetID("##pan")});
+            if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) edits.push_back({ViewEdit::Op::Set, prefix + ".pan", 0.0, 0});
         } else {
             ImGui::Dummy(ImVec2(w, ImGui::GetFrameHeight()));
         }
@@ -175,7 +173,7 @@ void draw_mixer_view(ViewContext& ctx) {
                 if (k) ImGui::SameLine();
                 const bool on = (*msp)[static_cast<size_t>(k)];
                 if (on) ImGui::PushStyleColor(ImGuiCol_Button, k == 0 ? ImVec4(0.75f, 0.3f, 0.25f, 1) : k == 1 ? ImVec4(0.8f, 0.7f, 0.2f, 1) : ImVec4(0.3f, 0.5f, 0.8f, 1));
-                if (ImGui::Button(kLabels[k], ImVec2((w - 2.0f * ImGui::GetStyle().ItemSpacing.x) / 3.0f, 0))) edits.push_back({prefix + kKeys[k], !on, 0});
+                if (ImGui::Button(kLabels[k], ImVec2((w - 2.0f * ImGui::GetStyle().ItemSpacing.x) / 3.0f, 0))) edits.push_back({ViewEdit::Op::Set, prefix + kKeys[k], !on, 0});
                 if (on) ImGui::PopStyleColor();
             }
         } else {
@@ -184,7 +182,7 @@ void draw_mixer_view(ViewContext& ctx) {
         // The fader: drag up/down (Shift or Ctrl: a tenth of the step), double-click: 0 dB.
         ImDrawList* dl = ImGui::GetWindowDrawList();
         const ImVec2 p = ImGui::GetCursorScreenPos();
-        const float h = strip_h - 7.0f * ImGui::GetFrameHeightWithSpacing();
+        const float h = strip_h - 8.0f * ImGui::GetFrameHeightWithSpacing();
         constexpr double kTopDb = 6.0, kSpanDb = 66.0;   // +6 .. -60 dB
         auto y_of_db = [&](double db) { return p.y + h * static_cast<float>(std::clamp((kTopDb - db) / kSpanDb, 0.0, 1.0)); };
         dl->AddRectFilled(p, ImVec2(p.x + w, p.y + h), IM_COL32(18, 18, 22, 255));
@@ -206,13 +204,19 @@ void draw_mixer_view(ViewContext& ctx) {
             const ImGuiIO& io = ImGui::GetIO();
             const double step = kSpanDb / h * ((io.KeyShift || io.KeyCtrl) ? 0.1 : 1.0);
             const double g = std::clamp(gain_db - io.MouseDelta.y * step, -60.0, 12.0);
-            edits.push_back({prefix + ".gain_db", std::round(g * 100.0) / 100.0, ImGui::GetID("fader")});
+            edits.push_back({ViewEdit::Op::Set, prefix + ".gain_db", std::round(g * 100.0) / 100.0, ImGui::GetID("fader")});
         }
-        if (editable && ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) edits.push_back({prefix + ".gain_db", 0.0, 0});
+        if (editable && ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) edits.push_back({ViewEdit::Op::Set, prefix + ".gain_db", 0.0, 0});
         ImGui::Text("%+.1f dB", gain_db);
         if (meter && meter->analysis) ImGui::TextDisabled("%s", fmt_linear_db(meter->analysis->sample_peak, "dBFS").c_str());
         else ImGui::TextDisabled(" ");
         ImGui::TextDisabled("-> %s", out.c_str());
+        // The EQ of this strip opens below the strips.
+        const std::string target = prefix.empty() ? std::string("master") : prefix;
+        const bool open = eq_target == target;
+        if (open) ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.3f, 0.5f, 0.8f, 1));
+        if (ImGui::Button("EQ", ImVec2(w, 0))) eq_target = open ? std::string() : target;
+        if (open) ImGui::PopStyleColor();
         ImGui::EndChild();
         ImGui::PopID();
         ImGui::SameLine();
@@ -234,19 +238,12 @@ void draw_mixer_view(ViewContext& ctx) {
         }
     strip("MASTER", "", 0.0, std::nullopt, std::nullopt, "exports", master, i++);
     ImGui::EndChild();
-
-    // A drag is one undo step: edits from the control that made the previous one fold into it.
-    for (const Edit& e : edits) {
-        auto edited = session_set(*ws.session()->session, e.path, e.value);
-        if (!edited) {
-            ws.log_line(edited.error().message);
-            continue;
-        }
-        const bool coalesce = e.control != 0 && e.control == ctx.edits.last_control;
-        ws.apply_edit(std::move(*edited), coalesce);
-        ctx.edits.last_control = e.control;
+    if (!eq_target.empty()) {
+        if (eq_target == "master" && !s.master) eq_target.clear();  // no master block: no master EQ to edit
+        else draw_eq_editor(ctx, eq_target, edits);
     }
-    if (!ImGui::IsAnyItemActive()) ctx.edits.last_control = 0;
+
+    apply_view_edits(ctx, edits);
 }
 
 }  // namespace sf::gui

@@ -8,6 +8,8 @@
 #include <map>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "app/gui/platform/host.h"
 #include "app/gui/workstation.h"
 
@@ -29,6 +31,15 @@ struct EditGrouping {
     ImGuiID last_control = 0;
 };
 
+// An edit a view asks for while drawing; applied after it drew (an edit
+// replaces the session the view is reading).
+struct ViewEdit {
+    enum class Op { Set, Add, Remove } op = Op::Set;
+    std::string path;
+    nlohmann::json value;
+    ImGuiID control = 0;   // the control that made it (drags fold into one undo step); 0: a click
+};
+
 struct ViewContext {
     Workstation& ws;
     Textures& textures;
@@ -38,6 +49,11 @@ struct ViewContext {
 };
 
 void draw_view(View view, ViewContext& ctx);
+// Validates and applies `edits` in order (a refused one is logged and skipped).
+void apply_view_edits(ViewContext& ctx, const std::vector<ViewEdit>& edits);
+// The EQ editor of the EQ at `prefix` ("stems[3]", "buses[0]", "master"),
+// drawn in the current window's remaining space; queues its edits.
+void draw_eq_editor(ViewContext& ctx, const std::string& prefix, std::vector<ViewEdit>& edits);
 
 void draw_session_view(ViewContext& ctx);
 void draw_mixer_view(ViewContext& ctx);

@@ -620,6 +620,9 @@ void Workstation::wait_idle() {
 
 void Workstation::measure_everything_for(View view) {
     if (auto f = focus_source()) analyze(*f);
+    if (view == View::Mixer)  // the strips' meters
+        for (size_t i = 0; i < sources_.size(); ++i)
+            if (sources_[i].kind != SourceKind::File) analyze(i);
     for (size_t i = 0; i < sources_.size(); ++i)
         if (sources_[i].shown) analyze(i);
     if (view == View::Compare && !compare_.result && !compare_.job) {

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "app/gui/workstation_app.h"
 #include "tests/e2e/e2e_support.h"
 #include "tests/support/ocr.h"
 #include "tests/support/png_image.h"
@@ -120,6 +121,56 @@ TEST_F(GuiScreenshot, ASinesSpectrumPeakLandsOnItsFrequencysTick) {
     auto label = ocr_image(img.crop(peak_x - 40, bottom + 1, 80, 24), one_line);
     ASSERT_TRUE(label) << label.error().message;
     EXPECT_NE(label->find("1k"), std::string::npos) << "peak at x=" << peak_x << ", the axis there reads: " << *label;
+}
+
+// The EQ editor draws the EQ's own magnitude: a +12 dB bell at 1 kHz peaks
+// over the 1k tick, 12 dB up (read off the picture's dB labels).
+TEST_F(GuiScreenshot, TheEqEditorsCurvePeaksAtItsBellsFrequency) {
+    write_wav(dir_ / "v.wav", noise(1, kRate, 3, 0.1), kRate, 24);
+    nlohmann::json s = session_with({{{"name", "vox"}, {"file", "v.wav"}, {"eq", {{"mode", "minimum"}, {"bands", nlohmann::json::array({{{"type", "bell"}, {"freq_hz", 1000}, {"gain_db", 12}, {"q", 2}}})}}}}});
+    write_text(dir_ / "session.json", s.dump());
+    gui::Workstation ws;
+    ASSERT_TRUE(ws.open({dir_ / "session.json"}));
+    ws.settings().eq_target = "stems[0]";
+    ws.measure_everything_for(gui::View::Mixer);
+    gui::WorkstationApp app(ws);
+    app.show(gui::View::Mixer);
+    gui::HostOptions options;
+    options.scale = 1.0f;
+    const fs::path png = dir_ / "eq.png";
+    ASSERT_TRUE(gui::render_screenshot(app, options, png, 3));
+    auto img = read_png(png);
+    ASSERT_TRUE(img) << img.error().message;
+    // The combined curve is drawn in the first source colour (yellow); its
+    // highest point in the lower half of the picture (the editor) is the bell.
+    int peak_x = -1, peak_y = -1;
+    for (int y = img->height / 2; y < img->height && peak_x < 0; ++y)
+        for (int x = 300; x < img->width - 10; ++x)
+            if (is_trace_yellow(img->at(x, y)) && is_trace_yellow(img->at(x + 1, y))) {
+                peak_x = x;
+                peak_y = y;
+                break;
+            }
+    ASSERT_GE(peak_x, 0) << "no EQ curve in the lower half";
+    int bottom = -1;
+    for (int y = peak_y; y < img->height && bottom < 0; ++y) {
+        int grey = 0;
+        for (int x = 400; x < img->width - 100; ++x) {
+            const auto p = img->at(x, y);
+            grey += p[0] > 45 && p[0] < 120 && std::abs(p[0] - p[1]) < 10 && std::abs(p[1] - p[2]) < 12;
+        }
+        if (grey > (img->width - 500) * 8 / 10) bottom = y;
+    }
+    ASSERT_GT(bottom, peak_y);
+    OcrOptions one_line;
+    one_line.page_segmentation = 7;
+    auto label = ocr_image(img->crop(peak_x - 40, bottom + 1, 80, 24), one_line);
+    ASSERT_TRUE(label) << label.error().message;
+    EXPECT_NE(label->find("1k"), std::string::npos) << "the curve peaks at x=" << peak_x << ", the axis there reads: " << *label;
+    // 12 dB up: the "12 dB" label on the left stands level with the peak (±8 px).
+    auto left = ocr_image(img->crop(230, peak_y - 12, 70, 24), one_line);
+    ASSERT_TRUE(left) << left.error().message;
+    EXPECT_NE(left->find("12"), std::string::npos) << "the level label beside the peak reads: " << *left;
 }
 
 TEST_F(GuiScreenshot, CompareViewPrintsTheResidualOfAPlantedDifference) {
