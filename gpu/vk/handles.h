@@ -3,10 +3,12 @@
 //
 // `DeviceObject<T>` owns one handle created on a device and destroys it with
 // the matching vkDestroy*/vkFree* call; a null handle is never destroyed.
-// The device is borrowed through its `DeviceLife` (owned by sf::gpu::Context,
-// which outlives every DeviceObject). Destroying a handle that a healthy
-// device's submission still uses is a programmer error: owners wait on the
-// last fence first (Context::wait, CommandSlot's destructor).
+// The device is borrowed through its `DeviceLife`, owned by whoever owns the
+// VkDevice and outlives every DeviceObject made on it: sf::gpu::Context for
+// the compute backend, the workstation's VulkanDevice (app/gui/platform) for
+// the UI. Destroying a handle that a healthy device's submission still uses
+// is a programmer error: owners wait on the last fence first (Context::wait,
+// CommandSlot's destructor, the workstation's bounded frame waits).
 //
 // Faults: after a fence wait timed out (a hung submission may still read and
 // write its buffers) or the device was lost, DeviceLife::abandoned() is set
@@ -39,13 +41,23 @@ void abandon_handle(T handle) {
     else abandon(reinterpret_cast<const void*>(static_cast<uintptr_t>(handle)));  // 32-bit non-dispatchable handles
 }
 
-// The state one VkDevice shares with every object made on it. Owned by the
-// Context (address-stable), borrowed by the objects.
+// The state one VkDevice shares with every object made on it. Owned, at a
+// stable address, by the owner of the VkDevice; borrowed by the objects.
 class DeviceLife {
 public:
     DeviceLife() = default;
     DeviceLife(const DeviceLife&) = delete;
     DeviceLife& operator=(const DeviceLife&) = delete;
+
+    // Binds this life to `device`, just made by its owner, before any
+    // DeviceObject borrows it. `fence_timeout_ns` is the bound on every fence
+    // wait on the device (a wait that runs past it is a fault, see above).
+    // The owner keeps the VkDevice itself: at its end it destroys it, or
+    // abandons it once abandoned() is set. Binding keeps a recorded fault.
+    void bind(VkDevice device, uint64_t fence_timeout_ns) {
+        device_ = device;
+        fence_timeout_ns_ = fence_timeout_ns;
+    }
 
     VkDevice device() const { return device_; }
     uint64_t fence_timeout_ns() const { return fence_timeout_ns_; }
@@ -60,7 +72,7 @@ public:
     }
 
 private:
-    friend class Context;
+    friend class Context;  // sets the members itself; other owners use bind()
     VkDevice device_ = VK_NULL_HANDLE;
     uint64_t fence_timeout_ns_ = 0;
     std::atomic<int> fault_{VK_SUCCESS};

@@ -118,7 +118,7 @@ Result<void> configure_imgui(float scale, float font_px) {
     return {};
 }
 
-Result<Owned<VkRenderPass>> create_ui_render_pass(VulkanDevice& device, VkFormat format, VkImageLayout final_layout) {
+Result<DeviceObject<VkRenderPass>> create_ui_render_pass(VulkanDevice& device, VkFormat format, VkImageLayout final_layout) {
     VkAttachmentDescription colour{};
     colour.format = format;
     colour.samples = VK_SAMPLE_COUNT_1_BIT;

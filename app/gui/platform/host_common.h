@@ -33,7 +33,7 @@ Result<void> configure_imgui(float scale, float font_px);
 // One subpass drawing into one colour attachment of `format`, cleared at the
 // start; the attachment ends in `final_layout` (PRESENT_SRC or TRANSFER_SRC),
 // with the dependency that makes its writes visible to what comes next.
-Result<Owned<VkRenderPass>> create_ui_render_pass(VulkanDevice& device, VkFormat format, VkImageLayout final_layout);
+Result<DeviceObject<VkRenderPass>> create_ui_render_pass(VulkanDevice& device, VkFormat format, VkImageLayout final_layout);
 
 // The background behind every window (ImGui's style colours are linear
 // UNORM values written as they are).

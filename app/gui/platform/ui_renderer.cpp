@@ -80,7 +80,7 @@ Result<std::unique_ptr<UiRenderer>> UiRenderer::create(VulkanDevice& device, VkR
         return std::unexpected(r.error());
     self->pipeline_layout_ = device.own(pipeline_layout, vkDestroyPipelineLayout);
 
-    auto make_module = [&](const uint32_t* words, size_t bytes) -> Result<Owned<VkShaderModule>> {
+    auto make_module = [&](const uint32_t* words, size_t bytes) -> Result<DeviceObject<VkShaderModule>> {
         auto info = vk_struct<VkShaderModuleCreateInfo>(VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO);
         info.codeSize = bytes;
         info.pCode = words;

@@ -72,11 +72,11 @@ private:
 
     VulkanDevice* device_;  // borrowed
     // Destruction order matters: textures free their descriptor sets into the pool, so they go first (declared last).
-    Owned<VkSampler> sampler_;
-    Owned<VkDescriptorSetLayout> set_layout_;
-    Owned<VkDescriptorPool> pool_;
-    Owned<VkPipelineLayout> pipeline_layout_;
-    Owned<VkPipeline> pipeline_;
+    DeviceObject<VkSampler> sampler_;
+    DeviceObject<VkDescriptorSetLayout> set_layout_;
+    DeviceObject<VkDescriptorPool> pool_;
+    DeviceObject<VkPipelineLayout> pipeline_layout_;
+    DeviceObject<VkPipeline> pipeline_;
     std::vector<FrameBuffers> frames_;
     int slot_ = 0;
     uint64_t serial_ = 0;

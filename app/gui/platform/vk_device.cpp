@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <utility>
 
 namespace sf::gui::platform {
 
@@ -168,7 +169,12 @@ Result<std::unique_ptr<VulkanInstance>> VulkanInstance::create(std::span<const c
 }
 
 VulkanInstance::~VulkanInstance() {
-    if (instance_ == VK_NULL_HANDLE || faulted_) return;
+    if (instance_ == VK_NULL_HANDLE) return;
+    if (faulted_) {  // the faulted device lives on, and so must its instance and messenger
+        if (messenger_ != VK_NULL_HANDLE) gpu::abandon_handle(messenger_);
+        gpu::abandon_handle(instance_);
+        return;
+    }
     if (messenger_ != VK_NULL_HANDLE) {
         auto destroy = reinterpret_cast<PFN_vkDestroyDebugUtilsMessengerEXT>(vkGetInstanceProcAddr(instance_, "vkDestroyDebugUtilsMessengerEXT"));
         if (destroy) destroy(instance_, messenger_, nullptr);
@@ -238,19 +244,22 @@ Result<std::unique_ptr<VulkanDevice>> VulkanDevice::create(VulkanInstance& insta
         info.enabledExtensionCount = 1;
         info.ppEnabledExtensionNames = &swapchain_extension;
     }
-    if (VkResult r = vkCreateDevice(self->physical_, &info, nullptr, &self->state_.device); r != VK_SUCCESS)
+    VkDevice device = VK_NULL_HANDLE;
+    if (VkResult r = vkCreateDevice(self->physical_, &info, nullptr, &device); r != VK_SUCCESS)
         return std::unexpected(vk_failure(r, "vkCreateDevice (" + self->info_.name + ")"));
-    vkGetDeviceQueue(self->state_.device, self->queue_family_, 0, &self->queue_);
+    self->life_.bind(device, kFenceTimeoutNs);
+    vkGetDeviceQueue(device, self->queue_family_, 0, &self->queue_);
     return self;
 }
 
 VulkanDevice::~VulkanDevice() {
-    if (state_.device == VK_NULL_HANDLE) return;
-    if (state_.faulted) {
-        instance_->mark_faulted();  // a hung submission may still run: keep everything it could touch
+    if (get() == VK_NULL_HANDLE) return;
+    if (faulted()) {  // a hung submission may still run: keep everything it could touch
+        gpu::abandon_handle(get());
+        instance_->mark_faulted();
         return;
     }
-    vkDestroyDevice(state_.device, nullptr);
+    vkDestroyDevice(get(), nullptr);
 }
 
 Result<uint32_t> VulkanDevice::memory_type(uint32_t type_bits, VkMemoryPropertyFlags wanted) const {
@@ -328,18 +337,21 @@ Result<ImageResource> VulkanDevice::create_image(uint32_t width, uint32_t height
 }
 
 Result<void> VulkanDevice::wait(std::span<const VkFence> fences, const char* what) {
-    if (state_.faulted) return fail(ErrorCode::Device, std::string(what) + ": the device stopped answering earlier");
+    if (faulted()) return fail(ErrorCode::Device, std::string(what) + ": the device stopped answering earlier");
     if (fences.empty()) return {};
-    const VkResult r = vkWaitForFences(get(), static_cast<uint32_t>(fences.size()), fences.data(), VK_TRUE, kFenceTimeoutNs);
+    const VkResult r = vkWaitForFences(get(), static_cast<uint32_t>(fences.size()), fences.data(), VK_TRUE, life_.fence_timeout_ns());
     if (r == VK_SUCCESS) return {};
-    state_.faulted = true;
-    if (r == VK_TIMEOUT) return std::unexpected(vk_failure(r, std::string(what) + ": the GPU did not finish within 10 s"));
+    life_.record_fault(r);
+    if (r == VK_TIMEOUT) {
+        const uint64_t seconds = life_.fence_timeout_ns() / 1'000'000'000ull;
+        return std::unexpected(vk_failure(r, std::string(what) + ": the GPU did not finish within " + std::to_string(seconds) + " s"));
+    }
     return std::unexpected(vk_failure(r, what));
 }
 
 Result<void> VulkanDevice::check(VkResult result, const std::string& what) {
     if (result == VK_SUCCESS) return {};
-    if (result == VK_ERROR_DEVICE_LOST) state_.faulted = true;
+    if (result == VK_ERROR_DEVICE_LOST) life_.record_fault(result);
     return std::unexpected(vk_failure(result, what));
 }
 

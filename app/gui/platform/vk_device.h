@@ -10,22 +10,24 @@
 // messenger whose warnings and errors are kept for validation_messages().
 //
 // Faults: every fence wait is bounded (kFenceTimeoutNs). A timeout or a lost
-// device marks the device *faulted*: from then on nothing made on it is
-// destroyed (a hung submission may still use it), so the process leaks the
-// objects instead of freeing memory the GPU may still touch.
+// device is recorded in the device's gpu::DeviceLife: from then on nothing
+// made on it is destroyed (a hung submission may still use it). Every
+// gpu::DeviceObject, the device, its instance and the window's surface are
+// abandoned into the process-lifetime quarantine of gpu/vk/handles.h instead,
+// so memory the GPU may still touch stays valid and nothing waits unbounded.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include <vulkan/vulkan.h>
 
 #include "app/gui/platform/host.h"
 #include "engine/core/error.h"
+#include "gpu/vk/handles.h"
 
 namespace sf::gui::platform {
 
@@ -33,68 +35,22 @@ inline constexpr uint64_t kFenceTimeoutNs = 10'000'000'000ull;  // 10 s: far bey
 
 Error vk_failure(VkResult result, const std::string& what);  // Error{Device, "what: VK_…", result}
 
-template <class T>
-T vk_struct(VkStructureType type) {
-    T value{};
-    value.sType = type;
-    return value;
-}
-
-// What every object made on a device shares with it (address-stable, owned by VulkanDevice).
-struct DeviceState {
-    VkDevice device = VK_NULL_HANDLE;
-    bool faulted = false;  // set by a timed-out wait or VK_ERROR_DEVICE_LOST; objects are then leaked, never destroyed
-};
-
-// One device-level handle, destroyed with `destroy` unless the device faulted. Move-only.
-template <class T>
-class Owned {
-public:
-    using Destroy = void (*)(VkDevice, T, const VkAllocationCallbacks*);
-    Owned() = default;
-    Owned(DeviceState& state_borrowed, T handle, Destroy destroy) : state_(&state_borrowed), handle_(handle), destroy_(destroy) {}
-    Owned(const Owned&) = delete;
-    Owned& operator=(const Owned&) = delete;
-    Owned(Owned&& other) noexcept { swap(other); }
-    Owned& operator=(Owned&& other) noexcept {
-        if (this != &other) {
-            reset();
-            swap(other);
-        }
-        return *this;
-    }
-    ~Owned() { reset(); }
-
-    T get() const { return handle_; }
-    const T* ptr() const { return &handle_; }
-    explicit operator bool() const { return handle_ != VK_NULL_HANDLE; }
-    void reset() {
-        if (handle_ != VK_NULL_HANDLE && destroy_ && !state_->faulted) destroy_(state_->device, handle_, nullptr);
-        handle_ = VK_NULL_HANDLE;
-    }
-
-private:
-    void swap(Owned& other) noexcept {
-        std::swap(state_, other.state_);
-        std::swap(handle_, other.handle_);
-        std::swap(destroy_, other.destroy_);
-    }
-    DeviceState* state_ = nullptr;
-    T handle_ = VK_NULL_HANDLE;
-    Destroy destroy_ = nullptr;
-};
+// The project's one RAII wrapper, fault state and info-struct helper (gpu/vk/handles.h).
+using gpu::DeviceLife;
+using gpu::DeviceObject;
+using gpu::vk_struct;
 
 struct Buffer {
-    Owned<VkBuffer> buffer;
-    Owned<VkDeviceMemory> memory;
+    DeviceObject<VkBuffer> buffer;
+    DeviceObject<VkDeviceMemory> memory;
     void* mapped = nullptr;  // host-visible buffers only: mapped for their whole life (coherent memory)
     VkDeviceSize size = 0;
 };
 
 struct ImageResource {
-    Owned<VkImage> image;
-    Owned<VkDeviceMemory> memory;
-    Owned<VkImageView> view;
+    DeviceObject<VkImage> image;
+    DeviceObject<VkDeviceMemory> memory;
+    DeviceObject<VkImageView> view;
     uint32_t width = 0, height = 0;
 };
 
@@ -109,7 +65,7 @@ public:
 
     VkInstance get() const { return instance_; }
     bool validation() const { return messenger_ != VK_NULL_HANDLE; }
-    // Set when a device made from this instance faulted: the instance is then leaked too.
+    // Set when a device made from this instance faulted: the instance is then abandoned too.
     void mark_faulted() { faulted_ = true; }
 
 private:
@@ -128,17 +84,18 @@ public:
     VulkanDevice(const VulkanDevice&) = delete;
     VulkanDevice& operator=(const VulkanDevice&) = delete;
 
-    VkDevice get() const { return state_.device; }
+    VkDevice get() const { return life_.device(); }
     VkPhysicalDevice physical() const { return physical_; }
     VkQueue queue() const { return queue_; }
     uint32_t queue_family() const { return queue_family_; }
     const HostDevice& info() const { return info_; }
-    DeviceState& state() { return state_; }
-    bool faulted() const { return state_.faulted; }
+    // Shared with every object made on the device; record_fault() on it faults the device (see above).
+    DeviceLife& life() { return life_; }
+    bool faulted() const { return life_.abandoned(); }
 
-    // Wraps a new handle so that it is destroyed with the device's rules.
+    // Wraps a new handle: destroyed with `destroy`, or abandoned once the device faulted.
     template <class T>
-    Owned<T> own(T handle, typename Owned<T>::Destroy destroy) { return Owned<T>(state_, handle, destroy); }
+    DeviceObject<T> own(T handle, typename DeviceObject<T>::Destroy destroy) { return DeviceObject<T>(life_, handle, destroy); }
 
     // A buffer; host_visible ones are HOST_VISIBLE|HOST_COHERENT and stay mapped.
     Result<Buffer> create_buffer(VkDeviceSize size, VkBufferUsageFlags usage, bool host_visible);
@@ -155,7 +112,7 @@ private:
     Result<uint32_t> memory_type(uint32_t type_bits, VkMemoryPropertyFlags wanted) const;
 
     VulkanInstance* instance_;  // borrowed; outlives the device
-    DeviceState state_;
+    DeviceLife life_;  // bound once vkCreateDevice succeeded; outlives every DeviceObject made on the device
     VkPhysicalDevice physical_ = VK_NULL_HANDLE;
     VkPhysicalDeviceMemoryProperties memory_{};
     VkQueue queue_ = VK_NULL_HANDLE;

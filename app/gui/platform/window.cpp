@@ -119,9 +119,11 @@ struct GlfwWindow {
 struct Surface {
     VkInstance instance = VK_NULL_HANDLE;  // borrowed
     VkSurfaceKHR handle = VK_NULL_HANDLE;
-    bool leak = false;                     // the device faulted: keep what a hung submission might present to
+    bool abandon = false;                  // the device faulted: keep what a hung submission might present to
     ~Surface() {
-        if (handle != VK_NULL_HANDLE && !leak) vkDestroySurfaceKHR(instance, handle, nullptr);
+        if (handle == VK_NULL_HANDLE) return;
+        if (abandon) gpu::abandon_handle(handle);
+        else vkDestroySurfaceKHR(instance, handle, nullptr);
     }
 };
 
@@ -148,12 +150,12 @@ VkSurfaceFormatKHR choose_format(VkPhysicalDevice pd, VkSurfaceKHR surface) {
 
 // The swapchain and everything sized by it; rebuilt on resize.
 struct Swapchain {
-    Owned<VkSwapchainKHR> swapchain;
+    DeviceObject<VkSwapchainKHR> swapchain;
     VkExtent2D extent{};
     std::vector<VkImage> images;  // owned by the swapchain
-    std::vector<Owned<VkImageView>> views;
-    std::vector<Owned<VkFramebuffer>> framebuffers;
-    std::vector<Owned<VkSemaphore>> render_finished;  // one per image: reused only once that image is acquired again
+    std::vector<DeviceObject<VkImageView>> views;
+    std::vector<DeviceObject<VkFramebuffer>> framebuffers;
+    std::vector<DeviceObject<VkSemaphore>> render_finished;  // one per image: reused only once that image is acquired again
 };
 
 // Builds a swapchain for the window's current size; extent 0×0 (minimised) gives an empty one.
@@ -235,8 +237,8 @@ Result<Swapchain> create_swapchain(VulkanDevice& device, GLFWwindow* window, VkS
 
 struct FrameSlot {
     VkCommandBuffer cmd = VK_NULL_HANDLE;  // freed with the pool
-    Owned<VkFence> done;
-    Owned<VkSemaphore> image_available;
+    DeviceObject<VkFence> done;
+    DeviceObject<VkSemaphore> image_available;
     uint64_t serial = 0;  // the frame last submitted from this slot
 };
 
@@ -292,11 +294,11 @@ Result<void> run_window(GuiApp& app, const HostOptions& options) {
     if (!device_made) return std::unexpected(device_made.error());
     VulkanDevice& device = **device_made;
     const VkDevice dev = device.get();
-    struct LeakOnFault {  // runs before the device's destructor: a faulted device keeps its surface too
+    struct AbandonOnFault {  // runs before the device's destructor: a faulted device keeps its surface too
         VulkanDevice& device;
         Surface& surface;
-        ~LeakOnFault() { surface.leak = device.faulted(); }
-    } leak_on_fault{device, surface};
+        ~AbandonOnFault() { surface.abandon = device.faulted(); }
+    } abandon_on_fault{device, surface};
 
     const VkSurfaceFormatKHR format = choose_format(device.physical(), surface.handle);
     auto render_pass = create_ui_render_pass(device, format.format, VK_IMAGE_LAYOUT_PRESENT_SRC_KHR);
@@ -345,7 +347,7 @@ Result<void> run_window(GuiApp& app, const HostOptions& options) {
     };
     struct WaitOnExit {
         decltype(wait_all)& wait;
-        ~WaitOnExit() { (void)wait(); }  // a failure faults the device, which then leaks instead of freeing in-use objects
+        ~WaitOnExit() { (void)wait(); }  // a failure faults the device, whose objects are then abandoned, not freed while in use
     };
 
     auto renderer_made = UiRenderer::create(device, render_pass->get(), kFramesInFlight);
@@ -431,10 +433,10 @@ Result<void> run_window(GuiApp& app, const HostOptions& options) {
         if (auto e = renderer.take_error()) return std::unexpected(*e);
 
         uint32_t image_index = 0;
-        const VkResult acquired = vkAcquireNextImageKHR(dev, swapchain->swapchain.get(), kFenceTimeoutNs, slot.image_available.get(), VK_NULL_HANDLE, &image_index);
+        const VkResult acquired = vkAcquireNextImageKHR(dev, swapchain->swapchain.get(), device.life().fence_timeout_ns(), slot.image_available.get(), VK_NULL_HANDLE, &image_index);
         const bool have_image = acquired == VK_SUCCESS || acquired == VK_SUBOPTIMAL_KHR;
         if (!have_image && acquired != VK_ERROR_OUT_OF_DATE_KHR) {
-            if (acquired == VK_TIMEOUT) device.state().faulted = true;
+            if (acquired == VK_TIMEOUT) device.life().record_fault(acquired);
             return std::unexpected(vk_failure(acquired, "vkAcquireNextImageKHR"));
         }
         if (have_image) {
