@@ -10,7 +10,11 @@
 #include "app/gui/views.h"
 #include "engine/session/session_edit.h"
 
+#include <filesystem>
+
 namespace sf::gui {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -143,6 +147,47 @@ void draw_mixer_view(ViewContext& ctx) {
     const Session& s = *ws.session()->session;
     const float scale = ctx.frame.scale;
     const float strip_w = 104.0f * scale;
+    // Snapshots: store up to eight mixes, recall one (undoable), render them for an A/B, export one.
+    {
+        ImGui::TextUnformatted("Snapshots");
+        const auto& snaps = ws.snapshots();
+        for (size_t k = 0; k < snaps.size(); ++k) {
+            ImGui::SameLine();
+            ImGui::PushID(static_cast<int>(k) + 1000);
+            if (ImGui::Button(snaps[k].name.c_str())) {
+                if (auto r = ws.recall_snapshot(k); !r) ws.log_line(r.error().message);
+            }
+            if (ImGui::BeginPopupContextItem("snapshot")) {
+                const fs::path out = ws.session()->session->base_dir / (snaps[k].name + ".json");
+                if (ImGui::MenuItem(("Export as " + out.filename().string()).c_str())) {
+                    if (auto r = ws.export_snapshot(k, out); !r) ws.log_line(r.error().message);
+                }
+                if (ImGui::MenuItem("Delete")) ws.delete_snapshot(k);
+                ImGui::EndPopup();
+            }
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("click: recall (undoable); right-click: export, delete");
+            ImGui::PopID();
+        }
+        ImGui::SameLine();
+        const bool full = snaps.size() >= Workstation::kMaxSnapshots;
+        if (full) ImGui::BeginDisabled();
+        if (ImGui::Button("Store")) {
+            std::string name;
+            for (int n = 1; name.empty(); ++n) {  // the first free "S<n>"
+                const std::string candidate = "S" + std::to_string(n);
+                if (std::none_of(snaps.begin(), snaps.end(), [&](const Workstation::Snapshot& x) { return x.name == candidate; })) name = candidate;
+            }
+            if (auto r = ws.store_snapshot(name); !r) ws.log_line(r.error().message);
+        }
+        if (full) ImGui::EndDisabled();
+        ImGui::SameLine();
+        const bool can_render = !snaps.empty() && !ws.backend_comparison();
+        if (!can_render) ImGui::BeginDisabled();
+        if (ImGui::Button("Render snapshots for A/B")) {
+            if (auto r = ws.render_snapshots(); !r) ws.log_line(r.error().message);
+        }
+        if (!can_render) ImGui::EndDisabled();
+    }
     std::string& eq_target = ws.settings().eq_target;
     const float avail_h = ImGui::GetContentRegionAvail().y;
     const float strips_h = eq_target.empty() ? avail_h : std::max(240.0f * scale, avail_h * 0.5f);

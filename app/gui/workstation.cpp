@@ -245,7 +245,7 @@ Result<void> Workstation::start_private_renders(std::vector<PrivateRender> rende
         // dither), so a residual between them is the renders' own.
         for (size_t k = 0; k < renders.size(); ++k) {
             const PrivateRender& pr = renders[k];
-            Session variant = *session;
+            Session variant = pr.session ? *pr.session : *session;
             if (pr.without_master) variant.master.reset();
             RenderOptions options;
             options.cancel = jc.cancel_flag();
@@ -265,12 +265,12 @@ Result<void> Workstation::start_private_renders(std::vector<PrivateRender> rende
 
 Result<void> Workstation::compare_backends() {
     log_line("compare GPU and CPU renders" + (session_ ? " of " + session_->file.string() : std::string()));
-    return start_private_renders({{"GPU render", "gpu", false, "gpu.wav"}, {"CPU render", "cpu", false, "cpu.wav"}}, true);
+    return start_private_renders({{"GPU render", "gpu", false, "gpu.wav", std::nullopt}, {"CPU render", "cpu", false, "cpu.wav", std::nullopt}}, true);
 }
 
 Result<void> Workstation::render_premaster() {
     log_line("render the mix without its master chain");
-    return start_private_renders({{"pre-master", render_.backend, true, "premaster.wav"}}, false);
+    return start_private_renders({{"pre-master", render_.backend, true, "premaster.wav", std::nullopt}}, false);
 }
 
 // ---- edits --------------------------------------------------------------
@@ -373,11 +373,14 @@ Result<void> Workstation::redo() {
     return {};
 }
 
-Result<void> Workstation::save(std::optional<fs::path> file) {
-    if (!session_ || !session_->session) return fail(ErrorCode::InvalidArgument, "save: no valid session is open");
-    Session s = *session_->session;
+namespace {
+
+// Writes `s` as a session file at `target` (staged, committed whole, never
+// over an input); in another folder its stem and IR paths are rewritten
+// relative to it. Returns the session as written.
+Result<Session> write_session_file(Session s, const fs::path& file) {
     std::error_code ec;
-    const fs::path target = fs::absolute(file ? *file : session_->file, ec);
+    const fs::path target = fs::absolute(file, ec);
     const fs::path folder = target.parent_path();
     if (fs::weakly_canonical(folder, ec) != fs::weakly_canonical(s.base_dir, ec)) {
         // Another folder: stems and IRs keep pointing at the same files.
@@ -386,22 +389,73 @@ Result<void> Workstation::save(std::optional<fs::path> file) {
             if (b.reverb) b.reverb->ir_as_written = fs::proximate(b.reverb->ir, folder, ec).generic_string();
         s.base_dir = folder;
     }
-    // Never over an input (a stem, an IR).
     std::vector<NamedPath> inputs;
     for (size_t i = 0; i < s.stems.size(); ++i) inputs.push_back({s.stems[i].file, "stems[" + std::to_string(i) + "] \"" + s.stems[i].name + "\""});
     for (size_t i = 0; i < s.buses.size(); ++i)
         if (s.buses[i].reverb) inputs.push_back({s.buses[i].reverb->ir, "buses[" + std::to_string(i) + "] reverb IR"});
     const std::vector<NamedPath> outputs{{target, "save"}};
-    if (auto ok = check_outputs(outputs, inputs); !ok) return ok;
+    if (auto ok = check_outputs(outputs, inputs); !ok) return std::unexpected(ok.error());
     DeliveryTransaction transaction;
     if (auto st = transaction.stage_text(target, to_json(s)); !st) return std::unexpected(st.error());
-    if (auto ok = transaction.commit(); !ok) return ok;
+    if (auto ok = transaction.commit(); !ok) return std::unexpected(ok.error());
     s.file = target;
-    session_->file = target;
-    session_->session = std::move(s);
+    return s;
+}
+
+}  // namespace
+
+Result<void> Workstation::save(std::optional<fs::path> file) {
+    if (!session_ || !session_->session) return fail(ErrorCode::InvalidArgument, "save: no valid session is open");
+    auto written = write_session_file(*session_->session, file ? *file : session_->file);
+    if (!written) return std::unexpected(written.error());
+    session_->file = written->file;
+    session_->session = std::move(*written);
     dirty_ = false;
-    log_line("saved " + target.string());
+    log_line("saved " + session_->file.string());
     return {};
+}
+
+Result<void> Workstation::store_snapshot(std::string name) {
+    if (!session_ || !session_->session) return fail(ErrorCode::InvalidArgument, "snapshot: no valid session is open");
+    for (Snapshot& s : snapshots_)
+        if (s.name == name) {  // the same name: replaced
+            s.session = *session_->session;
+            return {};
+        }
+    if (snapshots_.size() >= kMaxSnapshots)
+        return fail(ErrorCode::InvalidArgument, "snapshot: " + std::to_string(kMaxSnapshots) + " are kept; delete one first");
+    snapshots_.push_back({std::move(name), *session_->session});
+    log_line("snapshot \"" + snapshots_.back().name + "\" stored");
+    return {};
+}
+
+Result<void> Workstation::recall_snapshot(size_t index) {
+    if (index >= snapshots_.size()) return fail(ErrorCode::InvalidArgument, "snapshot: no such snapshot");
+    if (!session_ || !session_->session) return fail(ErrorCode::InvalidArgument, "snapshot: no valid session is open");
+    apply_edit(snapshots_[index].session, false);  // undoable, like any edit
+    log_line("snapshot \"" + snapshots_[index].name + "\" recalled");
+    return {};
+}
+
+void Workstation::delete_snapshot(size_t index) {
+    if (index < snapshots_.size()) snapshots_.erase(snapshots_.begin() + static_cast<std::ptrdiff_t>(index));
+}
+
+Result<void> Workstation::export_snapshot(size_t index, const fs::path& file) {
+    if (index >= snapshots_.size()) return fail(ErrorCode::InvalidArgument, "snapshot: no such snapshot");
+    auto written = write_session_file(snapshots_[index].session, file);
+    if (!written) return std::unexpected(written.error());
+    log_line("snapshot \"" + snapshots_[index].name + "\" written to " + written->file.string());
+    return {};
+}
+
+Result<void> Workstation::render_snapshots() {
+    if (snapshots_.empty()) return fail(ErrorCode::InvalidArgument, "snapshot: none stored");
+    std::vector<PrivateRender> renders;
+    for (size_t i = 0; i < snapshots_.size(); ++i)
+        renders.push_back({"snapshot " + snapshots_[i].name, render_.backend, false, "snapshot-" + std::to_string(i) + ".wav", snapshots_[i].session});
+    log_line("render " + std::to_string(renders.size()) + " snapshots for A/B");
+    return start_private_renders(std::move(renders), false);
 }
 
 Result<bool> Workstation::execute(std::string_view command) {

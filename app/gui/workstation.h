@@ -161,6 +161,23 @@ public:
     // session's inputs.
     Result<void> save(std::optional<std::filesystem::path> file = std::nullopt);
     bool dirty() const { return dirty_; }
+
+    // Mix snapshots (the UI face of batch variants): up to kMaxSnapshots
+    // named copies of the session in memory. Recalling one is an undoable
+    // edit; exporting writes it as its own session file (as save does);
+    // render_snapshots renders each (as compare_backends does) into a source
+    // "snapshot NAME", for a loudness-matched A/B between them.
+    struct Snapshot {
+        std::string name;
+        Session session;
+    };
+    static constexpr size_t kMaxSnapshots = 8;
+    Result<void> store_snapshot(std::string name);   // the same name replaces
+    Result<void> recall_snapshot(size_t index);
+    void delete_snapshot(size_t index);
+    Result<void> export_snapshot(size_t index, const std::filesystem::path& file);
+    Result<void> render_snapshots();
+    const std::vector<Snapshot>& snapshots() const { return snapshots_; }
     size_t undo_depth() const { return undo_.size(); }
     size_t redo_depth() const { return redo_.size(); }
     static constexpr size_t kUndoLimit = 256;   // steps kept (the contract asks for at least 200)
@@ -196,6 +213,7 @@ private:
     void open_session(const std::filesystem::path& file);
     void replace_session(Session edited);   // the edit lands: sources follow the stems
     std::vector<Session> undo_, redo_;
+    std::vector<Snapshot> snapshots_;
     bool dirty_ = false;
     size_t add_source(std::string label, std::filesystem::path file, SourceKind kind);
 
@@ -213,6 +231,7 @@ private:
         std::string backend;        // auto, cpu, gpu
         bool without_master = false;
         std::filesystem::path file; // a name in the folder, then the full path
+        std::optional<Session> session;  // this session instead of the open one (a snapshot)
     };
     Result<std::filesystem::path> private_dir();
     Result<void> start_private_renders(std::vector<PrivateRender> renders, bool compare_first_two);

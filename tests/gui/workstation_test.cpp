@@ -3,6 +3,7 @@
 // compare, and the jobs under them.
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <filesystem>
 #include <thread>
 
@@ -320,6 +321,39 @@ TEST(GuiEdit, SaveElsewhereKeepsTheStemsAndNeverOverwritesAnInput) {
     auto moved = load_session(other / "moved.json");
     ASSERT_TRUE(moved) << moved.error().message;
     EXPECT_TRUE(fs::equivalent(moved->stems[0].file, dir / "a.wav"));
+}
+
+TEST(GuiEdit, SnapshotsRecallExportAndRenderForAB) {
+    TempDir dir;
+    Workstation w;
+    w.set_backend("cpu");
+    ASSERT_TRUE(w.open({write_session(dir, 0.5)}));
+    ASSERT_TRUE(w.execute("set master.loudness_target_lufs -20"));
+    ASSERT_TRUE(w.store_snapshot("quiet"));
+    ASSERT_TRUE(w.execute("set master.loudness_target_lufs -12"));
+    ASSERT_TRUE(w.store_snapshot("loud"));
+    for (int i = 0; i < 6; ++i) ASSERT_TRUE(w.store_snapshot("s" + std::to_string(i)));
+    EXPECT_FALSE(w.store_snapshot("ninth"));  // eight are kept
+    ASSERT_TRUE(w.store_snapshot("s0"));       // the same name replaces
+    EXPECT_EQ(w.snapshots().size(), 8u);
+    ASSERT_TRUE(w.recall_snapshot(0));
+    EXPECT_DOUBLE_EQ(*w.session()->session->master->loudness_target_lufs, -20.0);
+    ASSERT_TRUE(w.undo());  // a recall is an edit like any other
+    EXPECT_DOUBLE_EQ(*w.session()->session->master->loudness_target_lufs, -12.0);
+    ASSERT_TRUE(w.export_snapshot(0, dir / "quiet.json"));
+    auto quiet = load_session(dir / "quiet.json");
+    ASSERT_TRUE(quiet) << quiet.error().message;
+    EXPECT_DOUBLE_EQ(*quiet->master->loudness_target_lufs, -20.0);
+    for (size_t i = 7; i >= 2; --i) w.delete_snapshot(i);
+    ASSERT_EQ(w.snapshots().size(), 2u);
+    ASSERT_TRUE(w.render_snapshots());
+    w.wait_idle();
+    std::map<std::string, double> loudness;
+    for (const auto& s : w.sources())
+        if (s.analysis && s.analysis->integrated_lufs) loudness[s.label] = *s.analysis->integrated_lufs;
+    ASSERT_TRUE(loudness.count("snapshot quiet") && loudness.count("snapshot loud"));
+    EXPECT_NEAR(loudness["snapshot quiet"], -20.0, 0.2);
+    EXPECT_NEAR(loudness["snapshot loud"], -12.0, 0.2);
 }
 
 // Plays an A/B into ALSA's file plugin (no sound card): the quieter source
