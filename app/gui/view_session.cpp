@@ -256,12 +256,44 @@ void draw_mixer_view(ViewContext& ctx) {
         if (meter && meter->analysis) ImGui::TextDisabled("%s", fmt_linear_db(meter->analysis->sample_peak, "dBFS").c_str());
         else ImGui::TextDisabled(" ");
         ImGui::TextDisabled("-> %s", out.c_str());
-        // The EQ of this strip opens below the strips.
+        // Sends (stems): level, dragged like a fader; pre/post on the right-click.
+        if (prefix.rfind("stems[", 0) == 0) {
+            const size_t k = std::stoul(prefix.substr(6, prefix.size() - 7));
+            const auto& sends = s.stems[k].sends;
+            for (size_t j = 0; j < sends.size(); ++j) {
+                ImGui::PushID(static_cast<int>(j) + 100);
+                float level = static_cast<float>(sends[j].level_db);
+                ImGui::SetNextItemWidth(w);
+                const std::string fmt = sends[j].bus + (sends[j].pre_fader ? " pre" : "") + " %.1f";
+                if (ImGui::DragFloat("##send", &level, 0.1f, -60.0f, 12.0f, fmt.c_str()))
+                    edits.push_back({ViewEdit::Op::Set, prefix + ".sends[" + std::to_string(j) + "].level_db", std::round(level * 10.0) / 10.0,
+                                     ImGui::GetID("##send")});
+                if (ImGui::BeginPopupContextItem("send")) {
+                    if (ImGui::MenuItem("pre-fader", nullptr, sends[j].pre_fader))
+                        edits.push_back({ViewEdit::Op::Set, prefix + ".sends[" + std::to_string(j) + "].pre_fader", !sends[j].pre_fader, 0});
+                    if (ImGui::MenuItem("remove send")) edits.push_back({ViewEdit::Op::Remove, prefix + ".sends[" + std::to_string(j) + "]", nullptr, 0});
+                    ImGui::EndPopup();
+                }
+                ImGui::PopID();
+            }
+        }
+        // The strip's inserts open below the strips: EQ, and the compressor on stems and buses.
         const std::string target = prefix.empty() ? std::string("master") : prefix;
-        const bool open = eq_target == target;
-        if (open) ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.3f, 0.5f, 0.8f, 1));
-        if (ImGui::Button("EQ", ImVec2(w, 0))) eq_target = open ? std::string() : target;
-        if (open) ImGui::PopStyleColor();
+        const float half = prefix.empty() ? w : (w - ImGui::GetStyle().ItemSpacing.x) / 2.0f;
+        auto insert_button = [&](const char* label, const std::string& kind) {
+            const bool open = eq_target == target && ws.settings().insert_kind == kind;
+            if (open) ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.3f, 0.5f, 0.8f, 1));
+            if (ImGui::Button(label, ImVec2(half, 0))) {
+                eq_target = open ? std::string() : target;
+                ws.settings().insert_kind = kind;
+            }
+            if (open) ImGui::PopStyleColor();
+        };
+        insert_button("EQ", "eq");
+        if (!prefix.empty()) {
+            ImGui::SameLine();
+            insert_button("Comp", "compressor");
+        }
         ImGui::EndChild();
         ImGui::PopID();
         ImGui::SameLine();
@@ -285,6 +317,7 @@ void draw_mixer_view(ViewContext& ctx) {
     ImGui::EndChild();
     if (!eq_target.empty()) {
         if (eq_target == "master" && !s.master) eq_target.clear();  // no master block: no master EQ to edit
+        else if (ws.settings().insert_kind == "compressor" && eq_target != "master") draw_compressor_panel(ctx, eq_target, edits);
         else draw_eq_editor(ctx, eq_target, edits);
     }
 

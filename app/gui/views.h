@@ -54,6 +54,9 @@ void apply_view_edits(ViewContext& ctx, const std::vector<ViewEdit>& edits);
 // The EQ editor of the EQ at `prefix` ("stems[3]", "buses[0]", "master"),
 // drawn in the current window's remaining space; queues its edits.
 void draw_eq_editor(ViewContext& ctx, const std::string& prefix, std::vector<ViewEdit>& edits);
+// The compressor panel of the strip at `prefix` ("stems[3]", "buses[0]"): its
+// parameters and static curve (engine/dsp/compressor.h's definition).
+void draw_compressor_panel(ViewContext& ctx, const std::string& prefix, std::vector<ViewEdit>& edits);
 
 void draw_session_view(ViewContext& ctx);
 void draw_mixer_view(ViewContext& ctx);

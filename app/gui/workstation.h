@@ -91,7 +91,8 @@ struct ViewSettings {
     // A/B playback plays both at the loudness of the quieter (each at
     // min(I_a, I_b) − I), so the louder one does not win by loudness.
     bool ab_loudness_match = true;
-    std::string eq_target;      // the EQ open in the mixer: "stems[3]", "buses[0]", "master"; empty: none
+    std::string eq_target;      // the strip whose insert is open in the mixer: "stems[3]", "buses[0]", "master"; empty: none
+    std::string insert_kind = "eq";  // which insert: "eq", "compressor"
     std::optional<size_t> eq_band;  // its selected band
 };
 

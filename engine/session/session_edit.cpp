@@ -83,8 +83,9 @@ Result<Session> edit(const Session& session, std::string_view path, const json* 
                     if (arr.is_null()) arr = json::array();
                     if (!arr.is_array()) return fail(ErrorCode::InvalidArgument, std::string(path) + ": " + where + " is not an array");
                     arr.push_back(*value);
-                } else {
-                    return fail(ErrorCode::InvalidArgument, std::string(path) + ": remove takes one array element, e.g. " + where + "[0]");
+                } else {  // remove a key: the block or value is absent again
+                    if (!node->contains(s.key)) return fail(ErrorCode::InvalidArgument, std::string(path) + ": " + where + " is not set");
+                    node->erase(s.key);
                 }
                 break;
             }

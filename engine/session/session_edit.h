@@ -28,7 +28,8 @@ namespace sf {
 Result<Session> session_set(const Session& session, std::string_view path, const nlohmann::json& value);
 // Appends `value` to the array at `path` (created when absent).
 Result<Session> session_add(const Session& session, std::string_view path, const nlohmann::json& value);
-// Removes one array element (`stems[riser]`, `master.eq.bands[0]`).
+// Removes one array element (`stems[riser]`, `master.eq.bands[0]`) or one
+// key (`stems[kick].compressor`: the block is absent again).
 Result<Session> session_remove(const Session& session, std::string_view path);
 
 }  // namespace sf

@@ -168,6 +168,25 @@ TEST(GuiApp, AFaderDragIsOneUndoStepAndDoubleClickResets) {
     EXPECT_DOUBLE_EQ(ws.session()->session->stems[0].gain_db, 0.0);
 }
 
+TEST(GuiApp, TheMixersInsertPanelsDrawForEveryStripAndKind) {
+    NullHost host;
+    TempDir dir;
+    gui::Workstation ws;
+    ASSERT_TRUE(ws.open({write_session(dir)}));
+    ASSERT_TRUE(ws.execute("set stems[0].compressor {\"threshold_db\":-20,\"ratio\":4}"));
+    gui::WorkstationApp app(ws);
+    app.show(View::Mixer);
+    for (const char* target : {"stems[0]", "stems[1]", "master"})
+        for (const char* kind : {"eq", "compressor"}) {
+            ws.settings().eq_target = target;
+            ws.settings().insert_kind = kind;
+            host.frame(app);
+            host.frame(app);
+        }
+    ASSERT_TRUE(ws.execute("remove stems[0].compressor"));
+    EXPECT_FALSE(ws.session()->session->stems[0].compressor);
+}
+
 TEST(GuiApp, EveryViewDrawsWithNothingOpenAndWithAnInvalidSession) {
     NullHost host;
     gui::Workstation ws;

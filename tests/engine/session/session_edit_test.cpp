@@ -61,6 +61,9 @@ TEST(SessionEdit, AddAppendsAndRemoveTakesOneElement) {
     ASSERT_TRUE(c) << c.error().message;
     ASSERT_EQ(c->stems.size(), 1u);
     EXPECT_EQ(c->stems[0].name, "lead_vox");
+    auto k = session_remove(s, "stems[lead_vox].eq");  // a key: the block is absent again
+    ASSERT_TRUE(k) << k.error().message;
+    EXPECT_FALSE(k->stems[1].eq);
     auto d = session_add(s, "stems[kick].eq.bands", json{{"type", "bell"}, {"freq_hz", 60}, {"gain_db", 3}});  // creates eq and bands
     ASSERT_TRUE(d) << d.error().message;
     ASSERT_TRUE(d->stems[0].eq);
@@ -90,7 +93,7 @@ TEST(SessionEdit, BadPathsAreErrorsNamingThePath) {
         ASSERT_FALSE(r) << p;
         EXPECT_NE(r.error().message.find(p), std::string::npos) << p << ": " << r.error().message;
     }
-    EXPECT_FALSE(session_remove(s, "master.loudness_target_lufs"));  // remove takes an array element
+    EXPECT_FALSE(session_remove(s, "stems[kick].compressor"));  // not set: nothing to remove
     EXPECT_FALSE(session_add(s, "stems[kick]", json::object()));    // add takes the array
 }
 
