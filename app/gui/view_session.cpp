@@ -279,7 +279,7 @@ void draw_mixer_view(ViewContext& ctx) {
         }
         // The strip's inserts open below the strips: EQ, and the compressor on stems and buses.
         const std::string target = prefix.empty() ? std::string("master") : prefix;
-        const float half = prefix.empty() ? w : (w - ImGui::GetStyle().ItemSpacing.x) / 2.0f;
+        const float half = (w - ImGui::GetStyle().ItemSpacing.x) / 2.0f;
         auto insert_button = [&](const char* label, const std::string& kind) {
             const bool open = eq_target == target && ws.settings().insert_kind == kind;
             if (open) ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.3f, 0.5f, 0.8f, 1));
@@ -290,10 +290,9 @@ void draw_mixer_view(ViewContext& ctx) {
             if (open) ImGui::PopStyleColor();
         };
         insert_button("EQ", "eq");
-        if (!prefix.empty()) {
-            ImGui::SameLine();
-            insert_button("Comp", "compressor");
-        }
+        ImGui::SameLine();
+        if (!prefix.empty()) insert_button("Comp", "compressor");
+        else insert_button("Master", "master");
         ImGui::EndChild();
         ImGui::PopID();
         ImGui::SameLine();
@@ -316,7 +315,8 @@ void draw_mixer_view(ViewContext& ctx) {
     strip("MASTER", "", 0.0, std::nullopt, std::nullopt, "exports", master, i++);
     ImGui::EndChild();
     if (!eq_target.empty()) {
-        if (eq_target == "master" && !s.master) eq_target.clear();  // no master block: no master EQ to edit
+        if (eq_target == "master" && ws.settings().insert_kind == "master") draw_master_panel(ctx, edits);
+        else if (eq_target == "master" && !s.master) eq_target.clear();  // no master block: no master EQ to edit
         else if (ws.settings().insert_kind == "compressor" && eq_target != "master") draw_compressor_panel(ctx, eq_target, edits);
         else draw_eq_editor(ctx, eq_target, edits);
     }

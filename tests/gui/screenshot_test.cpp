@@ -173,6 +173,32 @@ TEST_F(GuiScreenshot, TheEqEditorsCurvePeaksAtItsBellsFrequency) {
     EXPECT_NE(left->find("12"), std::string::npos) << "the level label beside the peak reads: " << *left;
 }
 
+// The master section shows the multiband's crossovers where the session puts them.
+TEST_F(GuiScreenshot, TheMasterPanelShowsTheMultibandCrossovers) {
+    write_wav(dir_ / "m.wav", noise(2, kRate, 5, 0.1), kRate, 24);
+    nlohmann::json s = session_with({{{"name", "mix"}, {"file", "m.wav"}}});
+    s["master"] = {{"loudness_target_lufs", -16.0},
+                   {"multiband", {{"crossovers_hz", {250, 4000}}, {"bands", nlohmann::json::array({nlohmann::json::object(), nlohmann::json::object(), nlohmann::json::object()})}}}};
+    write_text(dir_ / "session.json", s.dump());
+    gui::Workstation ws;
+    ASSERT_TRUE(ws.open({dir_ / "session.json"}));
+    ws.settings().eq_target = "master";
+    ws.settings().insert_kind = "master";
+    gui::WorkstationApp app(ws);
+    app.show(gui::View::Mixer);
+    gui::HostOptions options;
+    options.scale = 1.0f;
+    const fs::path png = dir_ / "master.png";
+    ASSERT_TRUE(gui::render_screenshot(app, options, png, 3));
+    if (const char* keep = std::getenv("STEMFORGE_KEEP_SCREENSHOT")) fs::copy_file(png, keep, fs::copy_options::overwrite_existing);
+    auto img = read_png(png);
+    ASSERT_TRUE(img) << img.error().message;
+    auto text = ocr_image(img->crop(0, img->height / 2, img->width, img->height / 2 - 150));
+    ASSERT_TRUE(text) << text.error().message;
+    EXPECT_NE(text->find("250 Hz"), std::string::npos) << *text;
+    EXPECT_NE(text->find("4k Hz"), std::string::npos) << *text;
+}
+
 TEST_F(GuiScreenshot, CompareViewPrintsTheResidualOfAPlantedDifference) {
     const AudioBuffer a = sine(2, 2 * kRate, kRate, 440.0, 0.5);
     AudioBuffer b = a;

@@ -176,8 +176,9 @@ TEST(GuiApp, TheMixersInsertPanelsDrawForEveryStripAndKind) {
     ASSERT_TRUE(ws.execute("set stems[0].compressor {\"threshold_db\":-20,\"ratio\":4}"));
     gui::WorkstationApp app(ws);
     app.show(View::Mixer);
+    ASSERT_TRUE(ws.execute("set master.multiband {\"crossovers_hz\":[200,4000],\"bands\":[{},{},{}]}"));
     for (const char* target : {"stems[0]", "stems[1]", "master"})
-        for (const char* kind : {"eq", "compressor"}) {
+        for (const char* kind : {"eq", "compressor", "master"}) {
             ws.settings().eq_target = target;
             ws.settings().insert_kind = kind;
             host.frame(app);
