@@ -256,6 +256,15 @@ void draw_mixer_view(ViewContext& ctx) {
         if (meter && meter->analysis) ImGui::TextDisabled("%s", fmt_linear_db(meter->analysis->sample_peak, "dBFS").c_str());
         else ImGui::TextDisabled(" ");
         ImGui::TextDisabled("-> %s", out.c_str());
+        // A bus: render what passes through it as a source (look at it, play it).
+        if (prefix.rfind("buses[", 0) == 0) {
+            const std::string bus = name.substr(1, name.size() - 2);  // "[verb]"
+            if (ws.backend_comparison()) ImGui::BeginDisabled();
+            if (ImGui::Button("Render as source", ImVec2(w, 0))) {
+                if (auto r = ws.render_bus(bus); !r) ws.log_line(r.error().message);
+            }
+            if (ws.backend_comparison()) ImGui::EndDisabled();
+        }
         // Sends (stems): level, dragged like a fader; pre/post on the right-click.
         if (prefix.rfind("stems[", 0) == 0) {
             const size_t k = std::stoul(prefix.substr(6, prefix.size() - 7));

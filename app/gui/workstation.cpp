@@ -268,6 +268,49 @@ Result<void> Workstation::compare_backends() {
     return start_private_renders({{"GPU render", "gpu", false, "gpu.wav", std::nullopt}, {"CPU render", "cpu", false, "cpu.wav", std::nullopt}}, true);
 }
 
+namespace {
+
+// The session with only the signal that passes through bus `name` reaching
+// the master (see Workstation::render_bus).
+Result<Session> bus_listen_session(const Session& session, const std::string& name) {
+    if (!session.find_bus(name)) return fail(ErrorCode::InvalidArgument, "listen: no bus named \"" + name + "\"");
+    Session v = session;
+    v.master.reset();
+    // Where a signal entering `target` ends up: does its output chain pass `name`?
+    auto reaches = [&](std::string target) {
+        for (size_t guard = 0; guard <= v.buses.size() && target != kMasterBusName; ++guard) {
+            if (target == name) return true;
+            const BusSpec* b = session.find_bus(target);
+            if (!b) return false;
+            target = b->output;
+        }
+        return false;
+    };
+    std::string sink = "listen_sink";
+    while (session.find_bus(sink)) sink += "_";
+    BusSpec silent;
+    silent.name = sink;
+    silent.gain_db = -144.0;  // the session's lowest gain: below a 24-bit LSB
+    for (BusSpec& b : v.buses) {
+        if (b.name == name) b.output = kMasterBusName;
+        else if (!reaches(b.output)) b.output = sink;
+    }
+    for (StemSpec& st : v.stems)
+        if (!reaches(st.output)) st.output = sink;
+    v.buses.push_back(silent);
+    return v;
+}
+
+}  // namespace
+
+Result<void> Workstation::render_bus(const std::string& name) {
+    if (!session_ || !session_->session) return fail(ErrorCode::InvalidArgument, "listen: no valid session is open");
+    auto v = bus_listen_session(*session_->session, name);
+    if (!v) return std::unexpected(v.error());
+    log_line("render bus " + name + " as a source");
+    return start_private_renders({{"[" + name + "]", render_.backend, false, "bus-" + name + ".wav", std::move(*v)}}, false);
+}
+
 Result<void> Workstation::render_premaster() {
     log_line("render the mix without its master chain");
     return start_private_renders({{"pre-master", render_.backend, true, "premaster.wav", std::nullopt}}, false);

@@ -126,6 +126,12 @@ public:
     // compare_backends' renders and added as the source "pre-master" (for a
     // loudness-matched pre- vs post-master A/B).
     Result<void> render_premaster();
+    // A bus as a source: the open session rendered with only what reaches the
+    // master through bus `name` (no master chain), added as "[name]". Paths
+    // that bypass the bus go to a silent sink bus at the session's lowest
+    // gain (−144 dB: below a 24-bit LSB), so the result is the bus's output
+    // to within that. Errors: no such bus, a comparison render running.
+    Result<void> render_bus(const std::string& name);
     void set_backend(std::string backend) { render_.backend = std::move(backend); }
     // Playback through the system's output (created, and PortAudio started,
     // on first use). Plays source `a` (and `b` for an A/B, loudness-matched

@@ -356,6 +356,37 @@ TEST(GuiEdit, SnapshotsRecallExportAndRenderForAB) {
     EXPECT_NEAR(loudness["snapshot loud"], -12.0, 0.2);
 }
 
+// A bus as a source is what reaches the master through it: here the CLI's
+// render of the same session with only the stem that feeds the bus.
+TEST(GuiWorkstation, ABusRenderedAsASourceIsWhatPassesThroughIt) {
+    TempDir dir;
+    write_wav(dir / "a.wav", sine(2, kRate, kRate, 300.0, 0.3), kRate, 32);
+    write_wav(dir / "b.wav", noise(2, kRate, 8, 0.2), kRate, 32);
+    json s = session_with({{{"name", "a"}, {"file", "a.wav"}, {"output", "grp"}}, {{"name", "b"}, {"file", "b.wav"}}});
+    s["buses"] = json::array({{{"name", "grp"}, {"gain_db", -3.0}, {"eq", {{"mode", "minimum"}, {"bands", json::array({{{"type", "highpass"}, {"freq_hz", 100}}})}}}}});
+    s["master"] = {{"loudness_target_lufs", -16.0}};
+    s["export"] = json::array({{{"file", "out.wav"}, {"bit_depth", 32}}});
+    write_text(dir / "session.json", s.dump());
+    json only = s;
+    only["stems"] = json::array({s["stems"][0]});
+    only.erase("master");
+    write_text(dir / "only.json", only.dump());
+    auto cli = run_stemforge({"render", (dir / "only.json").string(), "--backend", "cpu", "-o", (dir / "oracle.wav").string()});
+    ASSERT_EQ(cli.exit_code, 0) << cli.err;
+    Workstation w;
+    w.set_backend("cpu");
+    ASSERT_TRUE(w.open({dir / "session.json"}));
+    EXPECT_FALSE(w.render_bus("nope"));
+    ASSERT_TRUE(w.render_bus("grp"));
+    w.wait_idle();
+    const auto it = std::find_if(w.sources().begin(), w.sources().end(), [](const gui::Source& x) { return x.label == "[grp]"; });
+    ASSERT_NE(it, w.sources().end());
+    auto r = analysis::compare_files(dir / "oracle.wav", it->file);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->offset_samples, 0);
+    EXPECT_LT(20.0 * std::log10(std::max(r->residual_peak, 1e-30)), -120.0);  // b leaks in at -144 dB only
+}
+
 // Plays an A/B into ALSA's file plugin (no sound card): the quieter source
 // sets the level, so A (10 dB louder) reaches the device 10 dB down.
 TEST(GuiWorkstation, LoudnessMatchedABPlaysTheLouderSourceAtTheQuieterOnesLevel) {
