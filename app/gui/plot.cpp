@@ -53,6 +53,9 @@ Plot::Plot(const char* id, ImVec2 size, Axis x, Axis y) : x_(x), y_(y) {
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     ImGui::PushID(id);
     ImGui::InvisibleButton("plot", ImVec2(std::max(size.x, left + 40.0f), std::max(size.y, bottom + 40.0f)));
+    // Handles drawn on the plot later (EQ bands, crossovers, automation
+    // points) are separate items over this one: let them take the mouse.
+    ImGui::SetItemAllowOverlap();
     ImGui::PopID();
     hovered_ = ImGui::IsItemHovered();
     min_ = ImVec2(origin.x + left, origin.y + 4.0f);

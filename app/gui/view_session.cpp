@@ -227,7 +227,7 @@ void draw_mixer_view(ViewContext& ctx) {
         // The fader: drag up/down (Shift or Ctrl: a tenth of the step), double-click: 0 dB.
         ImDrawList* dl = ImGui::GetWindowDrawList();
         const ImVec2 p = ImGui::GetCursorScreenPos();
-        const float h = strip_h - 8.0f * ImGui::GetFrameHeightWithSpacing();
+        const float h = strip_h - 9.0f * ImGui::GetFrameHeightWithSpacing();
         constexpr double kTopDb = 6.0, kSpanDb = 66.0;   // +6 .. -60 dB
         auto y_of_db = [&](double db) { return p.y + h * static_cast<float>(std::clamp((kTopDb - db) / kSpanDb, 0.0, 1.0)); };
         dl->AddRectFilled(p, ImVec2(p.x + w, p.y + h), IM_COL32(18, 18, 22, 255));
@@ -302,6 +302,7 @@ void draw_mixer_view(ViewContext& ctx) {
         ImGui::SameLine();
         if (!prefix.empty()) insert_button("Comp", "compressor");
         else insert_button("Master", "master");
+        if (prefix.rfind("stems[", 0) == 0) insert_button("Auto", "automation");
         ImGui::EndChild();
         ImGui::PopID();
         ImGui::SameLine();
@@ -327,6 +328,7 @@ void draw_mixer_view(ViewContext& ctx) {
         if (eq_target == "master" && ws.settings().insert_kind == "master") draw_master_panel(ctx, edits);
         else if (eq_target == "master" && !s.master) eq_target.clear();  // no master block: no master EQ to edit
         else if (ws.settings().insert_kind == "compressor" && eq_target != "master") draw_compressor_panel(ctx, eq_target, edits);
+        else if (ws.settings().insert_kind == "automation" && eq_target.rfind("stems[", 0) == 0) draw_automation_lane(ctx, eq_target, edits);
         else draw_eq_editor(ctx, eq_target, edits);
     }
 

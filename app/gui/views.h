@@ -57,6 +57,8 @@ void draw_eq_editor(ViewContext& ctx, const std::string& prefix, std::vector<Vie
 // The compressor panel of the strip at `prefix` ("stems[3]", "buses[0]"): its
 // parameters and static curve (engine/dsp/compressor.h's definition).
 void draw_compressor_panel(ViewContext& ctx, const std::string& prefix, std::vector<ViewEdit>& edits);
+// The gain automation lane of the stem at `prefix` ("stems[3]").
+void draw_automation_lane(ViewContext& ctx, const std::string& prefix, std::vector<ViewEdit>& edits);
 // The master section: preset, target, limiter, width / mono below / balance, multiband.
 void draw_master_panel(ViewContext& ctx, std::vector<ViewEdit>& edits);
 

@@ -188,6 +188,57 @@ TEST(GuiApp, TheMixersInsertPanelsDrawForEveryStripAndKind) {
     EXPECT_FALSE(ws.session()->session->stems[0].compressor);
 }
 
+// The automation lane: a double-click adds a point where the mouse is, a
+// drag moves it (one undo step), a right-click deletes it.
+TEST(GuiApp, AutomationPointsAreAddedDraggedAndDeletedWithTheMouse) {
+    NullHost host;
+    TempDir dir;
+    gui::Workstation ws;
+    ASSERT_TRUE(ws.open({write_session(dir)}));
+    gui::WorkstationApp app(ws);
+    app.show(View::Mixer);
+    ws.settings().eq_target = "stems[0]";
+    ws.settings().insert_kind = "automation";
+    host.frame(app);
+    host.frame(app);
+    ws.wait_idle();  // the stems measured: the lane's time axis is the session's length from here on
+    host.frame(app);
+    const ImVec2 at(900.0f, 700.0f);  // inside the lane (the lower half of the view)
+    host.mouse(at, false);
+    host.frame(app);
+    for (int click = 0; click < 2; ++click) {
+        host.mouse(at, true);
+        host.frame(app);
+        host.mouse(at, false);
+        host.frame(app);
+    }
+    ASSERT_EQ(ws.session()->session->stems[0].gain_automation.size(), 1u) << "a double-click in the lane adds one point";
+    const GainPoint added = ws.session()->session->stems[0].gain_automation[0];
+    const size_t depth = ws.undo_depth();
+    host.frame(app);
+    host.mouse(at, true);
+    host.frame(app);
+    for (int k = 1; k <= 5; ++k) {
+        host.mouse(ImVec2(at.x + 20.0f * k, at.y - 10.0f * k), true);
+        host.frame(app);
+    }
+    host.mouse(ImVec2(at.x + 100.0f, at.y - 50.0f), false);
+    host.frame(app);
+    const GainPoint moved = ws.session()->session->stems[0].gain_automation[0];
+    EXPECT_GT(moved.time_s, added.time_s);
+    EXPECT_GT(moved.gain_db, added.gain_db);
+    EXPECT_EQ(ws.undo_depth(), depth + 1) << "a drag is one step";
+    // Right-click on the moved point deletes it.
+    const ImVec2 now(at.x + 100.0f, at.y - 50.0f);
+    host.mouse(now, false);
+    host.frame(app);
+    ImGui::GetIO().MouseDown[1] = true;
+    host.frame(app);
+    ImGui::GetIO().MouseDown[1] = false;
+    host.frame(app);
+    EXPECT_TRUE(ws.session()->session->stems[0].gain_automation.empty());
+}
+
 TEST(GuiApp, EveryViewDrawsWithNothingOpenAndWithAnInvalidSession) {
     NullHost host;
     gui::Workstation ws;
