@@ -239,6 +239,44 @@ TEST(GuiApp, AutomationPointsAreAddedDraggedAndDeletedWithTheMouse) {
     EXPECT_TRUE(ws.session()->session->stems[0].gain_automation.empty());
 }
 
+// An EQ band's handle drags its frequency and gain; the drag is one undo step.
+TEST(GuiApp, AnEqBandHandleDragsFrequencyAndGain) {
+    NullHost host;
+    TempDir dir;
+    gui::Workstation ws;
+    ASSERT_TRUE(ws.open({write_session(dir)}));
+    ASSERT_TRUE(ws.execute("add stems[1].eq.bands {\"type\":\"bell\",\"freq_hz\":1000,\"gain_db\":0,\"q\":1}"));
+    gui::WorkstationApp app(ws);
+    app.show(View::Mixer);
+    ws.settings().eq_target = "stems[1]";
+    ws.settings().insert_kind = "eq";
+    host.frame(app);
+    host.frame(app);
+    const size_t depth = ws.undo_depth();
+    const EqBand before = ws.session()->session->stems[1].eq->bands[0];
+    // Find the handle: press where it may be, drag up-right, release; the band moves when it was there.
+    bool moved = false;
+    for (float y = 450.0f; y < 860.0f && !moved; y += 6.0f)
+        for (float x = 700.0f; x < 1300.0f && !moved; x += 6.0f) {
+            host.mouse(ImVec2(x, y), false);
+            host.frame(app);
+            host.mouse(ImVec2(x, y), true);
+            host.frame(app);
+            host.mouse(ImVec2(x + 30.0f, y - 30.0f), true);
+            host.frame(app);
+            host.mouse(ImVec2(x + 60.0f, y - 60.0f), true);
+            host.frame(app);
+            host.mouse(ImVec2(x + 60.0f, y - 60.0f), false);
+            host.frame(app);
+            moved = ws.undo_depth() > depth;
+        }
+    ASSERT_TRUE(moved) << "no band handle answered a drag";
+    const EqBand after = ws.session()->session->stems[1].eq->bands[0];
+    EXPECT_GT(after.freq_hz, before.freq_hz);
+    EXPECT_GT(after.gain_db, before.gain_db);
+    EXPECT_EQ(ws.undo_depth(), depth + 1);
+}
+
 TEST(GuiApp, EveryViewDrawsWithNothingOpenAndWithAnInvalidSession) {
     NullHost host;
     gui::Workstation ws;
