@@ -22,9 +22,7 @@ constexpr int kRate = 48000;
 class GuiExec : public ::testing::Test {
 protected:
     void SetUp() override {
-        fs::permissions(runtime_.path(), fs::perms::owner_all, fs::perm_options::replace);
-        ::setenv("XDG_RUNTIME_DIR", runtime_.path().c_str(), 1);
-        ::setenv("XDG_CONFIG_HOME", runtime_.path().c_str(), 1);
+        use_private_xdg_dirs(runtime_.path());
         write_wav(dir_ / "lead.wav", sine(1, 2 * kRate, kRate, 440.0, 0.3), kRate, 24);
         write_wav(dir_ / "pad.wav", noise(2, 2 * kRate, 4, 0.05), kRate, 24);
         json s = session_with({{{"name", "lead"}, {"file", "lead.wav"}}, {{"name", "pad"}, {"file", "pad.wav"}}});
@@ -78,8 +76,8 @@ TEST_F(GuiExec, TheScreenshotIsTakenAfterTheCommands) {
 }
 
 TEST_F(GuiExec, ACommandTypedIntoARealWindowIsSavedWithCtrlS) {
-    auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", STEMFORGE_SOURCE_DIR "/tests/gui/window_edit_e2e.sh", STEMFORGE_BIN,
-                          (dir_ / "session.json").string(), "set stems[lead].gain_db -2.5"});
+    auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", STEMFORGE_SOURCE_DIR "/tests/gui/window_e2e.sh", STEMFORGE_BIN,
+                          (dir_ / "session.json").string(), "edit", "set stems[lead].gain_db -2.5"});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     auto saved = load_session(dir_ / "session.json");
     ASSERT_TRUE(saved) << saved.error().message;

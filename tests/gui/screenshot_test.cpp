@@ -25,9 +25,7 @@ constexpr int kRate = 48000;
 class GuiScreenshot : public ::testing::Test {
 protected:
     void SetUp() override {
-        fs::permissions(runtime_.path(), fs::perms::owner_all, fs::perm_options::replace);
-        ::setenv("XDG_RUNTIME_DIR", runtime_.path().c_str(), 1);
-        ::setenv("XDG_CONFIG_HOME", runtime_.path().c_str(), 1);
+        use_private_xdg_dirs(runtime_.path());
         ::unsetenv("DISPLAY");  // no display needed
     }
     // Runs `stemforge gui FILES --screenshot` and reads the picture back.

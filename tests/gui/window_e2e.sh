@@ -1,11 +1,15 @@
 #!/bin/sh
-# A person at the workstation, under Xvfb: open SESSION in a real window,
-# press Ctrl+R, wait for OUTPUT to appear, press Ctrl+Q; exit with the
-# workstation's own exit status (or 10-12 when the window never came up,
-# the render never finished, or the window did not close).
-#   usage: xvfb-run -a -s "-screen 0 1600x1000x24" window_e2e.sh STEMFORGE SESSION OUTPUT
+# A person at the workstation, under Xvfb: open SESSION in a real window and
+# use the keyboard through XTEST (GLFW ignores synthetic events sent to a
+# window; there is no window manager, so the script focuses the window).
+#   render: press Ctrl+R, wait for OUTPUT to appear, press Ctrl+Q
+#   edit:   Ctrl+K, type COMMAND, Enter, Ctrl+S, Ctrl+Q
+# Exit: the workstation's own status, or 10 (no window), 11 (the render
+# wrote nothing), 12 (the window did not close).
+#   usage: xvfb-run -a -s "-screen 0 1600x1000x24" window_e2e.sh STEMFORGE SESSION render OUTPUT
+#          xvfb-run -a -s "-screen 0 1600x1000x24" window_e2e.sh STEMFORGE SESSION edit "set stems[lead].gain_db -2"
 set -u
-stemforge=$1 session=$2 output=$3
+stemforge=$1 session=$2 mode=$3 arg=$4
 "$stemforge" gui "$session" --backend cpu &
 pid=$!
 wid=""
@@ -16,15 +20,28 @@ while [ $i -lt 300 ] && [ -z "$wid" ]; do
   i=$((i + 1))
 done
 if [ -z "$wid" ]; then echo "window_e2e: no Stemforge window appeared" >&2; kill "$pid" 2>/dev/null; exit 10; fi
-# No window manager under Xvfb: focus the window ourselves, then type
-# through XTEST (GLFW ignores synthetic events sent to a window).
 xdotool windowfocus --sync "$wid" 2>/dev/null || xdotool windowfocus "$wid"
 sleep 1
-xdotool key ctrl+r
-i=0
-while [ $i -lt 1200 ] && [ ! -f "$output" ]; do sleep 0.1; i=$((i + 1)); done
-if [ ! -f "$output" ]; then echo "window_e2e: Ctrl+R wrote no $output" >&2; kill "$pid" 2>/dev/null; exit 11; fi
-sleep 1
+case "$mode" in
+  render)
+    xdotool key ctrl+r
+    i=0
+    while [ $i -lt 1200 ] && [ ! -f "$arg" ]; do sleep 0.1; i=$((i + 1)); done
+    if [ ! -f "$arg" ]; then echo "window_e2e: Ctrl+R wrote no $arg" >&2; kill "$pid" 2>/dev/null; exit 11; fi
+    sleep 1
+    ;;
+  edit)
+    xdotool key ctrl+k
+    sleep 0.5
+    xdotool type --delay 20 "$arg"
+    sleep 0.3
+    xdotool key Return
+    sleep 0.5
+    xdotool key ctrl+s
+    sleep 0.5
+    ;;
+  *) echo "window_e2e: unknown mode $mode" >&2; kill "$pid"; exit 2 ;;
+esac
 xdotool windowfocus "$wid" 2>/dev/null
 xdotool key ctrl+q
 i=0

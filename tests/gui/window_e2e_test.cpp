@@ -29,13 +29,11 @@ fs::path write_session(const TempDir& dir) {
 
 TEST(GuiWindow, CtrlRInARealWindowWritesTheCliFilesAndCtrlQQuits) {
     TempDir ui, cli, runtime;
-    fs::permissions(runtime.path(), fs::perms::owner_all, fs::perm_options::replace);
     const fs::path session = write_session(ui);
     write_session(cli);
-    ::setenv("XDG_RUNTIME_DIR", runtime.path().c_str(), 1);  // else Vulkan's WSI warns
-    ::setenv("XDG_CONFIG_HOME", runtime.path().c_str(), 1);  // recent files stay in the test's folder
+    use_private_xdg_dirs(runtime.path());
     auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", STEMFORGE_SOURCE_DIR "/tests/gui/window_e2e.sh", STEMFORGE_BIN,
-                          session.string(), (ui / "out/master.wav").string()});
+                          session.string(), "render", (ui / "out/master.wav").string()});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     auto c = run_stemforge({"render", (cli / "session.json").string(), "--backend", "cpu"});
     ASSERT_EQ(c.exit_code, 0) << c.err;

@@ -54,6 +54,31 @@ public:
         ImGui::GetIO().MousePos = at;
         ImGui::GetIO().MouseDown[0] = down;
     }
+    // A left-button drag from `from` to `to` in `steps` frames (one frame
+    // hovering first, one releasing at the end).
+    void drag(gui::GuiApp& app, ImVec2 from, ImVec2 to, int steps) {
+        mouse(from, false);
+        frame(app);
+        mouse(from, true);
+        frame(app);
+        for (int k = 1; k <= steps; ++k) {
+            const float t = static_cast<float>(k) / static_cast<float>(steps);
+            mouse(ImVec2(from.x + (to.x - from.x) * t, from.y + (to.y - from.y) * t), true);
+            frame(app);
+        }
+        mouse(to, false);
+        frame(app);
+    }
+    void double_click(gui::GuiApp& app, ImVec2 at) {
+        mouse(at, false);
+        frame(app);
+        for (int click = 0; click < 2; ++click) {
+            mouse(at, true);
+            frame(app);
+            mouse(at, false);
+            frame(app);
+        }
+    }
     void frame(gui::GuiApp& app, std::initializer_list<int> keys = {}, bool ctrl = false) {
         ImGuiIO& io = ImGui::GetIO();
         for (bool& k : io.KeysDown) k = false;
@@ -104,16 +129,7 @@ TEST(GuiApp, TheSourcesPaneIsResizedByDraggingItsEdge) {
     const float before = app.sources_width();
     // The splitter stands right of the pane: window padding + the pane's width.
     const float edge = ImGui::GetStyle().WindowPadding.x + before + 3.0f;
-    host.mouse(ImVec2(edge, 400.0f), false);
-    host.frame(app);
-    host.mouse(ImVec2(edge, 400.0f), true);
-    host.frame(app);
-    for (int i = 1; i <= 10; ++i) {
-        host.mouse(ImVec2(edge + 10.0f * i, 400.0f), true);
-        host.frame(app);
-    }
-    host.mouse(ImVec2(edge + 100.0f, 400.0f), false);
-    host.frame(app);
+    host.drag(app, ImVec2(edge, 400.0f), ImVec2(edge + 100.0f, 400.0f), 10);
     EXPECT_NEAR(app.sources_width(), before + 100.0f, 1.0f);
 }
 
@@ -133,16 +149,7 @@ TEST(GuiApp, AFaderDragIsOneUndoStepAndDoubleClickResets) {
     std::optional<ImVec2> fader;
     for (float y = 300.0f; y < 800.0f && !fader; y += 40.0f)
         for (float x = 262.0f; x < 380.0f && !fader; x += 12.0f) {
-            host.mouse(ImVec2(x, y), false);
-            host.frame(app);
-            host.mouse(ImVec2(x, y), true);
-            host.frame(app);
-            for (int k = 1; k <= 5; ++k) {
-                host.mouse(ImVec2(x, y - 10.0f * k), true);
-                host.frame(app);
-            }
-            host.mouse(ImVec2(x, y - 50.0f), false);
-            host.frame(app);
+            host.drag(app, ImVec2(x, y), ImVec2(x, y - 50.0f), 5);
             if (ws.undo_depth() == 0) continue;
             Session only_gain = *ws.session()->session;
             only_gain.stems[0].gain_db = original.stems[0].gain_db;
@@ -156,15 +163,7 @@ TEST(GuiApp, AFaderDragIsOneUndoStepAndDoubleClickResets) {
     EXPECT_EQ(*ws.session()->session, original);
     // Double-click: back to 0 dB (the default), one more step.
     ASSERT_TRUE(ws.execute("set stems[0].gain_db -7"));
-    const ImVec2 at(fader->x, fader->y + 20.0f);
-    host.mouse(at, false);
-    host.frame(app);
-    for (int click = 0; click < 2; ++click) {
-        host.mouse(at, true);
-        host.frame(app);
-        host.mouse(at, false);
-        host.frame(app);
-    }
+    host.double_click(app, ImVec2(fader->x, fader->y + 20.0f));
     EXPECT_DOUBLE_EQ(ws.session()->session->stems[0].gain_db, 0.0);
 }
 
@@ -204,26 +203,11 @@ TEST(GuiApp, AutomationPointsAreAddedDraggedAndDeletedWithTheMouse) {
     ws.wait_idle();  // the stems measured: the lane's time axis is the session's length from here on
     host.frame(app);
     const ImVec2 at(900.0f, 700.0f);  // inside the lane (the lower half of the view)
-    host.mouse(at, false);
-    host.frame(app);
-    for (int click = 0; click < 2; ++click) {
-        host.mouse(at, true);
-        host.frame(app);
-        host.mouse(at, false);
-        host.frame(app);
-    }
+    host.double_click(app, at);
     ASSERT_EQ(ws.session()->session->stems[0].gain_automation.size(), 1u) << "a double-click in the lane adds one point";
     const GainPoint added = ws.session()->session->stems[0].gain_automation[0];
     const size_t depth = ws.undo_depth();
-    host.frame(app);
-    host.mouse(at, true);
-    host.frame(app);
-    for (int k = 1; k <= 5; ++k) {
-        host.mouse(ImVec2(at.x + 20.0f * k, at.y - 10.0f * k), true);
-        host.frame(app);
-    }
-    host.mouse(ImVec2(at.x + 100.0f, at.y - 50.0f), false);
-    host.frame(app);
+    host.drag(app, at, ImVec2(at.x + 100.0f, at.y - 50.0f), 5);
     const GainPoint moved = ws.session()->session->stems[0].gain_automation[0];
     EXPECT_GT(moved.time_s, added.time_s);
     EXPECT_GT(moved.gain_db, added.gain_db);
@@ -258,16 +242,7 @@ TEST(GuiApp, AnEqBandHandleDragsFrequencyAndGain) {
     bool moved = false;
     for (float y = 450.0f; y < 860.0f && !moved; y += 6.0f)
         for (float x = 700.0f; x < 1300.0f && !moved; x += 6.0f) {
-            host.mouse(ImVec2(x, y), false);
-            host.frame(app);
-            host.mouse(ImVec2(x, y), true);
-            host.frame(app);
-            host.mouse(ImVec2(x + 30.0f, y - 30.0f), true);
-            host.frame(app);
-            host.mouse(ImVec2(x + 60.0f, y - 60.0f), true);
-            host.frame(app);
-            host.mouse(ImVec2(x + 60.0f, y - 60.0f), false);
-            host.frame(app);
+            host.drag(app, ImVec2(x, y), ImVec2(x + 60.0f, y - 60.0f), 2);
             moved = ws.undo_depth() > depth;
         }
     ASSERT_TRUE(moved) << "no band handle answered a drag";

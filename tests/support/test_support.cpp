@@ -100,6 +100,12 @@ CommandResult run_stemforge(const std::vector<std::string>& args) {
     return run_command(argv);
 }
 
+void use_private_xdg_dirs(const std::filesystem::path& dir) {
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
+    ::setenv("XDG_RUNTIME_DIR", dir.c_str(), 1);
+    ::setenv("XDG_CONFIG_HOME", dir.c_str(), 1);
+}
+
 CommandResult run_command(const std::vector<std::string>& argv) {
     TempDir io;
     std::string cmd;

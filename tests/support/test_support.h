@@ -37,6 +37,11 @@ struct CommandResult {
     int exit_code = -1;
     std::string out, err;
 };
+// Points XDG_RUNTIME_DIR and XDG_CONFIG_HOME at `dir` (made 0700) for the
+// workstation's tests: Vulkan's WSI wants a runtime dir, and recent files
+// must stay in the test's own folder.
+void use_private_xdg_dirs(const std::filesystem::path& dir);
+
 // Runs a program (argv[0], found on PATH) with arguments, each shell-quoted.
 CommandResult run_command(const std::vector<std::string>& argv);
 // Runs the built `stemforge` binary with arguments (each shell-quoted).
