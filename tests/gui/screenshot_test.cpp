@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <regex>
 
 #include <gtest/gtest.h>
 
@@ -58,6 +59,20 @@ fs::path tech3341_tone(const fs::path& dir) {
 
 bool is_trace_yellow(const std::array<uint8_t, 4>& p) { return p[0] > 220 && p[1] > 170 && p[1] < 230 && p[2] < 100; }
 
+// A plot's bottom edge below row y: the first row that is one long grey line
+// (the frame); its axis labels stand just under it. -1 when there is none.
+int plot_bottom_below(const RgbaImage& img, int y0) {
+    for (int y = y0; y < img.height; ++y) {
+        int grey = 0;
+        for (int x = 400; x < img.width - 100; ++x) {
+            const auto p = img.at(x, y);
+            grey += p[0] > 45 && p[0] < 120 && std::abs(p[0] - p[1]) < 10 && std::abs(p[1] - p[2]) < 12;
+        }
+        if (grey > (img.width - 500) * 8 / 10) return y;
+    }
+    return -1;
+}
+
 TEST_F(GuiScreenshot, EveryViewHasTheExactSizeAndIsNotBlank) {
     const fs::path tone = tech3341_tone(dir_.path());
     for (const char* view : {"session", "mixer", "render", "loudness", "spectrum", "spectrogram", "stereo", "compare"}) {
@@ -102,17 +117,7 @@ TEST_F(GuiScreenshot, ASinesSpectrumPeakLandsOnItsFrequencysTick) {
                 break;
             }
     ASSERT_GE(peak_x, 0);
-    // The plot's bottom edge: the first row below the peak that is one long
-    // grey line (the frame); the frequency labels stand just under it.
-    int bottom = -1;
-    for (int y = peak_y; y < img.height && bottom < 0; ++y) {
-        int grey = 0;
-        for (int x = 400; x < img.width - 100; ++x) {
-            const auto p = img.at(x, y);
-            grey += p[0] > 45 && p[0] < 120 && std::abs(p[0] - p[1]) < 10 && std::abs(p[1] - p[2]) < 12;
-        }
-        if (grey > (img.width - 500) * 8 / 10) bottom = y;
-    }
+    const int bottom = plot_bottom_below(img, peak_y);
     ASSERT_GT(bottom, peak_y) << "no plot frame under the peak";
     OcrOptions one_line;
     one_line.page_segmentation = 7;
@@ -150,15 +155,7 @@ TEST_F(GuiScreenshot, TheEqEditorsCurvePeaksAtItsBellsFrequency) {
                 break;
             }
     ASSERT_GE(peak_x, 0) << "no EQ curve in the lower half";
-    int bottom = -1;
-    for (int y = peak_y; y < img->height && bottom < 0; ++y) {
-        int grey = 0;
-        for (int x = 400; x < img->width - 100; ++x) {
-            const auto p = img->at(x, y);
-            grey += p[0] > 45 && p[0] < 120 && std::abs(p[0] - p[1]) < 10 && std::abs(p[1] - p[2]) < 12;
-        }
-        if (grey > (img->width - 500) * 8 / 10) bottom = y;
-    }
+    const int bottom = plot_bottom_below(*img, peak_y);
     ASSERT_GT(bottom, peak_y);
     OcrOptions one_line;
     one_line.page_segmentation = 7;
@@ -214,7 +211,9 @@ TEST_F(GuiScreenshot, AnInvalidSessionShowsItsErrorAtTheJsonPath) {
     write_text(dir_ / "session.json", session_with({{{"name", "a"}, {"file", "a.wav"}, {"pan", 3}}}).dump());
     const RgbaImage img = shoot({(dir_ / "session.json").string()}, "session");
     const std::string text = text_of(img.crop(0, 0, img.width, img.height / 3));
-    EXPECT_NE(text.find("stems[0].pan"), std::string::npos) << text;
+    // tesseract reads a ']' as ')' now and then (the random temp folder in the
+    // same line changes its segmentation): accept either.
+    EXPECT_TRUE(std::regex_search(text, std::regex(R"(stems\[0[\])]\.pan)"))) << text;
 }
 
 }  // namespace
