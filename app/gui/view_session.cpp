@@ -255,7 +255,20 @@ void draw_mixer_view(ViewContext& ctx) {
         ImGui::Text("%+.1f dB", gain_db);
         if (meter && meter->analysis) ImGui::TextDisabled("%s", fmt_linear_db(meter->analysis->sample_peak, "dBFS").c_str());
         else ImGui::TextDisabled(" ");
-        ImGui::TextDisabled("-> %s", out.c_str());
+        // Routing: where the strip's output goes (the validator refuses a cycle).
+        if (prefix.empty()) {
+            ImGui::TextDisabled("-> %s", out.c_str());
+        } else {
+            ImGui::SetNextItemWidth(w);
+            if (ImGui::BeginCombo("##out", ("-> " + out).c_str())) {
+                std::vector<std::string> targets{kMasterBusName};
+                for (const BusSpec& b : s.buses)
+                    if ("[" + b.name + "]" != name) targets.push_back(b.name);
+                for (const std::string& t : targets)
+                    if (ImGui::Selectable(t.c_str(), t == out) && t != out) edits.push_back({ViewEdit::Op::Set, prefix + ".output", t, 0});
+                ImGui::EndCombo();
+            }
+        }
         // A bus: render what passes through it as a source (look at it, play it).
         if (prefix.rfind("buses[", 0) == 0) {
             const std::string bus = name.substr(1, name.size() - 2);  // "[verb]"
