@@ -268,6 +268,19 @@ Result<uint32_t> VulkanDevice::memory_type(uint32_t type_bits, VkMemoryPropertyF
     return fail(ErrorCode::Device, "no Vulkan memory type with the properties needed on " + info_.name);
 }
 
+Result<DeviceObject<VkDeviceMemory>> VulkanDevice::allocate(const VkMemoryRequirements& req, VkMemoryPropertyFlags properties,
+                                                             const char* what) {
+    auto type = memory_type(req.memoryTypeBits, properties);
+    if (!type) return std::unexpected(type.error());
+    auto alloc = vk_struct<VkMemoryAllocateInfo>(VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO);
+    alloc.allocationSize = req.size;
+    alloc.memoryTypeIndex = *type;
+    VkDeviceMemory memory = VK_NULL_HANDLE;
+    if (VkResult r = vkAllocateMemory(get(), &alloc, nullptr, &memory); r != VK_SUCCESS)
+        return std::unexpected(vk_failure(r, std::string("vkAllocateMemory (") + what + ")"));
+    return own(memory, vkFreeMemory);
+}
+
 Result<Buffer> VulkanDevice::create_buffer(VkDeviceSize size, VkBufferUsageFlags usage, bool host_visible) {
     Buffer out;
     out.size = size;
@@ -280,18 +293,13 @@ Result<Buffer> VulkanDevice::create_buffer(VkDeviceSize size, VkBufferUsageFlags
     out.buffer = own(buffer, vkDestroyBuffer);
     VkMemoryRequirements req{};
     vkGetBufferMemoryRequirements(get(), buffer, &req);
-    auto type = memory_type(req.memoryTypeBits, host_visible ? VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT
-                                                             : VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
-    if (!type) return std::unexpected(type.error());
-    auto alloc = vk_struct<VkMemoryAllocateInfo>(VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO);
-    alloc.allocationSize = req.size;
-    alloc.memoryTypeIndex = *type;
-    VkDeviceMemory memory = VK_NULL_HANDLE;
-    if (VkResult r = vkAllocateMemory(get(), &alloc, nullptr, &memory); r != VK_SUCCESS) return std::unexpected(vk_failure(r, "vkAllocateMemory (buffer)"));
-    out.memory = own(memory, vkFreeMemory);
-    if (VkResult r = vkBindBufferMemory(get(), buffer, memory, 0); r != VK_SUCCESS) return std::unexpected(vk_failure(r, "vkBindBufferMemory"));
+    auto memory = allocate(req, host_visible ? VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT
+                                             : VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, "buffer");
+    if (!memory) return std::unexpected(memory.error());
+    out.memory = std::move(*memory);
+    if (VkResult r = vkBindBufferMemory(get(), buffer, out.memory.get(), 0); r != VK_SUCCESS) return std::unexpected(vk_failure(r, "vkBindBufferMemory"));
     if (host_visible)
-        if (VkResult r = vkMapMemory(get(), memory, 0, VK_WHOLE_SIZE, 0, &out.mapped); r != VK_SUCCESS) return std::unexpected(vk_failure(r, "vkMapMemory"));
+        if (VkResult r = vkMapMemory(get(), out.memory.get(), 0, VK_WHOLE_SIZE, 0, &out.mapped); r != VK_SUCCESS) return std::unexpected(vk_failure(r, "vkMapMemory"));
     return out;
 }
 
@@ -316,15 +324,10 @@ Result<ImageResource> VulkanDevice::create_image(uint32_t width, uint32_t height
     out.image = own(image, vkDestroyImage);
     VkMemoryRequirements req{};
     vkGetImageMemoryRequirements(get(), image, &req);
-    auto type = memory_type(req.memoryTypeBits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
-    if (!type) return std::unexpected(type.error());
-    auto alloc = vk_struct<VkMemoryAllocateInfo>(VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO);
-    alloc.allocationSize = req.size;
-    alloc.memoryTypeIndex = *type;
-    VkDeviceMemory memory = VK_NULL_HANDLE;
-    if (VkResult r = vkAllocateMemory(get(), &alloc, nullptr, &memory); r != VK_SUCCESS) return std::unexpected(vk_failure(r, "vkAllocateMemory (image)"));
-    out.memory = own(memory, vkFreeMemory);
-    if (VkResult r = vkBindImageMemory(get(), image, memory, 0); r != VK_SUCCESS) return std::unexpected(vk_failure(r, "vkBindImageMemory"));
+    auto memory = allocate(req, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, "image");
+    if (!memory) return std::unexpected(memory.error());
+    out.memory = std::move(*memory);
+    if (VkResult r = vkBindImageMemory(get(), image, out.memory.get(), 0); r != VK_SUCCESS) return std::unexpected(vk_failure(r, "vkBindImageMemory"));
     auto view_info = vk_struct<VkImageViewCreateInfo>(VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO);
     view_info.image = image;
     view_info.viewType = VK_IMAGE_VIEW_TYPE_2D;

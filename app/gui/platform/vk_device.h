@@ -110,6 +110,8 @@ public:
 private:
     VulkanDevice(VulkanInstance& instance) : instance_(&instance) {}
     Result<uint32_t> memory_type(uint32_t type_bits, VkMemoryPropertyFlags wanted) const;
+    // Memory for `req` with `properties` (create_buffer and create_image bind it); `what` names it in errors.
+    Result<DeviceObject<VkDeviceMemory>> allocate(const VkMemoryRequirements& req, VkMemoryPropertyFlags properties, const char* what);
 
     VulkanInstance* instance_;  // borrowed; outlives the device
     DeviceLife life_;  // bound once vkCreateDevice succeeded; outlives every DeviceObject made on the device
