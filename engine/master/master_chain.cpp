@@ -406,6 +406,7 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
     double loop_s = 0.0, export_s = 0.0, verify_s = 0.0;
     bool delivered = false;
     std::optional<GuardStats> guard;  // the last round's ceiling guard
+    double last_excess_db = 0.0, last_lowering_db = 0.0;  // the previous ceiling correction and the over it answered
     for (int round = 0; round < kMaxDeliveryRounds && !delivered; ++round) {
         report.delivery_rounds = round + 1;
         report.working_ceiling_dbtp_previous = report.working_ceiling_dbtp;
@@ -467,11 +468,21 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
         verify_s += seconds_since(t0);
         bool again = false;
         if (worst_excess_db > 0.0) {
+            // Lowering the working ceiling by Δ lowers the delivered over by
+            // about s·Δ: s = 1 where nothing else moves, less under a loudness
+            // target (the loop gives the gain back, the limiter works harder,
+            // SRC re-creates part of the over). The first correction assumes
+            // s = 1; later ones use the s the previous correction measured.
+            double response = 1.0;
+            if (last_lowering_db > 0.0 && last_excess_db > worst_excess_db)
+                response = std::clamp((last_excess_db - worst_excess_db) / last_lowering_db, 0.2, 1.0);
+            const double lowering = worst_excess_db / response + 0.02;
             report.decisions.push_back("round " + std::to_string(round + 1) + ": a delivered file's true peak is " + fmt(worst_excess_db, 3) +
                                        " dB over the " + fmt(ceiling) + " dBTP ceiling (less its " + fmt(kVerifyGuardDb) +
-                                       " dB guard): working ceiling lowered by " +
-                                       fmt(worst_excess_db + 0.02, 3) + " dB");
-            working_ceiling -= worst_excess_db + 0.02;
+                                       " dB guard): working ceiling lowered by " + fmt(lowering, 3) + " dB");
+            working_ceiling -= lowering;
+            last_excess_db = worst_excess_db;
+            last_lowering_db = lowering;
             again = true;
         }
         if (worst_miss && std::abs(*worst_miss) > kTargetToleranceLu) {

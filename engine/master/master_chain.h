@@ -19,7 +19,8 @@
 //      engine/dsp/true_peak.h, the figure the limiter holds and `analyze`
 //      reads); if a true peak is over the ceiling (SRC after the limiter can
 //      re-create overs) the working ceiling is
-//      lowered by the excess (+0.02 dB) and 2-4 run again; if the loudness is
+//      lowered by the excess over the response the previous correction
+//      measured (1 at first; +0.02 dB) and 2-4 run again; if the loudness is
 //      off the target by more than kTargetToleranceLu the loop's target is
 //      corrected by the miss. At most kMaxDeliveryRounds rounds.
 //   5. metadata: bext v2 loudness fields (the file's measured values), FLAC
@@ -63,7 +64,7 @@ inline constexpr double kInitialCeilingMarginDb = 0.005;
 // is no disagreement between meters left to cover.
 inline constexpr double kVerifyGuardDb = 0.0;
 inline constexpr int kMaxLoopIterations = 12;
-inline constexpr int kMaxDeliveryRounds = 3;  // a first round, then at most two corrections (SRC, target)
+inline constexpr int kMaxDeliveryRounds = 4;  // a first round, then at most three corrections (SRC, target)
 
 // A temporary raw float file (interleaved), removed when destroyed.
 class Spool {
