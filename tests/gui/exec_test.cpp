@@ -76,8 +76,10 @@ TEST_F(GuiExec, TheScreenshotIsTakenAfterTheCommands) {
 }
 
 TEST_F(GuiExec, ACommandTypedIntoARealWindowIsSavedWithCtrlS) {
-    auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", STEMFORGE_SOURCE_DIR "/tests/gui/window_e2e.sh", STEMFORGE_BIN,
+    std::vector<std::string> argv = xvfb_run();
+    argv.insert(argv.end(), {STEMFORGE_SOURCE_DIR "/tests/gui/window_e2e.sh", STEMFORGE_BIN,
                           (dir_ / "session.json").string(), "edit", "set stems[lead].gain_db -2.5"});
+    auto r = run_command(argv);
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     auto saved = load_session(dir_ / "session.json");
     ASSERT_TRUE(saved) << saved.error().message;

@@ -114,7 +114,7 @@ TEST(PlatformWindow, OpensUnderXvfb) {
     TempDir runtime;  // XDG_RUNTIME_DIR must be private, or Vulkan's WSI complains
     ASSERT_EQ(chmod(runtime.path().c_str(), 0700), 0);
     const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-    const std::string command = "xvfb-run -a -s '-screen 0 1600x1000x24' env " + std::string(kInnerMarker) + "=1 XDG_RUNTIME_DIR='" +
+    const std::string command = xvfb_run_shell() + " env " + std::string(kInnerMarker) + "=1 XDG_RUNTIME_DIR='" +
                                 runtime.path().string() + "' '" + self + "' --gtest_filter=PlatformWindowInner.* 2>&1";
     int exit_code = -1;
     const std::string out = run_capturing(command, &exit_code);

@@ -32,8 +32,10 @@ TEST(GuiWindow, CtrlRInARealWindowWritesTheCliFilesAndCtrlQQuits) {
     const fs::path session = write_session(ui);
     write_session(cli);
     use_private_xdg_dirs(runtime.path());
-    auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", STEMFORGE_SOURCE_DIR "/tests/gui/window_e2e.sh", STEMFORGE_BIN,
+    std::vector<std::string> argv = xvfb_run();
+    argv.insert(argv.end(), {STEMFORGE_SOURCE_DIR "/tests/gui/window_e2e.sh", STEMFORGE_BIN,
                           session.string(), "render", (ui / "out/master.wav").string()});
+    auto r = run_command(argv);
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     auto c = run_stemforge({"render", (cli / "session.json").string(), "--backend", "cpu"});
     ASSERT_EQ(c.exit_code, 0) << c.err;

@@ -7,6 +7,8 @@
 #include <numbers>
 #include <sstream>
 #include <fcntl.h>
+#include <atomic>
+
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -98,6 +100,20 @@ CommandResult run_stemforge(const std::vector<std::string>& args) {
     std::vector<std::string> argv{STEMFORGE_BIN};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_command(argv);
+}
+
+std::vector<std::string> xvfb_run() {
+    static std::atomic<int> calls{0};
+    // Spread over 100..899 by process and call; a stale lock of a crashed run is
+    // the only way to collide, and then xvfb-run fails loudly.
+    const int n = 100 + static_cast<int>((static_cast<long>(::getpid()) * 13 + calls.fetch_add(1) * 7) % 800);
+    return {"xvfb-run", "-n", std::to_string(n), "-s", "-screen 0 1600x1000x24"};
+}
+
+std::string xvfb_run_shell() {
+    std::string cmd;
+    for (const auto& a : xvfb_run()) cmd += (cmd.empty() ? "" : " ") + shell_quote(a);
+    return cmd;
 }
 
 void use_private_xdg_dirs(const std::filesystem::path& dir) {

@@ -42,6 +42,13 @@ struct CommandResult {
 // must stay in the test's own folder.
 void use_private_xdg_dirs(const std::filesystem::path& dir);
 
+// The start of a command line that runs under its own Xvfb display
+// (`xvfb-run -n N -s "-screen 0 1600x1000x24"`). N is chosen per process and
+// call, so tests running in parallel never race for one display, as
+// `xvfb-run -a` does (two of them can pick the same free number).
+std::vector<std::string> xvfb_run();
+std::string xvfb_run_shell();  // the same, shell-quoted, for std::system
+
 // Runs a program (argv[0], found on PATH) with arguments, each shell-quoted.
 CommandResult run_command(const std::vector<std::string>& argv);
 // Runs the built `stemforge` binary with arguments (each shell-quoted).
