@@ -15,9 +15,9 @@ namespace sf::gui {
 
 namespace {
 
-nlohmann::json points_json(const std::vector<GainPoint>& points) {
+nlohmann::json points_json(const std::vector<AutomationPoint>& points) {
     nlohmann::json a = nlohmann::json::array();
-    for (const GainPoint& p : points) a.push_back({std::round(p.time_s * 1000.0) / 1000.0, std::round(p.gain_db * 10.0) / 10.0});
+    for (const AutomationPoint& p : points) a.push_back({std::round(p.time_s * 1000.0) / 1000.0, std::round(p.value * 10.0) / 10.0});
     return a;
 }
 
@@ -30,7 +30,7 @@ void draw_automation_lane(ViewContext& ctx, const std::string& prefix, std::vect
     if (prefix.rfind("stems[", 0) == 0 && prefix.back() == ']') std::from_chars(prefix.data() + 6, prefix.data() + prefix.size() - 1, k);
     if (k >= s.stems.size()) return;
     const StemSpec& stem = s.stems[k];
-    std::vector<GainPoint> points = stem.gain_automation;
+    std::vector<AutomationPoint> points = stem.automation.gain_db;
     const std::string path = prefix + ".automation.gain_db";
     ImGui::Separator();
     ImGui::Text("Gain automation: %s  (double-click adds a point, drag moves it, right-click deletes it)", stem.name.c_str());
@@ -48,20 +48,20 @@ void draw_automation_lane(ViewContext& ctx, const std::string& prefix, std::vect
     plot.hline(0.0, kColourGrid);
     // The curve as the render applies it: held before the first and after the last point.
     if (!points.empty()) {
-        std::vector<double> xs{t0}, ys{points.front().gain_db};
-        for (const GainPoint& p : points) {
+        std::vector<double> xs{t0}, ys{points.front().value};
+        for (const AutomationPoint& p : points) {
             xs.push_back(p.time_s);
-            ys.push_back(p.gain_db);
+            ys.push_back(p.value);
         }
         xs.push_back(t1);
-        ys.push_back(points.back().gain_db);
+        ys.push_back(points.back().value);
         plot.trace(xs, ys, source_colour(0), 2.0f);
     }
     draw_time_overlays(plot, ws);
     const ImVec2 mouse = ImGui::GetIO().MousePos;
     bool on_point = false;
     for (size_t i = 0; i < points.size(); ++i) {
-        const ImVec2 c(plot.x_px(points[i].time_s), plot.y_px(std::clamp(points[i].gain_db, -48.0, 12.0)));
+        const ImVec2 c(plot.x_px(points[i].time_s), plot.y_px(std::clamp(points[i].value, -48.0, 12.0)));
         const float r = 6.0f * ctx.frame.scale;
         ImGui::SetCursorScreenPos(ImVec2(c.x - r, c.y - r));
         ImGui::PushID(static_cast<int>(i));
@@ -75,27 +75,27 @@ void draw_automation_lane(ViewContext& ctx, const std::string& prefix, std::vect
             // Between its neighbours: times stay non-decreasing, as the validator requires.
             const double lo = i > 0 ? points[i - 1].time_s : 0.0;
             const double hi = i + 1 < points.size() ? points[i + 1].time_s : std::max(t1, points[i].time_s);
-            std::vector<GainPoint> moved = points;
+            std::vector<AutomationPoint> moved = points;
             moved[i].time_s = std::clamp(plot.x_at(mouse.x), lo, hi);
-            moved[i].gain_db = std::clamp(plot.y_at(mouse.y), -48.0, 12.0);
+            moved[i].value = std::clamp(plot.y_at(mouse.y), -48.0, 12.0);
             edits.push_back({ViewEdit::Op::Set, path, points_json(moved), id});
         }
         if (remove) {
-            std::vector<GainPoint> fewer = points;
+            std::vector<AutomationPoint> fewer = points;
             fewer.erase(fewer.begin() + static_cast<std::ptrdiff_t>(i));
             edits.push_back({ViewEdit::Op::Set, path, points_json(fewer), 0});
         }
         plot.draw()->AddCircleFilled(c, r, active || hovered ? IM_COL32(255, 255, 255, 255) : source_colour(0));
         if (hovered) {
             char buf[64];
-            std::snprintf(buf, sizeof buf, "%s  %+.1f dB", time_label(points[i].time_s).c_str(), points[i].gain_db);
+            std::snprintf(buf, sizeof buf, "%s  %+.1f dB", time_label(points[i].time_s).c_str(), points[i].value);
             plot.readout(buf);
         }
     }
     if (!on_point && plot.hovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) {
-        std::vector<GainPoint> more = points;
-        const GainPoint p{std::max(0.0, plot.x_at(mouse.x)), std::clamp(plot.y_at(mouse.y), -48.0, 12.0)};
-        more.insert(std::upper_bound(more.begin(), more.end(), p, [](const GainPoint& a, const GainPoint& b) { return a.time_s < b.time_s; }), p);
+        std::vector<AutomationPoint> more = points;
+        const AutomationPoint p{std::max(0.0, plot.x_at(mouse.x)), std::clamp(plot.y_at(mouse.y), -48.0, 12.0)};
+        more.insert(std::upper_bound(more.begin(), more.end(), p, [](const AutomationPoint& a, const AutomationPoint& b) { return a.time_s < b.time_s; }), p);
         edits.push_back({ViewEdit::Op::Set, path, points_json(more), 0});
     }
     if (auto h = plot.hover(); h && !on_point) {

@@ -85,7 +85,7 @@ void draw_session_view(ViewContext& ctx) {
             ImGui::TableNextColumn(); ImGui::Text("%+.2f", st.pan);
             ImGui::TableNextColumn();
             ImGui::Text("%s%s%s%s", st.mute ? "M " : "", st.solo ? "S " : "", st.polarity_invert ? "inv " : "",
-                        st.gain_automation.empty() ? "" : "auto");
+                        st.automation.gain_db.empty() ? "" : "auto");
             ImGui::TableNextColumn(); ImGui::TextUnformatted(eq_summary(st.eq).c_str());
             ImGui::TableNextColumn(); ImGui::TextUnformatted(compressor_summary(st.compressor).c_str());
             ImGui::TableNextColumn(); ImGui::TextUnformatted(sends_summary(st.sends).c_str());

@@ -24,21 +24,21 @@ PanGains pan_gains(double pan, int channels) {
     return g;
 }
 
-double automation_db_at(std::span<const GainPoint> points, double time_s) {
+double automation_value_at(std::span<const AutomationPoint> points, double time_s) {
     if (points.empty()) return 0.0;
-    if (time_s <= points.front().time_s) return points.front().gain_db;
-    if (time_s >= points.back().time_s) return points.back().gain_db;
+    if (time_s <= points.front().time_s) return points.front().value;
+    if (time_s >= points.back().time_s) return points.back().value;
     auto it = std::upper_bound(points.begin(), points.end(), time_s,
-                               [](double t, const GainPoint& p) { return t < p.time_s; });
-    const GainPoint& b = *it;
-    const GainPoint& a = *(it - 1);
+                               [](double t, const AutomationPoint& p) { return t < p.time_s; });
+    const AutomationPoint& b = *it;
+    const AutomationPoint& a = *(it - 1);
     const double span = b.time_s - a.time_s;
-    if (span <= 0.0) return b.gain_db;
-    return a.gain_db + (b.gain_db - a.gain_db) * (time_s - a.time_s) / span;
+    if (span <= 0.0) return b.value;
+    return a.value + (b.value - a.value) * (time_s - a.time_s) / span;
 }
 
 ClipGain::ClipGain(const StemSpec& stem, int sample_rate, int64_t stem_start_frames, int64_t stem_frames)
-    : automation_(stem.gain_automation),
+    : automation_(stem.automation.gain_db),
       sample_rate_(sample_rate),
       start_(stem_start_frames),
       frames_(stem_frames),
@@ -46,7 +46,7 @@ ClipGain::ClipGain(const StemSpec& stem, int sample_rate, int64_t stem_start_fra
       fade_out_frames_(stem.fade_out_s * sample_rate),
       polarity_(stem.polarity_invert ? -1.0 : 1.0) {
     bool flat_automation = true;
-    for (const auto& p : automation_) flat_automation &= p.gain_db == 0.0;
+    for (const auto& p : automation_) flat_automation &= p.value == 0.0;
     constant_ = flat_automation && fade_in_frames_ <= 0.0 && fade_out_frames_ <= 0.0;
 }
 
@@ -61,7 +61,7 @@ void ClipGain::compute(int64_t block_start, std::span<float> out) const {
         double g = polarity_;
         if (fade_in_frames_ > 0.0) g *= std::min(1.0, static_cast<double>(n) / fade_in_frames_);
         if (fade_out_frames_ > 0.0) g *= std::min(1.0, static_cast<double>(frames_ - n) / fade_out_frames_);
-        if (!automation_.empty()) g *= db_to_gain(automation_db_at(automation_, static_cast<double>(timeline) / sample_rate_));
+        if (!automation_.empty()) g *= db_to_gain(automation_value_at(automation_, static_cast<double>(timeline) / sample_rate_));
         out[i] = static_cast<float>(g);
     }
 }

@@ -31,8 +31,10 @@ struct PanGains {
 // The pan law above, for a stem of `channels` (1 or 2) channels.
 PanGains pan_gains(double pan, int channels);
 
-// Linear interpolation in dB, holding the end values; 0 dB when empty.
-double automation_db_at(std::span<const GainPoint> points, double time_s);
+// The value of an automation lane at time_s: linear between breakpoints in
+// the value's own unit, the end values held, a step where two points share
+// a time (the later one wins from that time on); 0 when empty.
+double automation_value_at(std::span<const AutomationPoint> points, double time_s);
 
 // Per-sample clip gain of one stem: polarity × fades × automation.
 class ClipGain {
@@ -49,7 +51,7 @@ public:
     double constant_gain() const { return polarity_; }
 
 private:
-    std::vector<GainPoint> automation_;
+    std::vector<AutomationPoint> automation_;
     int sample_rate_;
     int64_t start_, frames_;
     double fade_in_frames_, fade_out_frames_;

@@ -56,8 +56,48 @@ struct CompressorSpec {
     double release_ms = 120.0;
     double makeup_db = 0.0;
     Detector detector = Detector::Peak;
+    // The stem or bus whose signal drives the detector (empty: its own input).
+    // A stem keys after its inserts, before width/pan/fader; a bus after its
+    // inserts, before its fader. Keying oneself or a cycle is an error.
+    std::string sidechain;
+    std::optional<EqSpec> sidechain_eq;  // applied to the detector's signal only
 
     bool operator==(const CompressorSpec&) const = default;
+};
+
+// Chorus (stem and bus insert, after the compressor, before width and pan).
+// Per channel c (0 = L, 1 = R) and voice v, n counted from the session's
+// time 0: d(n) = delay_ms + depth_ms·sin(2π·rate_hz·n/fs + 2π·v/voices +
+// c·stereo_phase); the voice reads the input at n − d(n)·fs/1000 by 4-point
+// cubic Hermite (Catmull-Rom), input before its first sample being 0;
+// out = (1 − mix)·x + mix·mean over v of the voices.
+struct ChorusSpec {
+    double rate_hz = 0.8;           // 0.01 .. 20
+    double depth_ms = 2.0;          // 0 .. 20
+    double delay_ms = 10.0;         // 0.5 .. 50, > depth_ms
+    int voices = 2;                 // 1 .. 8
+    double mix = 0.5;               // 0 .. 1
+    double stereo_phase_deg = 90.0; // 0 .. 360
+
+    bool operator==(const ChorusSpec&) const = default;
+};
+
+// Bus delay, 100 % wet like a reverb. D = round(time·fs) frames; the k-th
+// repeat (k >= 1) is the input filtered k times by F, delayed k·D and scaled
+// by feedback^(k−1); F = 12 dB/oct Butterworth high-pass at lowcut_hz times
+// 12 dB/oct Butterworth low-pass at highcut_hz (causal biquads; 0 = off).
+// pingpong: the input's mid (L+R)/2 feeds the line, odd repeats land in L,
+// even ones in R. Bus chain: sum → delay → reverb → EQ → compressor → fader.
+struct DelaySpec {
+    std::optional<double> time_ms;  // exactly one of time_ms and note
+    std::optional<std::string> note;  // "1/1" .. "1/32", suffix d (×1.5) or t (×2/3); needs tempo_bpm
+    double feedback = 0.35;         // 0 .. 0.95
+    bool pingpong = false;
+    double lowcut_hz = 0.0;         // 0 = off
+    double highcut_hz = 0.0;        // 0 = off
+    double wet_db = 0.0;
+
+    bool operator==(const DelaySpec&) const = default;
 };
 
 struct SendSpec {
@@ -68,11 +108,40 @@ struct SendSpec {
     bool operator==(const SendSpec&) const = default;
 };
 
-struct GainPoint {
+// One breakpoint of an automation lane: [time_s, value] on the session
+// timeline. Between breakpoints the value is linear in its own unit (dB for
+// gains, the pan position, the width factor); before the first and after the
+// last the end values hold; two points at one time make a step.
+struct AutomationPoint {
     double time_s = 0.0;
-    double gain_db = 0.0;
+    double value = 0.0;
 
-    bool operator==(const GainPoint&) const = default;
+    bool operator==(const AutomationPoint&) const = default;
+};
+using AutomationLane = std::vector<AutomationPoint>;  // sorted by time, may be empty
+
+// automation.send_db.<bus>: added to that send's level_db.
+struct SendAutomation {
+    std::string bus;
+    AutomationLane level_db;
+
+    bool operator==(const SendAutomation&) const = default;
+};
+
+// A stem's or bus's "automation" block. gain_db: a stem's clip gain, a bus's
+// fader; pan (stems only) replaces the static pan while present; width
+// replaces the static width; send_db (stems only) per send's bus.
+struct Automation {
+    AutomationLane gain_db, pan, width;
+    std::vector<SendAutomation> send_db;  // in the order written
+
+    bool empty() const { return gain_db.empty() && pan.empty() && width.empty() && send_db.empty(); }
+    const AutomationLane* send(const std::string& bus) const {
+        for (const SendAutomation& s : send_db)
+            if (s.bus == bus) return &s.level_db;
+        return nullptr;
+    }
+    bool operator==(const Automation&) const = default;
 };
 
 struct StemSpec {
@@ -87,9 +156,11 @@ struct StemSpec {
     double offset_s = 0.0;
     double fade_in_s = 0.0;
     double fade_out_s = 0.0;
-    std::vector<GainPoint> gain_automation;  // sorted by time, may be empty
+    Automation automation;
     std::optional<EqSpec> eq;
     std::optional<CompressorSpec> compressor;
+    std::optional<ChorusSpec> chorus;
+    std::optional<double> width;   // M/S width 0..4 after the inserts, before pan (stereo stems only)
     std::vector<SendSpec> sends;
     std::string output = kMasterBusName;
 
@@ -107,9 +178,13 @@ struct ReverbSpec {
 
 struct BusSpec {
     std::string name;
+    std::optional<DelaySpec> delay;
     std::optional<ReverbSpec> reverb;
     std::optional<EqSpec> eq;
     std::optional<CompressorSpec> compressor;
+    std::optional<ChorusSpec> chorus;
+    std::optional<double> width;   // M/S width 0..4 after the inserts, before the fader
+    Automation automation;         // gain_db (at the fader) and width only
     double gain_db = 0.0;
     std::string output = kMasterBusName;
 
@@ -191,6 +266,7 @@ struct Session {
     std::filesystem::path file;     // the session file, empty when parsed from text
     std::filesystem::path base_dir; // absolute; relative paths resolved against it (set by the parser)
     int sample_rate = 48000;
+    std::optional<double> tempo_bpm;  // 20..400; needed by delay.note
     std::vector<StemSpec> stems;
     std::vector<BusSpec> buses;
     std::optional<MasterSpec> master;
@@ -251,6 +327,17 @@ std::optional<E> enum_from_name(std::string_view name) {
         if (names[i] == name) return static_cast<E>(i);
     return std::nullopt;
 }
+
+// The length of a delay.note ("1/1" .. "1/32", power-of-two divisions, suffix
+// "d" dotted ×1.5 or "t" triplet ×2/3) in whole notes; nullopt for other text.
+// At tempo_bpm a quarter note (1/4) lasts 60/tempo_bpm s, so the note lasts
+// whole_notes · 240/tempo_bpm s.
+std::optional<double> note_whole_notes(std::string_view note);
+
+// A delay's time in seconds: time_ms, or the note at tempo_bpm (nullopt when
+// the note needs a tempo that is absent). The validator guarantees a value
+// for every parsed session.
+std::optional<double> delay_time_s(const DelaySpec& delay, std::optional<double> tempo_bpm);
 
 // Infers an export format from a file extension (.wav .flac .aif/.aiff .rf64);
 // nullopt when the extension is not one of those.

@@ -671,8 +671,8 @@ struct Parser : Reader {
 
     CompressorSpec compressor(const json& j, const std::string& path) { return flat_block(j, path, kCompressorFields); }
 
-    std::vector<GainPoint> automation(ObjectReader& ar) {
-        std::vector<GainPoint> points;
+    std::vector<AutomationPoint> automation(ObjectReader& ar) {
+        std::vector<AutomationPoint> points;
         const json* g = ar.array("gain_db");
         if (!g) return points;
         const std::string gp = ar.child("gain_db");
@@ -682,10 +682,10 @@ struct Parser : Reader {
             const std::string pp = index_path(gp, i);
             if (!pt.is_array() || pt.size() != 2 || !pt[0].is_number() || !pt[1].is_number())
                 fail_at(pp, "must be a [time_s, gain_db] pair of numbers");
-            GainPoint p{pt[0].get<double>(), pt[1].get<double>()};
+            AutomationPoint p{pt[0].get<double>(), pt[1].get<double>()};
             if (!std::isfinite(p.time_s) || p.time_s < 0.0) fail_at(pp + "[0]", "time_s must be >= 0");
             if (p.time_s < last_t) fail_at(pp + "[0]", "times must not decrease");
-            if (!std::isfinite(p.gain_db) || p.gain_db < kGainMinDb || p.gain_db > kGainMaxDb)
+            if (!std::isfinite(p.value) || p.value < kGainMinDb || p.value > kGainMaxDb)
                 fail_at(pp + "[1]", "gain_db must be within [" + fmt_num(kGainMinDb) + ", " + fmt_num(kGainMaxDb) + "]");
             last_t = p.time_s;
             points.push_back(p);
@@ -699,7 +699,7 @@ struct Parser : Reader {
         read_all(r, kStemFields, s);
         if (const json* a = r.object("automation")) {
             ObjectReader ar(*a, r.child("automation"));
-            s.gain_automation = automation(ar);
+            s.automation.gain_db = automation(ar);
             ar.finish();
         }
         if (const json* e = r.object("eq")) s.eq = eq(*e, r.child("eq"));
@@ -915,9 +915,9 @@ ojson write_stem(const StemSpec& s) {
     write_all(head, kStemFields, s, false);
     for (auto it = head.begin(); it != head.end(); ++it)
         if (it.key() != "output") j[it.key()] = it.value();
-    if (!s.gain_automation.empty()) {
+    if (!s.automation.gain_db.empty()) {
         ojson points = ojson::array();
-        for (const auto& p : s.gain_automation) points.push_back(ojson::array({p.time_s, p.gain_db}));
+        for (const auto& p : s.automation.gain_db) points.push_back(ojson::array({p.time_s, p.value}));
         j["automation"] = ojson{{"gain_db", std::move(points)}};
     }
     if (s.eq) j["eq"] = write_eq(*s.eq);
@@ -980,6 +980,25 @@ ojson write_master(const MasterSpec& m) {
 }
 
 }  // namespace
+
+std::optional<double> note_whole_notes(std::string_view note) {
+    if (note.size() < 3 || note.substr(0, 2) != "1/") return std::nullopt;
+    double factor = 1.0;
+    if (note.back() == 'd') factor = 1.5;
+    if (note.back() == 't') factor = 2.0 / 3.0;
+    const std::string_view digits = note.substr(2, note.size() - 2 - (factor != 1.0 ? 1 : 0));
+    for (const int division : {1, 2, 4, 8, 16, 32})
+        if (digits == std::to_string(division)) return factor / division;
+    return std::nullopt;
+}
+
+std::optional<double> delay_time_s(const DelaySpec& delay, std::optional<double> tempo_bpm) {
+    if (delay.time_ms) return *delay.time_ms / 1000.0;
+    if (!delay.note || !tempo_bpm) return std::nullopt;
+    const auto whole = note_whole_notes(*delay.note);
+    if (!whole) return std::nullopt;
+    return *whole * 240.0 / *tempo_bpm;
+}
 
 const BusSpec* Session::find_bus(const std::string& name) const {
     for (const auto& b : buses)

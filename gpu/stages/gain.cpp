@@ -15,7 +15,7 @@ StemGainDesign design_stem_gain(const StemSpec& spec, const StemPlan& plan, int 
     d.polarity = spec.polarity_invert ? -1.0 : 1.0;
     d.fade_in_frames = spec.fade_in_s * sample_rate;
     d.fade_out_frames = spec.fade_out_s * sample_rate;
-    d.automation = spec.gain_automation;
+    d.automation = spec.automation.gain_db;
     d.start_frames = plan.start_frames;
     d.length_frames = plan.length_frames;
     d.channels = plan.channels;
@@ -46,7 +46,7 @@ StemParams stem_params(const StemGainDesign& d, int sample_rate, int64_t chunk_s
         const double next = j + 1 < d.automation.size() ? (d.automation[j + 1].time_s - d.automation[j].time_s) * sample_rate : 0.0;
         points.push_back(hi);
         points.push_back(static_cast<float>(at - static_cast<double>(hi)));
-        points.push_back(static_cast<float>(d.automation[j].gain_db));
+        points.push_back(static_cast<float>(d.automation[j].value));
         points.push_back(static_cast<float>(next));
     }
     return p;

@@ -42,7 +42,7 @@ struct StemGainDesign {
     PanGains pan;
     double polarity = 1.0;
     double fade_in_frames = 0.0, fade_out_frames = 0.0;
-    std::vector<GainPoint> automation;
+    std::vector<AutomationPoint> automation;
     int64_t start_frames = 0, length_frames = 0;
     int channels = 1;
 };

@@ -204,13 +204,13 @@ TEST(GuiApp, AutomationPointsAreAddedDraggedAndDeletedWithTheMouse) {
     host.frame(app);
     const ImVec2 at(900.0f, 700.0f);  // inside the lane (the lower half of the view)
     host.double_click(app, at);
-    ASSERT_EQ(ws.session()->session->stems[0].gain_automation.size(), 1u) << "a double-click in the lane adds one point";
-    const GainPoint added = ws.session()->session->stems[0].gain_automation[0];
+    ASSERT_EQ(ws.session()->session->stems[0].automation.gain_db.size(), 1u) << "a double-click in the lane adds one point";
+    const AutomationPoint added = ws.session()->session->stems[0].automation.gain_db[0];
     const size_t depth = ws.undo_depth();
     host.drag(app, at, ImVec2(at.x + 100.0f, at.y - 50.0f), 5);
-    const GainPoint moved = ws.session()->session->stems[0].gain_automation[0];
+    const AutomationPoint moved = ws.session()->session->stems[0].automation.gain_db[0];
     EXPECT_GT(moved.time_s, added.time_s);
-    EXPECT_GT(moved.gain_db, added.gain_db);
+    EXPECT_GT(moved.value, added.value);
     EXPECT_EQ(ws.undo_depth(), depth + 1) << "a drag is one step";
     // Right-click on the moved point deletes it.
     const ImVec2 now(at.x + 100.0f, at.y - 50.0f);
@@ -220,7 +220,7 @@ TEST(GuiApp, AutomationPointsAreAddedDraggedAndDeletedWithTheMouse) {
     host.frame(app);
     ImGui::GetIO().MouseDown[1] = false;
     host.frame(app);
-    EXPECT_TRUE(ws.session()->session->stems[0].gain_automation.empty());
+    EXPECT_TRUE(ws.session()->session->stems[0].automation.gain_db.empty());
 }
 
 // An EQ band's handle drags its frequency and gain; the drag is one undo step.

@@ -38,7 +38,7 @@ Fixture make_fixture(uint64_t seed) {
         s.pan = rng.bipolar();
         s.fade_in_s = (k % 2) ? 0.0123 : 0.0;
         s.fade_out_s = (k % 3) ? 0.0371 : 0.0;
-        if (k == 2) s.gain_automation = {{0.02, 0.0}, {0.05, -18.0}, {0.0502, 3.0}};
+        if (k == 2) s.automation.gain_db = {{0.02, 0.0}, {0.05, -18.0}, {0.0502, 3.0}};
         EqSpec eq;
         switch (k) {
             case 0:  // linear, mono: highpass + bell

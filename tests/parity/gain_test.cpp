@@ -34,8 +34,8 @@ Fixture make_fixture(uint64_t seed) {
         s.fade_in_s = (k % 2) ? 0.0123 : 0.0;
         s.fade_out_s = (k % 3) ? 0.0371 : 0.0;
         s.mute = k == 5;
-        if (k % 2 == 0) s.gain_automation = {{0.01, 0.0}, {0.05, -24.0}, {0.0501, 6.0}, {0.2, -3.0}};
-        if (k == 3) s.gain_automation = {{0.1, -60.0}};  // one point: held everywhere
+        if (k % 2 == 0) s.automation.gain_db = {{0.01, 0.0}, {0.05, -24.0}, {0.0501, 6.0}, {0.2, -3.0}};
+        if (k == 3) s.automation.gain_db = {{0.1, -60.0}};  // one point: held everywhere
         const int channels = fixture_channels(k);
         add_stem(f, s, k, noise(channels, 9001 + 1531 * k, seed * 100 + static_cast<uint64_t>(k), 0.9));
     }

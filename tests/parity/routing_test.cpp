@@ -136,7 +136,7 @@ MixFixture make_fixture(const TempDir& dir, bool with_compressors, uint64_t seed
                 s.sends = {send("verb", 0.0, true)};
                 break;
             default:
-                s.gain_automation = {{0.05, 0.0}, {0.15, -12.0}, {0.3, 3.0}};
+                s.automation.gain_db = {{0.05, 0.0}, {0.15, -12.0}, {0.3, 3.0}};
                 s.sends = {send("wide", -9.0, false)};
                 break;
         }
@@ -255,7 +255,7 @@ MixFixture random_fixture(const TempDir& dir, uint64_t seed) {
         s.mute = chance(0.1);
         if (chance(0.5)) s.eq = random_eq();
         if (chance(0.4)) s.compressor = random_compressor();
-        if (chance(0.3)) s.gain_automation = {{0.02, 0.0}, {0.08, -9.0 * rng.uniform()}};
+        if (chance(0.3)) s.automation.gain_db = {{0.02, 0.0}, {0.08, -9.0 * rng.uniform()}};
         const int sends = pick(3);
         for (int j = 0; j < sends; ++j) s.sends.push_back(send("bus" + std::to_string(pick(nb)), -12.0 * rng.uniform(), chance(0.5)));
         add_stem(f, s, k, noise(fixture_channels(k), 6007 + 1013 * k, seed * 131 + static_cast<uint64_t>(k), 0.5));

@@ -28,7 +28,7 @@ TEST(Compressor, StaticCurveMatchesFormulaPeakAndRms) {
     for (Detector det : {Detector::Peak, Detector::Rms})
         for (double knee : {0.0, 6.0, 12.0})
             for (double level : {-40.0, -27.0, -23.5, -20.0, -17.0, -12.0, -3.0, 0.0}) {
-                CompressorSpec spec{-20.0, 4.0, knee, 0.0, 5.0, 2.5, det};
+                CompressorSpec spec{-20.0, 4.0, knee, 0.0, 5.0, 2.5, det, {}, {}};
                 Compressor comp(spec, kRate);
                 const int64_t n = kRate / 2;
                 std::vector<float> x(static_cast<size_t>(n));
@@ -60,7 +60,7 @@ double measured_time_constant_ms(const std::vector<float>& x, const std::vector<
 
 TEST(Compressor, AttackAndReleaseAreTheDocumentedTimeConstants) {
     for (auto [attack, release] : {std::pair{10.0, 120.0}, std::pair{2.0, 40.0}, std::pair{30.0, 500.0}}) {
-        CompressorSpec spec{-20.0, 4.0, 0.0, attack, release, 0.0, Detector::Peak};
+        CompressorSpec spec{-20.0, 4.0, 0.0, attack, release, 0.0, Detector::Peak, {}, {}};
         Compressor comp(spec, kRate);
         const size_t seg = static_cast<size_t>(kRate * 3);
         std::vector<float> x(3 * seg);
@@ -75,7 +75,7 @@ TEST(Compressor, AttackAndReleaseAreTheDocumentedTimeConstants) {
 }
 
 TEST(Compressor, SplitBlocksEqualWholeBufferAndChannelsAreLinked) {
-    CompressorSpec spec{-24.0, 3.0, 6.0, 7.0, 90.0, 3.0, Detector::Rms};
+    CompressorSpec spec{-24.0, 3.0, 6.0, 7.0, 90.0, 3.0, Detector::Rms, {}, {}};
     const int64_t n = 40001;
     Random r(9);
     std::vector<float> l(static_cast<size_t>(n)), rr(static_cast<size_t>(n));

@@ -40,18 +40,18 @@ TEST(PanLaw, StereoIsABalance) {
 }
 
 TEST(Automation, InterpolatesInDbAndHoldsTheEnds) {
-    std::vector<GainPoint> pts{{1.0, 0.0}, {3.0, -12.0}, {4.0, -12.0}, {5.0, 6.0}};
-    EXPECT_EQ(automation_db_at(pts, 0.0), 0.0);
-    EXPECT_EQ(automation_db_at(pts, 1.0), 0.0);
-    EXPECT_NEAR(automation_db_at(pts, 2.0), -6.0, 1e-12);
-    EXPECT_NEAR(automation_db_at(pts, 2.5), -9.0, 1e-12);
-    EXPECT_NEAR(automation_db_at(pts, 3.5), -12.0, 1e-12);
-    EXPECT_NEAR(automation_db_at(pts, 4.5), -3.0, 1e-12);
-    EXPECT_EQ(automation_db_at(pts, 100.0), 6.0);
-    EXPECT_EQ(automation_db_at({}, 3.0), 0.0);
+    std::vector<AutomationPoint> pts{{1.0, 0.0}, {3.0, -12.0}, {4.0, -12.0}, {5.0, 6.0}};
+    EXPECT_EQ(automation_value_at(pts, 0.0), 0.0);
+    EXPECT_EQ(automation_value_at(pts, 1.0), 0.0);
+    EXPECT_NEAR(automation_value_at(pts, 2.0), -6.0, 1e-12);
+    EXPECT_NEAR(automation_value_at(pts, 2.5), -9.0, 1e-12);
+    EXPECT_NEAR(automation_value_at(pts, 3.5), -12.0, 1e-12);
+    EXPECT_NEAR(automation_value_at(pts, 4.5), -3.0, 1e-12);
+    EXPECT_EQ(automation_value_at(pts, 100.0), 6.0);
+    EXPECT_EQ(automation_value_at({}, 3.0), 0.0);
     // A step: two points at the same time.
-    std::vector<GainPoint> step{{1.0, 0.0}, {2.0, 0.0}, {2.0, -20.0}};
-    EXPECT_NEAR(automation_db_at(step, 2.5), -20.0, 1e-12);
+    std::vector<AutomationPoint> step{{1.0, 0.0}, {2.0, 0.0}, {2.0, -20.0}};
+    EXPECT_NEAR(automation_value_at(step, 2.5), -20.0, 1e-12);
 }
 
 TEST(ClipGain, FadesAreLinearInAmplitudeFromTheStemEdges) {
@@ -80,7 +80,7 @@ TEST(ClipGain, FadesAreLinearInAmplitudeFromTheStemEdges) {
 TEST(ClipGain, AutomationUsesTheTimelineAndPolarityFlips) {
     StemSpec s;
     s.polarity_invert = true;
-    s.gain_automation = {{0.0, 0.0}, {1.0, -20.0}};
+    s.automation.gain_db = {{0.0, 0.0}, {1.0, -20.0}};
     ClipGain g(s, 1000, 0, 2000);
     std::vector<float> out(2000);
     g.compute(0, out);

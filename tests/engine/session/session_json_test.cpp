@@ -81,9 +81,9 @@ TEST(SessionJson, FullContractExampleParses) {
     auto r = parse_session(text, "/base", "s.json");
     ASSERT_TRUE(r.has_value()) << r.error().message;
     const StemSpec& s = r->stems.at(0);
-    ASSERT_EQ(s.gain_automation.size(), 2u);
-    EXPECT_EQ(s.gain_automation[1].time_s, 10.0);
-    EXPECT_EQ(s.gain_automation[1].gain_db, -6.0);
+    ASSERT_EQ(s.automation.gain_db.size(), 2u);
+    EXPECT_EQ(s.automation.gain_db[1].time_s, 10.0);
+    EXPECT_EQ(s.automation.gain_db[1].value, -6.0);
     ASSERT_TRUE(s.eq.has_value());
     EXPECT_EQ(s.eq->mode, EqMode::Linear);
     ASSERT_EQ(s.eq->bands.size(), 2u);
