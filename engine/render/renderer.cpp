@@ -89,6 +89,11 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         StemPlan sp;
         sp.index = i;
         sp.channels = src->channels();
+        // Width is M/S: it needs two channels (known only once the file is open).
+        if ((s.width || !s.automation.width.empty()) && sp.channels < 2)
+            return fail(ErrorCode::InvalidSession, session.file.string() + ": stems[" + std::to_string(i) + "]." +
+                                                        (s.width ? "width" : "automation.width") + ": the stem \"" + s.name +
+                                                        "\" is mono (width needs a stereo source)");
         sp.start_frames = static_cast<int64_t>(std::llround(s.offset_s * session.sample_rate));
         sp.length_frames = src->frames();
         sp.audible = !s.mute && (!any_solo || s.solo);

@@ -302,6 +302,7 @@ enum class Rule {
     Positive,      // 0 < v <= hi: "must be > 0", "must be <= hi"
     Frequency,     // 0 < v < Nyquist
     ClosedBelowNyquist,  // lo <= v <= hi and v < Nyquist
+    OffOrFrequency,  // 0 (off) or 0 < v < Nyquist
     Step,          // integer, a multiple of `step` within [lo, hi]
     Choices,       // one of `choices` (integers)
     NonEmpty,      // strings
@@ -390,6 +391,33 @@ const Field<CompressorSpec> kCompressorFields[] = {
     {.key = "release_ms", .unit = "ms", .member = &CompressorSpec::release_ms, .rule = Rule::Positive, .hi = 10000},
     {.key = "makeup_db", .unit = "dB", .member = &CompressorSpec::makeup_db, .rule = Rule::Closed, .lo = -48, .hi = 48},
     {.key = "detector", .unit = "", .member = enum_member<&CompressorSpec::detector>()},
+    {.key = "sidechain", .unit = "stem or bus name", .member = &CompressorSpec::sidechain},
+    // "sidechain_eq": by hand
+};
+
+const Field<ChorusSpec> kChorusFields[] = {
+    {.key = "rate_hz", .unit = "Hz", .member = &ChorusSpec::rate_hz, .rule = Rule::Closed, .lo = 0.01, .hi = 20},
+    {.key = "depth_ms", .unit = "ms", .member = &ChorusSpec::depth_ms, .rule = Rule::Closed, .lo = 0, .hi = 20},
+    {.key = "delay_ms", .unit = "ms", .member = &ChorusSpec::delay_ms, .rule = Rule::Closed, .lo = 0.5, .hi = 50},
+    {.key = "voices", .unit = "", .member = &ChorusSpec::voices, .rule = Rule::Step, .lo = 1, .hi = 8, .step = 1},
+    {.key = "mix", .unit = "", .member = &ChorusSpec::mix, .rule = Rule::Closed, .lo = 0, .hi = 1},
+    {.key = "stereo_phase_deg", .unit = "deg", .member = &ChorusSpec::stereo_phase_deg, .rule = Rule::Closed, .lo = 0, .hi = 360},
+};
+
+std::string note_value(const std::string& path, const std::string& v) {
+    if (!note_whole_notes(v))
+        fail_at(path, "must be a note value 1/1 .. 1/32 (1/1, 1/2, 1/4, 1/8, 1/16, 1/32), optionally dotted (d) or triplet (t), not \"" + v + "\"");
+    return v;
+}
+
+const Field<DelaySpec> kDelayFields[] = {
+    {.key = "time_ms", .unit = "ms", .member = &DelaySpec::time_ms, .rule = Rule::Positive, .hi = 10000},
+    {.key = "note", .unit = "", .member = &DelaySpec::note, .check = note_value},
+    {.key = "feedback", .unit = "", .member = &DelaySpec::feedback, .rule = Rule::Closed, .lo = 0, .hi = 0.95},
+    {.key = "pingpong", .unit = "", .member = &DelaySpec::pingpong},
+    {.key = "lowcut_hz", .unit = "Hz", .member = &DelaySpec::lowcut_hz, .rule = Rule::OffOrFrequency},
+    {.key = "highcut_hz", .unit = "Hz", .member = &DelaySpec::highcut_hz, .rule = Rule::OffOrFrequency},
+    {.key = "wet_db", .unit = "dB", .member = &DelaySpec::wet_db, .rule = Rule::Closed, .lo = kGainMinDb, .hi = kGainMaxDb},
 };
 
 const Field<SendSpec> kSendFields[] = {
@@ -410,7 +438,8 @@ const Field<StemSpec> kStemFields[] = {
     {.key = "offset_s", .unit = "s", .member = &StemSpec::offset_s, .rule = Rule::Closed, .lo = 0, .hi = 86400},
     {.key = "fade_in_s", .unit = "s", .member = &StemSpec::fade_in_s, .rule = Rule::Closed, .lo = 0, .hi = 86400},
     {.key = "fade_out_s", .unit = "s", .member = &StemSpec::fade_out_s, .rule = Rule::Closed, .lo = 0, .hi = 86400},
-    // "automation", "eq", "compressor", "sends": by hand
+    {.key = "width", .unit = "", .member = &StemSpec::width, .rule = Rule::Closed, .lo = 0, .hi = 4},
+    // "automation", "eq", "compressor", "chorus", "sends": by hand
     {.key = "output", .unit = "bus name", .member = &StemSpec::output},
 };
 
@@ -423,7 +452,9 @@ const Field<ReverbSpec> kReverbFields[] = {
 
 const Field<BusSpec> kBusFields[] = {
     {.key = "name", .unit = "", .member = &BusSpec::name, .rule = Rule::NonEmpty, .required = true},
-    // "reverb", "eq", "compressor": by hand
+    // "delay", "reverb", "eq", "compressor", "chorus": by hand
+    {.key = "width", .unit = "", .member = &BusSpec::width, .rule = Rule::Closed, .lo = 0, .hi = 4},
+    // "automation": by hand
     {.key = "gain_db", .unit = "dB", .member = &BusSpec::gain_db, .rule = Rule::Closed, .lo = kGainMinDb, .hi = kGainMaxDb},
     {.key = "output", .unit = "bus name", .member = &BusSpec::output},
 };
@@ -506,6 +537,7 @@ const Field<Session> kSessionFields[] = {
     // "format", "version": by hand (constants)
     {.key = "sample_rate", .unit = "Hz", .member = &Session::sample_rate, .rule = Rule::Closed, .lo = 8000, .hi = 384000,
      .emit = Emit::Always},
+    {.key = "tempo_bpm", .unit = "BPM", .member = &Session::tempo_bpm, .rule = Rule::Closed, .lo = 20, .hi = 400},
     // "stems", "buses", "master", "metadata", "export": by hand
 };
 
@@ -539,6 +571,10 @@ struct Reader {
             case Rule::Frequency:
                 if (!(v > 0.0 && v < nyquist))
                     fail_at(path, "must be > 0 and below the Nyquist frequency (" + fmt_num(nyquist) + " Hz)");
+                break;
+            case Rule::OffOrFrequency:
+                if (v != 0.0 && !(v > 0.0 && v < nyquist))
+                    fail_at(path, "must be 0 (off) or > 0 and below the Nyquist frequency (" + fmt_num(nyquist) + " Hz)");
                 break;
             case Rule::ClosedBelowNyquist:
                 if (v < f.lo || v > f.hi) fail_at(path, "must be within [" + fmt_num(f.lo) + ", " + fmt_num(f.hi) + "]");
@@ -669,41 +705,88 @@ struct Parser : Reader {
     // Keys that do not apply to a band's type are unknown keys (flat_block refuses them).
     EqBand band(const json& j, const std::string& path) { return flat_block(j, path, kEqBandFields); }
 
-    CompressorSpec compressor(const json& j, const std::string& path) { return flat_block(j, path, kCompressorFields); }
+    CompressorSpec compressor(const json& j, const std::string& path) {
+        ObjectReader r(j, path);
+        CompressorSpec c;
+        read_all(r, kCompressorFields, c);
+        if (const json* e = r.object("sidechain_eq")) c.sidechain_eq = eq(*e, r.child("sidechain_eq"));
+        r.finish();
+        return c;
+    }
 
-    std::vector<AutomationPoint> automation(ObjectReader& ar) {
-        std::vector<AutomationPoint> points;
-        const json* g = ar.array("gain_db");
-        if (!g) return points;
-        const std::string gp = ar.child("gain_db");
+    ChorusSpec chorus(const json& j, const std::string& path) {
+        ChorusSpec c = flat_block(j, path, kChorusFields);
+        if (!(c.delay_ms > c.depth_ms)) fail_at(path + ".delay_ms", "must be > depth_ms (" + fmt_num(c.depth_ms) + ")");
+        return c;
+    }
+
+    DelaySpec delay(const json& j, const std::string& path) {
+        DelaySpec d = flat_block(j, path, kDelayFields);
+        if (d.time_ms.has_value() == d.note.has_value()) fail_at(path, "needs exactly one of time_ms and note");
+        if (d.time_ms && std::llround(*d.time_ms / 1000.0 * sample_rate) < 1)
+            fail_at(path + ".time_ms", "must be at least one sample (" + fmt_num(1000.0 / sample_rate) + " ms)");
+        return d;  // a note's tempo is checked with the whole session
+    }
+
+    // One lane: [[time_s, value], ...], times not decreasing, values within [lo, hi].
+    AutomationLane lane(const json& g, const std::string& path, const char* unit, double lo, double hi) {
+        if (!g.is_array()) fail_at(path, std::string("must be an array of [time_s, ") + unit + "] pairs, not " + type_name(g));
+        AutomationLane points;
         double last_t = -1.0;
-        for (size_t i = 0; i < g->size(); ++i) {
-            const json& pt = (*g)[i];
-            const std::string pp = index_path(gp, i);
+        for (size_t i = 0; i < g.size(); ++i) {
+            const json& pt = g[i];
+            const std::string pp = index_path(path, i);
             if (!pt.is_array() || pt.size() != 2 || !pt[0].is_number() || !pt[1].is_number())
-                fail_at(pp, "must be a [time_s, gain_db] pair of numbers");
+                fail_at(pp, std::string("must be a [time_s, ") + unit + "] pair of numbers");
             AutomationPoint p{pt[0].get<double>(), pt[1].get<double>()};
             if (!std::isfinite(p.time_s) || p.time_s < 0.0) fail_at(pp + "[0]", "time_s must be >= 0");
             if (p.time_s < last_t) fail_at(pp + "[0]", "times must not decrease");
-            if (!std::isfinite(p.value) || p.value < kGainMinDb || p.value > kGainMaxDb)
-                fail_at(pp + "[1]", "gain_db must be within [" + fmt_num(kGainMinDb) + ", " + fmt_num(kGainMaxDb) + "]");
+            if (!std::isfinite(p.value) || p.value < lo || p.value > hi)
+                fail_at(pp + "[1]", std::string(unit) + " must be within [" + fmt_num(lo) + ", " + fmt_num(hi) + "]");
             last_t = p.time_s;
             points.push_back(p);
         }
         return points;
     }
 
+    // A stem's (stem = true) or a bus's "automation" block. Sends are
+    // automated as "send_db": {"<bus>": lane} or, equally, "send_db.<bus>": lane.
+    Automation automation(const json& j, const std::string& path, bool stem) {
+        if (!j.is_object()) fail_at(path, std::string("must be an object, not ") + type_name(j));
+        Automation a;
+        for (auto it = j.begin(); it != j.end(); ++it) {
+            const std::string& key = it.key();
+            const std::string kp = path + "." + key;
+            if (key == "gain_db") a.gain_db = lane(*it, kp, "gain_db", kGainMinDb, kGainMaxDb);
+            else if (key == "width") a.width = lane(*it, kp, "width", 0.0, 4.0);
+            else if (key == "pan" && stem) a.pan = lane(*it, kp, "pan", -1.0, 1.0);
+            else if (key == "send_db" && stem) {
+                if (!it->is_object()) fail_at(kp, std::string("must be an object of bus names, not ") + type_name(*it));
+                for (auto b = it->begin(); b != it->end(); ++b) add_send_lane(a, b.key(), *b, kp + "." + b.key());
+            } else if (key.rfind("send_db.", 0) == 0 && stem) {
+                add_send_lane(a, key.substr(8), *it, kp);
+            } else {
+                fail_at(kp, stem ? "unknown key (automation lanes: gain_db, pan, width, send_db.<bus>)"
+                                 : "unknown key (a bus automates gain_db and width)");
+            }
+        }
+        return a;
+    }
+
+    void add_send_lane(Automation& a, const std::string& bus, const json& j, const std::string& path) {
+        if (bus.empty()) fail_at(path, "needs a bus name (send_db.<bus>)");
+        if (a.send(bus)) fail_at(path, "the send to \"" + bus + "\" is automated twice");
+        a.send_db.push_back(SendAutomation{bus, lane(j, path, "send_db", kGainMinDb, kGainMaxDb)});
+    }
+
     StemSpec stem(const json& j, const std::string& path) {
         ObjectReader r(j, path);
         StemSpec s;
         read_all(r, kStemFields, s);
-        if (const json* a = r.object("automation")) {
-            ObjectReader ar(*a, r.child("automation"));
-            s.automation.gain_db = automation(ar);
-            ar.finish();
-        }
+        if (const json* a = r.object("automation")) s.automation = automation(*a, r.child("automation"), true);
         if (const json* e = r.object("eq")) s.eq = eq(*e, r.child("eq"));
         if (const json* c = r.object("compressor")) s.compressor = compressor(*c, r.child("compressor"));
+        if (const json* c = r.object("chorus")) s.chorus = chorus(*c, r.child("chorus"));
         if (const json* sends = r.array("sends")) {
             for (size_t i = 0; i < sends->size(); ++i)
                 s.sends.push_back(flat_block((*sends)[i], index_path(r.child("sends"), i), kSendFields));
@@ -717,9 +800,12 @@ struct Parser : Reader {
         BusSpec b;
         read_all(r, kBusFields, b);
         if (b.name == kMasterBusName) fail_at(r.child("name"), "\"master\" is reserved for the master bus");
+        if (const json* d = r.object("delay")) b.delay = delay(*d, r.child("delay"));
         if (const json* v = r.object("reverb")) b.reverb = flat_block(*v, r.child("reverb"), kReverbFields);
         if (const json* e = r.object("eq")) b.eq = eq(*e, r.child("eq"));
         if (const json* c = r.object("compressor")) b.compressor = compressor(*c, r.child("compressor"));
+        if (const json* c = r.object("chorus")) b.chorus = chorus(*c, r.child("chorus"));
+        if (const json* a = r.object("automation")) b.automation = automation(*a, r.child("automation"), false);
         r.finish();
         return b;
     }
@@ -882,6 +968,72 @@ struct Parser : Reader {
                 next = s.buses[bus_index.at(next)].output;
             }
         }
+
+        for (size_t i = 0; i < s.stems.size(); ++i)
+            for (const SendAutomation& sa : s.stems[i].automation.send_db) {
+                const auto& sends = s.stems[i].sends;
+                if (std::none_of(sends.begin(), sends.end(), [&](const SendSpec& send) { return send.bus == sa.bus; }))
+                    fail_at(index_path("stems", i) + ".automation.send_db." + sa.bus, "the stem has no send to \"" + sa.bus + "\"");
+            }
+        for (size_t i = 0; i < s.buses.size(); ++i)
+            if (s.buses[i].delay && s.buses[i].delay->note && !s.tempo_bpm)
+                fail_at(index_path("buses", i) + ".delay.note", "needs the session's tempo_bpm");
+        check_sidechains(s, stem_index, bus_index);
+    }
+
+    // Sidechain keys: each names one stem or bus, not the compressor's own,
+    // and no key may depend on what it keys. Render order: a node's inputs
+    // (what feeds a bus) and its key come before it; a cycle in that order is
+    // an error naming the compressor that closes it.
+    static void check_sidechains(const Session& s, const std::map<std::string, size_t>& stem_index,
+                                 const std::map<std::string, size_t>& bus_index) {
+        const size_t ns = s.stems.size(), n = ns + s.buses.size();
+        auto name_of = [&](size_t v) { return v < ns ? s.stems[v].name : s.buses[v - ns].name; };
+        auto path_of = [&](size_t v) { return v < ns ? index_path("stems", v) : index_path("buses", v - ns); };
+        auto compressor_of = [&](size_t v) { return v < ns ? s.stems[v].compressor : s.buses[v - ns].compressor; };
+        std::vector<std::vector<size_t>> after(n);  // after[a]: nodes that need a first
+        auto node_of_bus = [&](const std::string& name) { return name == kMasterBusName ? n : ns + bus_index.at(name); };
+        for (size_t i = 0; i < ns; ++i) {
+            if (size_t d = node_of_bus(s.stems[i].output); d < n) after[i].push_back(d);
+            for (const SendSpec& send : s.stems[i].sends) after[i].push_back(node_of_bus(send.bus));
+        }
+        for (size_t b = 0; b < s.buses.size(); ++b)
+            if (size_t d = node_of_bus(s.buses[b].output); d < n) after[ns + b].push_back(d);
+        std::vector<std::pair<size_t, size_t>> keys;  // (key, keyed)
+        for (size_t v = 0; v < n; ++v) {
+            const auto c = compressor_of(v);
+            if (!c || c->sidechain.empty()) continue;
+            const std::string path = path_of(v) + ".compressor.sidechain";
+            const auto st = stem_index.find(c->sidechain);
+            const auto bu = bus_index.find(c->sidechain);
+            if (st == stem_index.end() && bu == bus_index.end())
+                fail_at(path, "unknown stem or bus \"" + c->sidechain + "\"");
+            if (st != stem_index.end() && bu != bus_index.end())
+                fail_at(path, "\"" + c->sidechain + "\" names both a stem and a bus: rename one");
+            const size_t key = st != stem_index.end() ? st->second : ns + bu->second;
+            if (key == v) fail_at(path, "a compressor cannot key itself (use no sidechain for its own signal)");
+            keys.emplace_back(key, v);
+            after[key].push_back(v);
+        }
+        // A key closes a cycle when what it keys leads back to it.
+        for (const auto& [key, keyed] : keys) {
+            std::vector<size_t> parent(n, n + 1), stack{keyed};
+            parent[keyed] = keyed;
+            while (!stack.empty()) {
+                const size_t v = stack.back();
+                stack.pop_back();
+                if (v == key) break;
+                for (size_t w : after[v])
+                    if (parent[w] == n + 1) parent[w] = v, stack.push_back(w);
+            }
+            if (parent[key] == n + 1) continue;
+            std::vector<std::string> chain{name_of(key)};
+            for (size_t v = key; v != keyed;) chain.push_back(name_of(v = parent[v]));
+            std::string route;
+            for (auto it = chain.rbegin(); it != chain.rend(); ++it) route += (route.empty() ? "" : " -> ") + *it;
+            fail_at(path_of(keyed) + ".compressor.sidechain", "sidechain cycle: \"" + name_of(keyed) + "\" is keyed by \"" +
+                                                                  name_of(key) + "\", which is rendered after it (" + route + ")");
+        }
     }
 };
 
@@ -905,6 +1057,35 @@ ojson write_eq(const EqSpec& spec) {
 ojson write_compressor(const CompressorSpec& c) {
     ojson j = ojson::object();
     write_all(j, kCompressorFields, c, false);
+    if (c.sidechain_eq) j["sidechain_eq"] = write_eq(*c.sidechain_eq);
+    return j;
+}
+
+ojson write_chorus(const ChorusSpec& c) {
+    ojson j = ojson::object();
+    write_all(j, kChorusFields, c, false);
+    return j;
+}
+
+ojson write_delay(const DelaySpec& d) {
+    ojson j = ojson::object();
+    write_all(j, kDelayFields, d, false);
+    return j;
+}
+
+ojson write_lane(const AutomationLane& lane) {
+    ojson points = ojson::array();
+    for (const auto& p : lane) points.push_back(ojson::array({p.time_s, p.value}));
+    return points;
+}
+
+// Send lanes are written as "send_db.<bus>" keys beside gain_db.
+ojson write_automation(const Automation& a) {
+    ojson j = ojson::object();
+    if (!a.gain_db.empty()) j["gain_db"] = write_lane(a.gain_db);
+    if (!a.pan.empty()) j["pan"] = write_lane(a.pan);
+    if (!a.width.empty()) j["width"] = write_lane(a.width);
+    for (const SendAutomation& s : a.send_db) j["send_db." + s.bus] = write_lane(s.level_db);
     return j;
 }
 
@@ -915,13 +1096,10 @@ ojson write_stem(const StemSpec& s) {
     write_all(head, kStemFields, s, false);
     for (auto it = head.begin(); it != head.end(); ++it)
         if (it.key() != "output") j[it.key()] = it.value();
-    if (!s.automation.gain_db.empty()) {
-        ojson points = ojson::array();
-        for (const auto& p : s.automation.gain_db) points.push_back(ojson::array({p.time_s, p.value}));
-        j["automation"] = ojson{{"gain_db", std::move(points)}};
-    }
+    if (!s.automation.empty()) j["automation"] = write_automation(s.automation);
     if (s.eq) j["eq"] = write_eq(*s.eq);
     if (s.compressor) j["compressor"] = write_compressor(*s.compressor);
+    if (s.chorus) j["chorus"] = write_chorus(*s.chorus);
     if (!s.sends.empty()) {
         ojson sends = ojson::array();
         for (const auto& send : s.sends) {
@@ -940,6 +1118,7 @@ ojson write_bus(const BusSpec& b) {
     write_all(head, kBusFields, b, false);
     ojson j = ojson::object();
     j["name"] = head["name"];
+    if (b.delay) j["delay"] = write_delay(*b.delay);
     if (b.reverb) {
         ojson r = ojson::object();
         write_all(r, kReverbFields, *b.reverb, false);
@@ -947,6 +1126,9 @@ ojson write_bus(const BusSpec& b) {
     }
     if (b.eq) j["eq"] = write_eq(*b.eq);
     if (b.compressor) j["compressor"] = write_compressor(*b.compressor);
+    if (b.chorus) j["chorus"] = write_chorus(*b.chorus);
+    if (head.contains("width")) j["width"] = head["width"];
+    if (!b.automation.empty()) j["automation"] = write_automation(b.automation);
     for (const char* key : {"gain_db", "output"})
         if (head.contains(key)) j[key] = head[key];
     return j;

@@ -282,6 +282,122 @@ TEST(SessionJson, NamesAndRouting) {
     EXPECT_TRUE(parse(j).has_value());
 }
 
+// Session v1 additions: chorus, delay, width, automation lanes, sidechains.
+TEST(SessionJson, MixingRoundTwoKeysParse) {
+    json j = minimal();
+    j["tempo_bpm"] = 120;
+    j["stems"].push_back({{"name", "bass"}, {"file", "bass.wav"}, {"width", 0.0},
+                          {"compressor", {{"sidechain", "kick"}, {"sidechain_eq", {{"bands", {{{"type", "lowpass"}, {"freq_hz", 150}}}}}}}},
+                          {"chorus", {{"voices", 3}}},
+                          {"sends", {{{"bus", "dly"}}}},
+                          {"automation", {{"pan", {{0, -1}, {1, 1}}}, {"send_db", {{"dly", {{0, -6}}}}}}}});
+    j["buses"] = {{{"name", "dly"}, {"delay", {{"note", "1/8t"}, {"pingpong", true}}}, {"automation", {{"gain_db", {{0, -3}}}}}}};
+    auto r = parse(j);
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    const StemSpec& bass = r->stems[1];
+    ASSERT_TRUE(bass.width.has_value());
+    EXPECT_EQ(*bass.width, 0.0);
+    EXPECT_EQ(bass.compressor->sidechain, "kick");
+    ASSERT_TRUE(bass.compressor->sidechain_eq.has_value());
+    EXPECT_EQ(bass.compressor->sidechain_eq->bands.at(0).type, EqBandType::Lowpass);
+    EXPECT_EQ(bass.chorus->voices, 3);
+    EXPECT_EQ(bass.chorus->rate_hz, 0.8);  // defaults of the contract
+    EXPECT_EQ(bass.chorus->depth_ms, 2.0);
+    EXPECT_EQ(bass.chorus->delay_ms, 10.0);
+    EXPECT_EQ(bass.chorus->mix, 0.5);
+    EXPECT_EQ(bass.chorus->stereo_phase_deg, 90.0);
+    ASSERT_EQ(bass.automation.pan.size(), 2u);
+    ASSERT_NE(bass.automation.send("dly"), nullptr);
+    EXPECT_EQ(bass.automation.send("dly")->at(0).value, -6.0);
+    const BusSpec& dly = r->buses[0];
+    EXPECT_EQ(dly.delay->feedback, 0.35);
+    EXPECT_TRUE(dly.delay->pingpong);
+    // 1/8 triplet at 120 BPM: a quarter lasts 0.5 s, an eighth 0.25 s, a triplet eighth 1/6 s.
+    EXPECT_NEAR(*delay_time_s(*dly.delay, r->tempo_bpm), 1.0 / 6.0, 1e-15);
+    EXPECT_EQ(dly.automation.gain_db.at(0).value, -3.0);
+    // "send_db": {"<bus>": lane} and "send_db.<bus>": lane are one key.
+    j["stems"][1]["automation"] = {{"pan", {{0, -1}, {1, 1}}}, {"send_db.dly", {{0, -6}}}};
+    auto flat = parse(j);
+    ASSERT_TRUE(flat.has_value()) << flat.error().message;
+    EXPECT_EQ(flat->stems[1], bass);
+}
+
+TEST(SessionJson, NoteValues) {
+    EXPECT_DOUBLE_EQ(*note_whole_notes("1/1"), 1.0);
+    EXPECT_DOUBLE_EQ(*note_whole_notes("1/4"), 0.25);
+    EXPECT_DOUBLE_EQ(*note_whole_notes("1/8d"), 0.1875);
+    EXPECT_DOUBLE_EQ(*note_whole_notes("1/32t"), 1.0 / 48.0);
+    for (const char* bad : {"1/3", "1/64", "2/4", "1/", "1/4x", "1/04", "", "1/8dt"}) EXPECT_FALSE(note_whole_notes(bad)) << bad;
+    DelaySpec d;
+    d.note = "1/4";
+    EXPECT_DOUBLE_EQ(*delay_time_s(d, 100.0), 0.6);  // 60/tempo s
+    EXPECT_FALSE(delay_time_s(d, std::nullopt));
+    d.note.reset();
+    d.time_ms = 375;
+    EXPECT_DOUBLE_EQ(*delay_time_s(d, std::nullopt), 0.375);
+}
+
+TEST(SessionJson, MixingRoundTwoRules) {
+    auto with_bus = [](json bus) {
+        json j = minimal();
+        j["buses"] = {bus};
+        return j;
+    };
+    expect_error(with_bus({{"name", "d"}, {"delay", json::object()}}), "buses[0].delay: needs exactly one of time_ms and note");
+    expect_error(with_bus({{"name", "d"}, {"delay", {{"time_ms", 100}, {"note", "1/4"}}}}), "buses[0].delay: needs exactly one of time_ms and note");
+    expect_error(with_bus({{"name", "d"}, {"delay", {{"note", "1/4"}}}}), "buses[0].delay.note: needs the session's tempo_bpm");
+    expect_error(with_bus({{"name", "d"}, {"delay", {{"note", "1/3"}}}}), "buses[0].delay.note: must be a note value");
+    expect_error(with_bus({{"name", "d"}, {"delay", {{"time_ms", 100}, {"feedback", 0.96}}}}), "buses[0].delay.feedback: must be within [0, 0.95]");
+    expect_error(with_bus({{"name", "d"}, {"delay", {{"time_ms", 100}, {"lowcut_hz", 30000}}}}), "buses[0].delay.lowcut_hz: must be 0 (off) or > 0 and below");
+    expect_error(with_bus({{"name", "d"}, {"delay", {{"time_ms", 0.001}}}}), "buses[0].delay.time_ms: must be at least one sample");
+    expect_error(with_bus({{"name", "d"}, {"delay", {{"time_ms", 10}, {"bogus", 1}}}}), "buses[0].delay.bogus: unknown key");
+    expect_error(with_bus({{"name", "d"}, {"automation", {{"pan", {{0, 0}}}}}}), "buses[0].automation.pan: unknown key");
+    expect_error(with_bus({{"name", "d"}, {"width", 4.5}}), "buses[0].width: must be within [0, 4]");
+    expect_error(with_bus({{"name", "d"}, {"chorus", {{"voices", 9}}}}), "buses[0].chorus.voices: must be a multiple of 1 within [1, 8]");
+    expect_error(with_bus({{"name", "d"}, {"chorus", {{"depth_ms", 12}}}}), "buses[0].chorus.delay_ms: must be > depth_ms (12)");
+    expect_error(with_bus({{"name", "d"}, {"chorus", {{"rate_hz", 0}}}}), "buses[0].chorus.rate_hz: must be within [0.01, 20]");
+
+    json j = minimal();
+    j["tempo_bpm"] = 10;
+    expect_error(j, "tempo_bpm: must be within [20, 400]");
+
+    j = minimal();
+    j["stems"][0]["automation"] = {{"pan", {{0, 1.5}}}};
+    expect_error(j, "stems[0].automation.pan[0][1]: pan must be within [-1, 1]");
+    j["stems"][0]["automation"] = {{"width", {{0, -1}}}};
+    expect_error(j, "stems[0].automation.width[0][1]: width must be within [0, 4]");
+    j["stems"][0]["automation"] = {{"send_db.verb", {{0, 0}}}};
+    expect_error(j, "stems[0].automation.send_db.verb: the stem has no send to \"verb\"");
+    j["stems"][0]["automation"] = {{"sendz", {{0, 0}}}};
+    expect_error(j, "stems[0].automation.sendz: unknown key");
+
+    // Sidechains: an existing stem or bus, not itself, no cycle.
+    j = minimal();
+    j["stems"][0]["compressor"] = {{"sidechain", "nobody"}};
+    expect_error(j, "stems[0].compressor.sidechain: unknown stem or bus \"nobody\"");
+    j["stems"][0]["compressor"] = {{"sidechain", "kick"}};
+    expect_error(j, "stems[0].compressor.sidechain: a compressor cannot key itself");
+    j = minimal();
+    j["buses"] = {{{"name", "kick"}}};
+    j["stems"].push_back({{"name", "bass"}, {"file", "b.wav"}, {"compressor", {{"sidechain", "kick"}}}});
+    expect_error(j, "stems[1].compressor.sidechain: \"kick\" names both a stem and a bus");
+    // bass feeds the bus "low", whose compressor bass keys from: a cycle.
+    j = minimal();
+    j["buses"] = {{{"name", "low"}}};
+    j["stems"].push_back({{"name", "bass"}, {"file", "b.wav"}, {"output", "low"}, {"compressor", {{"sidechain", "low"}}}});
+    expect_error(j, "stems[1].compressor.sidechain: sidechain cycle: \"bass\" is keyed by \"low\", which is rendered after it (bass -> low)");
+    // Two stems keying each other.
+    j = minimal();
+    j["stems"][0]["compressor"] = {{"sidechain", "bass"}};
+    j["stems"].push_back({{"name", "bass"}, {"file", "b.wav"}, {"compressor", {{"sidechain", "kick"}}}});
+    expect_error(j, "stems[");
+    // Keyed by a stem that feeds the same bus: fine.
+    j = minimal();
+    j["buses"] = {{{"name", "low"}, {"compressor", {{"sidechain", "kick"}}}}};
+    j["stems"][0]["output"] = "low";
+    EXPECT_TRUE(parse(j).has_value());
+}
+
 TEST(SessionJson, LoadSessionNamesTheFile) {
     auto r = load_session("/nonexistent/dir/session.json");
     ASSERT_FALSE(r.has_value());

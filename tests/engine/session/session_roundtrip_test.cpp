@@ -24,11 +24,14 @@ using nlohmann::json;
 // NOT its default (so a writer that dropped a key, or wrote the default,
 // would change the model), and every enum value somewhere.
 const char* kEveryKey = R"({
-  "format": "stemforge-session", "version": 1, "sample_rate": 44100,
+  "format": "stemforge-session", "version": 1, "sample_rate": 44100, "tempo_bpm": 92.5,
   "stems": [
     {"name": "kick", "file": "stems/kick.wav", "gain_db": -3.5, "pan": -0.25, "mute": true, "solo": true,
      "polarity_invert": true, "offset_s": 1.5, "fade_in_s": 0.25, "fade_out_s": 2.0,
-     "automation": {"gain_db": [[0.0, -6.0], [10.0, 0.0], [10.0, -3.0], [20.5, 1.25]]},
+     "width": 1.5,
+     "automation": {"gain_db": [[0.0, -6.0], [10.0, 0.0], [10.0, -3.0], [20.5, 1.25]],
+                    "pan": [[0.0, -1.0], [2.0, 0.5]], "width": [[1.0, 0.0], [1.0, 3.5]],
+                    "send_db.verb": [[0.5, -20.0], [4.0, 6.0]], "send_db.drums": [[3.0, -1.0]]},
      "eq": {"mode": "minimum", "bands": [
        {"type": "bell", "freq_hz": 100, "gain_db": 3.0, "q": 1.3},
        {"type": "lowshelf", "freq_hz": 80, "gain_db": -2.0, "q": 0.5},
@@ -38,7 +41,9 @@ const char* kEveryKey = R"({
        {"type": "highpass", "freq_hz": 30, "slope_db_oct": 24},
        {"type": "lowpass", "freq_hz": 16000, "slope_db_oct": 48}]},
      "compressor": {"threshold_db": -20, "ratio": 3.5, "knee_db": 2, "attack_ms": 4, "release_ms": 90,
-                    "makeup_db": 2.5, "detector": "rms"},
+                    "makeup_db": 2.5, "detector": "rms", "sidechain": "snare",
+                    "sidechain_eq": {"bands": [{"type": "highpass", "freq_hz": 4000, "slope_db_oct": 18}]}},
+     "chorus": {"rate_hz": 1.5, "depth_ms": 3, "delay_ms": 12, "voices": 3, "mix": 0.25, "stereo_phase_deg": 180},
      "sends": [{"bus": "verb", "level_db": -12, "pre_fader": true}, {"bus": "drums", "level_db": -6}],
      "output": "drums"},
     {"name": "snare", "file": "/abs/snare.flac", "eq": {"bands": []},
@@ -46,8 +51,13 @@ const char* kEveryKey = R"({
   ],
   "buses": [
     {"name": "drums", "eq": {"mode": "minimum", "bands": [{"type": "bell", "freq_hz": 200, "gain_db": -1, "q": 2}]},
-     "compressor": {"ratio": 2}, "gain_db": -1.5, "output": "glue"},
-    {"name": "verb", "reverb": {"ir": "irs/hall.wav", "predelay_ms": 20, "wet_db": -3}, "gain_db": -6, "output": "glue"},
+     "compressor": {"ratio": 2, "sidechain": "verb"}, "chorus": {"voices": 8},
+     "width": 0.5, "automation": {"gain_db": [[1.0, -2.0]], "width": [[0.0, 1.0], [5.0, 2.0]]},
+     "gain_db": -1.5, "output": "glue"},
+    {"name": "verb", "delay": {"note": "1/8d", "feedback": 0.5, "pingpong": true, "lowcut_hz": 200, "highcut_hz": 6000,
+                               "wet_db": -4},
+     "reverb": {"ir": "irs/hall.wav", "predelay_ms": 20, "wet_db": -3}, "gain_db": -6, "output": "glue"},
+    {"name": "echo", "delay": {"time_ms": 250}, "output": "glue"},
     {"name": "glue"}
   ],
   "master": {
