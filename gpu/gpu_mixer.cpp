@@ -97,6 +97,8 @@ Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
     auto designs = design_nodes(session);
     if (!designs) return std::unexpected(designs.error());
     const MixGraph graph = build_mix_graph(session, plan, designs->stem_chain, designs->bus_chain);
+    if (graph.has_sidechains())
+        return fail(ErrorCode::DeviceLimit, "compressor sidechains (sidechain, sidechain_eq) have no GPU twin yet: use --backend cpu (auto falls back)");
     // The graph's latency plus one block: process() hands back the previous
     // block's master while the GPU works on this one (see process()).
     pipeline_frames_ = plan.block_frames;

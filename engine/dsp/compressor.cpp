@@ -30,26 +30,27 @@ CompressorCoefficients compressor_coefficients(const CompressorSpec& spec, int s
 Compressor::Compressor(const CompressorSpec& spec, int sample_rate)
     : spec_(spec), k_(compressor_coefficients(spec, sample_rate)) {}
 
-void Compressor::process(float* const* channels, int num_channels, int64_t frames) {
+void Compressor::process(float* const* channels, int num_channels, const float* const* detector, int detector_channels,
+                         int64_t frames) {
     // 20·log10(x) = (20/ln 10)·ln(x) and 10^(y/20) = exp(y·ln 10/20): the same
     // quantities in double, about twice as fast as log10/pow.
     constexpr double kDbPerNeper = 8.6858896380650365530;   // 20 / ln 10
     constexpr double kNeperPerDb = 0.11512925464970228420;  // ln 10 / 20
-    const double inv_c = 1.0 / num_channels;
+    const double inv_c = 1.0 / detector_channels;
     double p = power_, s = reduction_db_;
     for (int64_t n = 0; n < frames; ++n) {
         double level_db;
         if (k_.rms) {
             double sum = 0.0;
-            for (int c = 0; c < num_channels; ++c) {
-                const double x = channels[c][n];
+            for (int c = 0; c < detector_channels; ++c) {
+                const double x = detector[c][n];
                 sum += x * x;
             }
             p = k_.rms_coef * p + (1.0 - k_.rms_coef) * sum * inv_c;
             level_db = 0.5 * kDbPerNeper * std::log(std::max(p, 1e-20));
         } else {
             double d = 0.0;
-            for (int c = 0; c < num_channels; ++c) d = std::max(d, static_cast<double>(std::abs(channels[c][n])));
+            for (int c = 0; c < detector_channels; ++c) d = std::max(d, static_cast<double>(std::abs(detector[c][n])));
             level_db = kDbPerNeper * std::log(std::max(d, 1e-10));
         }
         const double r = -compressor_static_gain_db(spec_, level_db);

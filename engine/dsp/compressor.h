@@ -6,7 +6,9 @@
 // log domain). The GPU twin must run exactly this recursion, per sample n, in
 // double precision, with the signal multiplied in float:
 //
-//  1. detector input (all C channels of the stage, linked):
+//  1. detector input x_c (all C channels of the detector signal, linked: the
+//     stage's own input, or with `sidechain` the key's channels; with
+//     `sidechain_eq` that signal filtered by the EQ — see cpu_mixer.h):
 //       peak: d[n] = max_c |x_c[n]|               level  L[n] = 20·log10(max(d[n], 1e−10))
 //       rms:  p[n] = α_rms·p[n−1] + (1 − α_rms)·(1/C)·Σ_c x_c[n]²,  p[−1] = 0
 //             level L[n] = 10·log10(max(p[n], 1e−20))
@@ -53,7 +55,14 @@ public:
     Compressor(const CompressorSpec& spec, int sample_rate);
 
     // In place on `channels` planar channels of `frames` samples.
-    void process(float* const* channels, int num_channels, int64_t frames);
+    void process(float* const* channels, int num_channels, int64_t frames) {
+        process(channels, num_channels, channels, num_channels, frames);
+    }
+    // Sidechain: the detector (step 1, linked over its channels) reads
+    // `detector` (the key, or a filtered copy of the own signal); the gain
+    // multiplies `channels`. `detector` may be `channels` (read before written).
+    void process(float* const* channels, int num_channels, const float* const* detector, int detector_channels,
+                 int64_t frames);
     void reset() { power_ = 0.0; reduction_db_ = 0.0; }
 
     double reduction_db() const { return reduction_db_; }  // s[n] of the last sample

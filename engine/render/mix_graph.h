@@ -20,9 +20,21 @@
 // Latency is a backend's matter (the CPU's FFT hops; the GPU convolves with
 // none), but extent − latency is not: the render's length is the same on
 // every backend.
+//
+// Sidechains (a compressor keyed by another stem or bus, or by its own
+// signal through a sidechain EQ): the key is tapped after the key node's
+// inserts — for a stem and for a bus that is its output latency, since
+// nothing after the inserts (width, pan, fader) delays — plus the sidechain
+// EQ's latency; the compressor's own signal arrives with the node's chain
+// latency (every latency of a chain lies before its compressor). Whichever
+// is earlier is delayed to the later one, so the key drives the detector at
+// the same timeline frame as the signal it scales on every backend; delaying
+// the signal adds to the node's latency, which the destinations compensate.
+// The schedule orders every node after its feeders and its key.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -53,12 +65,38 @@ struct MixDestination {
 struct NodeTiming {
     int64_t latency_frames = 0;
     int64_t extent_frames = 0;
+    int64_t key_eq_latency_frames = 0;  // its compressor's sidechain EQ (0 without one)
+};
+
+// A node of the schedule: a stem (index into plan.stems) or a bus.
+struct MixNode {
+    bool bus = false;
+    size_t index = 0;
+    bool operator==(const MixNode&) const = default;
+};
+
+// A keyed compressor's alignment (see above).
+struct SidechainTiming {
+    bool own = true;                 // the detector hears the node's own signal (through sidechain_eq)
+    MixNode key;                     // else: the key node
+    int64_t key_delay_frames = 0;    // the key's delay before the detector
+    int64_t signal_delay_frames = 0; // the node's signal's delay before the compressor
 };
 
 struct MixGraph {
     std::vector<MixDestination> destinations;  // [bus index], then the master last
     std::vector<std::vector<size_t>> levels;   // buses by dependency depth: every feeder in an earlier level
     std::vector<NodeTiming> bus_output;        // per bus: latency and extent of its output (input + own chain)
+    std::vector<NodeTiming> stem_output;       // per plan stem: its own chain plus any sidechain alignment
+    // Stems and buses in levels: every node after what feeds it and after its
+    // key; the nodes of one level are independent of each other.
+    std::vector<std::vector<MixNode>> schedule;
+    // Per plan stem / per bus: set when its compressor has a sidechain or a sidechain EQ.
+    std::vector<std::optional<SidechainTiming>> stem_sidechain, bus_sidechain;
+    // Per plan stem: it keys a compressor, so it is processed even when it is
+    // not heard (muted, or another stem soloed): a muted kick still ducks the bass.
+    std::vector<bool> stem_is_key;
+    bool has_sidechains() const;
 
     const MixDestination& master() const { return destinations.back(); }
     // The render's length: the content plus the longest tail past it.
@@ -66,7 +104,8 @@ struct MixGraph {
 };
 
 // stem_chain[k]: plan.stems[k]'s own chain; bus_chain[b]: session.buses[b]'s.
-// Inaudible stems (plan.stems[k].audible == false) feed nothing.
+// Inaudible stems (plan.stems[k].audible == false) feed nothing. Sidechain
+// names must be valid (the parser checks them, and that keys form no cycle).
 MixGraph build_mix_graph(const Session& session, const RenderPlan& plan, std::span<const NodeTiming> stem_chain,
                          std::span<const NodeTiming> bus_chain);
 

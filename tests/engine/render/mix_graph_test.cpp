@@ -148,3 +148,88 @@ TEST(MixGraph, RenderLengthDoesNotDependOnABackendsOwnLatency) {
 
 }  // namespace
 }  // namespace sf
+
+namespace sf {
+namespace {
+
+// Sidechains, worked out by hand: stem "bass" (chain latency 100) keyed by
+// stem "kick" (latency 300): the bass waits 200 frames before its compressor
+// and its output latency becomes 300; stem "vox" (latency 500) keyed by the
+// bus "drums" fed by kick (drums' own chain 50: output latency 350): the key
+// waits 150; the bus "drums" keyed by its own signal through a sidechain EQ
+// of latency 40: its signal waits 40 (output latency 390).
+TEST(MixGraph, SidechainsAlignKeyAndSignalAndOrderTheSchedule) {
+    Session s;
+    StemSpec kick, bass, vox;
+    kick.name = "kick";
+    kick.output = "drums";
+    bass.name = "bass";
+    bass.compressor = CompressorSpec{};
+    bass.compressor->sidechain = "kick";
+    vox.name = "vox";
+    vox.compressor = CompressorSpec{};
+    vox.compressor->sidechain = "drums";
+    s.stems = {vox, bass, kick};
+    BusSpec drums;
+    drums.name = "drums";
+    drums.compressor = CompressorSpec{};
+    drums.compressor->sidechain_eq = EqSpec{};
+    s.buses = {drums};
+    RenderPlan plan;
+    for (size_t k = 0; k < 3; ++k) {
+        StemPlan sp;
+        sp.index = k;
+        sp.length_frames = 1000;
+        plan.stems.push_back(sp);
+    }
+    plan.content_frames = 1000;
+    plan.bus_order = bus_processing_order(s);
+    const size_t kVox = 0, kBass = 1, kKick = 2;
+    std::vector<NodeTiming> stems(3), buses(1);
+    stems[kVox].latency_frames = stems[kVox].extent_frames = 500;
+    stems[kBass].latency_frames = stems[kBass].extent_frames = 100;
+    stems[kKick].latency_frames = stems[kKick].extent_frames = 300;
+    buses[0] = NodeTiming{50, 50, 40};
+    const MixGraph g = build_mix_graph(s, plan, stems, buses);
+    ASSERT_TRUE(g.has_sidechains());
+
+    ASSERT_TRUE(g.stem_sidechain[kBass].has_value());
+    EXPECT_FALSE(g.stem_sidechain[kBass]->own);
+    EXPECT_EQ(g.stem_sidechain[kBass]->key, (MixNode{false, kKick}));
+    EXPECT_EQ(g.stem_sidechain[kBass]->signal_delay_frames, 200);
+    EXPECT_EQ(g.stem_sidechain[kBass]->key_delay_frames, 0);
+    EXPECT_EQ(g.stem_output[kBass].latency_frames, 300);
+    EXPECT_EQ(g.stem_output[kBass].extent_frames, 300);
+
+    ASSERT_TRUE(g.bus_sidechain[0].has_value());
+    EXPECT_TRUE(g.bus_sidechain[0]->own);
+    EXPECT_EQ(g.bus_sidechain[0]->signal_delay_frames, 40);
+    EXPECT_EQ(g.bus_output[0].latency_frames, 300 + 50 + 40);
+
+    ASSERT_TRUE(g.stem_sidechain[kVox].has_value());
+    EXPECT_EQ(g.stem_sidechain[kVox]->key, (MixNode{true, 0}));
+    EXPECT_EQ(g.stem_sidechain[kVox]->key_delay_frames, 500 - 390);
+    EXPECT_EQ(g.stem_sidechain[kVox]->signal_delay_frames, 0);
+    EXPECT_FALSE(g.stem_sidechain[kKick].has_value());
+    EXPECT_TRUE(g.stem_is_key[kKick]);
+    EXPECT_FALSE(g.stem_is_key[kBass]);
+
+    // Schedule: kick first; then bass (keyed by kick) and drums (fed by kick); then vox (keyed by drums).
+    auto level_of = [&](MixNode v) {
+        for (size_t l = 0; l < g.schedule.size(); ++l)
+            if (std::find(g.schedule[l].begin(), g.schedule[l].end(), v) != g.schedule[l].end()) return static_cast<int>(l);
+        return -1;
+    };
+    EXPECT_EQ(level_of({false, kKick}), 0);
+    EXPECT_EQ(level_of({false, kBass}), 1);
+    EXPECT_EQ(level_of({true, 0}), 1);
+    EXPECT_EQ(level_of({false, kVox}), 2);
+    size_t nodes = 0;
+    for (const auto& l : g.schedule) nodes += l.size();
+    EXPECT_EQ(nodes, 4u);
+    // The master waits for the latest input: vox at 500, bass 300, drums 390.
+    EXPECT_EQ(g.master().latency_frames, 500);
+}
+
+}  // namespace
+}  // namespace sf
