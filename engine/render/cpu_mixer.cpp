@@ -1,6 +1,7 @@
 #include "engine/render/cpu_mixer.h"
 
 #include <algorithm>
+#include <map>
 #include <thread>
 
 #include <tbb/parallel_for.h>
@@ -45,11 +46,38 @@ void add_scaled(const AudioBuffer& src, float gain, int64_t frames, AudioBuffer&
 
 }  // namespace
 
+// The detector path of a compressor with a sidechain or a sidechain EQ;
+// `detector_channels`: the key's channels (or the node's own). The delays
+// are set once the graph has aligned key and signal.
+Result<void> CpuMixer::make_sidechain(const CompressorSpec& spec, int detector_channels, int rate, int64_t block,
+                                      const std::string& path, std::optional<Sidechain>& out, NodeTiming& chain) {
+    if (spec.sidechain.empty() && !spec.sidechain_eq) return {};
+    Sidechain& sc = out.emplace();
+    sc.channels = detector_channels;
+    sc.detector.resize(detector_channels, block);
+    sc.filtered.resize(detector_channels, block);
+    if (spec.sidechain_eq) {
+        NodeTiming eq_timing;
+        EqSpec eq = *spec.sidechain_eq;
+        auto c = make_eq(eq, detector_channels, rate, path + ".compressor.sidechain_eq", eq_timing);
+        if (!c) return std::unexpected(c.error());
+        // make_eq names its own ".eq": the message keeps the full path anyway.
+        sc.eq = std::move(*c);
+        chain.key_eq_latency_frames = eq_timing.latency_frames;
+    }
+    return {};
+}
+
 Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
     session_ = &session;
     const int rate = plan.sample_rate;
     const int64_t block = plan.block_frames;
     const size_t nb = session.buses.size();
+    // A key's channel count: a stem's own, a bus's two.
+    std::map<std::string, int> key_channels;
+    for (const StemPlan& sp : plan.stems) key_channels[session.stems[sp.index].name] = sp.channels;
+    for (const BusSpec& b : session.buses) key_channels[b.name] = 2;
+    auto detector_channels = [&](const CompressorSpec& c, int own) { return c.sidechain.empty() ? own : key_channels.at(c.sidechain); };
 
     // ---- stems: designs in parallel (FFTW planning is serialised inside) ----
     stems_.clear();
@@ -76,7 +104,15 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
             st.eq = std::move(*eq);
         }
         st.active_after_end_frames = st.chain.extent_frames + (st.eq ? st.eq->hop_frames() : 0);
-        if (spec.compressor) st.compressor.emplace(*spec.compressor, rate);
+        if (spec.compressor) {
+            st.compressor.emplace(*spec.compressor, rate);
+            if (auto ok = make_sidechain(*spec.compressor, detector_channels(*spec.compressor, sp.channels), rate, block,
+                                         stem_path(sp.index), st.sidechain, st.chain);
+                !ok) {
+                errors[k] = ok.error();
+                return;
+            }
+        }
     });
     for (auto& e : errors)
         if (e) return std::unexpected(*e);
@@ -117,7 +153,15 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
             }
             bs.eq = std::move(*eq);
         }
-        if (spec.compressor) bs.compressor.emplace(*spec.compressor, rate);
+        if (spec.compressor) {
+            bs.compressor.emplace(*spec.compressor, rate);
+            if (auto ok = make_sidechain(*spec.compressor, detector_channels(*spec.compressor, 2), rate, block, bus_path(b),
+                                         bs.sidechain, bs.chain);
+                !ok) {
+                bus_errors[b] = ok.error();
+                return;
+            }
+        }
     });
     for (auto& e : bus_errors)
         if (e) return std::unexpected(*e);
@@ -127,6 +171,14 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
     for (const StemState& st : stems_) stem_chain.push_back(st.chain);
     for (const BusState& bs : buses_) bus_chain.push_back(bs.chain);
     graph_ = build_mix_graph(session, plan, stem_chain, bus_chain);
+    auto align = [](std::optional<Sidechain>& sc, const std::optional<SidechainTiming>& timing, int own_channels) {
+        if (!sc) return;
+        sc->timing = *timing;
+        sc->key_delay = DelayLine(sc->channels, timing->key_delay_frames);
+        sc->signal_delay = DelayLine(own_channels, timing->signal_delay_frames);
+    };
+    for (size_t k = 0; k < stems_.size(); ++k) align(stems_[k].sidechain, graph_.stem_sidechain[k], plan.stems[k].channels);
+    for (size_t b = 0; b < nb; ++b) align(buses_[b].sidechain, graph_.bus_sidechain[b], 2);
     groups_.assign(graph_.destinations.size(), {});
     for (size_t d = 0; d < graph_.destinations.size(); ++d)
         for (const MixInputGroup& g : graph_.destinations[d].groups) {
@@ -166,13 +218,40 @@ void CpuMixer::gather(size_t dest, int64_t frames, AudioBuffer& out) {
     }
 }
 
-Result<void> CpuMixer::process(int64_t block_start, int64_t frames, std::span<const AudioBuffer> inputs, AudioBuffer& master) {
-    assert(inputs.size() == stems_.size() && master.channels() == 2 && master.frames() >= frames);
-    tbb::parallel_for(size_t{0}, stems_.size(), [&](size_t k) {
+// Copies the detector's source for this block (zeros when the key node was
+// silent), filters it, delays it, and delays the node's own signal: after
+// this, detector frame i and signal frame i belong to one timeline frame.
+void CpuMixer::run_detector(Sidechain& sc, AudioBuffer& signal, int channels, int64_t frames) {
+    const AudioBuffer* source = &signal;
+    if (!sc.timing.own) source = sc.timing.key.bus ? buses_[sc.timing.key.index].tap : stems_[sc.timing.key.index].tap;
+    for (int c = 0; c < sc.channels; ++c) {
+        float* d = sc.detector.channel(c);
+        if (source) std::copy_n(source->channel(std::min(c, source->channels() - 1)), frames, d);
+        else std::fill_n(d, frames, 0.0f);
+    }
+    AudioBuffer* det = &sc.detector;
+    if (sc.eq) {
+        const float* in[2] = {sc.detector.channel(0), sc.detector.channel(sc.channels - 1)};
+        float* out[2] = {sc.filtered.channel(0), sc.filtered.channel(sc.channels - 1)};
+        sc.eq->process(in, out, frames);
+        det = &sc.filtered;
+    }
+    float* dch[2] = {det->channel(0), det->channel(sc.channels - 1)};
+    sc.key_delay.process(dch, frames);
+    float* sch[2] = {signal.channel(0), signal.channel(channels - 1)};
+    sc.signal_delay.process(sch, frames);
+    if (det != &sc.detector)
+        for (int c = 0; c < sc.channels; ++c) std::copy_n(det->channel(c), frames, sc.detector.channel(c));
+}
+
+void CpuMixer::process_stem(size_t k, int64_t block_start, int64_t frames, const AudioBuffer& input) {
         StemState& st = stems_[k];
         const StemPlan& sp = *st.plan;
-        // Active while the source plays or the stem's own chain still rings out.
-        st.active = sp.audible && block_start < sp.end_frames() + st.active_after_end_frames && block_start + frames > sp.start_frames;
+        st.tap = nullptr;
+        // Active while the source plays or the stem's own chain still rings
+        // out; a keyed stem on every block (its detector follows the key).
+        const bool heard = sp.audible || graph_.stem_is_key[k];
+        st.active = heard && (st.sidechain || (block_start < sp.end_frames() + st.active_after_end_frames && block_start + frames > sp.start_frames));
         if (!st.active) return;
         if (!st.started && st.eq) st.eq->advance_silent(block_start);  // silent until now: same hop phase as from frame 0
         st.started = true;
@@ -181,7 +260,7 @@ Result<void> CpuMixer::process(int64_t block_start, int64_t frames, std::span<co
             // No fades or automation: the input is already zero outside the stem.
             const float g = static_cast<float>(st.clip->constant_gain());
             for (int c = 0; c < ch; ++c) {
-                const float* in = inputs[k].channel(c);
+                const float* in = input.channel(c);
                 float* w = st.work.channel(c);
                 for (int64_t i = 0; i < frames; ++i) w[i] = in[i] * g;
             }
@@ -189,7 +268,7 @@ Result<void> CpuMixer::process(int64_t block_start, int64_t frames, std::span<co
             std::span<float> gains(st.clip_gain.data(), static_cast<size_t>(frames));
             st.clip->compute(block_start, gains);
             for (int c = 0; c < ch; ++c) {
-                const float* in = inputs[k].channel(c);
+                const float* in = input.channel(c);
                 float* w = st.work.channel(c);
                 for (int64_t i = 0; i < frames; ++i) w[i] = in[i] * gains[static_cast<size_t>(i)];
             }
@@ -203,8 +282,16 @@ Result<void> CpuMixer::process(int64_t block_start, int64_t frames, std::span<co
         }
         if (st.compressor) {
             float* chs[2] = {sig->channel(0), sig->channel(ch - 1)};
-            st.compressor->process(chs, ch, frames);
+            if (st.sidechain) {
+                run_detector(*st.sidechain, *sig, ch, frames);
+                const AudioBuffer& det = st.sidechain->detector;
+                const float* dch[2] = {det.channel(0), det.channel(det.channels() - 1)};
+                st.compressor->process(chs, ch, dch, st.sidechain->channels, frames);
+            } else {
+                st.compressor->process(chs, ch, frames);
+            }
         }
+        st.tap = sig;
         const float* l = sig->channel(0);
         const float* r = sig->channel(ch - 1);
         float* ol = st.pre.channel(0);
@@ -215,11 +302,9 @@ Result<void> CpuMixer::process(int64_t block_start, int64_t frames, std::span<co
             ol[i] = ll * l[i] + rl * r[i];
             orr[i] = lr * l[i] + rr * r[i];
         }
-    });
+}
 
-    for (const auto& level : graph_.levels) {
-        tbb::parallel_for(size_t{0}, level.size(), [&](size_t j) {
-            const size_t b = level[j];
+void CpuMixer::process_bus(size_t b, int64_t frames) {
             BusState& bs = buses_[b];
             gather(b, frames, bs.in);
             AudioBuffer* sig = &bs.in;
@@ -238,13 +323,30 @@ Result<void> CpuMixer::process(int64_t block_start, int64_t frames, std::span<co
             }
             if (bs.compressor) {
                 float* chs[2] = {sig->channel(0), sig->channel(1)};
-                bs.compressor->process(chs, 2, frames);
+                if (bs.sidechain) {
+                    run_detector(*bs.sidechain, *sig, 2, frames);
+                    const AudioBuffer& det = bs.sidechain->detector;
+                    const float* dch[2] = {det.channel(0), det.channel(det.channels() - 1)};
+                    bs.compressor->process(chs, 2, dch, bs.sidechain->channels, frames);
+                } else {
+                    bs.compressor->process(chs, 2, frames);
+                }
             }
+            bs.tap = sig;
             for (int c = 0; c < 2; ++c) {
                 const float* s = sig->channel(c);
                 float* d = bs.out.channel(c);
                 for (int64_t i = 0; i < frames; ++i) d[i] = bs.fader * s[i];
             }
+}
+
+Result<void> CpuMixer::process(int64_t block_start, int64_t frames, std::span<const AudioBuffer> inputs, AudioBuffer& master) {
+    assert(inputs.size() == stems_.size() && master.channels() == 2 && master.frames() >= frames);
+    for (const auto& level : graph_.schedule) {
+        tbb::parallel_for(size_t{0}, level.size(), [&](size_t j) {
+            const MixNode v = level[j];
+            if (v.bus) process_bus(v.index, frames);
+            else process_stem(v.index, block_start, frames, inputs[v.index]);
         });
     }
     gather(graph_.destinations.size() - 1, frames, master);

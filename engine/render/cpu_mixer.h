@@ -14,7 +14,17 @@
 // RenderPlan::latency_frames and the renderer drops that many leading
 // frames; plan.total_frames is extended to the end of the last tail.
 //
-// Threads: stems in parallel, then each level of buses in parallel (oneTBB);
+// Sidechains: a keyed compressor's detector hears the key node's signal
+// after its inserts (a stem's before width/pan, a bus's before its fader) —
+// or its own signal — through the sidechain EQ, aligned with the signal it
+// scales by the delays mix_graph gives (MixGraph::stem_sidechain). A node
+// with a sidechain is processed on every block of the timeline, so its
+// detector follows the key from time 0 (a bass that starts at 0:10 is already
+// ducked by a kick at 0:09.99); a stem that keys is processed even when it
+// is not heard.
+//
+// Threads: the schedule's levels in order (stems and buses, every node after
+// its feeders and its key), the nodes of one level in parallel (oneTBB);
 // every sum runs in a fixed order, so a render is bit-identical run to run
 // and independent of the thread count and of the block size.
 #pragma once
@@ -51,6 +61,14 @@ private:
         DelayLine delay;
         AudioBuffer sum;
     };
+    // A keyed compressor's detector path (see above).
+    struct Sidechain {
+        SidechainTiming timing;
+        int channels = 2;                 // of the detector signal
+        std::optional<FftConvolver> eq;   // sidechain_eq
+        DelayLine key_delay, signal_delay;
+        AudioBuffer detector, filtered;   // this block's detector signal
+    };
     struct StemState {
         const StemSpec* spec = nullptr;
         const StemPlan* plan = nullptr;
@@ -58,6 +76,8 @@ private:
         PanGains pan;
         std::optional<FftConvolver> eq;
         std::optional<Compressor> compressor;
+        std::optional<Sidechain> sidechain;
+        const AudioBuffer* tap = nullptr;  // after the inserts, this block (a key's source)
         std::vector<float> clip_gain;  // per-sample scratch
         AudioBuffer work, eq_out;      // the stem's own channels
         AudioBuffer pre;               // stereo, after pan, before the fader
@@ -73,12 +93,20 @@ private:
         const BusSpec* spec = nullptr;
         std::optional<FftConvolver> reverb, eq;
         std::optional<Compressor> compressor;
+        std::optional<Sidechain> sidechain;
+        const AudioBuffer* tap = nullptr;  // after the inserts, this block (a key's source)
         float fader = 1.0f;
         AudioBuffer in, tmp, out;      // stereo
         NodeTiming chain;              // its own chain (reverb, EQ)
     };
 
     void gather(size_t dest, int64_t frames, AudioBuffer& out);
+    void process_stem(size_t k, int64_t block_start, int64_t frames, const AudioBuffer& input);
+    void process_bus(size_t b, int64_t frames);
+    // Fills sc.detector for this block and delays `signal` (in place) as aligned.
+    void run_detector(Sidechain& sc, AudioBuffer& signal, int channels, int64_t frames);
+    Result<void> make_sidechain(const CompressorSpec& spec, int own_channels, int rate, int64_t block, const std::string& path,
+                                std::optional<Sidechain>& out, NodeTiming& chain);
 
     const Session* session_ = nullptr;
     std::vector<StemState> stems_;
