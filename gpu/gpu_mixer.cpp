@@ -362,11 +362,11 @@ Result<void> GpuMixer::allocate_slots(const std::vector<StemParams>& bus_params)
         gain_->bind(i, s.stems.get(), s.params.get(), s.automation.get(), rings_.get());
         routing_->bind(i, s.mix.get(), rings_.get());
         if (eq_) eq_->bind_io(s.stems.get(), i);
-        if (compressor_) compressor_->bind(i, s.stems.get(), s.params.get());
+        if (compressor_) compressor_->bind(i, s.stems.get(), s.params.get(), s.stems.get());
         for (BusLevel& L : levels_) {
             if (L.reverb) L.reverb->bind_io(s.mix.get(), i);
             if (L.eq) L.eq->bind_io(s.mix.get(), i);
-            if (L.compressor) L.compressor->bind(i, s.mix.get(), bus_params_.get());
+            if (L.compressor) L.compressor->bind(i, s.mix.get(), bus_params_.get(), s.mix.get());
         }
     }
     stats_.device_bytes = ctx_->allocated_bytes();

@@ -25,8 +25,13 @@ layout(std430, set = 0, binding = 1) readonly buffer Params { StemParams p[]; };
 // Per compressor, 8 doubles: threshold_db, ratio, knee_db, makeup_db,
 // attack_coef, release_coef, rms_coef, rms (1 or 0).
 layout(std430, set = 0, binding = 2) readonly buffer Coefs { double k[]; };
-layout(std430, set = 0, binding = 3) readonly buffer Stem { uint stem_of[]; };
+// Per compressor, 4 uints: its StemParams index; the float offset of its
+// detector's channel 0 in the detector buffer (0xFFFFFFFF: the detector is
+// the compressor's own signal); the detector's channels; unused.
+layout(std430, set = 0, binding = 3) readonly buffer Info { uint info[]; };
 layout(std430, set = 0, binding = 4) buffer State { double st[]; };  // (p, s) per compressor
+// Sidechain detector rows (gpu/stages/sidechain.h), `stride` floats apart.
+layout(std430, set = 0, binding = 5) readonly buffer Detector { float det[]; };
 
 const double kLn2 = 0.6931471805599453094LF;
 const double kDbPerNeper = 8.6858896380650365530LF;   // 20 / ln 10
@@ -68,20 +73,24 @@ double static_gain_db(uint c, double level_db) {
 // sequential loop (the CPU's), so the split changes no bit of the result; it
 // keeps the sequential part to a few flops per frame instead of a chain of
 // global-memory loads and transcendentals.
-const uint kTile = 1024u;        // 16 KiB of shared memory: Vulkan's guaranteed minimum
-shared float xs0[kTile], xs1[kTile];
+const uint kTile = 512u;         // 12 KiB of shared memory, under Vulkan's guaranteed 16 KiB
+shared float xs0[kTile], xs1[kTile];  // the signal
+shared float ds0[kTile], ds1[kTile];  // the detector's signal (a sidechain's), when it is not the signal
 shared double tile_db[kTile];    // RMS power, then the wanted gain reduction, then the smoothed one
 
 void main() {
     uint c = gl_WorkGroupID.x;
     uint lane = gl_LocalInvocationID.x;
     if (c >= pc.count) return;
-    StemParams sp = p[stem_of[c]];
+    StemParams sp = p[info[4u * c]];
+    uint det_at = info[4u * c + 1u];
+    bool keyed = det_at != 0xFFFFFFFFu;
+    bool det_stereo = keyed ? info[4u * c + 2u] > 1u : sp.channels > 1u;
     if (sp.enabled == 0u) return;  // the whole workgroup: not playing, the CPU does not run it either (its state holds)
     double makeup = k[c * 8u + 3u], att = k[c * 8u + 4u], rel = k[c * 8u + 5u], rms_coef = k[c * 8u + 6u];
     bool rms = k[c * 8u + 7u] != 0.0LF;
     bool stereo = sp.channels > 1u;
-    double inv_c = 1.0LF / double(sp.channels);
+    double inv_c = 1.0LF / double(keyed ? info[4u * c + 2u] : sp.channels);
     uint o0 = sp.data_offset + pc.first;
     uint o1 = stereo ? o0 + pc.stride : o0;
     double pw = st[2u * c], s = st[2u * c + 1u];  // used by lane 0 only
@@ -90,13 +99,15 @@ void main() {
         for (uint i = lane; i < n; i += gl_WorkGroupSize.x) {
             xs0[i] = x[o0 + t0 + i];
             xs1[i] = x[o1 + t0 + i];
+            ds0[i] = keyed ? det[det_at + pc.first + t0 + i] : xs0[i];
+            ds1[i] = keyed ? det[det_at + (det_stereo ? pc.stride : 0u) + pc.first + t0 + i] : xs1[i];
         }
         barrier();
         if (rms) {
             if (lane == 0u)
                 for (uint i = 0u; i < n; ++i) {
-                    double v0 = double(xs0[i]), v1 = double(xs1[i]);
-                    double sum = stereo ? v0 * v0 + v1 * v1 : v0 * v0;
+                    double v0 = double(ds0[i]), v1 = double(ds1[i]);
+                    double sum = det_stereo ? v0 * v0 + v1 * v1 : v0 * v0;
                     pw = rms_coef * pw + (1.0LF - rms_coef) * sum * inv_c;
                     tile_db[i] = pw;
                 }
@@ -105,7 +116,7 @@ void main() {
                 tile_db[i] = -static_gain_db(c, 0.5LF * kDbPerNeper * ln_d(max(tile_db[i], 1e-20LF)));
         } else {
             for (uint i = lane; i < n; i += gl_WorkGroupSize.x) {
-                double d = max(abs(double(xs0[i])), abs(double(xs1[i])));
+                double d = max(abs(double(ds0[i])), abs(double(ds1[i])));
                 tile_db[i] = -static_gain_db(c, kDbPerNeper * ln_d(max(d, 1e-10LF)));
             }
         }

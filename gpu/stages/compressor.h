@@ -21,9 +21,15 @@
 
 namespace sf::gpu {
 
+inline constexpr uint32_t kOwnDetector = 0xFFFFFFFFu;
+
 struct CompressorBinding {
     uint32_t stem = 0;  // index into the StemParams buffer (data offset, channels, enabled)
     CompressorCoefficients coefficients{};
+    // A sidechain: the float offset of the detector's channel 0 in the
+    // detector buffer (gpu/stages/sidechain.h), and its channels.
+    uint32_t detector_offset = kOwnDetector;
+    uint32_t detector_channels = 0;
 };
 
 // Frames one dispatch loops over. Measured on lavapipe: a single invocation's
@@ -38,8 +44,9 @@ class CompressorStage {
 public:
     // Errors: DeviceLimit when the device has no shaderFloat64; Device for memory or shaders.
     static Result<CompressorStage> create(Context& ctx, uint32_t set_count, const std::vector<CompressorBinding>& compressors);
-    // stems: the stem buffer; params: the slot's StemParams[].
-    void bind(uint32_t set, VkBuffer stems, VkBuffer params);
+    // stems: the stem buffer; params: the slot's StemParams[]; detector: the
+    // slot's sidechain detector rows (any buffer when no compressor is keyed).
+    void bind(uint32_t set, VkBuffer stems, VkBuffer params, VkBuffer detector);
     // Appends the compressors over `frames` frames (stride: floats between a stem's
     // channels); the first call also zeroes the state. Ends with a barrier.
     void record(VkCommandBuffer cmd, uint32_t set, uint32_t frames, uint32_t stride);
@@ -47,7 +54,7 @@ public:
 
 private:
     Kernel kernel_;
-    Buffer coefs_, stem_of_, state_;
+    Buffer coefs_, info_, state_;
     uint32_t count_ = 0;
     bool needs_reset_ = true;
 };
