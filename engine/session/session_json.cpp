@@ -1079,13 +1079,18 @@ ojson write_lane(const AutomationLane& lane) {
     return points;
 }
 
-// Send lanes are written as "send_db.<bus>" keys beside gain_db.
+// Send lanes are written nested, "send_db": {"<bus>": lane}, so that the
+// JSON path automation.send_db.<bus> names the lane (edit commands walk it).
 ojson write_automation(const Automation& a) {
     ojson j = ojson::object();
     if (!a.gain_db.empty()) j["gain_db"] = write_lane(a.gain_db);
     if (!a.pan.empty()) j["pan"] = write_lane(a.pan);
     if (!a.width.empty()) j["width"] = write_lane(a.width);
-    for (const SendAutomation& s : a.send_db) j["send_db." + s.bus] = write_lane(s.level_db);
+    if (!a.send_db.empty()) {
+        ojson sends = ojson::object();
+        for (const SendAutomation& s : a.send_db) sends[s.bus] = write_lane(s.level_db);
+        j["send_db"] = std::move(sends);
+    }
     return j;
 }
 

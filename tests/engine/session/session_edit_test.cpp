@@ -109,3 +109,24 @@ TEST(SessionEdit, ARoundTripThroughAnEditAndBackIsTheSameSession) {
 
 }  // namespace
 }  // namespace sf
+
+namespace sf {
+namespace {
+
+// An automated send's lane is the JSON path automation.send_db.<bus>: set
+// twice through the edit language, it stays one lane.
+TEST(SessionEdit, SendAutomationLanesAreEditableByPath) {
+    auto s = parse_session(R"({"format": "stemforge-session", "version": 1,
+        "stems": [{"name": "lead", "file": "l.wav", "sends": [{"bus": "echo"}]}],
+        "buses": [{"name": "echo", "delay": {"time_ms": 300}}]})", "/base", "s.json");
+    ASSERT_TRUE(s) << s.error().message;
+    auto a = session_set(*s, "stems[lead].automation.send_db.echo", nlohmann::json::parse("[[0, -20], [4, 0]]"));
+    ASSERT_TRUE(a) << a.error().message;
+    auto b = session_set(*a, "stems[lead].automation.send_db.echo", nlohmann::json::parse("[[0, -10]]"));
+    ASSERT_TRUE(b) << b.error().message;
+    ASSERT_EQ(b->stems[0].automation.send_db.size(), 1u);
+    EXPECT_EQ(b->stems[0].automation.send_db[0].level_db, (AutomationLane{{0.0, -10.0}}));
+}
+
+}  // namespace
+}  // namespace sf

@@ -31,7 +31,7 @@ const char* kEveryKey = R"({
      "width": 1.5,
      "automation": {"gain_db": [[0.0, -6.0], [10.0, 0.0], [10.0, -3.0], [20.5, 1.25]],
                     "pan": [[0.0, -1.0], [2.0, 0.5]], "width": [[1.0, 0.0], [1.0, 3.5]],
-                    "send_db.verb": [[0.5, -20.0], [4.0, 6.0]], "send_db.drums": [[3.0, -1.0]]},
+                    "send_db": {"verb": [[0.5, -20.0], [4.0, 6.0]], "drums": [[3.0, -1.0]]}},
      "eq": {"mode": "minimum", "bands": [
        {"type": "bell", "freq_hz": 100, "gain_db": 3.0, "q": 1.3},
        {"type": "lowshelf", "freq_hz": 80, "gain_db": -2.0, "q": 0.5},
