@@ -35,6 +35,15 @@ Result<std::optional<FftConvolver>> make_eq(const EqSpec& spec, int channels, in
     return std::optional<FftConvolver>(std::move(*c));
 }
 
+// A chorus after the chain so far: its input lags the timeline by the
+// chain's latency until then; it adds its own latency and tail.
+void add_chorus(const ChorusSpec& spec, int channels, int rate, NodeTiming& chain, std::optional<Chorus>& chorus, int64_t& offset_frames) {
+    chorus.emplace(spec, rate, channels);
+    offset_frames = chain.latency_frames;
+    chain.latency_frames += chorus->latency_frames();
+    chain.extent_frames += chorus->latency_frames() + chorus->tail_frames();
+}
+
 void add_scaled(const AudioBuffer& src, float gain, int64_t frames, AudioBuffer& dst) {
     for (int c = 0; c < 2; ++c) {
         const float* s = src.channel(c);
@@ -75,6 +84,7 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
             }
             st.eq = std::move(*eq);
         }
+        if (spec.chorus) add_chorus(*spec.chorus, sp.channels, rate, st.chain, st.chorus, st.chorus_offset_frames);
         st.active_after_end_frames = st.chain.extent_frames + (st.eq ? st.eq->hop_frames() : 0);
         if (spec.compressor) st.compressor.emplace(*spec.compressor, rate);
     });
@@ -118,6 +128,7 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
             bs.eq = std::move(*eq);
         }
         if (spec.compressor) bs.compressor.emplace(*spec.compressor, rate);
+        if (spec.chorus) add_chorus(*spec.chorus, 2, rate, bs.chain, bs.chorus, bs.chorus_offset_frames);
     });
     for (auto& e : bus_errors)
         if (e) return std::unexpected(*e);
@@ -127,6 +138,7 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
     for (const StemState& st : stems_) stem_chain.push_back(st.chain);
     for (const BusState& bs : buses_) bus_chain.push_back(bs.chain);
     graph_ = build_mix_graph(session, plan, stem_chain, bus_chain);
+    for (size_t b = 0; b < nb; ++b) buses_[b].chorus_offset_frames += graph_.destinations[b].latency_frames;
     groups_.assign(graph_.destinations.size(), {});
     for (size_t d = 0; d < graph_.destinations.size(); ++d)
         for (const MixInputGroup& g : graph_.destinations[d].groups) {
@@ -205,6 +217,10 @@ Result<void> CpuMixer::process(int64_t block_start, int64_t frames, std::span<co
             float* chs[2] = {sig->channel(0), sig->channel(ch - 1)};
             st.compressor->process(chs, ch, frames);
         }
+        if (st.chorus) {
+            float* chs[2] = {sig->channel(0), sig->channel(ch - 1)};
+            st.chorus->process(chs, frames, block_start - st.chorus_offset_frames);
+        }
         const float* l = sig->channel(0);
         const float* r = sig->channel(ch - 1);
         float* ol = st.pre.channel(0);
@@ -239,6 +255,10 @@ Result<void> CpuMixer::process(int64_t block_start, int64_t frames, std::span<co
             if (bs.compressor) {
                 float* chs[2] = {sig->channel(0), sig->channel(1)};
                 bs.compressor->process(chs, 2, frames);
+            }
+            if (bs.chorus) {
+                float* chs[2] = {sig->channel(0), sig->channel(1)};
+                bs.chorus->process(chs, frames, block_start - bs.chorus_offset_frames);
             }
             for (int c = 0; c < 2; ++c) {
                 const float* s = sig->channel(c);
