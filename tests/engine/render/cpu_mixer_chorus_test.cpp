@@ -82,8 +82,10 @@ TEST(CpuMixerChorus, StemChorusRunsOnTheTimelineAndLengthensTheRender) {
     const PanGains pan = pan_gains(0.0, 1);
     const double gain[2] = {pan.ll, pan.lr};
     const int64_t tail = design_chorus(*spec.chorus, kRate).tail_frames();
+    const AudioBuffer first = render(f, 4096);
     for (int64_t block : {int64_t{4096}, int64_t{777}}) {
         const AudioBuffer got = render(f, block);
+        EXPECT_TRUE(got.raw() == first.raw()) << "bit-identical whatever the block size";
         EXPECT_EQ(got.frames(), f.plan.content_frames + tail) << "the render lasts until the chorus tail has ended";
         const double err = max_error(*spec.chorus, timeline, got, gain);
         std::printf("chorus in the CPU mixer, mono stem at frame %lld, block %lld: max |error| %.3g\n", static_cast<long long>(start),
@@ -110,6 +112,7 @@ TEST(CpuMixerChorus, StemChorusAfterALinearPhaseEqSeesTheTimeline) {
     const AudioBuffer eq_out = render(without, 4096);  // stereo at centre: balance gains 1, so this is the chorus's input
     const double gain[2] = {1.0, 1.0};
     const AudioBuffer got = render(with, 4096);
+    EXPECT_TRUE(render(with, 1531).raw() == got.raw()) << "bit-identical whatever the block size";
     const double err = max_error(*chorused.chorus, eq_out, got, gain);
     std::printf("chorus after a linear-phase EQ in the CPU mixer: max |error| %.3g\n", err);
     EXPECT_LT(err, kTolerance);
