@@ -171,7 +171,8 @@ Result<GpuMixer::NodeDesigns> GpuMixer::design_nodes(const Session& session) {
     for (size_t k = 0; k < ns; ++k) {
         const StemSpec& spec = session.stems[stems_[k].index];
         if (!spec.chorus || !stems_[k].audible) continue;
-        auto tail = add_chorus(*spec.chorus, static_cast<uint32_t>(k), stems_[k].channels, stem_path(stems_[k].index), d.stem_chain[k], d.stem_chorus[k]);
+        auto tail = add_chorus(*spec.chorus, static_cast<uint32_t>(k), stems_[k].channels, stem_path(stems_[k].index), d.stem_chain[k],
+                               d.stem_chorus[k]);
         if (!tail) return std::unexpected(tail.error());
         chorus_tail_frames_[k] = *tail;
     }
@@ -227,8 +228,10 @@ Result<void> GpuMixer::plan_chunk_and_rings(const MixGraph& graph, int64_t block
     chunk = std::min<int64_t>(chunk, max_floats / std::max<int64_t>(1, total_channels_));  // stem buffer
     chunk = std::min<int64_t>(chunk, max_floats / (2 * (static_cast<int64_t>(bus_count_) + 1)));  // mix buffer
     if (ring_nodes > 0) chunk = std::min<int64_t>(chunk, (max_floats / 2 - delay_sum) / ring_nodes);  // rings
-    if (chorus_channels_ > 0)  // chorus histories (all in one bound: stems' and every level's together)
-        chunk = std::min<int64_t>(chunk, (max_floats - static_cast<int64_t>(chorus_history_floats_)) / static_cast<int64_t>(chorus_channels_));
+    if (chorus_channels_ > 0) {  // chorus histories, all in one bound (stems' and every level's)
+        const int64_t room = max_floats - static_cast<int64_t>(chorus_history_floats_);
+        chunk = std::min<int64_t>(chunk, std::max<int64_t>(1, room / static_cast<int64_t>(chorus_channels_)));  // ChorusStage::create refuses a misfit
+    }
     if (chunk > 256) chunk -= chunk % 256;
     if (chunk < 1)
         return fail(ErrorCode::DeviceLimit, "the GPU backend cannot hold this session's latency compensation (" +

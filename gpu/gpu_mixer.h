@@ -10,8 +10,9 @@
 // buffer (a stereo pair of rows per bus, then the master's), plus
 // host-visible staging copies when the device has separate memory; shared by
 // the slots, the node rings (gpu/stages/routing.h) and every stage's state
-// (convolution histories, compressor envelopes). process() never allocates:
-// it splits the renderer's block into chunks that fit the slot buffers, and
+// (convolution histories, compressor envelopes, chorus input histories).
+// process() never allocates: it splits the renderer's block into chunks
+// that fit the slot buffers, and
 // per chunk records copy-in, every stage and copy-out of the master into one
 // command buffer and submits it. Two slots alternate, so the host fills chunk
 // j+1 while the GPU runs chunk j, and process() returns the previous block's
