@@ -75,6 +75,8 @@ struct GpuMixer::NodeDesigns {
     std::vector<NodeTiming> stem_chain, bus_chain;
     std::vector<std::vector<double>> stem_eq, bus_eq;  // empty: no EQ stage
     std::vector<std::optional<ConvolutionKernels>> bus_reverb;
+    // Offsets: the chain's latency before the chorus (a bus's input latency is added once the graph is built).
+    std::vector<std::optional<ChorusBinding>> stem_chorus, bus_chorus;
 };
 
 Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
@@ -85,6 +87,7 @@ Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
     // plan cache, whose plans are keyed by (and bound to) their work buffers.
     eq_.reset();
     compressor_.reset();
+    chorus_.reset();
     gain_.reset();
     routing_.reset();
     levels_.clear();
@@ -130,7 +133,25 @@ Result<GpuMixer::NodeDesigns> GpuMixer::design_nodes(const Session& session) {
     d.stem_eq.resize(ns);
     d.bus_eq.resize(nb);
     d.bus_reverb.resize(nb);
+    d.stem_chorus.resize(ns);
+    d.bus_chorus.resize(nb);
     eq_tail_frames_.assign(ns, 0);
+    chorus_tail_frames_.assign(ns, 0);
+    chorus_channels_ = chorus_history_floats_ = 0;
+    // A chorus after the chain so far (its offset); adds its own latency and tail.
+    auto add_chorus = [&](const ChorusSpec& spec, uint32_t node, int channels, const std::string& path, NodeTiming& chain,
+                          std::optional<ChorusBinding>& into) -> Result<int64_t> {
+        if (!ctx_->float64())
+            return fail(ErrorCode::DeviceLimit, path + ".chorus: the GPU chorus needs shaderFloat64, which this device lacks (use --backend cpu)");
+        into = ChorusBinding{node, channels, design_chorus(spec, sample_rate_), chain.latency_frames};
+        const int64_t tail = into->design.latency_frames + into->design.tail_frames();
+        chain.latency_frames += into->design.latency_frames;
+        chain.latency_after_compressor_frames += into->design.latency_frames;  // the chorus follows the compressor
+        chain.extent_frames += tail;
+        chorus_channels_ += static_cast<uint64_t>(channels);
+        chorus_history_floats_ += static_cast<uint64_t>(channels * into->design.history_frames());
+        return tail;
+    };
     // FIR designs are independent and tens of milliseconds each: in parallel, as on the CPU.
     std::vector<std::optional<Result<EqDesign>>> stem_designs(ns);
     tbb::parallel_for(size_t{0}, ns, [&](size_t k) {
@@ -149,6 +170,14 @@ Result<GpuMixer::NodeDesigns> GpuMixer::design_nodes(const Session& session) {
         d.stem_chain[k] = NodeTiming{eq->latency_frames, taps - 1};
         eq_tail_frames_[k] = taps - 1;
         d.stem_eq[k] = std::move(eq->taps);
+    }
+    for (size_t k = 0; k < ns; ++k) {
+        const StemSpec& spec = session.stems[stems_[k].index];
+        if (!spec.chorus || !stems_[k].audible) continue;
+        auto tail = add_chorus(*spec.chorus, static_cast<uint32_t>(k), stems_[k].channels, stem_path(stems_[k].index), d.stem_chain[k],
+                               d.stem_chorus[k]);
+        if (!tail) return std::unexpected(tail.error());
+        chorus_tail_frames_[k] = *tail;
     }
     for (size_t b = 0; b < nb; ++b) {
         const BusSpec& spec = session.buses[b];
@@ -169,6 +198,9 @@ Result<GpuMixer::NodeDesigns> GpuMixer::design_nodes(const Session& session) {
         }
         if (spec.compressor)
             if (auto ok = need_float64(*ctx_, bus_path(b)); !ok) return std::unexpected(ok.error());
+        if (spec.chorus)
+            if (auto ok = add_chorus(*spec.chorus, static_cast<uint32_t>(b), 2, bus_path(b), d.bus_chain[b], d.bus_chorus[b]); !ok)
+                return std::unexpected(ok.error());
     }
     return d;
 }
@@ -199,6 +231,10 @@ Result<void> GpuMixer::plan_chunk_and_rings(const MixGraph& graph, int64_t block
     chunk = std::min<int64_t>(chunk, max_floats / std::max<int64_t>(1, total_channels_));  // stem buffer
     chunk = std::min<int64_t>(chunk, max_floats / (2 * (static_cast<int64_t>(bus_count_) + 1)));  // mix buffer
     if (ring_nodes > 0) chunk = std::min<int64_t>(chunk, (max_floats / 2 - delay_sum) / ring_nodes);  // rings
+    if (chorus_channels_ > 0) {  // chorus histories, all in one bound (stems' and every level's)
+        const int64_t room = max_floats - static_cast<int64_t>(chorus_history_floats_);
+        chunk = std::min<int64_t>(chunk, std::max<int64_t>(1, room / static_cast<int64_t>(chorus_channels_)));  // ChorusStage::create refuses a misfit
+    }
     if (chunk > 256) chunk -= chunk % 256;
     if (chunk < 1)
         return fail(ErrorCode::DeviceLimit, "the GPU backend cannot hold this session's latency compensation (" +
@@ -257,6 +293,11 @@ Result<void> GpuMixer::build_stem_stages(const Session& session, NodeDesigns& de
     compressor_count_ = compressors.size();
     if (!compressors.empty())
         if (auto ok = assign(CompressorStage::create(*ctx_, sets, compressors), compressor_.emplace()); !ok) return ok;
+    std::vector<ChorusBinding> choruses;
+    for (auto& c : designs.stem_chorus)
+        if (c) choruses.push_back(*c);
+    if (!choruses.empty())
+        if (auto ok = assign(ChorusStage::create(*ctx_, sets, choruses, chunk_), chorus_.emplace()); !ok) return ok;
     return assign(GainStage::create(*ctx_, sets), gain_.emplace());
 }
 
@@ -291,6 +332,7 @@ Result<void> GpuMixer::build_bus_levels(const Session& session, const MixGraph& 
         std::vector<ReverbBinding> reverbs;
         std::vector<EqBinding> eqs;
         std::vector<CompressorBinding> comps;
+        std::vector<ChorusBinding> choruses;
         for (size_t b : level) {
             add_dest(b, row_of(b));
             stores.push_back(RingStore{row_of(b), ring_offset_[ns + b], ring_frames_[ns + b],
@@ -302,6 +344,10 @@ Result<void> GpuMixer::build_bus_levels(const Session& session, const MixGraph& 
             if (designs.bus_reverb[b]) reverbs.push_back(ReverbBinding{std::move(*designs.bus_reverb[b]), left, right});
             if (!designs.bus_eq[b].empty()) eqs.push_back(EqBinding{std::move(designs.bus_eq[b]), {left, right}});
             if (session.buses[b].compressor) comps.push_back({static_cast<uint32_t>(b), compressor_coefficients(*session.buses[b].compressor, sample_rate_)});
+            if (auto& c = designs.bus_chorus[b]) {
+                choruses.push_back(*c);
+                choruses.back().offset_frames += graph.destinations[b].latency_frames;  // its input lags the timeline by this too
+            }
         }
         if (!reverbs.empty()) {
             auto reverb = ReverbStage::create(*ctx_, *plans_, std::move(reverbs), chunk_, sets);
@@ -316,6 +362,8 @@ Result<void> GpuMixer::build_bus_levels(const Session& session, const MixGraph& 
         compressor_count_ += comps.size();
         if (!comps.empty())
             if (auto ok = assign(CompressorStage::create(*ctx_, sets, comps), L.compressor.emplace()); !ok) return ok;
+        if (!choruses.empty())
+            if (auto ok = assign(ChorusStage::create(*ctx_, sets, choruses, chunk_), L.chorus.emplace()); !ok) return ok;
         levels_.push_back(std::move(L));
     }
     add_dest(nb, row_of(nb));
@@ -358,15 +406,17 @@ Result<void> GpuMixer::allocate_slots(const std::vector<StemParams>& bus_params)
             if (auto ok = assign(ctx_->create_buffer(stem_bytes, 0, MemoryUse::Upload, "stem staging" + tag), s.stems_upload); !ok) return ok;
             if (auto ok = assign(ctx_->create_buffer(master_bytes, 0, MemoryUse::Readback, "master readback" + tag), s.master_readback); !ok) return ok;
         }
-        if (auto ok = assign(GpuTimer::create(*ctx_, static_cast<uint32_t>(8 + levels_.size())), s.timer); !ok) return ok;
+        if (auto ok = assign(GpuTimer::create(*ctx_, static_cast<uint32_t>(9 + levels_.size())), s.timer); !ok) return ok;
         gain_->bind(i, s.stems.get(), s.params.get(), s.automation.get(), rings_.get());
         routing_->bind(i, s.mix.get(), rings_.get());
         if (eq_) eq_->bind_io(s.stems.get(), i);
         if (compressor_) compressor_->bind(i, s.stems.get(), s.params.get(), s.stems.get());
+        if (chorus_) chorus_->bind(i, s.stems.get(), s.params.get());
         for (BusLevel& L : levels_) {
             if (L.reverb) L.reverb->bind_io(s.mix.get(), i);
             if (L.eq) L.eq->bind_io(s.mix.get(), i);
             if (L.compressor) L.compressor->bind(i, s.mix.get(), bus_params_.get(), s.mix.get());
+            if (L.chorus) L.chorus->bind(i, s.mix.get(), bus_params_.get());
         }
     }
     stats_.device_bytes = ctx_->allocated_bytes();
@@ -397,6 +447,7 @@ uint64_t GpuMixer::minimum_traffic_bytes(uint64_t frames) const {
     bytes += f * total_channels_ + 2 * f * stems_.size();  // pan: read the stems, write the rings
     bytes += convolver_traffic(eq_, frames);
     bytes += 2 * 2 * f * compressor_count_;     // compressors: read + write, stereo at most
+    bytes += 4 * f * chorus_channels_;          // choruses: history in (read + write), voices (read the history, write)
     bytes += 2 * f * edge_count_ + 2 * f * (bus_count_ + 1);  // sums: read every edge, write every destination
     bytes += 2 * 2 * f * bus_count_;            // bus stores: read the mix rows, write the rings
     for (const BusLevel& L : levels_) bytes += convolver_traffic(L.reverb, frames) + convolver_traffic(L.eq, frames);
@@ -412,7 +463,8 @@ Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, 
     s.points.clear();
     for (size_t k = 0; k < stems_.size(); ++k) {
         const StemPlan& sp = stems_[k];
-        const bool enabled = sp.audible && chunk_start < sp.end_frames() + eq_tail_frames_[k] && chunk_start + n > sp.start_frames;
+        const bool enabled =
+            sp.audible && chunk_start < sp.end_frames() + eq_tail_frames_[k] + chorus_tail_frames_[k] && chunk_start + n > sp.start_frames;
         params[k] = stem_params(gain_designs_[k], sample_rate_, chunk_start, stem_offsets_[k], enabled, s.points);
         params[k].ring_offset = ring_offset_[k];
         params[k].ring_frames = ring_frames_[k];
@@ -458,6 +510,10 @@ Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, 
             compressor_->record(cmd, set, frames, stride);  // ends with a barrier
             s.timer.mark(cmd, "stem_compressor");
         }
+        if (chorus_) {
+            chorus_->record(cmd, set, frames, stride, t);  // ends with a barrier
+            s.timer.mark(cmd, "stem_chorus");
+        }
         gain_->record_pan(cmd, set, push);
         compute_barrier(cmd);
         s.timer.mark(cmd, "pan");
@@ -474,6 +530,7 @@ Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, 
             count_fft(L.eq->convolver(), stats_);
         }
         if (L.compressor) L.compressor->record(cmd, set, frames, stride);
+        if (L.chorus) L.chorus->record(cmd, set, frames, stride, t);
         routing_->record_store(cmd, set, L.first, L.count, frames, stride, t);
         compute_barrier(cmd);
         s.timer.mark(cmd, "buses");

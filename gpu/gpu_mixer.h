@@ -1,8 +1,8 @@
 // Stemforge GPU — the Vulkan mix backend (sf::MixBackend), twin of
 // sf::CpuMixer: the same render graph (engine/render/mix_graph.h) on compute
-// shaders — stems (clip gain, EQ, compressor, pan), sends, buses (sum with
-// latency compensation, true-stereo convolution reverb, EQ, compressor,
-// fader) and the master sum.
+// shaders — stems (clip gain, EQ, compressor, chorus, pan), sends, buses (sum
+// with latency compensation, true-stereo convolution reverb, EQ, compressor,
+// chorus, fader) and the master sum.
 //
 // prepare() designs every stage from the same definitions as the CPU path and
 // allocates all GPU memory once: per slot, a stem buffer (every stem's
@@ -10,8 +10,9 @@
 // buffer (a stereo pair of rows per bus, then the master's), plus
 // host-visible staging copies when the device has separate memory; shared by
 // the slots, the node rings (gpu/stages/routing.h) and every stage's state
-// (convolution histories, compressor envelopes). process() never allocates:
-// it splits the renderer's block into chunks that fit the slot buffers, and
+// (convolution histories, compressor envelopes, chorus input histories).
+// process() never allocates: it splits the renderer's block into chunks
+// that fit the slot buffers, and
 // per chunk records copy-in, every stage and copy-out of the master into one
 // command buffer and submits it. Two slots alternate, so the host fills chunk
 // j+1 while the GPU runs chunk j, and process() returns the previous block's
@@ -42,6 +43,7 @@
 #include "engine/audio/audio_buffer.h"
 #include "engine/render/mix_backend.h"
 #include "engine/render/mix_graph.h"
+#include "gpu/stages/chorus.h"
 #include "gpu/stages/compressor.h"
 #include "gpu/stages/eq.h"
 #include "gpu/stages/gain.h"
@@ -107,6 +109,7 @@ private:
         std::optional<ReverbStage> reverb;
         std::optional<EqStage> eq;
         std::optional<CompressorStage> compressor;
+        std::optional<ChorusStage> chorus;
     };
     struct NodeDesigns;
     Result<NodeDesigns> design_nodes(const Session& session);
@@ -125,6 +128,8 @@ private:
     std::vector<StemPlan> stems_;
     std::vector<StemGainDesign> gain_designs_;
     std::vector<int64_t> eq_tail_frames_;  // per stem: taps − 1 of its EQ (0 without): processed this long after it ends
+    std::vector<int64_t> chorus_tail_frames_;  // per stem: its chorus's latency + tail (0 without): enabled this much longer again
+    uint64_t chorus_channels_ = 0, chorus_history_floats_ = 0;  // every audible chorus (stems and buses): channels, Σ channels · history
     std::vector<uint32_t> stem_offsets_;   // float offset of each stem's channel 0 in the stem buffer
     std::vector<uint32_t> ring_offset_, ring_frames_;  // per node (stems, then buses); ring_frames 0: no ring
     uint64_t ring_floats_ = 0;
@@ -135,6 +140,7 @@ private:
     std::unique_ptr<FftPlans> plans_;  // before the convolvers: outlives them
     std::optional<EqStage> eq_;        // every EQ'd stem's channels
     std::optional<CompressorStage> compressor_;  // every audible compressed stem, after EQ
+    std::optional<ChorusStage> chorus_;          // every audible chorused stem, after the compressor
     std::optional<GainStage> gain_;
     std::optional<RoutingStage> routing_;
     std::vector<BusLevel> levels_;

@@ -36,6 +36,16 @@ Result<std::optional<FftConvolver>> make_eq(const EqSpec& spec, int channels, in
     return std::optional<FftConvolver>(std::move(*c));
 }
 
+// A chorus after the chain so far: its input lags the timeline by the
+// chain's latency until then; it adds its own latency and tail.
+void add_chorus(const ChorusSpec& spec, int channels, int rate, NodeTiming& chain, std::optional<Chorus>& chorus, int64_t& offset_frames) {
+    chorus.emplace(spec, rate, channels);
+    offset_frames = chain.latency_frames;
+    chain.latency_frames += chorus->latency_frames();
+    chain.latency_after_compressor_frames += chorus->latency_frames();  // the chorus follows the compressor
+    chain.extent_frames += chorus->latency_frames() + chorus->tail_frames();
+}
+
 void add_scaled(const AudioBuffer& src, float gain, int64_t frames, AudioBuffer& dst) {
     for (int c = 0; c < 2; ++c) {
         const float* s = src.channel(c);
@@ -103,6 +113,7 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
             }
             st.eq = std::move(*eq);
         }
+        if (spec.chorus) add_chorus(*spec.chorus, sp.channels, rate, st.chain, st.chorus, st.chorus_offset_frames);
         st.active_after_end_frames = st.chain.extent_frames + (st.eq ? st.eq->hop_frames() : 0);
         if (spec.compressor) {
             st.compressor.emplace(*spec.compressor, rate);
@@ -162,6 +173,7 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
                 return;
             }
         }
+        if (spec.chorus) add_chorus(*spec.chorus, 2, rate, bs.chain, bs.chorus, bs.chorus_offset_frames);
     });
     for (auto& e : bus_errors)
         if (e) return std::unexpected(*e);
@@ -179,6 +191,13 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
     };
     for (size_t k = 0; k < stems_.size(); ++k) align(stems_[k].sidechain, graph_.stem_sidechain[k], plan.stems[k].channels);
     for (size_t b = 0; b < nb; ++b) align(buses_[b].sidechain, graph_.bus_sidechain[b], 2);
+    // A chorus's input lags the timeline by everything before it: a bus's
+    // input latency, and a sidechain's signal delay before the compressor.
+    for (size_t b = 0; b < nb; ++b) buses_[b].chorus_offset_frames += graph_.destinations[b].latency_frames;
+    for (size_t k = 0; k < stems_.size(); ++k)
+        if (graph_.stem_sidechain[k]) stems_[k].chorus_offset_frames += graph_.stem_sidechain[k]->signal_delay_frames;
+    for (size_t b = 0; b < nb; ++b)
+        if (graph_.bus_sidechain[b]) buses_[b].chorus_offset_frames += graph_.bus_sidechain[b]->signal_delay_frames;
     groups_.assign(graph_.destinations.size(), {});
     for (size_t d = 0; d < graph_.destinations.size(); ++d)
         for (const MixInputGroup& g : graph_.destinations[d].groups) {
@@ -291,6 +310,10 @@ void CpuMixer::process_stem(size_t k, int64_t block_start, int64_t frames, const
                 st.compressor->process(chs, ch, frames);
             }
         }
+        if (st.chorus) {
+            float* chs[2] = {sig->channel(0), sig->channel(ch - 1)};
+            st.chorus->process(chs, frames, block_start - st.chorus_offset_frames);
+        }
         st.tap = sig;
         const float* l = sig->channel(0);
         const float* r = sig->channel(ch - 1);
@@ -304,7 +327,7 @@ void CpuMixer::process_stem(size_t k, int64_t block_start, int64_t frames, const
         }
 }
 
-void CpuMixer::process_bus(size_t b, int64_t frames) {
+void CpuMixer::process_bus(size_t b, int64_t block_start, int64_t frames) {
             BusState& bs = buses_[b];
             gather(b, frames, bs.in);
             AudioBuffer* sig = &bs.in;
@@ -332,6 +355,10 @@ void CpuMixer::process_bus(size_t b, int64_t frames) {
                     bs.compressor->process(chs, 2, frames);
                 }
             }
+            if (bs.chorus) {
+                float* chs[2] = {sig->channel(0), sig->channel(1)};
+                bs.chorus->process(chs, frames, block_start - bs.chorus_offset_frames);
+            }
             bs.tap = sig;
             for (int c = 0; c < 2; ++c) {
                 const float* s = sig->channel(c);
@@ -345,7 +372,7 @@ Result<void> CpuMixer::process(int64_t block_start, int64_t frames, std::span<co
     for (const auto& level : graph_.schedule) {
         tbb::parallel_for(size_t{0}, level.size(), [&](size_t j) {
             const MixNode v = level[j];
-            if (v.bus) process_bus(v.index, frames);
+            if (v.bus) process_bus(v.index, block_start, frames);
             else process_stem(v.index, block_start, frames, inputs[v.index]);
         });
     }

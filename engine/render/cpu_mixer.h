@@ -1,10 +1,10 @@
 // Stemforge — the CPU reference mix backend: the whole stem/bus graph.
 //
 // Stem chain: clip gain (polarity, fades, automation) → EQ → compressor →
-// pan → fader → output (a bus or the master); sends tap after pan, before
-// (pre_fader) or after the fader, scaled by their level, into buses.
-// Bus chain: sum → reverb (100 % wet, full tail) → EQ → compressor → fader →
-// output. Buses run in dependency levels (every feeder first).
+// chorus → pan → fader → output (a bus or the master); sends tap after pan,
+// before (pre_fader) or after the fader, scaled by their level, into buses.
+// Bus chain: sum → reverb (100 % wet, full tail) → EQ → compressor → chorus →
+// fader → output. Buses run in dependency levels (every feeder first).
 //
 // Routing and latency compensation (engine/render/mix_graph.h): each node's
 // own latency is its FFT convolutions' hops plus a linear-phase EQ's centre
@@ -33,6 +33,7 @@
 #include <optional>
 #include <vector>
 
+#include "engine/dsp/chorus.h"
 #include "engine/dsp/compressor.h"
 #include "engine/dsp/delay_line.h"
 #include "engine/dsp/eq_design.h"
@@ -78,6 +79,8 @@ private:
         std::optional<Compressor> compressor;
         std::optional<Sidechain> sidechain;
         const AudioBuffer* tap = nullptr;  // after the inserts, this block (a key's source)
+        std::optional<Chorus> chorus;
+        int64_t chorus_offset_frames = 0;  // the chain's latency before the chorus: its input's timeline frame = block frame − this
         std::vector<float> clip_gain;  // per-sample scratch
         AudioBuffer work, eq_out;      // the stem's own channels
         AudioBuffer pre;               // stereo, after pan, before the fader
@@ -95,6 +98,8 @@ private:
         std::optional<Compressor> compressor;
         std::optional<Sidechain> sidechain;
         const AudioBuffer* tap = nullptr;  // after the inserts, this block (a key's source)
+        std::optional<Chorus> chorus;
+        int64_t chorus_offset_frames = 0;  // input latency + own chain before the chorus (set once the graph is built)
         float fader = 1.0f;
         AudioBuffer in, tmp, out;      // stereo
         NodeTiming chain;              // its own chain (reverb, EQ)
@@ -102,7 +107,7 @@ private:
 
     void gather(size_t dest, int64_t frames, AudioBuffer& out);
     void process_stem(size_t k, int64_t block_start, int64_t frames, const AudioBuffer& input);
-    void process_bus(size_t b, int64_t frames);
+    void process_bus(size_t b, int64_t block_start, int64_t frames);
     // Fills sc.detector for this block and delays `signal` (in place) as aligned.
     void run_detector(Sidechain& sc, AudioBuffer& signal, int channels, int64_t frames);
     Result<void> make_sidechain(const CompressorSpec& spec, int own_channels, int rate, int64_t block, const std::string& path,

@@ -101,13 +101,14 @@ MixGraph build_mix_graph(const Session& session, const RenderPlan& plan, std::sp
             SidechainTiming sc;
             sc.own = !key.has_value();
             if (key) sc.key = *key;
-            const int64_t key_latency = (key ? output_latency(*key) : t.latency_frames) + chain.key_eq_latency_frames;
-            if (key_latency > t.latency_frames) {
-                sc.signal_delay_frames = key_latency - t.latency_frames;
+            const int64_t signal_latency = t.latency_frames - chain.latency_after_compressor_frames;  // at the compressor
+            const int64_t key_latency = (key ? output_latency(*key) : signal_latency) + chain.key_eq_latency_frames;
+            if (key_latency > signal_latency) {
+                sc.signal_delay_frames = key_latency - signal_latency;
                 t.latency_frames += sc.signal_delay_frames;
                 t.extent_frames += sc.signal_delay_frames;
             } else {
-                sc.key_delay_frames = t.latency_frames - key_latency;
+                sc.key_delay_frames = signal_latency - key_latency;
             }
             (v.bus ? g.bus_sidechain[v.index] : g.stem_sidechain[v.index]) = sc;
         }

@@ -25,8 +25,8 @@
 // signal through a sidechain EQ): the key is tapped after the key node's
 // inserts — for a stem and for a bus that is its output latency, since
 // nothing after the inserts (width, pan, fader) delays — plus the sidechain
-// EQ's latency; the compressor's own signal arrives with the node's chain
-// latency (every latency of a chain lies before its compressor). Whichever
+// EQ's latency; the compressor's own signal arrives with the node's latency
+// less what follows the compressor (a chorus's one frame). Whichever
 // is earlier is delayed to the later one, so the key drives the detector at
 // the same timeline frame as the signal it scales on every backend; delaying
 // the signal adds to the node's latency, which the destinations compensate.
@@ -66,6 +66,7 @@ struct NodeTiming {
     int64_t latency_frames = 0;
     int64_t extent_frames = 0;
     int64_t key_eq_latency_frames = 0;  // its compressor's sidechain EQ (0 without one)
+    int64_t latency_after_compressor_frames = 0;  // the part of latency_frames after the compressor (a chorus's)
 };
 
 // A node of the schedule: a stem (index into plan.stems) or a bus.
