@@ -7,6 +7,7 @@
 
 #include <tbb/parallel_for.h>
 
+#include "engine/dsp/delay.h"
 #include "engine/dsp/eq_design.h"
 #include "engine/dsp/reverb.h"
 
@@ -75,6 +76,7 @@ struct GpuMixer::NodeDesigns {
     std::vector<NodeTiming> stem_chain, bus_chain;
     std::vector<std::vector<double>> stem_eq, bus_eq;  // empty: no EQ stage
     std::vector<std::optional<ConvolutionKernels>> bus_reverb;
+    std::vector<std::optional<DelayDesign>> bus_delay;
 };
 
 Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
@@ -128,6 +130,7 @@ Result<GpuMixer::NodeDesigns> GpuMixer::design_nodes(const Session& session) {
     d.stem_eq.resize(ns);
     d.bus_eq.resize(nb);
     d.bus_reverb.resize(nb);
+    d.bus_delay.resize(nb);
     eq_tail_frames_.assign(ns, 0);
     // FIR designs are independent and tens of milliseconds each: in parallel, as on the CPU.
     std::vector<std::optional<Result<EqDesign>>> stem_designs(ns);
@@ -150,6 +153,14 @@ Result<GpuMixer::NodeDesigns> GpuMixer::design_nodes(const Session& session) {
     }
     for (size_t b = 0; b < nb; ++b) {
         const BusSpec& spec = session.buses[b];
+        if (spec.delay) {
+            auto delay = design_delay(*spec.delay, session.tempo_bpm, sample_rate_, bus_path(b) + ".delay");
+            if (!delay) return std::unexpected(delay.error());
+            if (!ctx_->float64())
+                return fail(ErrorCode::DeviceLimit, bus_path(b) + ".delay: the GPU delay needs shaderFloat64, which this device lacks (use --backend cpu)");
+            d.bus_chain[b].extent_frames += delay->tail_frames;  // latency 0, as on the CPU
+            d.bus_delay[b] = std::move(*delay);
+        }
         if (spec.reverb) {
             auto k = design_reverb(*spec.reverb, sample_rate_, bus_path(b) + ".reverb");
             if (!k) return std::unexpected(k.error());
@@ -282,10 +293,12 @@ Result<void> GpuMixer::build_bus_levels(const Session& session, const MixGraph& 
         dests.push_back(gd);
     };
     bus_params.assign(std::max<size_t>(1, nb), StemParams{});
+    delay_count_ = 0;
     for (const auto& level : graph.levels) {
         BusLevel L;
         L.first = static_cast<uint32_t>(dests.size());
         L.count = static_cast<uint32_t>(level.size());
+        std::vector<DelayBinding> delays;
         std::vector<ReverbBinding> reverbs;
         std::vector<EqBinding> eqs;
         std::vector<CompressorBinding> comps;
@@ -297,9 +310,16 @@ Result<void> GpuMixer::build_bus_levels(const Session& session, const MixGraph& 
             bus_params[b].channels = 2;
             bus_params[b].enabled = 1;
             const uint32_t left = row_of(b), right = row_of(b) + static_cast<uint32_t>(chunk_);
+            if (designs.bus_delay[b]) delays.push_back(DelayBinding{left, std::move(*designs.bus_delay[b])});
             if (designs.bus_reverb[b]) reverbs.push_back(ReverbBinding{std::move(*designs.bus_reverb[b]), left, right});
             if (!designs.bus_eq[b].empty()) eqs.push_back(EqBinding{std::move(designs.bus_eq[b]), {left, right}});
             if (session.buses[b].compressor) comps.push_back({static_cast<uint32_t>(b), compressor_coefficients(*session.buses[b].compressor, sample_rate_)});
+        }
+        if (!delays.empty()) {
+            auto delay = DelayStage::create(*ctx_, sets, delays);
+            if (!delay) return fail(delay.error().code, "bus delay on the GPU: " + delay.error().message);
+            delay_count_ += delay->count();
+            L.delay = std::move(*delay);
         }
         if (!reverbs.empty()) {
             auto reverb = ReverbStage::create(*ctx_, *plans_, std::move(reverbs), chunk_, sets);
@@ -362,6 +382,7 @@ Result<void> GpuMixer::allocate_slots(const std::vector<StemParams>& bus_params)
         if (eq_) eq_->bind_io(s.stems.get(), i);
         if (compressor_) compressor_->bind(i, s.stems.get(), s.params.get());
         for (BusLevel& L : levels_) {
+            if (L.delay) L.delay->bind(i, s.mix.get());
             if (L.reverb) L.reverb->bind_io(s.mix.get(), i);
             if (L.eq) L.eq->bind_io(s.mix.get(), i);
             if (L.compressor) L.compressor->bind(i, s.mix.get(), bus_params_.get());
@@ -395,6 +416,8 @@ uint64_t GpuMixer::minimum_traffic_bytes(uint64_t frames) const {
     bytes += f * total_channels_ + 2 * f * stems_.size();  // pan: read the stems, write the rings
     bytes += convolver_traffic(eq_, frames);
     bytes += 2 * 2 * f * compressor_count_;     // compressors: read + write, stereo at most
+    bytes += 2 * 2 * f * delay_count_;          // delays: the bus rows, read + write
+    bytes += 2 * 2 * sizeof(double) * frames * delay_count_;  // their two lines, in double: read + write
     bytes += 2 * f * edge_count_ + 2 * f * (bus_count_ + 1);  // sums: read every edge, write every destination
     bytes += 2 * 2 * f * bus_count_;            // bus stores: read the mix rows, write the rings
     for (const BusLevel& L : levels_) bytes += convolver_traffic(L.reverb, frames) + convolver_traffic(L.eq, frames);
@@ -463,6 +486,7 @@ Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, 
     for (BusLevel& L : levels_) {
         routing_->record_gather(cmd, set, L.first, L.count, frames, stride, t);
         compute_barrier(cmd);
+        if (L.delay) L.delay->record(cmd, set, frames, stride, t);  // ends with a barrier
         if (L.reverb) {
             if (auto ok = L.reverb->record(cmd, frames, set); !ok) return ok;
             count_fft(L.reverb->convolver(), stats_);
