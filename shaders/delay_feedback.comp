@@ -7,7 +7,8 @@
 //     pingpong: e_L[n] = (x_L[n] + x_R[n])/2 + fb·s_R[n−D]     y_L[n] = g·s_L[n−D]
 //               e_R[n] = fb·s_L[n−D]                           y_R[n] = g·s_R[n−D]
 //     s = F(e) (high-pass then low-pass biquad, transposed direct form II;
-//     a filter that is off is the identity biquad {1, 0, 0, 0, 0}, exact).
+//     a filter that is off is the identity biquad {1, 0, 0, 0, 0}, exact;
+//     with both off, s = e and no frame waits for another within a tile).
 // State, shared by the slots and carried from chunk to chunk: each line's
 // ring of D doubles (s[j] at j mod D, j the timeline frame) and its filter
 // states (4 doubles per line).
@@ -26,7 +27,7 @@ struct DelayParams {
     uint row;       // float offset of the bus's L row in the mix buffer (R at + stride)
     uint line;      // double offset of line L's ring in the state buffer (line R's at + delay)
     uint delay;     // D >= 1
-    uint pingpong;  // 0 or 1
+    uint flags;     // 1: pingpong; 2: filtered (F is not the identity)
     double feedback, wet;
     double hp[5];   // b0 b1 b2 a1 a2
     double lp[5];
@@ -42,10 +43,10 @@ layout(std430, set = 0, binding = 2) coherent buffer State { double st[]; };
 // One workgroup per delay, over the dispatch's frames in tiles of at most
 // min(kTile, D) frames. Frame n needs s only at n − D, so within a tile the
 // line reads, the inputs e and the outputs y are independent: every lane
-// computes them for its frames (coalesced loads), then lanes 0 and 1 run the
-// filter recursion of lines L and R side by side over shared memory (the
-// sequential part: two biquads per frame), then every lane stores the tile's
-// s into the rings. Every frame sees the same double operations in the same
+// computes them for its frames (coalesced loads), then (when filtered) lanes
+// 0 and 1 run the filter recursion of lines L and R side by side over shared
+// memory (the sequential part: two biquads per frame), then every lane
+// stores the tile's s into the rings. Every frame sees the same double operations in the same
 // order as the CPU's single loop.
 const uint kTile = 512u;
 shared double es[2u * kTile];  // line L at [0, kTile), line R at [kTile, 2·kTile): e, then s = F(e)
@@ -60,7 +61,8 @@ void main() {
     uint left = p.row + pc.first;
     uint right = left + pc.stride;
     uint ring_l = p.line, ring_r = p.line + D;
-    bool pingpong = p.pingpong != 0u;
+    bool pingpong = (p.flags & 1u) != 0u;
+    bool filtered = (p.flags & 2u) != 0u;
     uint zs = 8u * c + 4u * min(lane, 1u);
     double hz1 = 0.0LF, hz2 = 0.0LF, lz1 = 0.0LF, lz2 = 0.0LF;  // lanes 0 and 1: their line's filter state
     if (lane < 2u) {
@@ -91,7 +93,7 @@ void main() {
             es[kTile + i] = er;
         }
         barrier();
-        if (lane < 2u) {
+        if (filtered && lane < 2u) {
             uint o = lane * kTile;
             for (uint i = 0u; i < n; ++i) {
                 double v = es[o + i];

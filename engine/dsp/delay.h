@@ -40,9 +40,11 @@
 //     the aliasing is negligible; M stops at kMaxRingingFft, and a filter
 //     ringing longer than that (a lowcut below about 1 Hz) is cut there
 //     (DelayDesign::ringing_capped).
-// |F| <= 1 at every frequency, so later repeats (F^k, k < K) ring less; the
-// impulse response's energy after tail_frames is at most about −120 dB of
-// its whole energy (tests/engine/dsp/delay_test.cpp measures it).
+// |F| <= 1 at every frequency, and the earlier repeats (F^k, k < K) ring
+// less than F^K and end (K − k)·D frames sooner: the impulse response's
+// energy after tail_frames is at most about −120 dB of its whole energy
+// (tests/engine/dsp/delay_test.cpp measures it). The bound ignores |F| < 1
+// in K, so with narrow filters the tail is longer than it needs to be.
 //
 // Latency 0. State (the two lines' rings and filter states) carries across
 // process() calls: a run split into blocks of any size equals a whole run

@@ -34,7 +34,7 @@ Result<DelayStage> DelayStage::create(Context& ctx, uint32_t set_count, const st
         p.row = delays[i].row;
         p.line = static_cast<uint32_t>(std::min<uint64_t>(doubles, UINT32_MAX));
         p.delay = static_cast<uint32_t>(std::min<int64_t>(d.delay_frames, UINT32_MAX));
-        p.pingpong = d.pingpong ? 1 : 0;
+        p.flags = (d.pingpong ? kDelayPingpong : 0) | (d.highpass || d.lowpass ? kDelayFiltered : 0);
         p.feedback = d.feedback;
         p.wet = d.wet_gain;
         copy_biquad(d.highpass, p.highpass);

@@ -30,12 +30,13 @@ struct DelayParams {
     uint32_t row = 0;       // float offset of the bus's L row in the mix buffer (R at + stride)
     uint32_t line = 0;      // double offset of line L's ring in the state buffer (line R's at + delay)
     uint32_t delay = 1;     // D
-    uint32_t pingpong = 0;
+    uint32_t flags = 0;     // kDelayPingpong | kDelayFiltered
     double feedback = 0, wet = 1;
     double highpass[5] = {1, 0, 0, 0, 0};  // b0 b1 b2 a1 a2; the identity when off
     double lowpass[5] = {1, 0, 0, 0, 0};
 };
 static_assert(sizeof(DelayParams) == 112);
+inline constexpr uint32_t kDelayPingpong = 1, kDelayFiltered = 2;
 
 struct DelayBinding {
     uint32_t row = 0;  // float offset of the bus's L row in the mix buffer

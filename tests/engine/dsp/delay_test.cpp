@@ -11,6 +11,7 @@
 // response's energy after it is below −120 dB of its whole energy).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <complex>
