@@ -7,6 +7,7 @@
 
 #include <tbb/parallel_for.h>
 
+#include "engine/dsp/delay.h"
 #include "engine/dsp/eq_design.h"
 #include "engine/dsp/reverb.h"
 
@@ -77,6 +78,7 @@ struct GpuMixer::NodeDesigns {
     std::vector<std::optional<ConvolutionKernels>> bus_reverb;
     // Offsets: the chain's latency before the chorus (a bus's input latency is added once the graph is built).
     std::vector<std::optional<ChorusBinding>> stem_chorus, bus_chorus;
+    std::vector<std::optional<DelayDesign>> bus_delay;
 };
 
 Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
@@ -135,6 +137,7 @@ Result<GpuMixer::NodeDesigns> GpuMixer::design_nodes(const Session& session) {
     d.bus_reverb.resize(nb);
     d.stem_chorus.resize(ns);
     d.bus_chorus.resize(nb);
+    d.bus_delay.resize(nb);
     eq_tail_frames_.assign(ns, 0);
     chorus_tail_frames_.assign(ns, 0);
     chorus_channels_ = chorus_history_floats_ = 0;
@@ -181,6 +184,14 @@ Result<GpuMixer::NodeDesigns> GpuMixer::design_nodes(const Session& session) {
     }
     for (size_t b = 0; b < nb; ++b) {
         const BusSpec& spec = session.buses[b];
+        if (spec.delay) {
+            auto delay = design_delay(*spec.delay, session.tempo_bpm, sample_rate_, bus_path(b) + ".delay");
+            if (!delay) return std::unexpected(delay.error());
+            if (!ctx_->float64())
+                return fail(ErrorCode::DeviceLimit, bus_path(b) + ".delay: the GPU delay needs shaderFloat64, which this device lacks (use --backend cpu)");
+            d.bus_chain[b].extent_frames += delay->tail_frames;  // latency 0, as on the CPU
+            d.bus_delay[b] = std::move(*delay);
+        }
         if (spec.reverb) {
             auto k = design_reverb(*spec.reverb, sample_rate_, bus_path(b) + ".reverb");
             if (!k) return std::unexpected(k.error());
@@ -325,10 +336,12 @@ Result<void> GpuMixer::build_bus_levels(const Session& session, const MixGraph& 
         dests.push_back(gd);
     };
     bus_params.assign(std::max<size_t>(1, nb), StemParams{});
+    delay_count_ = 0;
     for (const auto& level : graph.levels) {
         BusLevel L;
         L.first = static_cast<uint32_t>(dests.size());
         L.count = static_cast<uint32_t>(level.size());
+        std::vector<DelayBinding> delays;
         std::vector<ReverbBinding> reverbs;
         std::vector<EqBinding> eqs;
         std::vector<CompressorBinding> comps;
@@ -341,6 +354,7 @@ Result<void> GpuMixer::build_bus_levels(const Session& session, const MixGraph& 
             bus_params[b].channels = 2;
             bus_params[b].enabled = 1;
             const uint32_t left = row_of(b), right = row_of(b) + static_cast<uint32_t>(chunk_);
+            if (designs.bus_delay[b]) delays.push_back(DelayBinding{left, std::move(*designs.bus_delay[b])});
             if (designs.bus_reverb[b]) reverbs.push_back(ReverbBinding{std::move(*designs.bus_reverb[b]), left, right});
             if (!designs.bus_eq[b].empty()) eqs.push_back(EqBinding{std::move(designs.bus_eq[b]), {left, right}});
             if (session.buses[b].compressor) comps.push_back({static_cast<uint32_t>(b), compressor_coefficients(*session.buses[b].compressor, sample_rate_)});
@@ -348,6 +362,12 @@ Result<void> GpuMixer::build_bus_levels(const Session& session, const MixGraph& 
                 choruses.push_back(*c);
                 choruses.back().offset_frames += graph.destinations[b].latency_frames;  // its input lags the timeline by this too
             }
+        }
+        if (!delays.empty()) {
+            auto delay = DelayStage::create(*ctx_, sets, delays);
+            if (!delay) return fail(delay.error().code, "bus delay on the GPU: " + delay.error().message);
+            delay_count_ += delay->count();
+            L.delay = std::move(*delay);
         }
         if (!reverbs.empty()) {
             auto reverb = ReverbStage::create(*ctx_, *plans_, std::move(reverbs), chunk_, sets);
@@ -413,6 +433,7 @@ Result<void> GpuMixer::allocate_slots(const std::vector<StemParams>& bus_params)
         if (compressor_) compressor_->bind(i, s.stems.get(), s.params.get(), s.stems.get());
         if (chorus_) chorus_->bind(i, s.stems.get(), s.params.get());
         for (BusLevel& L : levels_) {
+            if (L.delay) L.delay->bind(i, s.mix.get());
             if (L.reverb) L.reverb->bind_io(s.mix.get(), i);
             if (L.eq) L.eq->bind_io(s.mix.get(), i);
             if (L.compressor) L.compressor->bind(i, s.mix.get(), bus_params_.get(), s.mix.get());
@@ -448,6 +469,8 @@ uint64_t GpuMixer::minimum_traffic_bytes(uint64_t frames) const {
     bytes += convolver_traffic(eq_, frames);
     bytes += 2 * 2 * f * compressor_count_;     // compressors: read + write, stereo at most
     bytes += 4 * f * chorus_channels_;          // choruses: history in (read + write), voices (read the history, write)
+    bytes += 2 * 2 * f * delay_count_;          // delays: the bus rows, read + write
+    bytes += 2 * 2 * sizeof(double) * frames * delay_count_;  // their two lines, in double: read + write
     bytes += 2 * f * edge_count_ + 2 * f * (bus_count_ + 1);  // sums: read every edge, write every destination
     bytes += 2 * 2 * f * bus_count_;            // bus stores: read the mix rows, write the rings
     for (const BusLevel& L : levels_) bytes += convolver_traffic(L.reverb, frames) + convolver_traffic(L.eq, frames);
@@ -521,6 +544,7 @@ Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, 
     for (BusLevel& L : levels_) {
         routing_->record_gather(cmd, set, L.first, L.count, frames, stride, t);
         compute_barrier(cmd);
+        if (L.delay) L.delay->record(cmd, set, frames, stride, t);  // ends with a barrier
         if (L.reverb) {
             if (auto ok = L.reverb->record(cmd, frames, set); !ok) return ok;
             count_fft(L.reverb->convolver(), stats_);

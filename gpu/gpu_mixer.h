@@ -1,8 +1,8 @@
 // Stemforge GPU — the Vulkan mix backend (sf::MixBackend), twin of
 // sf::CpuMixer: the same render graph (engine/render/mix_graph.h) on compute
 // shaders — stems (clip gain, EQ, compressor, chorus, pan), sends, buses (sum
-// with latency compensation, true-stereo convolution reverb, EQ, compressor,
-// chorus, fader) and the master sum.
+// with latency compensation, feedback delay, true-stereo convolution reverb,
+// EQ, compressor, chorus, fader) and the master sum.
 //
 // prepare() designs every stage from the same definitions as the CPU path and
 // allocates all GPU memory once: per slot, a stem buffer (every stem's
@@ -45,6 +45,7 @@
 #include "engine/render/mix_graph.h"
 #include "gpu/stages/chorus.h"
 #include "gpu/stages/compressor.h"
+#include "gpu/stages/delay.h"
 #include "gpu/stages/eq.h"
 #include "gpu/stages/gain.h"
 #include "gpu/stages/reverb.h"
@@ -106,6 +107,7 @@ private:
     // its buses are routing destinations and stores [first, first + count).
     struct BusLevel {
         uint32_t first = 0, count = 0;
+        std::optional<DelayStage> delay;
         std::optional<ReverbStage> reverb;
         std::optional<EqStage> eq;
         std::optional<CompressorStage> compressor;
@@ -134,6 +136,7 @@ private:
     std::vector<uint32_t> ring_offset_, ring_frames_;  // per node (stems, then buses); ring_frames 0: no ring
     uint64_t ring_floats_ = 0;
     uint64_t edge_count_ = 0, compressor_count_ = 0;  // routing edges; compressors on stems and buses
+    uint64_t delay_count_ = 0;  // bus delays
     uint32_t total_channels_ = 0, bus_count_ = 0;
     size_t automation_points_ = 0;
     int64_t max_chunk_frames_ = 0, chunk_ = 0;

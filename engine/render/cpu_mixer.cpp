@@ -140,6 +140,15 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
         bs.in.resize(2, block);
         bs.tmp.resize(2, block);
         bs.out.resize(2, block);
+        if (spec.delay) {
+            auto d = design_delay(*spec.delay, session.tempo_bpm, rate, bus_path(b) + ".delay");
+            if (!d) {
+                bus_errors[b] = d.error();
+                return;
+            }
+            bs.chain.extent_frames += d->tail_frames;  // latency 0
+            bs.delay.emplace(*d);
+        }
         if (spec.reverb) {
             auto k = design_reverb(*spec.reverb, rate, bus_path(b) + ".reverb");
             if (!k) {
@@ -331,6 +340,10 @@ void CpuMixer::process_bus(size_t b, int64_t block_start, int64_t frames) {
             BusState& bs = buses_[b];
             gather(b, frames, bs.in);
             AudioBuffer* sig = &bs.in;
+            if (bs.delay) {
+                float* chs[2] = {bs.in.channel(0), bs.in.channel(1)};
+                bs.delay->process(chs, frames);
+            }
             if (bs.reverb) {
                 const float* in[2] = {bs.in.channel(0), bs.in.channel(1)};
                 float* out[2] = {bs.tmp.channel(0), bs.tmp.channel(1)};

@@ -3,8 +3,8 @@
 // Stem chain: clip gain (polarity, fades, automation) → EQ → compressor →
 // chorus → pan → fader → output (a bus or the master); sends tap after pan,
 // before (pre_fader) or after the fader, scaled by their level, into buses.
-// Bus chain: sum → reverb (100 % wet, full tail) → EQ → compressor → chorus →
-// fader → output. Buses run in dependency levels (every feeder first).
+// Bus chain: sum → delay (100 % wet, repeats until −120 dB) → reverb (100 %
+// wet, full tail) → EQ → compressor → chorus → fader → output.
 //
 // Routing and latency compensation (engine/render/mix_graph.h): each node's
 // own latency is its FFT convolutions' hops plus a linear-phase EQ's centre
@@ -35,6 +35,7 @@
 
 #include "engine/dsp/chorus.h"
 #include "engine/dsp/compressor.h"
+#include "engine/dsp/delay.h"
 #include "engine/dsp/delay_line.h"
 #include "engine/dsp/eq_design.h"
 #include "engine/dsp/fft_convolver.h"
@@ -94,6 +95,7 @@ private:
     };
     struct BusState {
         const BusSpec* spec = nullptr;
+        std::optional<Delay> delay;
         std::optional<FftConvolver> reverb, eq;
         std::optional<Compressor> compressor;
         std::optional<Sidechain> sidechain;
@@ -102,7 +104,7 @@ private:
         int64_t chorus_offset_frames = 0;  // input latency + own chain before the chorus (set once the graph is built)
         float fader = 1.0f;
         AudioBuffer in, tmp, out;      // stereo
-        NodeTiming chain;              // its own chain (reverb, EQ)
+        NodeTiming chain;              // its own chain (delay, reverb, EQ)
     };
 
     void gather(size_t dest, int64_t frames, AudioBuffer& out);
