@@ -7,7 +7,11 @@
 // (44.1 kHz), shaker, crash (stereo), bass, keys (stereo, FLAC), pad
 // (stereo), lead, voice (formant synthesis), pluck (Karplus–Strong), strings
 // (stereo) and a riser; plus a synthesised stereo hall impulse response. The
-// same build writes the same bytes every time.
+// mix uses every stage: EQ and compressors, a drum bus, a reverb bus, a
+// dotted-eighth ping-pong delay bus on the lead (its send automated in for
+// the second half), chorus and width on the keys, width on the pad, the bass
+// ducked by the kick (a sidechain with a low-pass on the key), the pluck
+// auto-panned. The same build writes the same bytes every time.
 #pragma once
 
 #include <filesystem>

@@ -195,6 +195,19 @@ TEST(RenderE2E, DemoRendersBitIdenticallyTwice) {
     EXPECT_EQ(ir->channels, 2);
     json report = json::parse(ra.out);
     EXPECT_TRUE(report["loudness"].contains("sample_peak_dbfs"));
+    // ... and it uses the mixing stages of the second wave (issue 13 item 10).
+    auto stem = [&](const std::string& name) {
+        for (const auto& st : session["stems"])
+            if (st["name"] == name) return st;
+        return json();
+    };
+    bool delay_bus = false;
+    for (const auto& b : session["buses"]) delay_bus |= b.contains("delay");
+    EXPECT_TRUE(delay_bus);
+    EXPECT_TRUE(stem("keys").contains("chorus"));
+    EXPECT_EQ(stem("bass")["compressor"]["sidechain"], "kick");
+    EXPECT_TRUE(stem("pluck")["automation"].contains("pan"));
+    EXPECT_TRUE(stem("lead")["automation"]["send_db"].contains("echo"));
 }
 
 TEST(RenderE2E, ReportHasTheContractKeys) {
