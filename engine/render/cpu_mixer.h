@@ -1,10 +1,14 @@
 // Stemforge — the CPU reference mix backend: the whole stem/bus graph.
 //
 // Stem chain: clip gain (polarity, fades, automation) → EQ → compressor →
-// pan → fader → output (a bus or the master); sends tap after pan, before
-// (pre_fader) or after the fader, scaled by their level, into buses.
-// Bus chain: sum → reverb (100 % wet, full tail) → EQ → compressor → fader →
-// output. Buses run in dependency levels (every feeder first).
+// width → pan → fader → output (a bus or the master); sends tap after pan,
+// before (pre_fader) or after the fader, scaled by their level (per frame
+// where automation.send_db automates it), into buses.
+// Bus chain: sum → reverb (100 % wet, full tail) → EQ → compressor → width →
+// fader → output. Buses run in dependency levels (every feeder first).
+// Automation of pan, width, sends and a bus's fader is evaluated at each
+// signal's own timeline frame (block frame − the latency in front of the
+// stage; engine/dsp/gain.h).
 //
 // Routing and latency compensation (engine/render/mix_graph.h): each node's
 // own latency is its FFT convolutions' hops plus a linear-phase EQ's centre
@@ -46,16 +50,20 @@ public:
                          AudioBuffer& master) override;
 
 private:
-    // The compensation delay and the scratch sum of one input group of a destination.
+    // The compensation delay and the scratch sum of one input group of a
+    // destination; per edge, its send automation (empty: a static gain).
     struct GroupState {
         DelayLine delay;
         AudioBuffer sum;
+        std::vector<std::optional<LaneGain>> lanes;  // parallel to the group's edges
+        std::vector<double> lane_scratch;            // allocated only when a lane exists
+        std::vector<float> lane_gains;
     };
     struct StemState {
         const StemSpec* spec = nullptr;
         const StemPlan* plan = nullptr;
         std::unique_ptr<ClipGain> clip;
-        PanGains pan;
+        std::optional<StemPanWidth> pan_width;
         std::optional<FftConvolver> eq;
         std::optional<Compressor> compressor;
         std::vector<float> clip_gain;  // per-sample scratch
@@ -73,12 +81,12 @@ private:
         const BusSpec* spec = nullptr;
         std::optional<FftConvolver> reverb, eq;
         std::optional<Compressor> compressor;
-        float fader = 1.0f;
+        std::optional<BusWidthFader> fader;  // width, then gain_db with its automation
         AudioBuffer in, tmp, out;      // stereo
         NodeTiming chain;              // its own chain (reverb, EQ)
     };
 
-    void gather(size_t dest, int64_t frames, AudioBuffer& out);
+    void gather(size_t dest, int64_t block_start, int64_t frames, AudioBuffer& out);
 
     const Session* session_ = nullptr;
     std::vector<StemState> stems_;
