@@ -41,9 +41,6 @@ Result<void> assign(Result<T>&& made, T& into) {
     return {};
 }
 
-}  // namespace
-
-namespace {
 // A bus's width and fader at its store (sf::BusWidthFader): the fader alone,
 // one static matrix designed in double, or per frame from its lanes.
 RingStore bus_store(const BusSpec& bus, uint32_t src_offset, uint32_t ring_offset, uint32_t ring_frames, int64_t latency_frames,

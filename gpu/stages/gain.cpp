@@ -61,6 +61,7 @@ uint32_t LaneTable::add(std::span<const AutomationPoint> lane, int sample_rate, 
     if (lane.empty()) return kNoLane;
     lanes_.push_back(Lane{AutomationCurve(lane, sample_rate), latency_frames});
     max_pieces_ += lane.size() + 1;
+    scratch_.reserve(std::max(scratch_.capacity(), lane.size() + 1));  // fill() never allocates
     return static_cast<uint32_t>(lanes_.size() - 1);
 }
 
