@@ -42,7 +42,7 @@ struct StemParams {
     float polarity = 1.0f;
     float fade_in_frames = 0.0f;
     float fade_out_frames = 0.0f;
-    float ll = 1.0f, rl = 0.0f, lr = 0.0f, rr = 1.0f;
+    float ll = 1.0f, rl = 0.0f, lr = 0.0f, rr = 1.0f;  // width then pan (sf::stem_gains)
     uint32_t ring_offset = 0;   // the stem's output ring (see shaders/routing_common.glsl)
     uint32_t ring_frames = 0;   // 0: feeds nothing
 };
