@@ -42,6 +42,27 @@ Result<void> assign(Result<T>&& made, T& into) {
     return {};
 }
 
+// A bus's width and fader at its store (sf::BusWidthFader): the fader alone,
+// one static matrix designed in double, or per frame from its lanes.
+RingStore bus_store(const BusSpec& bus, uint32_t src_offset, uint32_t ring_offset, uint32_t ring_frames, int64_t latency_frames,
+                    LaneTable& lanes, int sample_rate) {
+    RingStore st;
+    st.src_offset = src_offset;
+    st.ring_offset = ring_offset;
+    st.ring_frames = ring_frames;
+    const double fader = db_to_gain(bus.gain_db);
+    st.gain = static_cast<float>(fader);
+    st.width = static_cast<float>(bus.width.value_or(1.0));
+    const PanGains m = then(width_gains(bus.width.value_or(1.0)), PanGains{fader, 0.0, 0.0, fader});
+    st.ll = static_cast<float>(m.ll);
+    st.rl = static_cast<float>(m.rl);
+    st.lr = static_cast<float>(m.lr);
+    st.rr = static_cast<float>(m.rr);
+    st.gain_lane = lanes.add(bus.automation.gain_db, sample_rate, latency_frames);
+    st.width_lane = lanes.add(bus.automation.width, sample_rate, latency_frames);
+    st.mode = st.gain_lane != kNoLane || st.width_lane != kNoLane ? StoreMode::Automated : bus.width ? StoreMode::Matrix : StoreMode::Fader;
+    return st;
+}
 }  // namespace
 
 Result<std::unique_ptr<GpuMixer>> GpuMixer::create(const ContextOptions& options) {
@@ -93,6 +114,7 @@ Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
     gain_.reset();
     routing_.reset();
     levels_.clear();
+    lanes_ = LaneTable{};
     plans_ = std::make_unique<FftPlans>(*ctx_);
     session_ = &session;
     sample_rate_ = plan.sample_rate;
@@ -309,7 +331,17 @@ Result<void> GpuMixer::build_stem_stages(const Session& session, NodeDesigns& de
         if (c) choruses.push_back(*c);
     if (!choruses.empty())
         if (auto ok = assign(ChorusStage::create(*ctx_, sets, choruses, chunk_), chorus_.emplace()); !ok) return ok;
-    return assign(GainStage::create(*ctx_, sets), gain_.emplace());
+    // Width and pan act after the stem's EQ: its lanes run its latency behind.
+    std::vector<StemPanLanes> pan_lanes(ns);
+    for (size_t k = 0; k < ns; ++k) {
+        const StemSpec& spec = session.stems[stems_[k].index];
+        const int64_t latency = designs.stem_chain[k].latency_frames;
+        pan_lanes[k].pan_lane = lanes_.add(spec.automation.pan, sample_rate_, latency);
+        if (stems_[k].channels == 2) pan_lanes[k].width_lane = lanes_.add(spec.automation.width, sample_rate_, latency);
+        pan_lanes[k].pan = static_cast<float>(spec.pan);
+        pan_lanes[k].width = static_cast<float>(spec.width.value_or(1.0));
+    }
+    return assign(GainStage::create(*ctx_, sets, pan_lanes), gain_.emplace());
 }
 
 // Buses level by level (each level's reverbs in one convolver of row pairs,
@@ -330,7 +362,9 @@ Result<void> GpuMixer::build_bus_levels(const Session& session, const MixGraph& 
         for (const MixInputGroup& g : graph.destinations[d].groups)
             for (const MixEdge& e : g.edges) {
                 const size_t v = node_of(e);
-                edges.push_back(GatherEdge{ring_offset_[v], ring_frames_[v], static_cast<uint32_t>(g.delay_frames), e.gain});
+                GatherEdge& ge = edges.emplace_back(GatherEdge{ring_offset_[v], ring_frames_[v], static_cast<uint32_t>(g.delay_frames), e.gain});
+                // Read after the compensation delay: the destination's latency behind the timeline.
+                if (e.lane) ge.lane = lanes_.add(*e.lane, sample_rate_, graph.destinations[d].latency_frames);
             }
         gd.edge_count = static_cast<uint32_t>(edges.size()) - gd.edge_first;
         dests.push_back(gd);
@@ -348,8 +382,8 @@ Result<void> GpuMixer::build_bus_levels(const Session& session, const MixGraph& 
         std::vector<ChorusBinding> choruses;
         for (size_t b : level) {
             add_dest(b, row_of(b));
-            stores.push_back(RingStore{row_of(b), ring_offset_[ns + b], ring_frames_[ns + b],
-                                       static_cast<float>(db_to_gain(session.buses[b].gain_db))});
+            stores.push_back(bus_store(session.buses[b], row_of(b), ring_offset_[ns + b], ring_frames_[ns + b], graph.bus_output[b].latency_frames,
+                                       lanes_, sample_rate_));
             bus_params[b].data_offset = row_of(b);
             bus_params[b].channels = 2;
             bus_params[b].enabled = 1;
@@ -427,8 +461,16 @@ Result<void> GpuMixer::allocate_slots(const std::vector<StemParams>& bus_params)
             if (auto ok = assign(ctx_->create_buffer(master_bytes, 0, MemoryUse::Readback, "master readback" + tag), s.master_readback); !ok) return ok;
         }
         if (auto ok = assign(GpuTimer::create(*ctx_, static_cast<uint32_t>(9 + levels_.size())), s.timer); !ok) return ok;
-        gain_->bind(i, s.stems.get(), s.params.get(), s.automation.get(), rings_.get());
-        routing_->bind(i, s.mix.get(), rings_.get());
+        if (auto ok = assign(ctx_->create_buffer(sizeof(LaneWindow) * std::max<size_t>(1, lanes_.size()), storage, MemoryUse::Upload, "lane windows" + tag),
+                             s.lane_windows);
+            !ok)
+            return ok;
+        if (auto ok = assign(ctx_->create_buffer(sizeof(LanePiece) * std::max<size_t>(1, lanes_.max_pieces()), storage, MemoryUse::Upload, "lane pieces" + tag),
+                             s.lane_pieces);
+            !ok)
+            return ok;
+        gain_->bind(i, s.stems.get(), s.params.get(), s.automation.get(), rings_.get(), s.lane_windows.get(), s.lane_pieces.get());
+        routing_->bind(i, s.mix.get(), rings_.get(), s.lane_windows.get(), s.lane_pieces.get());
         if (eq_) eq_->bind_io(s.stems.get(), i);
         if (compressor_) compressor_->bind(i, s.stems.get(), s.params.get(), s.stems.get());
         if (chorus_) chorus_->bind(i, s.stems.get(), s.params.get());
@@ -503,6 +545,10 @@ Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, 
     }
     if (!s.points.empty()) std::memcpy(s.automation.mapped(), s.points.data(), s.points.size() * sizeof(float));
     stats_.bytes_uploaded += sizeof(StemParams) * stems_.size() + s.points.size() * sizeof(float);
+    if (lanes_.size() > 0) {
+        const size_t pieces = lanes_.fill(chunk_start, n, static_cast<LaneWindow*>(s.lane_windows.mapped()), static_cast<LanePiece*>(s.lane_pieces.mapped()));
+        stats_.bytes_uploaded += sizeof(LaneWindow) * lanes_.size() + sizeof(LanePiece) * pieces;
+    }
 
     VkCommandBuffer cmd = s.commands.cmd;
     vkResetCommandBuffer(cmd, 0);

@@ -1,8 +1,10 @@
 // Stemforge GPU — the Vulkan mix backend (sf::MixBackend), twin of
 // sf::CpuMixer: the same render graph (engine/render/mix_graph.h) on compute
-// shaders — stems (clip gain, EQ, compressor, chorus, pan), sends, buses (sum
-// with latency compensation, feedback delay, true-stereo convolution reverb,
-// EQ, compressor, chorus, fader) and the master sum.
+// shaders — stems (clip gain, EQ, compressor, chorus, width, pan), sends,
+// buses (sum with latency compensation, feedback delay, true-stereo
+// convolution reverb, EQ, compressor, chorus, width, fader) and the master
+// sum; automation of pan, width, send levels and bus faders as per-chunk lane
+// pieces (gpu/stages/gain.h LaneTable).
 //
 // prepare() designs every stage from the same definitions as the CPU path and
 // allocates all GPU memory once: per slot, a stem buffer (every stem's
@@ -97,6 +99,7 @@ private:
         CommandSlot commands;
         Buffer stems, stems_upload;     // stems_upload empty on unified memory
         Buffer params, automation;      // host-visible
+        Buffer lane_windows, lane_pieces;  // host-visible: LaneTable::fill per chunk
         Buffer mix, master_readback;    // master_readback empty on unified memory
         GpuTimer timer;
         int64_t chunk_frames = 0;  // what the pending submission computes
@@ -145,6 +148,7 @@ private:
     std::optional<CompressorStage> compressor_;  // every audible compressed stem, after EQ
     std::optional<ChorusStage> chorus_;          // every audible chorused stem, after the compressor
     std::optional<GainStage> gain_;
+    LaneTable lanes_;                  // every automated pan, width, send and bus fader lane
     std::optional<RoutingStage> routing_;
     std::vector<BusLevel> levels_;
     Buffer rings_, bus_params_;  // shared by the slots

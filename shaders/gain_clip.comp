@@ -27,7 +27,8 @@ float since(uint j, float t) { return (t - pts[j].x) - pts[j].y; }
 
 float automation_db(uint first, uint count, float t) {
     uint last = first + count - 1u;
-    if (since(first, t) <= 0.0) return pts[first].z;
+    // Strictly before the first point: at its time a step there takes the later value (sf::automation_value_at).
+    if (since(first, t) < 0.0) return pts[first].z;
     if (since(last, t) >= 0.0) return pts[last].z;
     for (uint j = first + 1u; j <= last; ++j) {
         if (since(j, t) < 0.0) {  // first breakpoint after t, as std::upper_bound on the CPU

@@ -11,7 +11,7 @@ struct StemParams {
     float polarity;        // +1 or -1
     float fade_in_frames;  // 0: no fade
     float fade_out_frames;
-    float ll, rl, lr, rr;  // pan: out_L = ll*L + rl*R, out_R = lr*L + rr*R (faders are edge gains)
+    float ll, rl, lr, rr;  // width then pan: out_L = ll*L + rl*R, out_R = lr*L + rr*R (faders are edge gains)
     uint ring_offset;      // first float of the stem's output ring (L, then R at + ring_frames)
     uint ring_frames;      // ring length; 0: the stem feeds nothing
 };

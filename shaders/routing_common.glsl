@@ -11,6 +11,8 @@ struct GatherEdge {     // one input of a destination
     uint ring_frames;
     uint delay_frames;  // latency compensation
     float gain;         // fader or send level (a bus's fader is applied at its store)
+    uint lane;          // NO_LANE, or the send's automation in dB (gain · 10^(lane/20))
+    uint pad0, pad1, pad2;
 };
 struct GatherDest {     // one destination: a bus input or the master
     uint edge_first;
@@ -18,11 +20,16 @@ struct GatherDest {     // one destination: a bus input or the master
     uint out_offset;    // float offset of its L row in the mix buffer (R at + stride)
     uint pad;
 };
-struct RingStore {      // a bus's output into its ring
+struct RingStore {      // a bus's output into its ring: width, then fader
     uint src_offset;    // its L row in the mix buffer
     uint ring_offset;
     uint ring_frames;
-    float gain;         // the bus fader
+    float gain;         // the static fader
+    float ll, rl, lr, rr;  // mode 1: the static matrix (fader × width)
+    uint gain_lane;     // mode 2: NO_LANE or the fader's automation in dB (added to the static)
+    uint width_lane;    // mode 2: NO_LANE or the width's (replaces `width`)
+    float width;        // the static width (1: bypassed)
+    uint mode;          // 0: gain · x; 1: the matrix; 2: per frame from the lanes
 };
 layout(push_constant) uniform Push {
     uint frames;

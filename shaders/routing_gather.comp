@@ -3,9 +3,14 @@
 // CpuMixer::gather. Edges come in groups of equal compensation delay,
 // ascending; within a group they are summed in session order and each group
 // is added to the total, as on the CPU, so the float rounding matches.
+// An automated send's gain is gain · 10^(lane/20) per frame; its lane was
+// registered at the destination's latency (after the compensation delay,
+// frame i is timeline frame chunk_start + i − that latency).
 // One invocation per (frame, destination).
 #extension GL_GOOGLE_include_directive : require
 #include "routing_common.glsl"
+#define LANE_BINDING 4
+#include "gain_lane.glsl"
 
 layout(local_size_x = 256) in;
 
@@ -31,8 +36,9 @@ void main() {
         }
         // (t + i - delay) mod R without going negative: delay <= R - chunk.
         uint at = e.ring_offset + (pc.chunk_start + i + e.ring_frames - e.delay_frames) % e.ring_frames;
-        sum_l += e.gain * ring[at];
-        sum_r += e.gain * ring[at + e.ring_frames];
+        float g = e.lane == NO_LANE ? e.gain : e.gain * lane_db_to_gain(lane_value(e.lane, i));
+        sum_l += g * ring[at];
+        sum_r += g * ring[at + e.ring_frames];
     }
     mix_rows[d.out_offset + i] = out_l + sum_l;
     mix_rows[d.out_offset + pc.stride + i] = out_r + sum_r;

@@ -100,7 +100,7 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
         st.spec = &spec;
         st.plan = &sp;
         st.clip = std::make_unique<ClipGain>(spec, rate, sp.start_frames, sp.length_frames);
-        st.pan = pan_gains(spec.pan, sp.channels);
+        st.pan_width.emplace(spec, sp.channels, rate, block);
         st.clip_gain.resize(static_cast<size_t>(block));
         st.work.resize(sp.channels, block);
         st.eq_out.resize(sp.channels, block);
@@ -136,7 +136,7 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
         const BusSpec& spec = session.buses[b];
         BusState& bs = buses_[b];
         bs.spec = &spec;
-        bs.fader = static_cast<float>(db_to_gain(spec.gain_db));
+        bs.fader.emplace(spec, rate, block);
         bs.in.resize(2, block);
         bs.tmp.resize(2, block);
         bs.out.resize(2, block);
@@ -213,6 +213,14 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
             GroupState gs;
             gs.delay = DelayLine(2, g.delay_frames);
             gs.sum.resize(2, block);
+            for (const MixEdge& e : g.edges) {
+                gs.lanes.emplace_back();
+                if (e.lane) gs.lanes.back().emplace(*e.lane, rate, e.gain);
+            }
+            if (std::any_of(gs.lanes.begin(), gs.lanes.end(), [](const auto& l) { return l.has_value(); })) {
+                gs.lane_scratch.resize(static_cast<size_t>(block));
+                gs.lane_gains.resize(static_cast<size_t>(block));
+            }
             groups_[d].push_back(std::move(gs));
         }
     plan.latency_frames = graph_.master().latency_frames;
@@ -225,18 +233,32 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
 
 // Sums a destination's inputs for this block: per delay class, the edges in
 // fixed order, then the class delayed; classes in ascending delay order.
-void CpuMixer::gather(size_t dest, int64_t frames, AudioBuffer& out) {
+void CpuMixer::gather(size_t dest, int64_t block_start, int64_t frames, AudioBuffer& out) {
     for (int c = 0; c < 2; ++c) std::fill_n(out.channel(c), frames, 0.0f);
     const auto& groups = graph_.destinations[dest].groups;
+    const int64_t dest_latency = graph_.destinations[dest].latency_frames;
     for (size_t j = 0; j < groups.size(); ++j) {
         const MixInputGroup& group = groups[j];
         GroupState& gs = groups_[dest][j];
         AudioBuffer& sum = group.delay_frames ? gs.sum : out;
         if (group.delay_frames)
             for (int c = 0; c < 2; ++c) std::fill_n(sum.channel(c), frames, 0.0f);
-        for (const MixEdge& e : group.edges) {
-            if (e.from_bus) add_scaled(buses_[e.source].out, e.gain, frames, sum);
-            else if (stems_[e.source].active) add_scaled(stems_[e.source].pre, e.gain, frames, sum);
+        for (size_t k = 0; k < group.edges.size(); ++k) {
+            const MixEdge& e = group.edges[k];
+            const AudioBuffer* src = e.from_bus ? &buses_[e.source].out : stems_[e.source].active ? &stems_[e.source].pre : nullptr;
+            if (!src) continue;
+            if (!gs.lanes[k]) {
+                add_scaled(*src, e.gain, frames, sum);
+                continue;
+            }
+            // Before the group's delay: timeline frame = block frame − (dest latency − delay).
+            std::span<float> gains(gs.lane_gains.data(), static_cast<size_t>(frames));
+            gs.lanes[k]->compute(block_start - (dest_latency - group.delay_frames), gs.lane_scratch, gains);
+            for (int c = 0; c < 2; ++c) {
+                const float* sc = src->channel(c);
+                float* d = sum.channel(c);
+                for (int64_t i = 0; i < frames; ++i) d[i] += gains[static_cast<size_t>(i)] * sc[i];
+            }
         }
         if (group.delay_frames) {
             float* ch[] = {sum.channel(0), sum.channel(1)};
@@ -324,21 +346,15 @@ void CpuMixer::process_stem(size_t k, int64_t block_start, int64_t frames, const
             st.chorus->process(chs, frames, block_start - st.chorus_offset_frames);
         }
         st.tap = sig;
-        const float* l = sig->channel(0);
-        const float* r = sig->channel(ch - 1);
-        float* ol = st.pre.channel(0);
-        float* orr = st.pre.channel(1);
-        const float ll = static_cast<float>(st.pan.ll), rl = static_cast<float>(st.pan.rl);
-        const float lr = static_cast<float>(st.pan.lr), rr = static_cast<float>(st.pan.rr);
-        for (int64_t i = 0; i < frames; ++i) {
-            ol[i] = ll * l[i] + rl * r[i];
-            orr[i] = lr * l[i] + rr * r[i];
-        }
+        // Width and pan act on the stem's timeline frames: its chain (and a
+        // sidechain's signal delay) delays them by its output latency.
+        st.pan_width->process(sig->channel(0), sig->channel(ch - 1), block_start - graph_.stem_output[k].latency_frames, frames,
+                              st.pre.channel(0), st.pre.channel(1));
 }
 
 void CpuMixer::process_bus(size_t b, int64_t block_start, int64_t frames) {
             BusState& bs = buses_[b];
-            gather(b, frames, bs.in);
+            gather(b, block_start, frames, bs.in);
             AudioBuffer* sig = &bs.in;
             if (bs.delay) {
                 float* chs[2] = {bs.in.channel(0), bs.in.channel(1)};
@@ -373,11 +389,8 @@ void CpuMixer::process_bus(size_t b, int64_t block_start, int64_t frames) {
                 bs.chorus->process(chs, frames, block_start - bs.chorus_offset_frames);
             }
             bs.tap = sig;
-            for (int c = 0; c < 2; ++c) {
-                const float* s = sig->channel(c);
-                float* d = bs.out.channel(c);
-                for (int64_t i = 0; i < frames; ++i) d[i] = bs.fader * s[i];
-            }
+            bs.fader->process(sig->channel(0), sig->channel(1), block_start - graph_.bus_output[b].latency_frames, frames, bs.out.channel(0),
+                              bs.out.channel(1));
 }
 
 Result<void> CpuMixer::process(int64_t block_start, int64_t frames, std::span<const AudioBuffer> inputs, AudioBuffer& master) {
@@ -389,7 +402,7 @@ Result<void> CpuMixer::process(int64_t block_start, int64_t frames, std::span<co
             else process_stem(v.index, block_start, frames, inputs[v.index]);
         });
     }
-    gather(graph_.destinations.size() - 1, frames, master);
+    gather(graph_.destinations.size() - 1, block_start, frames, master);
     return {};
 }
 

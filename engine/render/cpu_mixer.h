@@ -1,10 +1,14 @@
 // Stemforge — the CPU reference mix backend: the whole stem/bus graph.
 //
 // Stem chain: clip gain (polarity, fades, automation) → EQ → compressor →
-// chorus → pan → fader → output (a bus or the master); sends tap after pan,
-// before (pre_fader) or after the fader, scaled by their level, into buses.
+// chorus → width → pan → fader → output (a bus or the master); sends tap
+// after pan, before (pre_fader) or after the fader, scaled by their level
+// (per frame where automation.send_db automates it), into buses.
 // Bus chain: sum → delay (100 % wet, repeats until −120 dB) → reverb (100 %
-// wet, full tail) → EQ → compressor → chorus → fader → output.
+// wet, full tail) → EQ → compressor → chorus → width → fader → output.
+// Automation of pan, width, sends and a bus's fader is evaluated at each
+// signal's own timeline frame (block frame − the latency in front of the
+// stage; engine/dsp/gain.h).
 //
 // Routing and latency compensation (engine/render/mix_graph.h): each node's
 // own latency is its FFT convolutions' hops plus a linear-phase EQ's centre
@@ -58,10 +62,14 @@ public:
                          AudioBuffer& master) override;
 
 private:
-    // The compensation delay and the scratch sum of one input group of a destination.
+    // The compensation delay and the scratch sum of one input group of a
+    // destination; per edge, its send automation (empty: a static gain).
     struct GroupState {
         DelayLine delay;
         AudioBuffer sum;
+        std::vector<std::optional<LaneGain>> lanes;  // parallel to the group's edges
+        std::vector<double> lane_scratch;            // allocated only when a lane exists
+        std::vector<float> lane_gains;
     };
     // A keyed compressor's detector path (see above).
     struct Sidechain {
@@ -75,7 +83,7 @@ private:
         const StemSpec* spec = nullptr;
         const StemPlan* plan = nullptr;
         std::unique_ptr<ClipGain> clip;
-        PanGains pan;
+        std::optional<StemPanWidth> pan_width;
         std::optional<FftConvolver> eq;
         std::optional<Compressor> compressor;
         std::optional<Sidechain> sidechain;
@@ -102,12 +110,12 @@ private:
         const AudioBuffer* tap = nullptr;  // after the inserts, this block (a key's source)
         std::optional<Chorus> chorus;
         int64_t chorus_offset_frames = 0;  // input latency + own chain before the chorus (set once the graph is built)
-        float fader = 1.0f;
+        std::optional<BusWidthFader> fader;  // width, then gain_db with its automation
         AudioBuffer in, tmp, out;      // stereo
         NodeTiming chain;              // its own chain (delay, reverb, EQ)
     };
 
-    void gather(size_t dest, int64_t frames, AudioBuffer& out);
+    void gather(size_t dest, int64_t block_start, int64_t frames, AudioBuffer& out);
     void process_stem(size_t k, int64_t block_start, int64_t frames, const AudioBuffer& input);
     void process_bus(size_t b, int64_t block_start, int64_t frames);
     // Fills sc.detector for this block and delays `signal` (in place) as aligned.

@@ -33,13 +33,14 @@ MixGraph build_mix_graph(const Session& session, const RenderPlan& plan, std::sp
         if (!plan.stems[k].audible) continue;
         const StemSpec& spec = session.stems[plan.stems[k].index];
         const double fader = db_to_gain(spec.gain_db);
-        incoming[dest_of(spec.output)].push_back(MixEdge{false, k, static_cast<float>(fader)});
+        incoming[dest_of(spec.output)].push_back(MixEdge{false, k, static_cast<float>(fader), nullptr});
         for (const SendSpec& send : spec.sends) {
             const double g = db_to_gain(send.level_db) * (send.pre_fader ? 1.0 : fader);
-            incoming[dest_of(send.bus)].push_back(MixEdge{false, k, static_cast<float>(g)});
+            const AutomationLane* lane = spec.automation.send(send.bus);
+            incoming[dest_of(send.bus)].push_back(MixEdge{false, k, static_cast<float>(g), lane && !lane->empty() ? lane : nullptr});
         }
     }
-    for (size_t b = 0; b < nb; ++b) incoming[dest_of(session.buses[b].output)].push_back(MixEdge{true, b, 1.0f});
+    for (size_t b = 0; b < nb; ++b) incoming[dest_of(session.buses[b].output)].push_back(MixEdge{true, b, 1.0f, nullptr});
 
     // ---- sidechain keys by name ----
     std::map<std::string, MixNode> node_by_name;

@@ -9,7 +9,8 @@
 //   * an edge is a stem's post-pan signal or a bus's output into a
 //     destination, times a gain: a stem's fader into its output; a send's
 //     level (times the fader unless pre_fader) into its bus; 1 from a bus
-//     into its output (the bus fader is part of the bus's own chain);
+//     into its output (the bus fader is part of the bus's own chain); an
+//     automated send's edge carries its lane;
 //   * a node's latency is its destination-input latency plus its own chain's;
 //     at a destination every input is delayed to the latest one
 //     (delay = dest latency − input latency), inputs with equal delay form one
@@ -47,6 +48,13 @@ struct MixEdge {
     bool from_bus = false;
     size_t source = 0;  // index into plan.stems (a stem) or session.buses (a bus)
     float gain = 1.0f;
+    // A send's automation.send_db.<bus> (null: none; points into the
+    // session): the edge's gain at timeline frame n is then
+    // gain · 10^(lane(n)/20) (sf::LaneGain). The signal on an edge of group
+    // g at its destination's block frame m is timeline frame
+    // m − (destination latency − g.delay_frames) before its compensation
+    // delay, m − destination latency after it.
+    const AutomationLane* lane = nullptr;
 };
 
 struct MixInputGroup {

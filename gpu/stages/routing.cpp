@@ -34,18 +34,18 @@ Result<RoutingStage> RoutingStage::create(Context& ctx, uint32_t set_count, cons
     r.dests_ = std::move(*d);
     r.edges_ = std::move(*e);
     r.stores_ = std::move(*s);
-    auto gather = Kernel::create(ctx, "routing_gather", 4, sizeof(Push), set_count);
+    auto gather = Kernel::create(ctx, "routing_gather", 6, sizeof(Push), set_count);
     if (!gather) return std::unexpected(gather.error());
-    auto store = Kernel::create(ctx, "routing_store", 3, sizeof(Push), set_count);
+    auto store = Kernel::create(ctx, "routing_store", 5, sizeof(Push), set_count);
     if (!store) return std::unexpected(store.error());
     r.gather_ = std::move(*gather);
     r.store_ = std::move(*store);
     return r;
 }
 
-void RoutingStage::bind(uint32_t set, VkBuffer mix, VkBuffer rings) {
-    const std::array<VkBuffer, 4> g{mix, rings, dests_.get(), edges_.get()};
-    const std::array<VkBuffer, 3> s{mix, rings, stores_.get()};
+void RoutingStage::bind(uint32_t set, VkBuffer mix, VkBuffer rings, VkBuffer windows, VkBuffer pieces) {
+    const std::array<VkBuffer, 6> g{mix, rings, dests_.get(), edges_.get(), windows, pieces};
+    const std::array<VkBuffer, 5> s{mix, rings, stores_.get(), windows, pieces};
     gather_.bind(set, g);
     store_.bind(set, s);
 }

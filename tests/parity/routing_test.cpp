@@ -3,7 +3,8 @@
 // a bus into a bus, bus reverbs (true-stereo, mono with predelay, stereo
 // resampled from 44.1 kHz), bus EQ (linear and minimum phase), bus
 // compressors, bus faders and latency compensation between EQ'd and dry
-// paths: sf::gpu::GpuMixer vs the CPU reference sf::CpuMixer, whole-buffer,
+// paths, widths and automation of pan, width, send levels and bus faders:
+// sf::gpu::GpuMixer vs the CPU reference sf::CpuMixer, whole-buffer,
 // in odd-sized blocks and in small split chunks.
 // Bounds (issue 5): linear graph (no compressor) residual peak <= -100 dBFS;
 // with compressors, the full-render bounds peak <= -90, RMS <= -110 dBFS.
@@ -191,11 +192,52 @@ TEST_F(RoutingParity, GraphWithCompressorsMatchesCpu) {
     expect_parity(true, 0xB06);
 }
 
+// Random lanes over the fixture's first 0.35 s: ramps, held ends, steps
+// (some on exact frames, some at a lane's first time).
+AutomationLane random_lane(Random& rng, double lo, double hi) {
+    AutomationLane lane;
+    double t = 0.03 * rng.uniform();
+    const int points = 2 + static_cast<int>(rng.uniform() * 4);
+    for (int j = 0; j < points; ++j) {
+        if (rng.uniform() < 0.3) t = std::round(t * 48000.0) / 48000.0;  // on a frame
+        lane.push_back({t, lo + (hi - lo) * rng.uniform()});
+        if (rng.uniform() < 0.3) lane.push_back({t, lo + (hi - lo) * rng.uniform()});  // a step
+        t += 0.3 / points * (0.2 + rng.uniform());
+    }
+    return lane;
+}
+
+void automate(MixFixture& f, uint64_t seed) {
+    Random rng(seed * 977 + 5);
+    auto chance = [&](double p) { return rng.uniform() < p; };
+    for (size_t k = 0; k < f.session.stems.size(); ++k) {
+        StemSpec& s = f.session.stems[k];
+        const bool stereo = f.plan.stems[k].channels == 2;
+        if (chance(0.6)) s.automation.pan = random_lane(rng, -1.0, 1.0);
+        if (stereo && chance(0.6)) s.width = 4.0 * rng.uniform();
+        if (stereo && chance(0.5)) s.automation.width = random_lane(rng, 0.0, 4.0);
+        for (const SendSpec& send : s.sends)
+            if (chance(0.6) && !s.automation.send(send.bus)) s.automation.send_db.push_back(SendAutomation{send.bus, random_lane(rng, -30.0, 6.0)});
+    }
+    for (BusSpec& b : f.session.buses) {
+        if (chance(0.6)) b.automation.gain_db = random_lane(rng, -20.0, 3.0);
+        if (chance(0.5)) b.width = 4.0 * rng.uniform();
+        if (chance(0.4)) b.automation.width = random_lane(rng, 0.0, 4.0);
+    }
+}
+
 // A random session: 1–5 buses routed acyclically (a bus feeds master or a
 // later bus), 3–7 stems into random destinations with 0–2 sends each, every
 // stage switched on at random. Levels are kept modest (IRs at unit L1 norm,
 // faders ≤ 0 dB) so the residual speaks of the arithmetic, not of gain.
-MixFixture random_fixture(const TempDir& dir, uint64_t seed) {
+// With `automate`: static widths on stereo stems and buses, and lanes of pan,
+// width, send_db and bus gain_db at random (their own random sequence, so the
+// session without them is the same); without `compressors`, a linear graph.
+struct RandomOptions {
+    bool automate = false;
+    bool compressors = true;
+};
+MixFixture random_fixture(const TempDir& dir, uint64_t seed, RandomOptions options = {}) {
     Random rng(seed);
     auto chance = [&](double p) { return rng.uniform() < p; };
     auto pick = [&](int n) { return std::min(n - 1, static_cast<int>(rng.uniform() * n)); };
@@ -241,7 +283,7 @@ MixFixture random_fixture(const TempDir& dir, uint64_t seed) {
             bus.reverb = r;
         }
         if (chance(0.4)) bus.eq = random_eq();
-        if (chance(0.3)) bus.compressor = random_compressor();
+        if (chance(0.3) && options.compressors) bus.compressor = random_compressor();
         f.session.buses.push_back(bus);
     }
     auto destination = [&]() { return chance(0.4) ? std::string(kMasterBusName) : "bus" + std::to_string(pick(nb)); };
@@ -254,12 +296,13 @@ MixFixture random_fixture(const TempDir& dir, uint64_t seed) {
         s.output = destination();
         s.mute = chance(0.1);
         if (chance(0.5)) s.eq = random_eq();
-        if (chance(0.4)) s.compressor = random_compressor();
+        if (chance(0.4) && options.compressors) s.compressor = random_compressor();
         if (chance(0.3)) s.automation.gain_db = {{0.02, 0.0}, {0.08, -9.0 * rng.uniform()}};
         const int sends = pick(3);
         for (int j = 0; j < sends; ++j) s.sends.push_back(send("bus" + std::to_string(pick(nb)), -12.0 * rng.uniform(), chance(0.5)));
         add_stem(f, s, k, noise(fixture_channels(k), 6007 + 1013 * k, seed * 131 + static_cast<uint64_t>(k), 0.5));
     }
+    if (options.automate) automate(f, seed);
     f.plan.bus_order = bus_processing_order(f.session);
     f.plan.total_frames = f.plan.content_frames;
     return f;
@@ -309,6 +352,81 @@ TEST_F(RoutingParity, ResidualDetectsRoutingMistakes) {
     EXPECT_GT(changed_residual([](Session& s) { s.stems[1].sends[0].pre_fader = false; }), -60.0);
     EXPECT_GT(changed_residual([](Session& s) { s.buses[2].gain_db = 0.0; }), -60.0);
     EXPECT_GT(changed_residual([](Session& s) { s.buses[0].reverb->predelay_ms = 8.0; }), -60.0);
+}
+
+
+// Width and automation through the whole graph: random linear sessions with
+// static widths and lanes of pan, width, send_db and bus gain_db, EQs on
+// stems and buses (latencies that differ between the backends, so every lane
+// must follow its signal's timeline frame), whole buffer, odd blocks, split chunks.
+TEST_F(RoutingParity, AutomatedRandomGraphsMatchCpu) {
+    double worst_peak = -400, worst_rms = -400;
+    int lanes = 0;
+    for (uint64_t seed = 11; seed <= 16; ++seed) {
+        TempDir dir;
+        const MixFixture f = random_fixture(dir, seed, RandomOptions{.automate = true, .compressors = false});
+        for (const StemSpec& s : f.session.stems) lanes += !s.automation.pan.empty() + !s.automation.width.empty() + static_cast<int>(s.automation.send_db.size());
+        for (const BusSpec& b : f.session.buses) lanes += !b.automation.gain_db.empty() + !b.automation.width.empty();
+        CpuMixer cpu;
+        RenderPlan cpu_plan = f.plan;
+        cpu_plan.block_frames = 4096;
+        ASSERT_TRUE(cpu.prepare(f.session, cpu_plan).has_value());
+        auto reference = run_backend(cpu, f.session, f.plan, f.sources, 4096);
+        ASSERT_TRUE(reference) << reference.error().message;
+        ASSERT_GT(peak_dbfs(reference->channel(0), reference->frames()), -40.0);
+        struct Run {
+            int64_t block, max_chunk;
+        };
+        for (const Run run : {Run{reference->frames() + cpu_plan.latency_frames, 0}, Run{4099, 0}, Run{10007, 1000}}) {
+            gpu::GpuMixer gpu(ctx_);
+            gpu.set_max_chunk_frames(run.max_chunk);
+            auto got = run_backend(gpu, f.session, f.plan, f.sources, run.block);
+            ASSERT_TRUE(got) << got.error().message;
+            const Residual r = residual(*got, *reference);
+            std::printf("automated graph %llu (%zu stems, %zu buses) block %lld chunk<=%lld: residual peak %.1f dBFS, rms %.1f dBFS\n",
+                        static_cast<unsigned long long>(seed), f.session.stems.size(), f.session.buses.size(), static_cast<long long>(run.block),
+                        static_cast<long long>(run.max_chunk), r.peak_dbfs, r.rms_dbfs);
+            EXPECT_LE(r.peak_dbfs, kLinearBoundDbfs) << "seed " << seed << " block " << run.block;
+            worst_peak = std::max(worst_peak, r.peak_dbfs);
+            worst_rms = std::max(worst_rms, r.rms_dbfs);
+        }
+    }
+    EXPECT_GT(lanes, 20) << "the fixtures automate too little to test anything";
+    std::printf("automated graphs (%d lanes): worst residual peak %.1f dBFS, rms %.1f dBFS\n", lanes, worst_peak, worst_rms);
+}
+
+TEST_F(RoutingParity, ResidualDetectsAutomationMistakes) {
+    // Each change is made on the GPU side only: a send lane 0.5 dB off, a bus
+    // fader step one frame late, a bus width dropped, a send lane 512 frames early.
+    TempDir dir;
+    MixFixture f = make_fixture(dir, false, 9);
+    f.session.stems[0].automation.send_db = {SendAutomation{"verb", {{0.05, 0.0}, {0.15, -12.0}}}};
+    f.session.buses[2].automation.gain_db = {{0.1, 0.0}, {0.1, -6.0}, {0.2, 2.0}};
+    f.session.buses[3].width = 2.5;
+    CpuMixer cpu;
+    auto reference = run_backend(cpu, f.session, f.plan, f.sources, 8192);
+    ASSERT_TRUE(reference);
+    auto changed_residual = [&](auto change) {
+        Session s = f.session;
+        change(s);
+        gpu::GpuMixer gpu(ctx_);
+        auto got = run_backend(gpu, s, f.plan, f.sources, 8192);
+        EXPECT_TRUE(got) << got.error().message;
+        return got ? residual(*got, *reference).peak_dbfs : 0.0;
+    };
+    {
+        gpu::GpuMixer gpu(ctx_);  // unchanged: within the bound
+        auto got = run_backend(gpu, f.session, f.plan, f.sources, 8192);
+        ASSERT_TRUE(got);
+        EXPECT_LE(residual(*got, *reference).peak_dbfs, kLinearBoundDbfs);
+    }
+    EXPECT_GT(changed_residual([](Session& s) { s.stems[0].automation.send_db[0].level_db[1].value += 0.5; }), -60.0);
+    EXPECT_GT(changed_residual([](Session& s) { s.buses[2].automation.gain_db[1].time_s += 1.0 / 48000; }), -60.0);
+    EXPECT_GT(changed_residual([](Session& s) { s.buses[3].width.reset(); }), -60.0);
+    EXPECT_GT(changed_residual([](Session& s) {
+                  for (AutomationPoint& p : s.stems[0].automation.send_db[0].level_db) p.time_s -= 512.0 / 48000;
+              }),
+              -60.0);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // latency compensation across parallel paths.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "engine/dsp/eq_design.h"
 #include "engine/render/cpu_mixer.h"
 #include "engine/render/renderer.h"
+#include "tests/parity/parity_support.h"  // run_backend: the renderer's block loop over in-memory stems
 #include "tests/support/test_support.h"
 
 namespace sf {
@@ -230,6 +232,177 @@ TEST(CpuMixer, PrepareExtendsButNeverShrinksTheRenderLength) {
     CpuMixer mixer2;
     ASSERT_TRUE(mixer2.prepare(session, plan2).has_value());
     EXPECT_GT(plan2.total_frames, plan2.content_frames);
+}
+
+
+// ---- Width and automation of pan, width, sends and bus gain (DESIGN.md
+// "Session v1 additions"), end to end through CpuMixer on constant signals:
+// every output value at the chosen frames is computed here by hand. ----
+
+AudioBuffer constant(std::vector<float> channel_values, int64_t frames) {
+    AudioBuffer b(static_cast<int>(channel_values.size()), frames);
+    for (int c = 0; c < b.channels(); ++c) std::fill_n(b.channel(c), frames, channel_values[static_cast<size_t>(c)]);
+    return b;
+}
+
+void add_constant_stem(test::MixFixture& f, StemSpec spec, AudioBuffer source) {
+    StemPlan sp;
+    sp.index = f.session.stems.size();
+    sp.channels = source.channels();
+    sp.length_frames = source.frames();
+    f.plan.content_frames = std::max(f.plan.content_frames, sp.end_frames());
+    f.plan.stems.push_back(sp);
+    f.session.stems.push_back(std::move(spec));
+    f.sources.push_back(std::move(source));
+}
+
+SendSpec send_to(const std::string& bus, double level_db, bool pre_fader) {
+    SendSpec s;
+    s.bus = bus;
+    s.level_db = level_db;
+    s.pre_fader = pre_fader;
+    return s;
+}
+
+double db(double x) { return std::pow(10.0, x / 20.0); }
+
+// Stem a: mono 0.5, fader −6 dB, pan lane −1 → +1 over 0.25..0.75 s, a
+// post-fader send −3 dB to fx whose send_db steps 0 → −60 dB at 0.5 s.
+// Stem b: stereo (0.6, −0.2), static width 3 replaced by a lane 0 → 2 over
+// 1 s, pan 0.25 (balance), into fx. Bus fx: width 0.5, fader −2 dB plus a
+// lane 0 → −10 dB over 0.2..0.6 s, into the master.
+TEST(CpuMixerAutomation, ConstantSignalsGiveTheHandComputedValues) {
+    test::MixFixture f;
+    f.session.sample_rate = kRate;
+    f.plan.sample_rate = kRate;
+    StemSpec a;
+    a.name = "a";
+    a.gain_db = -6.0;
+    a.automation.pan = {{0.25, -1.0}, {0.75, 1.0}};
+    a.sends = {send_to("fx", -3.0, false)};
+    a.automation.send_db = {SendAutomation{"fx", {{0.5, 0.0}, {0.5, -60.0}}}};
+    add_constant_stem(f, a, constant({0.5f}, kRate));
+    StemSpec b;
+    b.name = "b";
+    b.pan = 0.25;
+    b.width = 3.0;
+    b.automation.width = {{0.0, 0.0}, {1.0, 2.0}};
+    b.output = "fx";
+    add_constant_stem(f, b, constant({0.6f, -0.2f}, kRate));
+    BusSpec fx;
+    fx.name = "fx";
+    fx.gain_db = -2.0;
+    fx.width = 0.5;
+    fx.automation.gain_db = {{0.2, 0.0}, {0.6, -10.0}};
+    f.session.buses = {fx};
+    f.plan.bus_order = bus_processing_order(f.session);
+    f.plan.total_frames = f.plan.content_frames;
+
+    CpuMixer mixer;
+    auto got = test::run_backend(mixer, f.session, f.plan, f.sources, 4099);
+    ASSERT_TRUE(got) << got.error().message;
+    auto ramp = [](double t, double t0, double v0, double t1, double v1) {
+        return t <= t0 ? v0 : t >= t1 ? v1 : v0 + (v1 - v0) * (t - t0) / (t1 - t0);
+    };
+    double worst = 0.0;
+    for (int64_t n : {0, 6000, 12000, 18000, 23999, 24000, 28800, 36000, 40000, 47999}) {
+        const double t = static_cast<double>(n) / kRate;
+        // a: pan law (mono, constant power), fader, the send with its lane.
+        const double th = (ramp(t, 0.25, -1.0, 0.75, 1.0) + 1.0) * std::numbers::pi / 4.0;
+        const double a_l = 0.5 * std::cos(th), a_r = 0.5 * std::sin(th);
+        const double send = db(-6.0) * db(-3.0 + (t < 0.5 ? 0.0 : -60.0));
+        // b: width (M/S) then balance 0.25 (L scaled by cos(π/8)).
+        const double w = ramp(t, 0.0, 0.0, 1.0, 2.0), m = (0.6f + -0.2f) / 2.0, sd = (0.6f - -0.2f) / 2.0;
+        const double b_l = (m + w * sd) * std::cos(0.25 * std::numbers::pi / 2.0), b_r = m - w * sd;
+        // fx: sum, width 0.5, fader −2 dB + lane.
+        const double in_l = send * a_l + b_l, in_r = send * a_r + b_r;
+        const double fx_m = (in_l + in_r) / 2.0, fx_s = (in_l - in_r) / 2.0;
+        const double fader = db(-2.0 + ramp(t, 0.2, 0.0, 0.6, -10.0));
+        const double want_l = db(-6.0) * a_l + fader * (fx_m + 0.5 * fx_s);
+        const double want_r = db(-6.0) * a_r + fader * (fx_m - 0.5 * fx_s);
+        EXPECT_NEAR(got->channel(0)[n], want_l, 2e-6) << "frame " << n;
+        EXPECT_NEAR(got->channel(1)[n], want_r, 2e-6) << "frame " << n;
+        worst = std::max({worst, std::abs(got->channel(0)[n] - want_l), std::abs(got->channel(1)[n] - want_r)});
+    }
+    std::printf("automation end to end: worst error vs the hand-computed values %.2e (bound 2e-6)\n", worst);
+    // Whole buffer and odd blocks agree bit for bit (every lane is a function of the frame).
+    CpuMixer whole;
+    auto one = test::run_backend(whole, f.session, f.plan, f.sources, f.plan.total_frames);
+    ASSERT_TRUE(one);
+    for (int c = 0; c < 2; ++c)
+        for (int64_t i = 0; i < one->frames(); ++i) ASSERT_EQ(one->channel(c)[i], got->channel(c)[i]) << c << " " << i;
+}
+
+// Lanes follow the music through latency: a stem behind a linear-phase EQ
+// (its centre delay plus the CPU's FFT hop) pans at the timeline frame of
+// its signal; a send's step and a bus fader's step (behind the bus's own
+// EQ) land on their timeline frames in the output too.
+TEST(CpuMixerAutomation, LanesLandOnTheirTimelineFramesBehindLatency) {
+    test::MixFixture f;
+    f.session.sample_rate = kRate;
+    f.plan.sample_rate = kRate;
+    auto bell = [](double freq_hz, double gain_db) {
+        EqSpec e;
+        e.mode = EqMode::Linear;
+        EqBand band;
+        band.type = EqBandType::Bell;
+        band.freq_hz = freq_hz;
+        band.gain_db = gain_db;
+        band.q = 1.0;
+        e.bands = {band};
+        return e;
+    };
+    StemSpec p;  // pan step −1 → +1 at 0.5 s
+    p.name = "p";
+    p.eq = bell(8000.0, 1.0);
+    p.automation.pan = {{0.5, -1.0}, {0.5, 1.0}};
+    add_constant_stem(f, p, constant({0.5f}, kRate));
+    StemSpec s;  // hard left; send_db to dry steps at 0.3 s; into wet, whose fader steps at 0.7 s
+    s.name = "s";
+    s.eq = bell(8000.0, 1.0);
+    s.pan = -1.0;
+    s.sends = {send_to("dry", 0.0, true), send_to("wet", 0.0, true)};
+    s.automation.send_db = {SendAutomation{"dry", {{0.3, 0.0}, {0.3, -40.0}}}};
+    add_constant_stem(f, s, constant({0.25f}, kRate));
+    BusSpec dry;
+    dry.name = "dry";
+    BusSpec wet;
+    wet.name = "wet";
+    wet.eq = bell(6000.0, -1.0);
+    wet.automation.gain_db = {{0.7, 0.0}, {0.7, -40.0}};
+    f.session.buses = {dry, wet};
+    f.plan.bus_order = bus_processing_order(f.session);
+    f.plan.total_frames = f.plan.content_frames;
+
+    CpuMixer mixer;
+    auto got = test::run_backend(mixer, f.session, f.plan, f.sources, 4096);
+    ASSERT_TRUE(got) << got.error().message;
+    // The EQs' DC gains (their taps' sums): the level of a constant after them.
+    auto dc = [](const EqSpec& e) {
+        auto d = design_eq(e, kRate);
+        EXPECT_TRUE(d.has_value());
+        double sum = 0.0;
+        for (double t : d->taps) sum += t;
+        return sum;
+    };
+    const double g_stem = dc(p.eq.value()), g_wet = dc(wet.eq.value());
+    auto want = [&](int64_t n) {
+        const double t = static_cast<double>(n) / kRate;
+        const double p_l = t < 0.5 ? 0.5 * g_stem : 0.0, p_r = t < 0.5 ? 0.0 : 0.5 * g_stem;
+        const double s_l = 0.25 * g_stem;  // hard left
+        const double l = p_l + s_l + s_l * (t < 0.3 ? 1.0 : db(-40.0)) + s_l * g_wet * (t < 0.7 ? 1.0 : db(-40.0));
+        return std::pair<double, double>{l, p_r};
+    };
+    double worst = 0.0;
+    for (int64_t step : {14400, 24000, 33600}) {
+        for (int64_t n : {step - 1, step}) {
+            const auto [l, r] = want(n);
+            EXPECT_NEAR(got->channel(0)[n], l, 1e-5) << "frame " << n;
+            EXPECT_NEAR(got->channel(1)[n], r, 1e-5) << "frame " << n;
+            worst = std::max({worst, std::abs(got->channel(0)[n] - l), std::abs(got->channel(1)[n] - r)});
+        }
+    }
+    std::printf("automation behind latency: worst error at the step frames %.2e (bound 1e-5)\n", worst);
 }
 
 }  // namespace
