@@ -50,8 +50,10 @@ Result<std::filesystem::path> write_bench_session(const std::filesystem::path& d
 // The FFmpeg command line (a shell string) rendering `session`'s equivalent
 // to `output` (32-bit float WAV). Only the stages the bench session uses
 // (with or without `effects`); a session without the effects stages gives the
-// same graph as before them. Reads the stems' headers (channel counts): an
-// unreadable stem is an error naming it.
+// same graph as before them. Any other stage (a pre-fader send, a bus key,
+// pan automation on a stereo stem, a bus EQ, ...) is a NotSupported error
+// naming the stem or bus, never a silently different graph. Reads the
+// stems' headers (channel counts): an unreadable stem is an error naming it.
 //
 // graph_script: when not empty, the filter graph is written to this file and
 // the command reads it with -filter_complex_script (one shell argument is
