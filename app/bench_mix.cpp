@@ -45,12 +45,16 @@ int run_bench_mix(const BenchMixArgs& args) {
     BenchSessionOptions o;
     o.stems = args.stems;
     o.duration_s = args.duration_s;
-    std::fprintf(stderr, "bench mix: writing %d stems x %.0f s into %s (skipped when present)\n", o.stems, o.duration_s, args.dir.c_str());
+    o.effects = args.effects;
+    std::fprintf(stderr, "bench mix: writing %d stems x %.0f s%s into %s (skipped when present)\n", o.stems, o.duration_s,
+                 o.effects ? " with effects" : "", args.dir.c_str());
     auto file = write_bench_session(args.dir, o);
     if (!file) return report(file.error());
     auto session = load_session(*file);
     if (!session) return report(session.error());
     const double audio_s = o.duration_s;
+    // Issue 13 asks 5x FFmpeg's throughput with every new stage, issue 5 1.5x without them.
+    const double target_ratio = o.effects ? 5.0 : 1.5;
     const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
     nlohmann::json j;
@@ -58,6 +62,7 @@ int run_bench_mix(const BenchMixArgs& args) {
     j["stems"] = o.stems;
     j["duration_s"] = audio_s;
     j["session"] = file->string();
+    j["effects"] = o.effects;
     std::vector<int> thread_counts = {hw};
     if (args.scaling && hw > 1) thread_counts.insert(thread_counts.begin(), 1);
     nlohmann::json runs = nlohmann::json::array();
@@ -76,7 +81,11 @@ int run_bench_mix(const BenchMixArgs& args) {
 
     if (args.ffmpeg) {
         const auto out = std::filesystem::path(args.dir) / "out" / "ffmpeg.wav";
-        const std::string cmd = ffmpeg_mix_command(*session, out, hw);
+        // The effects graph's automation expressions outgrow one shell argument: a script file.
+        const auto script = o.effects ? std::filesystem::path(args.dir) / "out" / "ffmpeg_graph.txt" : std::filesystem::path();
+        auto command = ffmpeg_mix_command(*session, out, hw, script);
+        if (!command) return report(command.error());
+        const std::string& cmd = *command;
         std::fprintf(stderr, "bench mix: FFmpeg filter graph (%d filter threads)\n", hw);
         const auto t0 = Clock::now();
         const int rc = std::system(cmd.c_str());
@@ -84,8 +93,8 @@ int run_bench_mix(const BenchMixArgs& args) {
         if (rc != 0) return report(Error{ErrorCode::Internal, "ffmpeg failed (exit status " + std::to_string(rc) + "): " + cmd.substr(0, 200) + "...", 0});
         j["ffmpeg"] = {{"wall_s", wall}, {"x_realtime", audio_s / wall}, {"threads", hw}};
         j["ratio_cpu_vs_ffmpeg"] = wall / best_cpu_s;
-        j["target_ratio"] = 1.5;
-        j["target_met"] = wall / best_cpu_s >= 1.5;
+        j["target_ratio"] = target_ratio;
+        j["target_met"] = wall / best_cpu_s >= target_ratio;
     }
     if (args.json) {
         print_json(j);
@@ -95,8 +104,9 @@ int run_bench_mix(const BenchMixArgs& args) {
                         r["x_realtime"].get<double>());
         if (j.contains("thread_scaling")) std::printf("thread scaling (1 -> %d): %.2fx\n", hw, j["thread_scaling"].get<double>());
         if (j.contains("ffmpeg"))
-            std::printf("FFmpeg: %.2f s, %.1fx realtime; CPU path / FFmpeg throughput: %.2fx (target 1.5x)\n",
-                        j["ffmpeg"]["wall_s"].get<double>(), j["ffmpeg"]["x_realtime"].get<double>(), j["ratio_cpu_vs_ffmpeg"].get<double>());
+            std::printf("FFmpeg: %.2f s, %.1fx realtime; CPU path / FFmpeg throughput: %.2fx (target %.1fx)\n",
+                        j["ffmpeg"]["wall_s"].get<double>(), j["ffmpeg"]["x_realtime"].get<double>(), j["ratio_cpu_vs_ffmpeg"].get<double>(),
+                        target_ratio);
     }
     return kOk;
 }

@@ -85,6 +85,7 @@ struct BenchMixArgs {
     double duration_s = 180.0;
     bool scaling = true;   // also render with 1 thread
     bool ffmpeg = true;    // also run the equivalent FFmpeg graph
+    bool effects = false;  // the session with every issue-13 stage (app/bench_session.h)
     bool json = false;
 };
 

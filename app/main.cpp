@@ -75,6 +75,7 @@ int main(int argc, char** argv) {
     bm->add_option("--duration", bench_mix.duration_s, "Stem length in seconds")->capture_default_str()->check(CLI::Range(1.0, 3600.0));
     bm->add_flag("!--no-scaling", bench_mix.scaling, "Skip the 1-thread run");
     bm->add_flag("!--no-ffmpeg", bench_mix.ffmpeg, "Skip the FFmpeg run");
+    bm->add_flag("--effects", bench_mix.effects, "Also delay buses, chorus, width, automation and a sidechain (5x target)");
     bm->add_flag("--json", bench_mix.json, "Print one JSON object on stdout");
 
     BenchMasterArgs bench_master;
