@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <set>
 
 #include <tbb/parallel_for.h>
 
@@ -100,6 +101,7 @@ struct GpuMixer::NodeDesigns {
     // Offsets: the chain's latency before the chorus (a bus's input latency is added once the graph is built).
     std::vector<std::optional<ChorusBinding>> stem_chorus, bus_chorus;
     std::vector<std::optional<DelayDesign>> bus_delay;
+    std::vector<std::vector<double>> stem_key_eq, bus_key_eq;  // sidechain EQs (empty: none, or the identity)
 };
 
 Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
@@ -109,8 +111,6 @@ Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
     // A second prepare() starts from nothing: the old stages go before the
     // plan cache, whose plans are keyed by (and bound to) their work buffers.
     eq_.reset();
-    compressor_.reset();
-    chorus_.reset();
     gain_.reset();
     routing_.reset();
     levels_.clear();
@@ -124,8 +124,8 @@ Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
     auto designs = design_nodes(session);
     if (!designs) return std::unexpected(designs.error());
     const MixGraph graph = build_mix_graph(session, plan, designs->stem_chain, designs->bus_chain);
-    if (graph.has_sidechains())
-        return fail(ErrorCode::DeviceLimit, "compressor sidechains (sidechain, sidechain_eq) have no GPU twin yet: use --backend cpu (auto falls back)");
+    always_enabled_.assign(stems_.size(), false);
+    for (size_t k = 0; k < stems_.size(); ++k) always_enabled_[k] = graph.stem_sidechain[k].has_value();
     // The graph's latency plus one block: process() hands back the previous
     // block's master while the GPU works on this one (see process()).
     pipeline_frames_ = plan.block_frames;
@@ -139,9 +139,9 @@ Result<void> GpuMixer::prepare(const Session& session, RenderPlan& plan) {
     fifo_read_ = 0;
     fifo_size_ = pipeline_frames_;  // the first block handed back is silence
     next_slot_ = 0;
-    if (auto ok = build_stem_stages(session, *designs); !ok) return ok;
+    if (auto ok = build_stem_stages(session, graph, *designs); !ok) return ok;
     std::vector<StemParams> bus_params;
-    if (auto ok = build_bus_levels(session, graph, *designs, bus_params); !ok) return ok;
+    if (auto ok = build_levels(session, graph, *designs, bus_params); !ok) return ok;
     return allocate_slots(bus_params);
 }
 
@@ -160,7 +160,31 @@ Result<GpuMixer::NodeDesigns> GpuMixer::design_nodes(const Session& session) {
     d.stem_chorus.resize(ns);
     d.bus_chorus.resize(nb);
     d.bus_delay.resize(nb);
+    d.stem_key_eq.resize(ns);
+    d.bus_key_eq.resize(nb);
     eq_tail_frames_.assign(ns, 0);
+    // A stem is processed when it is heard or when it keys a sidechain (a
+    // muted kick still ducks the bass, as on the CPU).
+    processed_.assign(ns, false);
+    {
+        std::set<std::string> keys;
+        for (const StemSpec& st : session.stems)
+            if (st.compressor && !st.compressor->sidechain.empty()) keys.insert(st.compressor->sidechain);
+        for (const BusSpec& b : session.buses)
+            if (b.compressor && !b.compressor->sidechain.empty()) keys.insert(b.compressor->sidechain);
+        for (size_t k = 0; k < ns; ++k) processed_[k] = stems_[k].audible || keys.count(session.stems[stems_[k].index].name) > 0;
+    }
+    // A sidechain EQ designed as on the CPU; on the GPU it adds only its
+    // linear-phase centre delay to the key.
+    auto key_eq = [&](const CompressorSpec& c, const std::string& path, NodeTiming& chain, std::vector<double>& taps) -> Result<void> {
+        if (!c.sidechain_eq) return {};
+        auto eq = design_eq(*c.sidechain_eq, sample_rate_);
+        if (!eq) return fail(eq.error().code, path + ".compressor.sidechain_eq: " + eq.error().message);
+        if (eq->identity()) return {};
+        chain.key_eq_latency_frames = eq->latency_frames;
+        taps = std::move(eq->taps);
+        return {};
+    };
     chorus_tail_frames_.assign(ns, 0);
     chorus_channels_ = chorus_history_floats_ = 0;
     // A chorus after the chain so far (its offset); adds its own latency and tail.
@@ -185,20 +209,24 @@ Result<GpuMixer::NodeDesigns> GpuMixer::design_nodes(const Session& session) {
     });
     for (size_t k = 0; k < ns; ++k) {
         const StemSpec& spec = session.stems[stems_[k].index];
-        if (spec.compressor && stems_[k].audible)
+        if (spec.compressor && processed_[k]) {
             if (auto ok = need_float64(*ctx_, stem_path(stems_[k].index)); !ok) return std::unexpected(ok.error());
+            if (auto ok = key_eq(*spec.compressor, stem_path(stems_[k].index), d.stem_chain[k], d.stem_key_eq[k]); !ok)
+                return std::unexpected(ok.error());
+        }
         if (!stem_designs[k]) continue;
         auto& eq = *stem_designs[k];
         if (!eq) return std::unexpected(eq.error());
-        if (eq->identity() || !stems_[k].audible) continue;  // designed anyway: a bad EQ fails as on the CPU
+        if (eq->identity() || !processed_[k]) continue;  // designed anyway: a bad EQ fails as on the CPU
         const int64_t taps = static_cast<int64_t>(eq->taps.size());
-        d.stem_chain[k] = NodeTiming{eq->latency_frames, taps - 1};
+        d.stem_chain[k].latency_frames = eq->latency_frames;
+        d.stem_chain[k].extent_frames = taps - 1;
         eq_tail_frames_[k] = taps - 1;
         d.stem_eq[k] = std::move(eq->taps);
     }
     for (size_t k = 0; k < ns; ++k) {
         const StemSpec& spec = session.stems[stems_[k].index];
-        if (!spec.chorus || !stems_[k].audible) continue;
+        if (!spec.chorus || !processed_[k]) continue;
         auto tail = add_chorus(*spec.chorus, static_cast<uint32_t>(k), stems_[k].channels, stem_path(stems_[k].index), d.stem_chain[k],
                                d.stem_chorus[k]);
         if (!tail) return std::unexpected(tail.error());
@@ -229,8 +257,10 @@ Result<GpuMixer::NodeDesigns> GpuMixer::design_nodes(const Session& session) {
                 d.bus_eq[b] = std::move(eq->taps);
             }
         }
-        if (spec.compressor)
+        if (spec.compressor) {
             if (auto ok = need_float64(*ctx_, bus_path(b)); !ok) return std::unexpected(ok.error());
+            if (auto ok = key_eq(*spec.compressor, bus_path(b), d.bus_chain[b], d.bus_key_eq[b]); !ok) return std::unexpected(ok.error());
+        }
         if (spec.chorus)
             if (auto ok = add_chorus(*spec.chorus, static_cast<uint32_t>(b), 2, bus_path(b), d.bus_chain[b], d.bus_chorus[b]); !ok)
                 return std::unexpected(ok.error());
@@ -287,7 +317,7 @@ Result<void> GpuMixer::plan_chunk_and_rings(const MixGraph& graph, int64_t block
 
 // Stem buffer layout (EQ'd stems' channels first: the convolver's rows), the
 // gain designs, the stem EQ convolver and the stem compressors.
-Result<void> GpuMixer::build_stem_stages(const Session& session, NodeDesigns& designs) {
+Result<void> GpuMixer::build_stem_stages(const Session& session, const MixGraph& graph, NodeDesigns& designs) {
     const size_t ns = stems_.size();
     const uint32_t sets = static_cast<uint32_t>(slots_.size());
     std::vector<bool> has_eq(ns);
@@ -317,25 +347,16 @@ Result<void> GpuMixer::build_stem_stages(const Session& session, NodeDesigns& de
         if (!eq) return fail(eq.error().code, "stem EQ on the GPU: " + eq.error().message);
         eq_ = std::move(*eq);
     }
-    std::vector<CompressorBinding> compressors;
-    for (size_t k = 0; k < ns; ++k) {
-        const StemSpec& spec = session.stems[stems_[k].index];
-        if (spec.compressor && stems_[k].audible)
-            compressors.push_back({static_cast<uint32_t>(k), compressor_coefficients(*spec.compressor, sample_rate_)});
-    }
-    compressor_count_ = compressors.size();
-    if (!compressors.empty())
-        if (auto ok = assign(CompressorStage::create(*ctx_, sets, compressors), compressor_.emplace()); !ok) return ok;
-    std::vector<ChorusBinding> choruses;
-    for (auto& c : designs.stem_chorus)
-        if (c) choruses.push_back(*c);
-    if (!choruses.empty())
-        if (auto ok = assign(ChorusStage::create(*ctx_, sets, choruses, chunk_), chorus_.emplace()); !ok) return ok;
-    // Width and pan act after the stem's EQ: its lanes run its latency behind.
+    // Width and pan act after the stem's inserts: its lanes run its output
+    // latency behind (the chain's, plus a sidechain's signal delay); it pans
+    // in its schedule level.
     std::vector<StemPanLanes> pan_lanes(ns);
+    for (size_t l = 0; l < graph.schedule.size(); ++l)
+        for (const MixNode& v : graph.schedule[l])
+            if (!v.bus) pan_lanes[v.index].level = static_cast<uint32_t>(l);
     for (size_t k = 0; k < ns; ++k) {
         const StemSpec& spec = session.stems[stems_[k].index];
-        const int64_t latency = designs.stem_chain[k].latency_frames;
+        const int64_t latency = graph.stem_output[k].latency_frames;
         pan_lanes[k].pan_lane = lanes_.add(spec.automation.pan, sample_rate_, latency);
         if (stems_[k].channels == 2) pan_lanes[k].width_lane = lanes_.add(spec.automation.width, sample_rate_, latency);
         pan_lanes[k].pan = static_cast<float>(spec.pan);
@@ -344,15 +365,20 @@ Result<void> GpuMixer::build_stem_stages(const Session& session, NodeDesigns& de
     return assign(GainStage::create(*ctx_, sets, pan_lanes), gain_.emplace());
 }
 
-// Buses level by level (each level's reverbs in one convolver of row pairs,
-// its EQs in another, its compressors), and the routing tables: the
-// destinations (every bus in level order, then the master), their edges
-// and the buses' ring stores. Mix buffer rows: bus b's L at 2b·chunk, R at
-// (2b+1)·chunk; the master's after the last bus.
-Result<void> GpuMixer::build_bus_levels(const Session& session, const MixGraph& graph, NodeDesigns& designs,
-                                        std::vector<StemParams>& bus_params) {
+// The render schedule level by level (MixGraph::schedule). A level's buses
+// are routing destinations [first, first + count), with one stage each for
+// the level's delays, reverbs (one convolver of row pairs), EQs, compressors
+// and choruses; its stems' compressors and choruses; and the sidechain paths
+// of its keyed compressors (the key's rows copied, delayed, into the slot's
+// detector rows and filtered there by the sidechain EQs; the own rows delayed
+// in place by the signal delay). Then the routing tables: the destinations
+// (every bus in level order, then the master), their edges and the buses'
+// ring stores. Mix buffer rows: bus b's L at 2b·chunk, R at (2b+1)·chunk;
+// the master's after the last bus.
+Result<void> GpuMixer::build_levels(const Session& session, const MixGraph& graph, NodeDesigns& designs, std::vector<StemParams>& bus_params) {
     const size_t ns = stems_.size(), nb = bus_count_;
     const uint32_t sets = static_cast<uint32_t>(slots_.size());
+    const uint32_t stride = static_cast<uint32_t>(chunk_);
     auto row_of = [&](size_t b) { return static_cast<uint32_t>(2 * b * static_cast<uint64_t>(chunk_)); };
     std::vector<GatherDest> dests;
     std::vector<GatherEdge> edges;
@@ -371,32 +397,87 @@ Result<void> GpuMixer::build_bus_levels(const Session& session, const MixGraph& 
     };
     bus_params.assign(std::max<size_t>(1, nb), StemParams{});
     delay_count_ = 0;
-    for (const auto& level : graph.levels) {
-        BusLevel L;
+    compressor_count_ = 0;
+    detector_floats_ = 0;
+    for (const auto& level : graph.schedule) {
+        Level L;
         L.first = static_cast<uint32_t>(dests.size());
-        L.count = static_cast<uint32_t>(level.size());
         std::vector<DelayBinding> delays;
         std::vector<ReverbBinding> reverbs;
-        std::vector<EqBinding> eqs;
-        std::vector<CompressorBinding> comps;
-        std::vector<ChorusBinding> choruses;
-        for (size_t b : level) {
+        std::vector<EqBinding> eqs, key_eqs;
+        std::vector<CompressorBinding> comps, stem_comps;
+        std::vector<ChorusBinding> choruses, stem_choruses;
+        std::vector<SidechainRow> rows;
+        // A keyed compressor's detector rows: the key's rows (or the own),
+        // delayed by the key delay; the own rows delayed by the signal delay.
+        auto sidechain = [&](const SidechainTiming& t, RowBuffer own_buffer, uint32_t own_offset, int own_channels, std::vector<double>& key_eq_taps,
+                             CompressorBinding& cb) {
+            RowBuffer src = own_buffer;
+            uint32_t src_offset = own_offset;
+            int key_channels = own_channels;
+            if (!t.own && t.key.bus) src = RowBuffer::Mix, src_offset = row_of(t.key.index), key_channels = 2;
+            else if (!t.own) src = RowBuffer::Stems, src_offset = stem_offsets_[t.key.index], key_channels = stems_[t.key.index].channels;
+            const uint32_t det = detector_floats_;
+            detector_floats_ += static_cast<uint32_t>(key_channels) * stride;
+            for (int c = 0; c < key_channels; ++c)
+                rows.push_back(SidechainRow{static_cast<uint32_t>(src), src_offset + static_cast<uint32_t>(c) * stride, static_cast<uint32_t>(RowBuffer::Detector),
+                                            det + static_cast<uint32_t>(c) * stride, 0, 0, static_cast<uint32_t>(t.key_delay_frames), 0});
+            if (t.signal_delay_frames > 0)
+                for (int c = 0; c < own_channels; ++c) {
+                    const uint32_t at = own_offset + static_cast<uint32_t>(c) * stride;
+                    rows.push_back(SidechainRow{static_cast<uint32_t>(own_buffer), at, static_cast<uint32_t>(own_buffer), at, 0, 0,
+                                                static_cast<uint32_t>(t.signal_delay_frames), 0});
+                }
+            if (!key_eq_taps.empty()) {
+                EqBinding& eb = key_eqs.emplace_back();
+                eb.taps = std::move(key_eq_taps);
+                for (int c = 0; c < key_channels; ++c) eb.row_offsets.push_back(det + static_cast<uint32_t>(c) * stride);
+            }
+            cb.detector_offset = det;
+            cb.detector_channels = static_cast<uint32_t>(key_channels);
+        };
+        for (const MixNode& v : level) {
+            if (!v.bus) {
+                const size_t k = v.index;
+                L.has_stems = true;
+                if (!processed_[k]) continue;
+                const StemSpec& spec = session.stems[stems_[k].index];
+                const auto& sc = graph.stem_sidechain[k];
+                if (spec.compressor) {
+                    CompressorBinding cb{static_cast<uint32_t>(k), compressor_coefficients(*spec.compressor, sample_rate_)};
+                    if (sc) sidechain(*sc, RowBuffer::Stems, stem_offsets_[k], stems_[k].channels, designs.stem_key_eq[k], cb);
+                    stem_comps.push_back(cb);
+                }
+                if (auto& c = designs.stem_chorus[k]) {
+                    stem_choruses.push_back(*c);
+                    if (sc) stem_choruses.back().offset_frames += sc->signal_delay_frames;  // its input lags the timeline by this too
+                }
+                continue;
+            }
+            const size_t b = v.index;
+            const auto& sc = graph.bus_sidechain[b];
             add_dest(b, row_of(b));
             stores.push_back(bus_store(session.buses[b], row_of(b), ring_offset_[ns + b], ring_frames_[ns + b], graph.bus_output[b].latency_frames,
                                        lanes_, sample_rate_));
             bus_params[b].data_offset = row_of(b);
             bus_params[b].channels = 2;
             bus_params[b].enabled = 1;
-            const uint32_t left = row_of(b), right = row_of(b) + static_cast<uint32_t>(chunk_);
+            const uint32_t left = row_of(b), right = row_of(b) + stride;
             if (designs.bus_delay[b]) delays.push_back(DelayBinding{left, std::move(*designs.bus_delay[b])});
             if (designs.bus_reverb[b]) reverbs.push_back(ReverbBinding{std::move(*designs.bus_reverb[b]), left, right});
             if (!designs.bus_eq[b].empty()) eqs.push_back(EqBinding{std::move(designs.bus_eq[b]), {left, right}});
-            if (session.buses[b].compressor) comps.push_back({static_cast<uint32_t>(b), compressor_coefficients(*session.buses[b].compressor, sample_rate_)});
+            if (session.buses[b].compressor) {
+                CompressorBinding cb{static_cast<uint32_t>(b), compressor_coefficients(*session.buses[b].compressor, sample_rate_)};
+                if (sc) sidechain(*sc, RowBuffer::Mix, left, 2, designs.bus_key_eq[b], cb);
+                comps.push_back(cb);
+            }
             if (auto& c = designs.bus_chorus[b]) {
                 choruses.push_back(*c);
-                choruses.back().offset_frames += graph.destinations[b].latency_frames;  // its input lags the timeline by this too
+                // Its input lags the timeline by the bus's input latency and a sidechain's signal delay too.
+                choruses.back().offset_frames += graph.destinations[b].latency_frames + (sc ? sc->signal_delay_frames : 0);
             }
         }
+        L.count = static_cast<uint32_t>(dests.size()) - L.first;
         if (!delays.empty()) {
             auto delay = DelayStage::create(*ctx_, sets, delays);
             if (!delay) return fail(delay.error().code, "bus delay on the GPU: " + delay.error().message);
@@ -413,9 +494,20 @@ Result<void> GpuMixer::build_bus_levels(const Session& session, const MixGraph& 
             if (!eq) return fail(eq.error().code, "bus EQ on the GPU: " + eq.error().message);
             L.eq = std::move(*eq);
         }
-        compressor_count_ += comps.size();
+        if (!rows.empty())
+            if (auto ok = assign(SidechainStage::create(*ctx_, sets, std::move(rows), chunk_), L.sidechain.emplace()); !ok) return ok;
+        if (!key_eqs.empty()) {
+            auto eq = EqStage::create(*ctx_, *plans_, std::move(key_eqs), chunk_, sets);
+            if (!eq) return fail(eq.error().code, "sidechain EQ on the GPU: " + eq.error().message);
+            L.sidechain_eq = std::move(*eq);
+        }
+        compressor_count_ += comps.size() + stem_comps.size();
+        if (!stem_comps.empty())
+            if (auto ok = assign(CompressorStage::create(*ctx_, sets, stem_comps), L.stem_compressor.emplace()); !ok) return ok;
         if (!comps.empty())
             if (auto ok = assign(CompressorStage::create(*ctx_, sets, comps), L.compressor.emplace()); !ok) return ok;
+        if (!stem_choruses.empty())
+            if (auto ok = assign(ChorusStage::create(*ctx_, sets, stem_choruses, chunk_), L.stem_chorus.emplace()); !ok) return ok;
         if (!choruses.empty())
             if (auto ok = assign(ChorusStage::create(*ctx_, sets, choruses, chunk_), L.chorus.emplace()); !ok) return ok;
         levels_.push_back(std::move(L));
@@ -460,7 +552,11 @@ Result<void> GpuMixer::allocate_slots(const std::vector<StemParams>& bus_params)
             if (auto ok = assign(ctx_->create_buffer(stem_bytes, 0, MemoryUse::Upload, "stem staging" + tag), s.stems_upload); !ok) return ok;
             if (auto ok = assign(ctx_->create_buffer(master_bytes, 0, MemoryUse::Readback, "master readback" + tag), s.master_readback); !ok) return ok;
         }
-        if (auto ok = assign(GpuTimer::create(*ctx_, static_cast<uint32_t>(9 + levels_.size())), s.timer); !ok) return ok;
+        if (auto ok = assign(ctx_->create_buffer(sizeof(float) * std::max<uint64_t>(1, detector_floats_), storage, MemoryUse::Device, "sidechain detector" + tag),
+                             s.detector);
+            !ok)
+            return ok;
+        if (auto ok = assign(GpuTimer::create(*ctx_, static_cast<uint32_t>(8 + 6 * levels_.size())), s.timer); !ok) return ok;
         if (auto ok = assign(ctx_->create_buffer(sizeof(LaneWindow) * std::max<size_t>(1, lanes_.size()), storage, MemoryUse::Upload, "lane windows" + tag),
                              s.lane_windows);
             !ok)
@@ -472,13 +568,15 @@ Result<void> GpuMixer::allocate_slots(const std::vector<StemParams>& bus_params)
         gain_->bind(i, s.stems.get(), s.params.get(), s.automation.get(), rings_.get(), s.lane_windows.get(), s.lane_pieces.get());
         routing_->bind(i, s.mix.get(), rings_.get(), s.lane_windows.get(), s.lane_pieces.get());
         if (eq_) eq_->bind_io(s.stems.get(), i);
-        if (compressor_) compressor_->bind(i, s.stems.get(), s.params.get(), s.stems.get());
-        if (chorus_) chorus_->bind(i, s.stems.get(), s.params.get());
-        for (BusLevel& L : levels_) {
+        for (Level& L : levels_) {
             if (L.delay) L.delay->bind(i, s.mix.get());
             if (L.reverb) L.reverb->bind_io(s.mix.get(), i);
             if (L.eq) L.eq->bind_io(s.mix.get(), i);
-            if (L.compressor) L.compressor->bind(i, s.mix.get(), bus_params_.get(), s.mix.get());
+            if (L.sidechain) L.sidechain->bind(i, s.stems.get(), s.mix.get(), s.detector.get());
+            if (L.sidechain_eq) L.sidechain_eq->bind_io(s.detector.get(), i);
+            if (L.stem_compressor) L.stem_compressor->bind(i, s.stems.get(), s.params.get(), s.detector.get());
+            if (L.compressor) L.compressor->bind(i, s.mix.get(), bus_params_.get(), s.detector.get());
+            if (L.stem_chorus) L.stem_chorus->bind(i, s.stems.get(), s.params.get());
             if (L.chorus) L.chorus->bind(i, s.mix.get(), bus_params_.get());
         }
     }
@@ -515,7 +613,10 @@ uint64_t GpuMixer::minimum_traffic_bytes(uint64_t frames) const {
     bytes += 2 * 2 * sizeof(double) * frames * delay_count_;  // their two lines, in double: read + write
     bytes += 2 * f * edge_count_ + 2 * f * (bus_count_ + 1);  // sums: read every edge, write every destination
     bytes += 2 * 2 * f * bus_count_;            // bus stores: read the mix rows, write the rings
-    for (const BusLevel& L : levels_) bytes += convolver_traffic(L.reverb, frames) + convolver_traffic(L.eq, frames);
+    for (const Level& L : levels_) {
+        bytes += convolver_traffic(L.reverb, frames) + convolver_traffic(L.eq, frames) + convolver_traffic(L.sidechain_eq, frames);
+        if (L.sidechain) bytes += 2 * sizeof(float) * L.sidechain->ring_floats();  // rows in and out of their rings (at least)
+    }
     return bytes;
 }
 
@@ -528,8 +629,9 @@ Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, 
     s.points.clear();
     for (size_t k = 0; k < stems_.size(); ++k) {
         const StemPlan& sp = stems_[k];
-        const bool enabled =
-            sp.audible && chunk_start < sp.end_frames() + eq_tail_frames_[k] + chorus_tail_frames_[k] && chunk_start + n > sp.start_frames;
+        // A keyed stem runs on every chunk (its detector follows the key from time 0), as on the CPU.
+        const bool enabled = processed_[k] && (always_enabled_[k] || (chunk_start < sp.end_frames() + eq_tail_frames_[k] + chorus_tail_frames_[k] &&
+                                                                       chunk_start + n > sp.start_frames));
         params[k] = stem_params(gain_designs_[k], sample_rate_, chunk_start, stem_offsets_[k], enabled, s.points);
         params[k].ring_offset = ring_offset_[k];
         params[k].ring_frames = ring_frames_[k];
@@ -575,35 +677,50 @@ Result<void> GpuMixer::submit_chunk(Slot& s, uint32_t set, int64_t chunk_start, 
             count_fft(eq_->convolver(), stats_);
             s.timer.mark(cmd, "stem_eq");
         }
-        if (compressor_) {
-            compressor_->record(cmd, set, frames, stride);  // ends with a barrier
+    }
+    for (uint32_t l = 0; l < levels_.size(); ++l) {
+        Level& L = levels_[l];
+        if (L.count > 0) {  // the level's buses up to their compressors
+            routing_->record_gather(cmd, set, L.first, L.count, frames, stride, t);
+            compute_barrier(cmd);
+            if (L.delay) L.delay->record(cmd, set, frames, stride, t);  // ends with a barrier
+            if (L.reverb) {
+                if (auto ok = L.reverb->record(cmd, frames, set); !ok) return ok;
+                count_fft(L.reverb->convolver(), stats_);
+            }
+            if (L.eq) {
+                if (auto ok = L.eq->record(cmd, frames, set); !ok) return ok;
+                count_fft(L.eq->convolver(), stats_);
+            }
+        }
+        if (L.sidechain) {
+            L.sidechain->record(cmd, set, frames, t);  // ends with a barrier
+            if (L.sidechain_eq) {
+                if (auto ok = L.sidechain_eq->record(cmd, frames, set); !ok) return ok;
+                count_fft(L.sidechain_eq->convolver(), stats_);
+            }
+            s.timer.mark(cmd, "sidechain");
+        }
+        if (L.stem_compressor) {
+            L.stem_compressor->record(cmd, set, frames, stride);  // ends with a barrier
             s.timer.mark(cmd, "stem_compressor");
         }
-        if (chorus_) {
-            chorus_->record(cmd, set, frames, stride, t);  // ends with a barrier
+        if (L.stem_chorus) {
+            L.stem_chorus->record(cmd, set, frames, stride, t);  // ends with a barrier
             s.timer.mark(cmd, "stem_chorus");
         }
-        gain_->record_pan(cmd, set, push);
-        compute_barrier(cmd);
-        s.timer.mark(cmd, "pan");
-    }
-    for (BusLevel& L : levels_) {
-        routing_->record_gather(cmd, set, L.first, L.count, frames, stride, t);
-        compute_barrier(cmd);
-        if (L.delay) L.delay->record(cmd, set, frames, stride, t);  // ends with a barrier
-        if (L.reverb) {
-            if (auto ok = L.reverb->record(cmd, frames, set); !ok) return ok;
-            count_fft(L.reverb->convolver(), stats_);
+        if (L.has_stems) {
+            gain_->record_pan(cmd, set, push, l);
+            compute_barrier(cmd);
+            s.timer.mark(cmd, "pan");
         }
-        if (L.eq) {
-            if (auto ok = L.eq->record(cmd, frames, set); !ok) return ok;
-            count_fft(L.eq->convolver(), stats_);
+        if (L.count > 0) {
+            if (L.compressor) L.compressor->record(cmd, set, frames, stride);
+            if (L.chorus) L.chorus->record(cmd, set, frames, stride, t);
+            routing_->record_store(cmd, set, L.first, L.count, frames, stride, t);
+            compute_barrier(cmd);
+            s.timer.mark(cmd, "buses");
         }
-        if (L.compressor) L.compressor->record(cmd, set, frames, stride);
-        if (L.chorus) L.chorus->record(cmd, set, frames, stride, t);
-        routing_->record_store(cmd, set, L.first, L.count, frames, stride, t);
-        compute_barrier(cmd);
-        s.timer.mark(cmd, "buses");
     }
     routing_->record_gather(cmd, set, bus_count_, 1, frames, stride, t);
     s.timer.mark(cmd, "master_sum");

@@ -52,6 +52,7 @@
 #include "gpu/stages/gain.h"
 #include "gpu/stages/reverb.h"
 #include "gpu/stages/routing.h"
+#include "gpu/stages/sidechain.h"
 #include "gpu/vk/context.h"
 #include "gpu/vk/kernel.h"
 #include "gpu/vk/vkfft.h"
@@ -101,6 +102,7 @@ private:
         Buffer params, automation;      // host-visible
         Buffer lane_windows, lane_pieces;  // host-visible: LaneTable::fill per chunk
         Buffer mix, master_readback;    // master_readback empty on unified memory
+        Buffer detector;                // sidechain detector rows
         GpuTimer timer;
         int64_t chunk_frames = 0;  // what the pending submission computes
         std::vector<float> points;
@@ -108,19 +110,27 @@ private:
     };
     // The stages of one level of buses (every feeder in an earlier level);
     // its buses are routing destinations and stores [first, first + count).
-    struct BusLevel {
+    // One level of the render schedule (MixGraph::schedule: every node after
+    // what feeds it and after its sidechain key). Its buses are routing
+    // destinations and stores [first, first + count); its stems' compressors
+    // and choruses run here (every stem's EQ runs once, before level 0); the
+    // sidechain paths of its keyed compressors come before the compressors.
+    struct Level {
         uint32_t first = 0, count = 0;
+        bool has_stems = false;
         std::optional<DelayStage> delay;
         std::optional<ReverbStage> reverb;
         std::optional<EqStage> eq;
-        std::optional<CompressorStage> compressor;
-        std::optional<ChorusStage> chorus;
+        std::optional<SidechainStage> sidechain;
+        std::optional<EqStage> sidechain_eq;    // on the detector rows
+        std::optional<CompressorStage> compressor, stem_compressor;
+        std::optional<ChorusStage> chorus, stem_chorus;
     };
     struct NodeDesigns;
     Result<NodeDesigns> design_nodes(const Session& session);
     Result<void> plan_chunk_and_rings(const MixGraph& graph, int64_t block_frames);
-    Result<void> build_stem_stages(const Session& session, NodeDesigns& designs);
-    Result<void> build_bus_levels(const Session& session, const MixGraph& graph, NodeDesigns& designs, std::vector<StemParams>& bus_params);
+    Result<void> build_stem_stages(const Session& session, const MixGraph& graph, NodeDesigns& designs);
+    Result<void> build_levels(const Session& session, const MixGraph& graph, NodeDesigns& designs, std::vector<StemParams>& bus_params);
     Result<void> allocate_slots(const std::vector<StemParams>& bus_params);
     size_t node_of(const MixEdge& e) const;  // index into ring_offset_/ring_frames_
     uint64_t minimum_traffic_bytes(uint64_t frames) const;  // one chunk's, see GpuMixerStats
@@ -145,12 +155,13 @@ private:
     int64_t max_chunk_frames_ = 0, chunk_ = 0;
     std::unique_ptr<FftPlans> plans_;  // before the convolvers: outlives them
     std::optional<EqStage> eq_;        // every EQ'd stem's channels
-    std::optional<CompressorStage> compressor_;  // every audible compressed stem, after EQ
-    std::optional<ChorusStage> chorus_;          // every audible chorused stem, after the compressor
     std::optional<GainStage> gain_;
     LaneTable lanes_;                  // every automated pan, width, send and bus fader lane
     std::optional<RoutingStage> routing_;
-    std::vector<BusLevel> levels_;
+    std::vector<Level> levels_;
+    std::vector<bool> processed_;        // per stem: heard, or the key of a sidechain
+    std::vector<bool> always_enabled_;   // per stem: keyed: its detector follows the key on every chunk
+    uint32_t detector_floats_ = 0;       // the detector rows of a slot
     Buffer rings_, bus_params_;  // shared by the slots
     bool rings_need_reset_ = true;
     // Pipelining across blocks: process() returns the master one block late.

@@ -18,6 +18,7 @@ layout(push_constant) uniform Push {
     uint frames;
     uint stride;       // floats between a stem's channels
     uint chunk_start;  // timeline frame of frame 0 (the ring position)
+    uint level;        // only the stems of this schedule level
 } pc;
 
 // Mirrors sf::gpu::StemPanLanes (gpu/stages/gain.h).
@@ -26,6 +27,7 @@ struct StemPanLanes {
     uint width_lane;   // NO_LANE: the static width (1 = bypassed); ignored on mono stems
     float pan;
     float width;
+    uint level;        // the stem's level in the render schedule
 };
 
 layout(std430, set = 0, binding = 0) readonly buffer Stems { float x[]; };
@@ -38,7 +40,7 @@ void main() {
     uint k = gl_WorkGroupID.y;
     if (i >= pc.frames) return;
     StemParams s = p[k];
-    if (s.ring_frames == 0u) return;
+    if (s.ring_frames == 0u || lanes[k].level != pc.level) return;
     float out_l = 0.0, out_r = 0.0;
     if (s.enabled != 0u) {
         float l = x[s.data_offset + i];

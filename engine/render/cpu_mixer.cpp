@@ -22,15 +22,16 @@ namespace {
 std::string stem_path(size_t i) { return "stems[" + std::to_string(i) + "]"; }
 std::string bus_path(size_t i) { return "buses[" + std::to_string(i) + "]"; }
 
-// An EQ as a convolver on `channels` channels; nullopt when it is the identity.
+// An EQ as a convolver on `channels` channels; nullopt when it is the
+// identity. `path`: the EQ block's JSON path, for messages.
 Result<std::optional<FftConvolver>> make_eq(const EqSpec& spec, int channels, int rate, const std::string& path,
                                             NodeTiming& chain) {
     auto d = design_eq(spec, rate);
-    if (!d) return fail(d.error().code, path + ".eq: " + d.error().message);
+    if (!d) return fail(d.error().code, path + ": " + d.error().message);
     if (d->identity()) return std::optional<FftConvolver>{};
     const int64_t taps = static_cast<int64_t>(d->taps.size());
     auto c = FftConvolver::create(diagonal_kernels(channels, std::move(d->taps)));
-    if (!c) return fail(c.error().code, path + ".eq: " + c.error().message);
+    if (!c) return fail(c.error().code, path + ": " + c.error().message);
     chain.latency_frames += c->latency_frames() + d->latency_frames;
     chain.extent_frames += c->latency_frames() + taps - 1;
     return std::optional<FftConvolver>(std::move(*c));
@@ -71,7 +72,6 @@ Result<void> CpuMixer::make_sidechain(const CompressorSpec& spec, int detector_c
         EqSpec eq = *spec.sidechain_eq;
         auto c = make_eq(eq, detector_channels, rate, path + ".compressor.sidechain_eq", eq_timing);
         if (!c) return std::unexpected(c.error());
-        // make_eq names its own ".eq": the message keeps the full path anyway.
         sc.eq = std::move(*c);
         chain.key_eq_latency_frames = eq_timing.latency_frames;
     }
@@ -106,7 +106,7 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
         st.eq_out.resize(sp.channels, block);
         st.pre.resize(2, block);
         if (spec.eq) {
-            auto eq = make_eq(*spec.eq, sp.channels, rate, stem_path(sp.index), st.chain);
+            auto eq = make_eq(*spec.eq, sp.channels, rate, stem_path(sp.index) + ".eq", st.chain);
             if (!eq) {
                 errors[k] = eq.error();
                 return;
@@ -166,7 +166,7 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
             bs.reverb = std::move(*c);
         }
         if (spec.eq) {
-            auto eq = make_eq(*spec.eq, 2, rate, bus_path(b), bs.chain);
+            auto eq = make_eq(*spec.eq, 2, rate, bus_path(b) + ".eq", bs.chain);
             if (!eq) {
                 bus_errors[b] = eq.error();
                 return;

@@ -92,7 +92,7 @@ Result<GainStage> GainStage::create(Context& ctx, uint32_t set_count, const std:
     s.pan_lanes_ = std::move(*table);
     auto clip = Kernel::create(ctx, "gain_clip", 3, sizeof(uint32_t) * 2, set_count);
     if (!clip) return std::unexpected(clip.error());
-    auto pan = Kernel::create(ctx, "gain_pan", 6, sizeof(uint32_t) * 3, set_count);
+    auto pan = Kernel::create(ctx, "gain_pan", 6, sizeof(uint32_t) * 4, set_count);
     if (!pan) return std::unexpected(pan.error());
     s.clip_ = std::move(*clip);
     s.pan_ = std::move(*pan);
@@ -111,8 +111,8 @@ void GainStage::record_clip(VkCommandBuffer cmd, uint32_t set, const GainPush& p
     clip_.record(cmd, set, pc, groups(push.frames), push.stem_count);
 }
 
-void GainStage::record_pan(VkCommandBuffer cmd, uint32_t set, const GainPush& push) const {
-    const uint32_t pc[3] = {push.frames, push.stride, push.chunk_start};  // gain_pan.comp's push block
+void GainStage::record_pan(VkCommandBuffer cmd, uint32_t set, const GainPush& push, uint32_t level) const {
+    const uint32_t pc[4] = {push.frames, push.stride, push.chunk_start, level};  // gain_pan.comp's push block
     pan_.record(cmd, set, pc, groups(push.frames), push.stem_count);
 }
 

@@ -106,8 +106,9 @@ private:
 struct StemPanLanes {
     uint32_t pan_lane = kNoLane, width_lane = kNoLane;  // LaneTable ids
     float pan = 0.0f, width = 1.0f;  // the static values where a lane is absent (width 1: bypassed)
+    uint32_t level = 0;              // the stem's level in the render schedule (record_pan's filter)
 };
-static_assert(sizeof(StemPanLanes) == 16);
+static_assert(sizeof(StemPanLanes) == 20);
 
 struct GainPush {
     uint32_t frames = 0;
@@ -124,7 +125,9 @@ public:
     // windows, pieces: the slot's LaneWindow[] and LanePiece[] (LaneTable::fill).
     void bind(uint32_t set, VkBuffer stems, VkBuffer params, VkBuffer automation, VkBuffer rings, VkBuffer windows, VkBuffer pieces);
     void record_clip(VkCommandBuffer cmd, uint32_t set, const GainPush& push) const;  // in place on stems
-    void record_pan(VkCommandBuffer cmd, uint32_t set, const GainPush& push) const;   // stems -> their rings
+    // Stems of schedule level `level` -> their rings (a stem keyed by a
+    // sidechain pans after its key's level, engine/render/mix_graph.h).
+    void record_pan(VkCommandBuffer cmd, uint32_t set, const GainPush& push, uint32_t level) const;
 
 private:
     Kernel clip_, pan_;
