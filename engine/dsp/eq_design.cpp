@@ -277,13 +277,12 @@ std::vector<double> linear_taps(int64_t L, const std::vector<double>& fine_targe
     }
     std::vector<double> h(M);
     ifft_c2r_double(spec.data(), M, h.data());  // even, centred on 0
+    // h[d] and h[M − d] agree only to round-off: both halves take h[|d|], so
+    // the taps are exactly symmetric (the response's imaginary part is 0).
+    const size_t c = static_cast<size_t>(L / 2);
     std::vector<double> taps(static_cast<size_t>(L + 1));
-    const int64_t c = L / 2;
-    for (int64_t j = 0; j <= L; ++j) {
-        const int64_t d = j - c;
-        const size_t idx = static_cast<size_t>((d + static_cast<int64_t>(M)) % static_cast<int64_t>(M));
-        taps[static_cast<size_t>(j)] = h[idx] * taper(std::abs(static_cast<double>(d)) / static_cast<double>(c));
-    }
+    for (size_t d = 0; d <= c; ++d)
+        taps[c + d] = taps[c - d] = h[d] * taper(static_cast<double>(d) / static_cast<double>(c));
     return taps;
 }
 
