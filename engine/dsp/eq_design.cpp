@@ -356,10 +356,9 @@ Result<EqDesign> design_linear(const EqSpec& spec, double fs) {
 
         // The contract's checks of L+1 symmetric taps on the check grid.
         struct Check {
-            double err_db = 0.0;            // (b), worst
-            bool under_target = true;       // (c)
-            double lowest = INFINITY;       // (a): min of the zero-phase response
-            bool ok() const { return err_db <= kDesignToleranceDb && under_target && lowest >= -std::pow(10.0, kSignFloorDb / 20.0); }
+            double err_db = 0.0;       // (b), worst
+            bool under_target = true;  // (c)
+            double lowest = INFINITY;  // (a): min of the zero-phase response
         };
         auto check = [&](const std::vector<double>& taps) {
             const size_t c = static_cast<size_t>(L / 2);
@@ -386,7 +385,8 @@ Result<EqDesign> design_linear(const EqSpec& spec, double fs) {
 
         std::vector<double> taps = linear_taps(L, smooth);
         Check chk = check(taps);
-        if (!chk.ok() && L < kMaxFirLength) continue;
+        const bool ok = chk.err_db <= kDesignToleranceDb && chk.under_target && chk.lowest >= -sign_floor;
+        if (!ok && L < kMaxFirLength) continue;
         if (chk.lowest < -sign_floor) {
             // Features too narrow even for kMaxFirLength rang through zero.
             // The sign is the contract that must hold: h = g ⋆ g, g designed
