@@ -50,6 +50,10 @@ Fixture make_fixture(uint64_t seed) {
                 eq.bands = {band(EqBandType::LowShelf, 300.0, -4.0), band(EqBandType::Notch, 6000.0, 0, 4.0)};
                 s.eq = eq;
                 break;
+            case 2:  // linear: nulls (a notch; an odd-order highpass's at DC), rounded off by the design
+                eq.bands = {band(EqBandType::Notch, 1000.0, 0, 2.0), band(EqBandType::Highpass, 40.0, 0, 0.7071, 6)};
+                s.eq = eq;
+                break;
             case 3:  // linear, stereo, a steep lowpass (a different FIR length)
                 eq.bands = {band(EqBandType::Lowpass, 7000.0, 0, 0.7071, 24)};
                 s.eq = eq;
