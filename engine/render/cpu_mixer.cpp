@@ -295,102 +295,102 @@ void CpuMixer::run_detector(Sidechain& sc, AudioBuffer& signal, int channels, in
 }
 
 void CpuMixer::process_stem(size_t k, int64_t block_start, int64_t frames, const AudioBuffer& input) {
-        StemState& st = stems_[k];
-        const StemPlan& sp = *st.plan;
-        st.tap = nullptr;
-        // Active while the source plays or the stem's own chain still rings
-        // out; a keyed stem on every block (its detector follows the key).
-        const bool heard = sp.audible || graph_.stem_is_key[k];
-        st.active = heard && (st.sidechain || (block_start < sp.end_frames() + st.active_after_end_frames && block_start + frames > sp.start_frames));
-        if (!st.active) return;
-        if (!st.started && st.eq) st.eq->advance_silent(block_start);  // silent until now: same hop phase as from frame 0
-        st.started = true;
-        const int ch = sp.channels;
-        if (st.clip->is_constant()) {
-            // No fades or automation: the input is already zero outside the stem.
-            const float g = static_cast<float>(st.clip->constant_gain());
-            for (int c = 0; c < ch; ++c) {
-                const float* in = input.channel(c);
-                float* w = st.work.channel(c);
-                for (int64_t i = 0; i < frames; ++i) w[i] = in[i] * g;
-            }
+    StemState& st = stems_[k];
+    const StemPlan& sp = *st.plan;
+    st.tap = nullptr;
+    // Active while the source plays or the stem's own chain still rings
+    // out; a keyed stem on every block (its detector follows the key).
+    const bool heard = sp.audible || graph_.stem_is_key[k];
+    st.active = heard && (st.sidechain || (block_start < sp.end_frames() + st.active_after_end_frames && block_start + frames > sp.start_frames));
+    if (!st.active) return;
+    if (!st.started && st.eq) st.eq->advance_silent(block_start);  // silent until now: same hop phase as from frame 0
+    st.started = true;
+    const int ch = sp.channels;
+    if (st.clip->is_constant()) {
+        // No fades or automation: the input is already zero outside the stem.
+        const float g = static_cast<float>(st.clip->constant_gain());
+        for (int c = 0; c < ch; ++c) {
+            const float* in = input.channel(c);
+            float* w = st.work.channel(c);
+            for (int64_t i = 0; i < frames; ++i) w[i] = in[i] * g;
+        }
+    } else {
+        std::span<float> gains(st.clip_gain.data(), static_cast<size_t>(frames));
+        st.clip->compute(block_start, gains);
+        for (int c = 0; c < ch; ++c) {
+            const float* in = input.channel(c);
+            float* w = st.work.channel(c);
+            for (int64_t i = 0; i < frames; ++i) w[i] = in[i] * gains[static_cast<size_t>(i)];
+        }
+    }
+    AudioBuffer* sig = &st.work;
+    if (st.eq) {
+        const float* in[2] = {st.work.channel(0), st.work.channel(ch - 1)};
+        float* out[2] = {st.eq_out.channel(0), st.eq_out.channel(ch - 1)};
+        st.eq->process(in, out, frames);
+        sig = &st.eq_out;
+    }
+    if (st.compressor) {
+        float* chs[2] = {sig->channel(0), sig->channel(ch - 1)};
+        if (st.sidechain) {
+            run_detector(*st.sidechain, *sig, ch, frames);
+            const AudioBuffer& det = st.sidechain->detector;
+            const float* dch[2] = {det.channel(0), det.channel(det.channels() - 1)};
+            st.compressor->process(chs, ch, dch, st.sidechain->channels, frames);
         } else {
-            std::span<float> gains(st.clip_gain.data(), static_cast<size_t>(frames));
-            st.clip->compute(block_start, gains);
-            for (int c = 0; c < ch; ++c) {
-                const float* in = input.channel(c);
-                float* w = st.work.channel(c);
-                for (int64_t i = 0; i < frames; ++i) w[i] = in[i] * gains[static_cast<size_t>(i)];
-            }
+            st.compressor->process(chs, ch, frames);
         }
-        AudioBuffer* sig = &st.work;
-        if (st.eq) {
-            const float* in[2] = {st.work.channel(0), st.work.channel(ch - 1)};
-            float* out[2] = {st.eq_out.channel(0), st.eq_out.channel(ch - 1)};
-            st.eq->process(in, out, frames);
-            sig = &st.eq_out;
-        }
-        if (st.compressor) {
-            float* chs[2] = {sig->channel(0), sig->channel(ch - 1)};
-            if (st.sidechain) {
-                run_detector(*st.sidechain, *sig, ch, frames);
-                const AudioBuffer& det = st.sidechain->detector;
-                const float* dch[2] = {det.channel(0), det.channel(det.channels() - 1)};
-                st.compressor->process(chs, ch, dch, st.sidechain->channels, frames);
-            } else {
-                st.compressor->process(chs, ch, frames);
-            }
-        }
-        if (st.chorus) {
-            float* chs[2] = {sig->channel(0), sig->channel(ch - 1)};
-            st.chorus->process(chs, frames, block_start - st.chorus_offset_frames);
-        }
-        st.tap = sig;
-        // Width and pan act on the stem's timeline frames: its chain (and a
-        // sidechain's signal delay) delays them by its output latency.
-        st.pan_width->process(sig->channel(0), sig->channel(ch - 1), block_start - graph_.stem_output[k].latency_frames, frames,
-                              st.pre.channel(0), st.pre.channel(1));
+    }
+    if (st.chorus) {
+        float* chs[2] = {sig->channel(0), sig->channel(ch - 1)};
+        st.chorus->process(chs, frames, block_start - st.chorus_offset_frames);
+    }
+    st.tap = sig;
+    // Width and pan act on the stem's timeline frames: its chain (and a
+    // sidechain's signal delay) delays them by its output latency.
+    st.pan_width->process(sig->channel(0), sig->channel(ch - 1), block_start - graph_.stem_output[k].latency_frames, frames,
+                          st.pre.channel(0), st.pre.channel(1));
 }
 
 void CpuMixer::process_bus(size_t b, int64_t block_start, int64_t frames) {
-            BusState& bs = buses_[b];
-            gather(b, block_start, frames, bs.in);
-            AudioBuffer* sig = &bs.in;
-            if (bs.delay) {
-                float* chs[2] = {bs.in.channel(0), bs.in.channel(1)};
-                bs.delay->process(chs, frames);
-            }
-            if (bs.reverb) {
-                const float* in[2] = {bs.in.channel(0), bs.in.channel(1)};
-                float* out[2] = {bs.tmp.channel(0), bs.tmp.channel(1)};
-                bs.reverb->process(in, out, frames);
-                sig = &bs.tmp;
-            }
-            AudioBuffer* other = sig == &bs.in ? &bs.tmp : &bs.in;
-            if (bs.eq) {
-                const float* in[2] = {sig->channel(0), sig->channel(1)};
-                float* out[2] = {other->channel(0), other->channel(1)};
-                bs.eq->process(in, out, frames);
-                std::swap(sig, other);
-            }
-            if (bs.compressor) {
-                float* chs[2] = {sig->channel(0), sig->channel(1)};
-                if (bs.sidechain) {
-                    run_detector(*bs.sidechain, *sig, 2, frames);
-                    const AudioBuffer& det = bs.sidechain->detector;
-                    const float* dch[2] = {det.channel(0), det.channel(det.channels() - 1)};
-                    bs.compressor->process(chs, 2, dch, bs.sidechain->channels, frames);
-                } else {
-                    bs.compressor->process(chs, 2, frames);
-                }
-            }
-            if (bs.chorus) {
-                float* chs[2] = {sig->channel(0), sig->channel(1)};
-                bs.chorus->process(chs, frames, block_start - bs.chorus_offset_frames);
-            }
-            bs.tap = sig;
-            bs.fader->process(sig->channel(0), sig->channel(1), block_start - graph_.bus_output[b].latency_frames, frames, bs.out.channel(0),
-                              bs.out.channel(1));
+    BusState& bs = buses_[b];
+    gather(b, block_start, frames, bs.in);
+    AudioBuffer* sig = &bs.in;
+    if (bs.delay) {
+        float* chs[2] = {bs.in.channel(0), bs.in.channel(1)};
+        bs.delay->process(chs, frames);
+    }
+    if (bs.reverb) {
+        const float* in[2] = {bs.in.channel(0), bs.in.channel(1)};
+        float* out[2] = {bs.tmp.channel(0), bs.tmp.channel(1)};
+        bs.reverb->process(in, out, frames);
+        sig = &bs.tmp;
+    }
+    AudioBuffer* other = sig == &bs.in ? &bs.tmp : &bs.in;
+    if (bs.eq) {
+        const float* in[2] = {sig->channel(0), sig->channel(1)};
+        float* out[2] = {other->channel(0), other->channel(1)};
+        bs.eq->process(in, out, frames);
+        std::swap(sig, other);
+    }
+    if (bs.compressor) {
+        float* chs[2] = {sig->channel(0), sig->channel(1)};
+        if (bs.sidechain) {
+            run_detector(*bs.sidechain, *sig, 2, frames);
+            const AudioBuffer& det = bs.sidechain->detector;
+            const float* dch[2] = {det.channel(0), det.channel(det.channels() - 1)};
+            bs.compressor->process(chs, 2, dch, bs.sidechain->channels, frames);
+        } else {
+            bs.compressor->process(chs, 2, frames);
+        }
+    }
+    if (bs.chorus) {
+        float* chs[2] = {sig->channel(0), sig->channel(1)};
+        bs.chorus->process(chs, frames, block_start - bs.chorus_offset_frames);
+    }
+    bs.tap = sig;
+    bs.fader->process(sig->channel(0), sig->channel(1), block_start - graph_.bus_output[b].latency_frames, frames, bs.out.channel(0),
+                      bs.out.channel(1));
 }
 
 Result<void> CpuMixer::process(int64_t block_start, int64_t frames, std::span<const AudioBuffer> inputs, AudioBuffer& master) {
