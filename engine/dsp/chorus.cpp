@@ -50,13 +50,34 @@ void Chorus::process(float* const* channels, int64_t frames, int64_t frame) {
     started_ = true;
     next_frame_ = frame + frames;
     const int64_t latency = d_.latency_frames;
+    // sin and cos of the LFO angle 2π·frac(rate/fs·m): exact at every output
+    // frame m that is a multiple of kLfoAnchorFrames, a rotation by the
+    // per-frame angle from there (63 steps at most: relative error below
+    // 1e-14, far under the float output's resolution). A value depends on
+    // its frame only, never on how the render is cut into blocks.
+    constexpr int64_t kLfoAnchorFrames = 64;
+    const double step_sin = std::sin(2.0 * std::numbers::pi * d_.cycles_per_frame);
+    const double step_cos = std::cos(2.0 * std::numbers::pi * d_.cycles_per_frame);
+    double s0 = 0.0, c0 = 1.0;
+    auto rotate = [&] {
+        const double s1 = s0 * step_cos + c0 * step_sin;
+        c0 = c0 * step_cos - s0 * step_sin;
+        s0 = s1;
+    };
     for (int64_t i = 0; i < frames; ++i) {
         const int64_t p = frame + i;
         for (int c = 0; c < channels_; ++c) ring_[static_cast<size_t>(c)][static_cast<size_t>(p & mask_)] = channels[c][i];
         const int64_t m = p - latency;  // the output's timeline frame
-        double phase = d_.cycles_per_frame * static_cast<double>(m);
-        phase -= std::floor(phase);
-        const double s0 = std::sin(2.0 * std::numbers::pi * phase), c0 = std::cos(2.0 * std::numbers::pi * phase);
+        const int64_t offset = ((m % kLfoAnchorFrames) + kLfoAnchorFrames) % kLfoAnchorFrames;
+        if (i == 0 || offset == 0) {
+            double phase = d_.cycles_per_frame * static_cast<double>(m - offset);
+            phase -= std::floor(phase);
+            s0 = std::sin(2.0 * std::numbers::pi * phase);
+            c0 = std::cos(2.0 * std::numbers::pi * phase);
+            for (int64_t k = 0; k < offset; ++k) rotate();
+        } else {
+            rotate();
+        }
         for (int c = 0; c < channels_; ++c) {
             const float* ring = ring_[static_cast<size_t>(c)].data();
             auto at = [&](int64_t f) { return static_cast<double>(ring[f & mask_]); };

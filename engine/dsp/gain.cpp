@@ -137,6 +137,83 @@ bool AutomationCurve::values(int64_t first_frame, std::span<double> out) const {
     return constant;
 }
 
+template <class Start, class Step>
+void AutomationCurve::walk(int64_t first_frame, size_t frames, Start start, Step step) const {
+    size_t segment = segment_at(first_frame);
+    for (size_t i = 0; i < frames; ++i) {
+        const int64_t n = first_frame + static_cast<int64_t>(i);
+        const size_t before = segment;
+        while (segment < starts_.size() && starts_[segment] <= n) ++segment;
+        if (i == 0 || segment != before || n % kAutomationAnchorFrames == 0) {
+            // The anchor: the latest multiple of the spacing, or where this piece starts.
+            int64_t anchor = n - ((n % kAutomationAnchorFrames) + kAutomationAnchorFrames) % kAutomationAnchorFrames;
+            if (segment > 0) anchor = std::max(anchor, starts_[segment - 1]);
+            start(i, value(segment, anchor), n - anchor, slope_per_frame(segment));
+        } else {
+            step(i);
+        }
+    }
+}
+
+bool AutomationCurve::gains(int64_t first_frame, std::span<double> out) const {
+    if (points_.empty()) {
+        std::fill(out.begin(), out.end(), 1.0);
+        return true;
+    }
+    constexpr double kNeperPerDb = std::numbers::ln10 / 20.0;
+    double g = 1.0, ratio = 1.0;
+    bool constant = true;
+    walk(
+        first_frame, out.size(),
+        [&](size_t i, double anchor_db, int64_t steps, double slope_db) {
+            g = std::exp(anchor_db * kNeperPerDb);
+            ratio = slope_db != 0.0 ? std::exp(slope_db * kNeperPerDb) : 1.0;
+            for (int64_t k = 0; k < steps; ++k) g *= ratio;
+            out[i] = g;
+            constant &= out[i] == out[0];
+        },
+        [&](size_t i) {
+            g *= ratio;
+            out[i] = g;
+            constant &= out[i] == out[0];
+        });
+    return constant;
+}
+
+bool AutomationCurve::mono_pan(int64_t first_frame, std::span<double> cos_theta, std::span<double> sin_theta) const {
+    assert(cos_theta.size() == sin_theta.size());
+    constexpr double kQuarterPi = std::numbers::pi / 4.0;
+    double c = 0.0, s = 0.0, cd = 1.0, sd = 0.0;
+    bool constant = true;
+    auto put = [&](size_t i) {
+        cos_theta[i] = c;
+        sin_theta[i] = s;
+        constant &= c == cos_theta[0] && s == sin_theta[0];
+    };
+    walk(
+        first_frame, cos_theta.size(),
+        [&](size_t i, double anchor_pan, int64_t steps, double slope) {
+            const double theta = (anchor_pan + 1.0) * kQuarterPi;
+            c = std::cos(theta);
+            s = std::sin(theta);
+            cd = std::cos(slope * kQuarterPi);
+            sd = std::sin(slope * kQuarterPi);
+            for (int64_t k = 0; k < steps; ++k) {
+                const double c2 = c * cd - s * sd;
+                s = s * cd + c * sd;
+                c = c2;
+            }
+            put(i);
+        },
+        [&](size_t i) {
+            const double c2 = c * cd - s * sd;
+            s = s * cd + c * sd;
+            c = c2;
+            put(i);
+        });
+    return constant;
+}
+
 void AutomationCurve::pieces(int64_t first_frame, int64_t frames, std::vector<AutomationPiece>& out) const {
     assert(!points_.empty() && frames > 0);
     const int64_t end = first_frame + frames;
@@ -174,6 +251,17 @@ void StemPanWidth::process(const float* l, const float* r, int64_t first_frame, 
     assert(frames <= static_cast<int64_t>(pan_values_.size()));
     const size_t n = static_cast<size_t>(frames);
     std::span<double> pan(pan_values_.data(), n), width(width_values_.data(), n);
+    if (channels_ == 1) {
+        // Mono (a pan lane; mono stems have no width): the pan law's cos and
+        // sin per frame by rotation (AutomationCurve::mono_pan).
+        std::span<double> cos_theta = pan, sin_theta = width;
+        pan_.mono_pan(first_frame, cos_theta, sin_theta);
+        for (size_t i = 0; i < n; ++i) {
+            out_l[i] = static_cast<float>(cos_theta[i]) * l[i];
+            out_r[i] = static_cast<float>(sin_theta[i]) * l[i];
+        }
+        return;
+    }
     bool constant = true;
     if (pan_.empty()) std::fill(pan.begin(), pan.end(), pan_static_);
     else constant &= pan_.values(first_frame, pan);
@@ -220,13 +308,13 @@ void BusWidthFader::process(const float* l, const float* r, int64_t first_frame,
     assert(frames <= static_cast<int64_t>(gain_values_.size()));
     const size_t n = static_cast<size_t>(frames);
     std::span<double> gain(gain_values_.data(), n), width(width_values_.data(), n);
-    bool constant = gain_.values(first_frame, gain);  // 0 dB when the lane is empty
+    bool constant = gain_.gains(first_frame, gain);  // linear; 1 when the lane is empty
     if (width_.empty()) std::fill(width.begin(), width.end(), width_static_.value_or(1.0));
     else constant &= width_.values(first_frame, width);
     PanGains g;
     for (size_t i = 0; i < n; ++i) {
         if (i == 0 || !constant) {  // held lanes: one matrix for the whole block
-            const double fader = fader_ * db_to_gain(gain[i]);
+            const double fader = fader_ * gain[i];
             g = then(width_gains(width[i]), PanGains{fader, 0.0, 0.0, fader});
         }
         out_l[i] = static_cast<float>(g.ll) * l[i] + static_cast<float>(g.rl) * r[i];
@@ -239,16 +327,13 @@ LaneGain::LaneGain(std::span<const AutomationPoint> lane_db, int sample_rate, fl
 
 void LaneGain::compute(int64_t first_frame, std::span<double> scratch, std::span<float> out) const {
     assert(scratch.size() >= out.size());
-    std::span<double> db = scratch.first(out.size());
-    if (lane_.values(first_frame, db)) {  // one value over the block (held): one pow
-        std::fill(out.begin(), out.end(), static_cast<float>(static_gain_ * db_to_gain(db.empty() ? 0.0 : db[0])));
-        return;
-    }
-    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<float>(static_gain_ * db_to_gain(db[i]));
+    std::span<double> gain = scratch.first(out.size());
+    lane_.gains(first_frame, gain);
+    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<float>(static_gain_ * gain[i]);
 }
 
 ClipGain::ClipGain(const StemSpec& stem, int sample_rate, int64_t stem_start_frames, int64_t stem_frames)
-    : automation_(stem.automation.gain_db),
+    : automation_(stem.automation.gain_db, sample_rate),
       sample_rate_(sample_rate),
       start_(stem_start_frames),
       frames_(stem_frames),
@@ -256,11 +341,15 @@ ClipGain::ClipGain(const StemSpec& stem, int sample_rate, int64_t stem_start_fra
       fade_out_frames_(stem.fade_out_s * sample_rate),
       polarity_(stem.polarity_invert ? -1.0 : 1.0) {
     bool flat_automation = true;
-    for (const auto& p : automation_) flat_automation &= p.value == 0.0;
+    for (const auto& p : stem.automation.gain_db) flat_automation &= p.value == 0.0;
     constant_ = flat_automation && fade_in_frames_ <= 0.0 && fade_out_frames_ <= 0.0;
 }
 
-void ClipGain::compute(int64_t block_start, std::span<float> out) const {
+void ClipGain::compute(int64_t block_start, std::span<float> out) {
+    if (!automation_.empty()) {
+        if (automation_gain_.size() < out.size()) automation_gain_.resize(out.size());
+        automation_.gains(block_start, std::span<double>(automation_gain_.data(), out.size()));
+    }
     for (size_t i = 0; i < out.size(); ++i) {
         const int64_t timeline = block_start + static_cast<int64_t>(i);
         const int64_t n = timeline - start_;  // frame within the stem
@@ -271,7 +360,7 @@ void ClipGain::compute(int64_t block_start, std::span<float> out) const {
         double g = polarity_;
         if (fade_in_frames_ > 0.0) g *= std::min(1.0, static_cast<double>(n) / fade_in_frames_);
         if (fade_out_frames_ > 0.0) g *= std::min(1.0, static_cast<double>(frames_ - n) / fade_out_frames_);
-        if (!automation_.empty()) g *= db_to_gain(automation_value_at(automation_, static_cast<double>(timeline) / sample_rate_));
+        if (!automation_.empty()) g *= automation_gain_[i];
         out[i] = static_cast<float>(g);
     }
 }

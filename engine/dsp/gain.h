@@ -73,6 +73,8 @@ struct AutomationPiece {
     double slope_per_frame = 0.0;  // 0 where the lane holds
 };
 
+inline constexpr int64_t kAutomationAnchorFrames = 64;
+
 // An automation lane on the frame grid of `sample_rate`: the one definition
 // of a lane's value per frame, for the CPU mixer (values()) and for the GPU
 // host code (pieces(), which the shaders interpolate). Frame n is at time
@@ -91,6 +93,17 @@ public:
     // out[i] = value_at(first_frame + i), bit for bit, in O(points + frames)
     // (one walk, no search per frame). Returns true when every value is equal.
     bool values(int64_t first_frame, std::span<double> out) const;
+    // Per frame, the value turned into a gain (a lane in dB: 10^(v/20)) or
+    // into the mono pan law's (cos θ, sin θ), θ = (v + 1)·π/4 — the
+    // transcendental functions a lane feeds, in O(1) per frame: exact at
+    // every anchor (a timeline frame that is a multiple of
+    // kAutomationAnchorFrames, or where a piece starts), a geometric
+    // recurrence (gains) or a rotation (pan) from the anchor on. Within 63
+    // steps the recurrence's relative error stays below 1e-14, far under a
+    // float's resolution; a value depends on its frame only, never on how a
+    // render is cut into blocks. Return true when every value is equal.
+    bool gains(int64_t first_frame, std::span<double> out) const;
+    bool mono_pan(int64_t first_frame, std::span<double> cos_theta, std::span<double> sin_theta) const;
     // Appends the pieces covering frames [first_frame, first_frame + frames)
     // (frames > 0, lane not empty): the first starts at first_frame, each next
     // where the lane enters its next breakpoint; at most size() + 1 of them.
@@ -98,6 +111,10 @@ public:
 
 private:
     size_t segment_at(int64_t frame) const;  // breakpoints in effect at frame (0 .. size())
+    // Walks frames first_frame.. in order: at each anchor start(anchor value,
+    // frames from the anchor, slope per frame), between anchors step().
+    template <class Start, class Step>
+    void walk(int64_t first_frame, size_t frames, Start start, Step step) const;
     double value(size_t segment, int64_t frame) const;
     double slope_per_frame(size_t segment) const;
 
@@ -114,14 +131,15 @@ public:
     ClipGain(const StemSpec& stem, int sample_rate, int64_t stem_start_frames, int64_t stem_frames);
 
     // Gains for timeline frames [block_start, block_start + out.size()).
-    void compute(int64_t block_start, std::span<float> out) const;
+    void compute(int64_t block_start, std::span<float> out);
 
     // True when the gain is one constant over the whole stem (fast path).
     bool is_constant() const { return constant_; }
     double constant_gain() const { return polarity_; }
 
 private:
-    std::vector<AutomationPoint> automation_;
+    AutomationCurve automation_;
+    std::vector<double> automation_gain_;  // per-frame scratch
     int sample_rate_;
     int64_t start_, frames_;
     double fade_in_frames_, fade_out_frames_;

@@ -122,6 +122,24 @@ TEST_F(BadInput, RoutingCycle) {
     expect_failure(s.dump(), "routing cycle x -> y -> x");
 }
 
+// Mixing round 2: width needs a stereo source (known once the file is
+// open), a sidechain cycle, a delay note without a tempo.
+TEST_F(BadInput, WidthOnAMonoStem) {
+    json s = session({{{"name", "a"}, {"file", "good.wav"}, {"width", 1.5}}});
+    expect_failure(s.dump(), "stems[0].width: the stem \"a\" is mono (width needs a stereo source)");
+    s = session({{{"name", "a"}, {"file", "good.wav"}, {"automation", {{"width", {{0, 2}}}}}}});
+    expect_failure(s.dump(), "stems[0].automation.width: the stem \"a\" is mono");
+}
+
+TEST_F(BadInput, SidechainCycleAndDelayWithoutTempo) {
+    json s = session({{{"name", "a"}, {"file", "good.wav"}, {"output", "x"}, {"compressor", {{"sidechain", "x"}}}}});
+    s["buses"] = {{{"name", "x"}}};
+    expect_failure(s.dump(), "stems[0].compressor.sidechain: sidechain cycle");
+    s = session({{{"name", "a"}, {"file", "good.wav"}, {"sends", {{{"bus", "echo"}}}}}});
+    s["buses"] = {{{"name", "echo"}, {"delay", {{"note", "1/8d"}}}}};
+    expect_failure(s.dump(), "buses[0].delay.note: needs the session's tempo_bpm");
+}
+
 TEST_F(BadInput, UnwritableOutputPath) {
     write_text(dir_ / "plainfile", "x");
     json s = session({{{"name", "a"}, {"file", "good.wav"}}});

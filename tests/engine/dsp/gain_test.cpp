@@ -328,3 +328,45 @@ TEST(BusAutomation, GainActsAtTheFaderAfterTheWidth) {
 
 }  // namespace
 }  // namespace sf
+
+namespace sf {
+namespace {
+
+// The recurrences that turn a lane into gains and mono pan laws: equal to the
+// direct evaluation (10^(v/20), cos/sin of (v + 1)·π/4 at automation_value_at)
+// within 1e-12 relative, and the same bits however a render is cut into blocks.
+TEST(AutomationCurve, GainsAndMonoPanFollowTheLaneExactlyEnoughAndIgnoreBlockCuts) {
+    const int rate = 48000;
+    const AutomationLane db{{0.01, -30.0}, {0.5, 6.0}, {0.5, -12.0}, {1.3, 0.0}, {2.0, -80.0}};
+    const AutomationLane pan{{0.0, -1.0}, {0.7, 1.0}, {0.7, -0.25}, {1.9, 0.6}};
+    const AutomationCurve g(db, rate), p(pan, rate);
+    const int64_t frames = 2 * rate + 977;
+    std::vector<double> whole_g(frames), whole_c(frames), whole_s(frames);
+    g.gains(0, whole_g);
+    p.mono_pan(0, whole_c, whole_s);
+    double worst_g = 0.0, worst_p = 0.0;
+    for (int64_t n = 0; n < frames; ++n) {
+        const double t = static_cast<double>(n) / rate;
+        const double exact = std::pow(10.0, automation_value_at(db, t) / 20.0);
+        worst_g = std::max(worst_g, std::abs(whole_g[n] - exact) / exact);
+        const double theta = (automation_value_at(pan, t) + 1.0) * std::numbers::pi / 4.0;
+        worst_p = std::max({worst_p, std::abs(whole_c[n] - std::cos(theta)), std::abs(whole_s[n] - std::sin(theta))});
+    }
+    EXPECT_LT(worst_g, 1e-12);
+    EXPECT_LT(worst_p, 1e-12);
+    // Cut into odd blocks: bit-identical.
+    for (int64_t block : {1, 63, 64, 65, 1531, 4096}) {
+        std::vector<double> bg(frames), bc(frames), bs(frames);
+        for (int64_t at = 0; at < frames; at += block) {
+            const size_t len = static_cast<size_t>(std::min(block, frames - at));
+            g.gains(at, std::span<double>(bg.data() + at, len));
+            p.mono_pan(at, std::span<double>(bc.data() + at, len), std::span<double>(bs.data() + at, len));
+        }
+        EXPECT_EQ(bg, whole_g) << "block " << block;
+        EXPECT_EQ(bc, whole_c) << "block " << block;
+        EXPECT_EQ(bs, whole_s) << "block " << block;
+    }
+}
+
+}  // namespace
+}  // namespace sf
