@@ -101,12 +101,12 @@ void Plot::time_ticks() {
     }
 }
 
-void Plot::y_ticks(double step, const char* unit) {
+void Plot::y_ticks(double step, const char* unit, int decimals) {
     for (double v = std::ceil(y_.lo / step) * step; v <= y_.hi + 1e-9; v += step) {
         const float py = y_px(v);
         draw_->AddLine(ImVec2(min_.x, py), ImVec2(max_.x, py), kColourGrid);
         char buf[32];
-        std::snprintf(buf, sizeof buf, "%.0f %s", v, unit);
+        std::snprintf(buf, sizeof buf, "%.*f %s", decimals, std::abs(v) < 1e-9 * step ? 0.0 : v, unit);
         const ImVec2 sz = ImGui::CalcTextSize(buf);
         draw_->AddText(ImVec2(min_.x - sz.x - 4.0f, py - sz.y / 2), kColourText, buf);
     }

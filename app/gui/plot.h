@@ -52,7 +52,7 @@ public:
     // time ticks at a round step; level ticks every `step` with a unit.
     void frequency_ticks();
     void time_ticks();
-    void y_ticks(double step, const char* unit);
+    void y_ticks(double step, const char* unit, int decimals = 0);
 
     // A trace through (xs[i], ys[i]); non-finite ys break the line.
     void trace(std::span<const double> xs, std::span<const double> ys, ImU32 colour, float thickness = 1.5f);

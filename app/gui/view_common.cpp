@@ -31,13 +31,24 @@ void apply_view_edits(ViewContext& ctx, const std::vector<ViewEdit>& edits) {
                                                              : session_remove(s, e.path);
         if (!edited) {
             ws.log_line(edited.error().message);
+            ctx.edits.refused = EditGrouping::Refusal{e.path, edited.error().message};
             continue;
         }
+        ctx.edits.refused.reset();
         // A drag is one undo step: edits from the control that made the previous one fold into it.
         ws.apply_edit(std::move(*edited), e.control != 0 && e.control == ctx.edits.last_control);
         ctx.edits.last_control = e.control;
     }
     if (!ImGui::IsAnyItemActive()) ctx.edits.last_control = 0;
+}
+
+void draw_refusal(const ViewContext& ctx, const std::string& path_prefix) {
+    const auto& r = ctx.edits.refused;
+    if (!r || r->path.rfind(path_prefix, 0) != 0) return;
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "refused: %s", r->message.c_str());
+    ImGui::PopTextWrapPos();
+    ctx.controls.note("refused:" + r->path);
 }
 
 std::string fmt_level(std::optional<double> value, const char* unit, int decimals) {

@@ -5,6 +5,8 @@
 // the source's long-term spectrum behind the curve. Every change is a `set`,
 // `add` or `remove` on the session.
 #include <algorithm>
+#include <charconv>
+#include <string_view>
 #include <cmath>
 #include <cstdio>
 
@@ -23,26 +25,51 @@ bool has_gain(EqBandType t) { return t == EqBandType::Bell || t == EqBandType::L
 bool has_q(EqBandType t) { return t != EqBandType::Highpass && t != EqBandType::Lowpass; }
 bool has_slope(EqBandType t) { return t == EqBandType::Highpass || t == EqBandType::Lowpass; }
 
-// The EQ and the name and spectrum source of the thing at `prefix`.
+// The EQ block at an EQ path, what to call it and the source whose spectrum
+// is drawn behind it (a sidechain EQ: the key's, since it filters the key).
 struct EqTarget {
     const EqSpec* eq = nullptr;  // null: none yet (adding a band creates it)
-    std::string name;
+    std::string name;            // empty: the path names no EQ of this session
     std::optional<size_t> source;
+    bool sidechain = false;
 };
 
-EqTarget find_target(const Workstation& ws, const std::string& prefix) {
+bool ends_with(const std::string& s, std::string_view tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+std::optional<size_t> index_of(const std::string& p, const char* head) {
+    const std::string h = std::string(head) + "[";
+    if (p.rfind(h, 0) != 0 || p.back() != ']') return std::nullopt;
+    size_t k = 0;
+    const char* first = p.data() + h.size();
+    const char* last = p.data() + p.size() - 1;
+    auto [end, ec] = std::from_chars(first, last, k);
+    if (ec != std::errc() || end != last) return std::nullopt;
+    return k;
+}
+
+std::optional<size_t> stem_source(const Workstation& ws, const std::string& name) {
+    for (size_t i = 0; i < ws.sources().size(); ++i)
+        if (ws.sources()[i].kind == SourceKind::Stem && ws.sources()[i].label == name) return i;
+    return std::nullopt;
+}
+
+EqTarget find_target(const Workstation& ws, const std::string& eq_path) {
     EqTarget t;
     const Session& s = *ws.session()->session;
-    auto index_of = [&](const std::string& p, const char* head) -> std::optional<size_t> {
-        const std::string h = std::string(head) + "[";
-        if (p.rfind(h, 0) != 0 || p.back() != ']') return std::nullopt;
-        try {
-            return static_cast<size_t>(std::stoul(p.substr(h.size(), p.size() - h.size() - 1)));
-        } catch (...) {
-            return std::nullopt;
-        }
-    };
-    if (prefix == "master") {
+    static constexpr std::string_view kSidechain = ".compressor.sidechain_eq", kEq = ".eq";
+    std::string owner;
+    if (ends_with(eq_path, kSidechain)) {
+        owner = eq_path.substr(0, eq_path.size() - kSidechain.size());
+        t.sidechain = true;
+    } else if (ends_with(eq_path, kEq)) {
+        owner = eq_path.substr(0, eq_path.size() - kEq.size());
+    } else {
+        return t;
+    }
+    const CompressorSpec* compressor = nullptr;
+    if (owner == "master" && !t.sidechain) {
         t.name = "master";
         if (s.master && s.master->eq) t.eq = &*s.master->eq;
         for (size_t i = 0; i < ws.sources().size(); ++i)
@@ -50,14 +77,22 @@ EqTarget find_target(const Workstation& ws, const std::string& prefix) {
                 t.source = i;
                 break;
             }
-    } else if (auto k = index_of(prefix, "stems"); k && *k < s.stems.size()) {
+        return t;
+    } else if (auto k = index_of(owner, "stems"); k && *k < s.stems.size()) {
         t.name = s.stems[*k].name;
         if (s.stems[*k].eq) t.eq = &*s.stems[*k].eq;
-        for (size_t i = 0; i < ws.sources().size(); ++i)
-            if (ws.sources()[i].kind == SourceKind::Stem && ws.sources()[i].label == t.name) t.source = i;
-    } else if (auto b = index_of(prefix, "buses"); b && *b < s.buses.size()) {
+        if (s.stems[*k].compressor) compressor = &*s.stems[*k].compressor;
+        t.source = stem_source(ws, t.name);
+    } else if (auto b = index_of(owner, "buses"); b && *b < s.buses.size()) {
         t.name = "[" + s.buses[*b].name + "]";
         if (s.buses[*b].eq) t.eq = &*s.buses[*b].eq;
+        if (s.buses[*b].compressor) compressor = &*s.buses[*b].compressor;
+    } else {
+        return t;
+    }
+    if (t.sidechain) {
+        t.eq = compressor && compressor->sidechain_eq ? &*compressor->sidechain_eq : nullptr;
+        if (compressor && !compressor->sidechain.empty()) t.source = stem_source(ws, compressor->sidechain);  // none for a bus key
     }
     return t;
 }
@@ -66,30 +101,37 @@ double round_to(double v, double step) { return std::round(v / step) * step; }
 
 }  // namespace
 
-void draw_eq_editor(ViewContext& ctx, const std::string& prefix, std::vector<ViewEdit>& edits) {
+void draw_eq_editor(ViewContext& ctx, const std::string& eq_path, std::vector<ViewEdit>& edits) {
     Workstation& ws = ctx.ws;
-    const EqTarget target = find_target(ws, prefix);
+    const EqTarget target = find_target(ws, eq_path);
+    if (target.name.empty()) return;  // not an EQ of this session
     const double rate = ws.session()->session->sample_rate;
     const double nyquist = rate / 2.0;
     const float scale = ctx.frame.scale;
     std::optional<size_t>& selected = ws.settings().eq_band;
+    if (ws.settings().eq_band_path != eq_path) {  // the selection belongs to one EQ
+        selected.reset();
+        ws.settings().eq_band_path = eq_path;
+    }
     const size_t n_bands = target.eq ? target.eq->bands.size() : 0;
     if (selected && *selected >= n_bands) selected.reset();
     if (target.source) ws.analyze(*target.source);  // its spectrum behind the curve
 
     ImGui::Separator();
-    ImGui::Text("EQ: %s", target.name.c_str());
+    if (target.sidechain) ImGui::Text("Sidechain EQ: %s", target.name.c_str());
+    else ImGui::Text("EQ: %s", target.name.c_str());
     ImGui::SameLine();
     const bool linear = !target.eq || target.eq->mode == EqMode::Linear;
-    if (ImGui::RadioButton("linear phase", linear) && !linear) edits.push_back({ViewEdit::Op::Set, prefix + ".eq.mode", "linear", 0});
+    if (ImGui::RadioButton("linear phase", linear) && !linear) edits.push_back({ViewEdit::Op::Set, eq_path + ".mode", "linear", 0});
     ImGui::SameLine();
-    if (ImGui::RadioButton("minimum phase", !linear) && linear) edits.push_back({ViewEdit::Op::Set, prefix + ".eq.mode", "minimum", 0});
+    if (ImGui::RadioButton("minimum phase", !linear) && linear) edits.push_back({ViewEdit::Op::Set, eq_path + ".mode", "minimum", 0});
     ImGui::SameLine();
     if (ImGui::Button("+ band"))
-        edits.push_back({ViewEdit::Op::Add, prefix + ".eq.bands", {{"type", "bell"}, {"freq_hz", 1000.0}, {"gain_db", 0.0}, {"q", 1.0}}, 0});
+        edits.push_back({ViewEdit::Op::Add, eq_path + ".bands", {{"type", "bell"}, {"freq_hz", 1000.0}, {"gain_db", 0.0}, {"q", 1.0}}, 0});
+    ctx.controls.note(eq_path + ".bands+");
     if (selected) {
         const EqBand& b = target.eq->bands[*selected];
-        const std::string bp = prefix + ".eq.bands[" + std::to_string(*selected) + "]";
+        const std::string bp = eq_path + ".bands[" + std::to_string(*selected) + "]";
         ImGui::SameLine();
         const auto names = enum_names<EqBandType>();
         int type = static_cast<int>(b.type);
@@ -185,7 +227,8 @@ void draw_eq_editor(ViewContext& ctx, const std::string& prefix, std::vector<Vie
         const bool active = ImGui::IsItemActive(), hovered = ImGui::IsItemHovered();
         ImGui::PopID();
         if (ImGui::IsItemClicked()) selected = k;
-        const std::string bp = prefix + ".eq.bands[" + std::to_string(k) + "]";
+        const std::string bp = eq_path + ".bands[" + std::to_string(k) + "]";
+        ctx.controls.note(bp, ImVec2(c.x - r, c.y - r), ImVec2(c.x + r, c.y + r));
         if (active && (ImGui::GetIO().MouseDelta.x != 0.0f || ImGui::GetIO().MouseDelta.y != 0.0f)) {
             const double f = std::clamp(plot.x_at(mouse.x), kLowHz, nyquist * 0.95);
             edits.push_back({ViewEdit::Op::Set, bp + ".freq_hz", round_to(f, 0.1), id});

@@ -35,7 +35,18 @@ std::string eq_summary(const std::optional<EqSpec>& eq) {
 
 std::string compressor_summary(const std::optional<CompressorSpec>& c) {
     if (!c) return "-";
-    return fmt("%.1f dB", c->threshold_db) + fmt(" %.1f:1", c->ratio);
+    return fmt("%.1f dB", c->threshold_db) + fmt(" %.1f:1", c->ratio) + (c->sidechain.empty() ? "" : ", key " + c->sidechain) +
+           (c->sidechain_eq ? ", key EQ" : "");
+}
+
+// Chorus, delay and width, as the mixer's FX panel and width control set them.
+std::string fx_summary(const std::optional<ChorusSpec>& chorus, const std::optional<DelaySpec>& delay, std::optional<double> width) {
+    std::string s;
+    auto add = [&](const std::string& part) { s += (s.empty() ? "" : ", ") + part; };
+    if (delay) add(delay->note ? "delay " + *delay->note : fmt("delay %.0f ms", delay->time_ms.value_or(0.0)));
+    if (chorus) add(fmt("chorus %.2f Hz", chorus->rate_hz));
+    if (width) add(fmt("width %.2f", *width));
+    return s.empty() ? "-" : s;
 }
 
 std::string sends_summary(const std::vector<SendSpec>& sends) {
@@ -74,8 +85,8 @@ void draw_session_view(ViewContext& ctx) {
     const Session& s = *doc.session;
     ImGui::TextDisabled("%d Hz, %zu stems, %zu buses%s", s.sample_rate, s.stems.size(), s.buses.size(), s.master ? ", master chain" : "");
     const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingStretchProp;
-    if (ImGui::CollapsingHeader("Stems", ImGuiTreeNodeFlags_DefaultOpen) && ImGui::BeginTable("stems", 9, flags)) {
-        for (const char* h : {"stem", "file", "gain", "pan", "state", "EQ", "compressor", "sends", "out"}) ImGui::TableSetupColumn(h);
+    if (ImGui::CollapsingHeader("Stems", ImGuiTreeNodeFlags_DefaultOpen) && ImGui::BeginTable("stems", 10, flags)) {
+        for (const char* h : {"stem", "file", "gain", "pan", "state", "EQ", "compressor", "FX", "sends", "out"}) ImGui::TableSetupColumn(h);
         ImGui::TableHeadersRow();
         for (const StemSpec& st : s.stems) {
             ImGui::TableNextRow();
@@ -85,16 +96,17 @@ void draw_session_view(ViewContext& ctx) {
             ImGui::TableNextColumn(); ImGui::Text("%+.2f", st.pan);
             ImGui::TableNextColumn();
             ImGui::Text("%s%s%s%s", st.mute ? "M " : "", st.solo ? "S " : "", st.polarity_invert ? "inv " : "",
-                        st.automation.gain_db.empty() ? "" : "auto");
+                        st.automation.empty() ? "" : "auto");
             ImGui::TableNextColumn(); ImGui::TextUnformatted(eq_summary(st.eq).c_str());
             ImGui::TableNextColumn(); ImGui::TextUnformatted(compressor_summary(st.compressor).c_str());
+            ImGui::TableNextColumn(); ImGui::TextUnformatted(fx_summary(st.chorus, std::nullopt, st.width).c_str());
             ImGui::TableNextColumn(); ImGui::TextUnformatted(sends_summary(st.sends).c_str());
             ImGui::TableNextColumn(); ImGui::Text("-> %s", st.output.c_str());
         }
         ImGui::EndTable();
     }
-    if (!s.buses.empty() && ImGui::CollapsingHeader("Buses", ImGuiTreeNodeFlags_DefaultOpen) && ImGui::BeginTable("buses", 6, flags)) {
-        for (const char* h : {"bus", "reverb", "EQ", "compressor", "gain", "out"}) ImGui::TableSetupColumn(h);
+    if (!s.buses.empty() && ImGui::CollapsingHeader("Buses", ImGuiTreeNodeFlags_DefaultOpen) && ImGui::BeginTable("buses", 7, flags)) {
+        for (const char* h : {"bus", "reverb", "EQ", "compressor", "FX", "gain", "out"}) ImGui::TableSetupColumn(h);
         ImGui::TableHeadersRow();
         for (const BusSpec& b : s.buses) {
             ImGui::TableNextRow();
@@ -103,6 +115,7 @@ void draw_session_view(ViewContext& ctx) {
             ImGui::TextUnformatted(b.reverb ? (b.reverb->ir_as_written + fmt(", wet %.1f dB", b.reverb->wet_db)).c_str() : "-");
             ImGui::TableNextColumn(); ImGui::TextUnformatted(eq_summary(b.eq).c_str());
             ImGui::TableNextColumn(); ImGui::TextUnformatted(compressor_summary(b.compressor).c_str());
+            ImGui::TableNextColumn(); ImGui::TextUnformatted(fx_summary(b.chorus, b.delay, b.width).c_str());
             ImGui::TableNextColumn(); ImGui::Text("%+.1f dB", b.gain_db);
             ImGui::TableNextColumn(); ImGui::Text("-> %s", b.output.c_str());
         }
@@ -188,21 +201,36 @@ void draw_mixer_view(ViewContext& ctx) {
         }
         if (!can_render) ImGui::EndDisabled();
     }
+    draw_refusal(ctx, "");  // the last refused edit of any control, until an edit lands
     std::string& eq_target = ws.settings().eq_target;
     const float avail_h = ImGui::GetContentRegionAvail().y;
     const float strips_h = eq_target.empty() ? avail_h : std::max(240.0f * scale, avail_h * 0.5f);
     const float strip_h = std::max(240.0f * scale, strips_h - ImGui::GetStyle().ScrollbarSize - 4.0f);
     ImGui::BeginChild("strips", ImVec2(0, strips_h), false, ImGuiWindowFlags_HorizontalScrollbar);
-    // One strip: name, pan, mute / solo / polarity, the fader over a peak and
-    // short-term meter, the routing. `prefix` is the JSON path of the strip
-    // ("stems[3]", "buses[0]"); empty for the master (nothing to edit here).
+    std::optional<ImVec2> fx_anchor;  // where the open FX window's strip has its FX button
+    // The width control: drag (Shift/Ctrl fine), type (Ctrl+click), double-click removes the key (bypassed).
+    auto width_control = [&](const std::string& prefix, std::optional<double> width, float w) {
+        const DragOutcome o = drag_number("width", width, DragNumber{.lo = 0.0, .hi = 4.0, .step = 0.01, .resolution = 0.01,
+                                                                     .format = "width %.2f", .absent = "width off", .start = 1.0}, w);
+        queue_number_edit(edits, prefix + ".width", o, width.has_value());
+        ctx.controls.note(prefix + ".width");
+    };
+    // One strip: name, pan and width, mute / solo / polarity, the fader over a
+    // peak and short-term meter, the routing. `prefix` is the JSON path of the
+    // strip ("stems[3]", "buses[0]"); empty for the master (nothing to edit here).
+    // `width`: offered (stereo stems, buses) with its value, absent when bypassed.
     auto strip = [&](const std::string& name, const std::string& prefix, double gain_db, std::optional<double> pan,
-                     std::optional<std::array<bool, 3>> msp, const std::string& out, const Source* meter, size_t index) {
+                     std::optional<std::optional<double>> width, std::optional<std::array<bool, 3>> msp, const std::string& out,
+                     const Source* meter, size_t index) {
         ImGui::PushID(static_cast<int>(index));
         ImGui::BeginChild("strip", ImVec2(strip_w, strip_h), true);
         ImGui::TextUnformatted(name.c_str());
         const float w = strip_w - 2.0f * ImGui::GetStyle().WindowPadding.x;
-        if (pan) {
+        // Three rows above the fader on every strip (so that the faders line
+        // up): a stem's pan, width and mute / solo / polarity; a bus's width.
+        if (width && !pan) {
+            width_control(prefix, *width, w);
+        } else if (pan) {
             float p = static_cast<float>(*pan);
             ImGui::SetNextItemWidth(w);
             if (ImGui::SliderFloat("##pan", &p, -1.0f, 1.0f, "pan %+.2f"))
@@ -211,6 +239,8 @@ void draw_mixer_view(ViewContext& ctx) {
         } else {
             ImGui::Dummy(ImVec2(w, ImGui::GetFrameHeight()));
         }
+        if (width && pan) width_control(prefix, *width, w);
+        else ImGui::Dummy(ImVec2(w, ImGui::GetFrameHeight()));
         if (msp) {
             static const char* kLabels[] = {"M", "S", "Ø"};
             static const char* kKeys[] = {".mute", ".solo", ".polarity_invert"};
@@ -227,7 +257,7 @@ void draw_mixer_view(ViewContext& ctx) {
         // The fader: drag up/down (Shift or Ctrl: a tenth of the step), double-click: 0 dB.
         ImDrawList* dl = ImGui::GetWindowDrawList();
         const ImVec2 p = ImGui::GetCursorScreenPos();
-        const float h = strip_h - 9.0f * ImGui::GetFrameHeightWithSpacing();
+        const float h = strip_h - 10.0f * ImGui::GetFrameHeightWithSpacing();
         constexpr double kTopDb = 6.0, kSpanDb = 66.0;   // +6 .. -60 dB
         auto y_of_db = [&](double db) { return p.y + h * static_cast<float>(std::clamp((kTopDb - db) / kSpanDb, 0.0, 1.0)); };
         dl->AddRectFilled(p, ImVec2(p.x + w, p.y + h), IM_COL32(18, 18, 22, 255));
@@ -309,13 +339,28 @@ void draw_mixer_view(ViewContext& ctx) {
                 eq_target = open ? std::string() : target;
                 ws.settings().insert_kind = kind;
             }
+            ctx.controls.note(target + ":" + kind);
             if (open) ImGui::PopStyleColor();
         };
         insert_button("EQ", "eq");
         ImGui::SameLine();
         if (!prefix.empty()) insert_button("Comp", "compressor");
         else insert_button("Master", "master");
-        if (prefix.rfind("stems[", 0) == 0) insert_button("Auto", "automation");
+        if (!prefix.empty()) {
+            insert_button("Auto", "automation");
+            ImGui::SameLine();
+            // FX: the chorus (and a bus's delay) in a window beside the strip.
+            const bool open = ws.settings().fx_target == prefix;
+            const bool has_fx = prefix.rfind("stems[", 0) == 0 ? s.stems[index].chorus.has_value()
+                                                               : s.buses[index - s.stems.size()].chorus || s.buses[index - s.stems.size()].delay;
+            if (open) ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.3f, 0.5f, 0.8f, 1));
+            if (ImGui::Button(has_fx ? "FX*###fx" : "FX###fx", ImVec2(half, 0))) ws.settings().fx_target = open ? std::string() : prefix;
+            if (open) ImGui::PopStyleColor();
+            ctx.controls.note(prefix + ":fx");
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip(has_fx ? "chorus / delay (in use)" : "chorus / delay");
+            // The window opens right of the button, level with the strip's top (it covers strips, not the panel below).
+            if (ws.settings().fx_target == prefix) fx_anchor = ImVec2(ImGui::GetItemRectMax().x + 4.0f, ImGui::GetWindowPos().y);
+        }
         ImGui::EndChild();
         ImGui::PopID();
         ImGui::SameLine();
@@ -323,26 +368,32 @@ void draw_mixer_view(ViewContext& ctx) {
     size_t i = 0;
     for (size_t k = 0; k < s.stems.size(); ++k) {
         const StemSpec& st = s.stems[k];
-        strip(st.name, "stems[" + std::to_string(k) + "]", st.gain_db, st.pan, std::array<bool, 3>{st.mute, st.solo, st.polarity_invert}, st.output,
-              stem_source(ws, st.name), i++);
+        const Source* src = stem_source(ws, st.name);
+        // Width is for stereo stems (a mono stem's width is an error); one already set is shown so that it can be removed.
+        const bool offers_width = (src && src->channels == 2) || st.width;
+        strip(st.name, "stems[" + std::to_string(k) + "]", st.gain_db, st.pan, offers_width ? std::make_optional(st.width) : std::nullopt,
+              std::array<bool, 3>{st.mute, st.solo, st.polarity_invert}, st.output, src, i++);
     }
     for (size_t k = 0; k < s.buses.size(); ++k)
-        strip("[" + s.buses[k].name + "]", "buses[" + std::to_string(k) + "]", s.buses[k].gain_db, std::nullopt, std::nullopt, s.buses[k].output,
-              nullptr, i++);
+        strip("[" + s.buses[k].name + "]", "buses[" + std::to_string(k) + "]", s.buses[k].gain_db, std::nullopt, std::make_optional(s.buses[k].width),
+              std::nullopt, s.buses[k].output, nullptr, i++);
     const Source* master = nullptr;
     for (const Source& src : ws.sources())
         if (src.kind == SourceKind::Master) {
             master = &src;
             break;
         }
-    strip("MASTER", "", 0.0, std::nullopt, std::nullopt, "exports", master, i++);
+    strip("MASTER", "", 0.0, std::nullopt, std::nullopt, std::nullopt, "exports", master, i++);
     ImGui::EndChild();
+    if (std::string& fx = ws.settings().fx_target; !fx.empty()) {
+        if (!fx_anchor || !draw_fx_panel(ctx, fx, *fx_anchor, edits)) fx.clear();  // its strip is gone, or the window was closed
+    }
     if (!eq_target.empty()) {
         if (eq_target == "master" && ws.settings().insert_kind == "master") draw_master_panel(ctx, edits);
         else if (eq_target == "master" && !s.master) eq_target.clear();  // no master block: no master EQ to edit
         else if (ws.settings().insert_kind == "compressor" && eq_target != "master") draw_compressor_panel(ctx, eq_target, edits);
-        else if (ws.settings().insert_kind == "automation" && eq_target.rfind("stems[", 0) == 0) draw_automation_lane(ctx, eq_target, edits);
-        else draw_eq_editor(ctx, eq_target, edits);
+        else if (ws.settings().insert_kind == "automation" && eq_target != "master") draw_automation_lane(ctx, eq_target, edits);
+        else draw_eq_editor(ctx, eq_target + ".eq", edits);
     }
 
     apply_view_edits(ctx, edits);

@@ -6,10 +6,12 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "app/gui/controls.h"
 #include "app/gui/platform/host.h"
 #include "app/gui/workstation.h"
 
@@ -26,9 +28,16 @@ struct ImageCache {
     uint64_t next_version = 1;
 };
 
-// Which control made the last edit, so that a drag folds into one undo step.
+// Which control made the last edit, so that a drag folds into one undo step;
+// and the last edit the validator refused, shown beside the controls of its
+// path until an edit lands (a refusal is shown, never hidden).
 struct EditGrouping {
     ImGuiID last_control = 0;
+    struct Refusal {
+        std::string path;      // the edit's path, e.g. "stems[0].compressor.sidechain"
+        std::string message;   // the validator's message (it names the JSON path)
+    };
+    std::optional<Refusal> refused;
 };
 
 // An edit a view asks for while drawing; applied after it drew (an edit
@@ -46,18 +55,33 @@ struct ViewContext {
     ImageCache& images;
     FrameInfo frame;
     EditGrouping& edits;
+    ControlMap& controls;
 };
 
 void draw_view(View view, ViewContext& ctx);
-// Validates and applies `edits` in order (a refused one is logged and skipped).
+// Validates and applies `edits` in order (a refused one is logged, kept in
+// ctx.edits.refused and skipped).
 void apply_view_edits(ViewContext& ctx, const std::vector<ViewEdit>& edits);
-// The EQ editor of the EQ at `prefix` ("stems[3]", "buses[0]", "master"),
-// drawn in the current window's remaining space; queues its edits.
-void draw_eq_editor(ViewContext& ctx, const std::string& prefix, std::vector<ViewEdit>& edits);
+// The validator's message for the last refused edit whose path starts with
+// `path_prefix`, in red, on its own line; nothing when there is none.
+void draw_refusal(const ViewContext& ctx, const std::string& path_prefix);
+// The EQ editor of the EQ block at `eq_path` ("stems[3].eq", "buses[0].eq",
+// "master.eq", "stems[3].compressor.sidechain_eq"), drawn in the current
+// window's remaining space; queues its edits. An absent block is created by
+// its first edit.
+void draw_eq_editor(ViewContext& ctx, const std::string& eq_path, std::vector<ViewEdit>& edits);
 // The compressor panel of the strip at `prefix` ("stems[3]", "buses[0]"): its
-// parameters and static curve (engine/dsp/compressor.h's definition).
+// parameters and static curve (engine/dsp/compressor.h's definition), the
+// sidechain source and the sidechain EQ (edited with draw_eq_editor).
 void draw_compressor_panel(ViewContext& ctx, const std::string& prefix, std::vector<ViewEdit>& edits);
-// The gain automation lane of the stem at `prefix` ("stems[3]").
+// The FX panel of the strip at `prefix` ("stems[3]", "buses[0]"): a window
+// beside the strip's FX button (`anchor`, screen pixels) with the chorus and,
+// on buses, the delay (each added / removed, every key). Returns false when
+// the user closed it.
+bool draw_fx_panel(ViewContext& ctx, const std::string& prefix, ImVec2 anchor, std::vector<ViewEdit>& edits);
+// The automation lanes of the stem or bus at `prefix` ("stems[3]",
+// "buses[0]"): a lane selector (stems: gain_db, pan, width, send_db.<bus> per
+// send; buses: gain_db, width) and the chosen lane's breakpoints in its unit.
 void draw_automation_lane(ViewContext& ctx, const std::string& prefix, std::vector<ViewEdit>& edits);
 // The master section: preset, target, limiter, width / mono below / balance, multiband.
 void draw_master_panel(ViewContext& ctx, std::vector<ViewEdit>& edits);

@@ -7,6 +7,7 @@
 
 #include "analysis/loudness_probe.h"
 #include "app/backends.h"
+#include "engine/audio/audio_file.h"
 #include "engine/session/session_edit.h"
 #include "engine/export/transaction.h"
 
@@ -144,6 +145,9 @@ size_t Workstation::add_source(std::string label, fs::path file, SourceKind kind
     s.label = std::move(label);
     s.file = std::move(file);
     s.kind = kind;
+    // A stem's channel count decides what the mixer offers (width is for stereo stems only).
+    if (kind == SourceKind::Stem)
+        if (auto info = probe_audio(s.file)) s.channels = info->channels;
     sources_.push_back(std::move(s));
     return sources_.size() - 1;
 }

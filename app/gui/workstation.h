@@ -44,6 +44,7 @@ struct Source {
     std::shared_ptr<Job> job;          // the analysis, while it runs
     std::shared_ptr<const analysis::FileAnalysis> analysis;
     std::string error;                 // the analysis failed (the message)
+    int channels = 0;                  // a stem's file, from its header when added (0: unreadable)
 };
 
 struct OpenSession {
@@ -92,8 +93,11 @@ struct ViewSettings {
     // min(I_a, I_b) − I), so the louder one does not win by loudness.
     bool ab_loudness_match = true;
     std::string eq_target;      // the strip whose insert is open in the mixer: "stems[3]", "buses[0]", "master"; empty: none
-    std::string insert_kind = "eq";  // which insert: "eq", "compressor"
-    std::optional<size_t> eq_band;  // its selected band
+    std::string insert_kind = "eq";  // which insert: "eq", "compressor", "automation", "master"
+    std::optional<size_t> eq_band;  // the selected band of the EQ at eq_band_path
+    std::string eq_band_path;       // "stems[3].eq", "stems[3].compressor.sidechain_eq"
+    std::string fx_target;          // the strip whose FX window is open: "stems[3]", "buses[0]"; empty: none
+    std::string automation_lane = "gain_db";  // the lane the automation panel edits: gain_db, pan, width, send_db.<bus>
 };
 
 class Workstation {

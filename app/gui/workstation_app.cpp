@@ -272,6 +272,7 @@ void WorkstationApp::shortcut_help() {
 
 void WorkstationApp::frame(const FrameInfo& info, Textures& textures) {
     ws_.poll();
+    controls_.clear();
     if (!info.offscreen) shortcuts();
     const ImGuiViewport* vp = ImGui::GetMainViewport();
     ImGui::SetNextWindowPos(vp->Pos);
@@ -309,7 +310,7 @@ void WorkstationApp::frame(const FrameInfo& info, Textures& textures) {
                     select_view_.reset();
                 }
                 ImGui::BeginChild("view", ImVec2(0, 0), false);
-                ViewContext ctx{ws_, textures, images_, info, edits_};
+                ViewContext ctx{ws_, textures, images_, info, edits_, controls_};
                 draw_view(v, ctx);
                 ImGui::EndChild();
                 ImGui::EndTabItem();

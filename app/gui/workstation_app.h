@@ -33,6 +33,8 @@ public:
     void quit() { quit_ = true; }
     float sources_width() const { return sources_w_; }  // logical pixels
     const std::string& device_name() const { return device_; }
+    // Where the views' editing controls were drawn in the last frame (tests, screenshot checks).
+    const ControlMap& controls() const { return controls_; }
     void set_device_name(std::string name) { device_ = std::move(name); }
 
 private:
@@ -49,6 +51,7 @@ private:
     Workstation& ws_;
     ImageCache images_;
     EditGrouping edits_;
+    ControlMap controls_;
     RecentFiles recent_;
     OpenDialog open_dialog_;
     std::optional<View> select_view_;

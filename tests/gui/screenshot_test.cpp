@@ -3,6 +3,7 @@
 // plotted data where it must be, and the figures the contract says a view
 // prints, read back with tesseract. The expected figures come from the
 // standards (EBU Tech 3341), not from the code that drew them.
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -192,6 +193,60 @@ TEST_F(GuiScreenshot, TheMasterPanelShowsTheMultibandCrossovers) {
     ASSERT_TRUE(text) << text.error().message;
     EXPECT_NE(text->find("250 Hz"), std::string::npos) << *text;
     EXPECT_NE(text->find("4k Hz"), std::string::npos) << *text;
+}
+
+// The mixer with a bus's FX window and a stem's compressor panel open: the
+// labels both draw are read back from the picture, each cropped to where the
+// workstation's control map says the control was drawn (deterministic text,
+// no plot behind it).
+TEST_F(GuiScreenshot, TheFxWindowAndTheCompressorsSidechainShowTheirLabels) {
+    write_wav(dir_ / "v.wav", noise(2, kRate, 3, 0.1), kRate, 24);
+    write_wav(dir_ / "k.wav", noise(1, kRate, 4, 0.1), kRate, 24);
+    nlohmann::json s = session_with(
+        {{{"name", "vox"}, {"file", "v.wav"}, {"sends", nlohmann::json::array({{{"bus", "echo"}, {"level_db", -12}}})},
+          {"compressor", {{"sidechain", "kick"}, {"sidechain_eq", {{"bands", nlohmann::json::array({{{"type", "lowpass"}, {"freq_hz", 200}}})}}}}}},
+         {{"name", "kick"}, {"file", "k.wav"}}});
+    s["tempo_bpm"] = 120;
+    s["buses"] = nlohmann::json::array({{{"name", "echo"}, {"delay", {{"note", "1/8d"}, {"feedback", 0.4}}}, {"chorus", nlohmann::json::object()}}});
+    write_text(dir_ / "session.json", s.dump());
+    gui::Workstation ws;
+    ASSERT_TRUE(ws.open({dir_ / "session.json"}));
+    ASSERT_TRUE(ws.session()->session) << ws.session()->errors.front();
+    ws.settings().eq_target = "stems[0]";
+    ws.settings().insert_kind = "compressor";
+    ws.settings().fx_target = "buses[0]";
+    ws.measure_everything_for(gui::View::Mixer);
+    gui::WorkstationApp app(ws);
+    app.show(gui::View::Mixer);
+    gui::HostOptions options;
+    options.scale = 1.0f;
+    const fs::path png = dir_ / "fx.png";
+    ASSERT_TRUE(gui::render_screenshot(app, options, png, 3));
+    if (const char* keep = std::getenv("STEMFORGE_KEEP_SCREENSHOT")) fs::copy_file(png, keep, fs::copy_options::overwrite_existing);
+    auto img = read_png(png);
+    ASSERT_TRUE(img) << img.error().message;
+
+    const gui::ControlMap::Rect* panel = app.controls().find("buses[0].fx-panel");  // no frame runs past here: the map stays
+    ASSERT_TRUE(panel) << "the FX window was not drawn";
+    const auto crop = [&](float x0, float y0, float x1, float y1) {
+        const int x = std::max(0, static_cast<int>(x0)), y = std::max(0, static_cast<int>(y0));
+        return img->crop(x, y, std::min(img->width, static_cast<int>(x1)) - x, std::min(img->height, static_cast<int>(y1)) - y);
+    };
+    auto fx = ocr_image(crop(panel->min.x, panel->min.y, panel->max.x, panel->max.y));
+    ASSERT_TRUE(fx) << fx.error().message;
+    EXPECT_NE(fx->find("Chorus"), std::string::npos) << *fx;
+    EXPECT_NE(fx->find("Delay"), std::string::npos) << *fx;
+    EXPECT_NE(fx->find("feedback"), std::string::npos) << *fx;
+
+    // The sidechain row: its label left of the combo, the key's name in it.
+    const gui::ControlMap::Rect* combo = app.controls().find("stems[0].compressor.sidechain");
+    ASSERT_TRUE(combo) << "the compressor panel has no sidechain combo";
+    OcrOptions one_line;
+    one_line.page_segmentation = 7;
+    auto row = ocr_image(crop(combo->min.x - 125.0f, combo->min.y - 2.0f, combo->max.x, combo->max.y + 2.0f), one_line);
+    ASSERT_TRUE(row) << row.error().message;
+    EXPECT_NE(row->find("Sidechain"), std::string::npos) << *row;
+    EXPECT_NE(row->find("kick"), std::string::npos) << *row;
 }
 
 TEST_F(GuiScreenshot, CompareViewPrintsTheResidualOfAPlantedDifference) {

@@ -2,7 +2,10 @@
 // keys go in through io.KeysDown as the host delivers them, ImGui's own
 // checks (Begin/End pairing, ID stack) run with asserts on, and the
 // workstation's state is what the test asserts.
+#include <cmath>
 #include <filesystem>
+#include <optional>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -39,7 +42,8 @@ public:
         io.IniFilename = nullptr;
         io.DisplaySize = ImVec2(1600, 1000);
         io.DeltaTime = 1.0f / 60.0f;
-        io.KeyMap[ImGuiKey_Escape] = 256;  // GLFW's code, as the host maps it
+        io.KeyMap[ImGuiKey_Escape] = 256;  // GLFW's codes, as the host maps them
+        io.KeyMap[ImGuiKey_Enter] = kKeyEnter;
         // As the host's renderer: large draw lists are split by vertex offset.
         io.BackendFlags |= ImGuiBackendFlags_RendererHasVtxOffset;
         unsigned char* pixels = nullptr;
@@ -79,6 +83,29 @@ public:
             frame(app);
         }
     }
+    // A click (hover, press, release: one frame each), with Ctrl held or not.
+    void click(gui::GuiApp& app, ImVec2 at, bool ctrl = false) {
+        mouse(at, false);
+        frame(app, {}, ctrl);
+        mouse(at, true);
+        frame(app, {}, ctrl);
+        mouse(at, false);
+        frame(app, {}, ctrl);
+    }
+    // Types `text` into the focused input and presses Enter.
+    void type(gui::GuiApp& app, const std::string& text) {
+        for (char c : text) ImGui::GetIO().AddInputCharacter(static_cast<unsigned>(c));
+        frame(app);
+        frame(app, {kKeyEnter});
+        frame(app);
+    }
+    // Lets `seconds` pass in one frame: the next click is not the second of a double-click.
+    void wait(gui::GuiApp& app, float seconds = 0.5f) {
+        ImGui::GetIO().DeltaTime = seconds;
+        frame(app);
+        ImGui::GetIO().DeltaTime = 1.0f / 60.0f;
+    }
+    static constexpr int kKeyEnter = 257;
     void frame(gui::GuiApp& app, std::initializer_list<int> keys = {}, bool ctrl = false) {
         ImGuiIO& io = ImGui::GetIO();
         for (bool& k : io.KeysDown) k = false;
@@ -288,6 +315,376 @@ TEST(GuiApp, CtrlRRendersTheSessionAndEveryViewDrawsTheResult) {
     const auto& sg = ws.sources()[0].analysis->spectrogram;
     ASSERT_TRUE(sg);
     EXPECT_EQ(host.textures.last_width, sg->columns());
+}
+
+// ---- the mixing round 2 controls: width, FX, sidechain, automation lanes ----
+
+// A stereo stem with a send, a mono stem with a compressor, a bus: what the
+// width control, the FX panel, the sidechain combo and the lanes are offered on.
+fs::path write_fx_session(const TempDir& dir) {
+    write_wav(dir / "a.wav", sine(2, 3 * kRate, kRate, 1000.0, 0.25), kRate, 24);
+    write_wav(dir / "b.wav", noise(1, 3 * kRate, 5, 0.1), kRate, 24);
+    json s = session_with({{{"name", "tone"}, {"file", "a.wav"}, {"compressor", json::object()},
+                            {"sends", json::array({{{"bus", "verb"}, {"level_db", -6.0}}})}},
+                           {{"name", "hiss"}, {"file", "b.wav"}, {"pan", 0.5}, {"compressor", json::object()}}});
+    s["buses"] = json::array({{{"name", "verb"}}});
+    write_text(dir / "session.json", s.dump());
+    return dir / "session.json";
+}
+
+// The centre of a control, found by what it edits (WorkstationApp::controls, last frame).
+std::optional<ImVec2> control(const gui::WorkstationApp& app, const std::string& key) {
+    const gui::ControlMap::Rect* r = app.controls().find(key);
+    if (!r) return std::nullopt;
+    return r->centre();
+}
+
+// A control's rectangle, copied (the map is rebuilt every frame).
+std::optional<gui::ControlMap::Rect> rect_of(const gui::WorkstationApp& app, const std::string& key) {
+    const gui::ControlMap::Rect* r = app.controls().find(key);
+    if (!r) return std::nullopt;
+    return *r;
+}
+
+void undo_all(gui::Workstation& ws) {
+    while (ws.undo_depth() > 0) ASSERT_TRUE(ws.undo());
+}
+
+// Width: on the stereo stem and the bus, not on the mono stem; a drag moves it
+// 0.01 a pixel from the bypassed 1.0 (one undo step), Shift a tenth of that,
+// Ctrl+click types a value, a double-click removes the key.
+TEST(GuiApp, TheWidthControlDragsTypesAndResets) {
+    NullHost host;
+    TempDir dir;
+    gui::Workstation ws;
+    ASSERT_TRUE(ws.open({write_fx_session(dir)}));
+    gui::WorkstationApp app(ws);
+    app.show(View::Mixer);
+    host.frame(app);
+    host.frame(app);
+    const Session original = *ws.session()->session;
+    const auto at = control(app, "stems[0].width");
+    ASSERT_TRUE(at) << "the stereo stem offers a width";
+    EXPECT_FALSE(control(app, "stems[1].width")) << "the mono stem does not";
+    EXPECT_TRUE(control(app, "buses[0].width")) << "a bus does";
+    const auto width = [&] { return ws.session()->session->stems[0].width; };
+
+    host.wait(app);
+
+    host.drag(app, *at, ImVec2(at->x + 50.0f, at->y), 5);
+    ASSERT_TRUE(width());
+    EXPECT_DOUBLE_EQ(*width(), 1.5);  // 1 + 50 px · 0.01
+    EXPECT_EQ(ws.undo_depth(), 1u) << "a drag is one undo step";
+
+    ImGui::GetIO().KeyShift = true;
+    host.wait(app);
+    host.drag(app, *at, ImVec2(at->x + 50.0f, at->y), 5);
+    ImGui::GetIO().KeyShift = false;
+    EXPECT_DOUBLE_EQ(*width(), 1.55);  // 50 px · 0.001
+    EXPECT_EQ(ws.undo_depth(), 2u);
+
+    host.wait(app);
+
+    host.click(app, *at, true);  // Ctrl+click: type a value
+    host.frame(app);
+    host.frame(app);
+    host.type(app, "2.25");
+    ASSERT_TRUE(width());
+    EXPECT_DOUBLE_EQ(*width(), 2.25);
+    EXPECT_EQ(ws.undo_depth(), 3u);
+
+    host.frame(app);
+    host.wait(app);
+    host.double_click(app, *at);
+    EXPECT_FALSE(width()) << "a double-click removes the key (bypassed)";
+    EXPECT_EQ(ws.undo_depth(), 4u);
+
+    // A bus's width the same way.
+    const auto bus_at = control(app, "buses[0].width");
+    ASSERT_TRUE(bus_at);
+    host.wait(app);
+    host.drag(app, *bus_at, ImVec2(bus_at->x - 30.0f, bus_at->y), 3);
+    ASSERT_TRUE(ws.session()->session->buses[0].width);
+    EXPECT_DOUBLE_EQ(*ws.session()->session->buses[0].width, 0.7);
+    undo_all(ws);
+    EXPECT_EQ(*ws.session()->session, original);
+}
+
+// The FX button opens the panel beside the strip: a chorus is added with its
+// defaults and each key edited (drag, typed, reset); a bus's delay switches
+// from milliseconds to a note value once the panel has set the tempo.
+TEST(GuiApp, TheFxPanelEditsTheChorusAndABussDelay) {
+    NullHost host;
+    TempDir dir;
+    gui::Workstation ws;
+    ASSERT_TRUE(ws.open({write_fx_session(dir)}));
+    gui::WorkstationApp app(ws);
+    app.show(View::Mixer);
+    host.frame(app);
+    host.frame(app);
+    const Session original = *ws.session()->session;
+    const auto fx = control(app, "stems[0]:fx");
+    ASSERT_TRUE(fx);
+    host.wait(app);
+    host.click(app, *fx);
+    host.frame(app);
+    host.frame(app);  // an auto-sized window shows from its second frame
+    EXPECT_EQ(ws.settings().fx_target, "stems[0]");
+    const auto add = control(app, "stems[0].chorus");
+    ASSERT_TRUE(add) << "no chorus button in the FX panel";
+    host.wait(app);
+    host.click(app, *add);
+    const auto chorus = [&] { return ws.session()->session->stems[0].chorus; };
+    ASSERT_TRUE(chorus());
+    EXPECT_EQ(*chorus(), ChorusSpec{});
+    host.frame(app);
+
+    const auto rate = control(app, "stems[0].chorus.rate_hz");
+    ASSERT_TRUE(rate);
+    host.wait(app);
+    host.drag(app, *rate, ImVec2(rate->x + 40.0f, rate->y), 4);
+    EXPECT_NEAR(chorus()->rate_hz, 0.8 * std::pow(1.01, 40.0), 0.006);  // 1 % a pixel, rounded to 0.01 Hz
+    const auto voices = control(app, "stems[0].chorus.voices");
+    ASSERT_TRUE(voices);
+    host.wait(app);
+    host.drag(app, *voices, ImVec2(voices->x + 40.0f, voices->y), 4);
+    EXPECT_EQ(chorus()->voices, 4);  // 2 + 40 px · 0.05
+    const auto mix = control(app, "stems[0].chorus.mix");
+    ASSERT_TRUE(mix);
+    host.wait(app);
+    host.click(app, *mix, true);
+    host.frame(app);
+    host.frame(app);
+    host.type(app, "0.3");
+    EXPECT_DOUBLE_EQ(chorus()->mix, 0.3);
+    host.wait(app);
+    host.double_click(app, *rate);
+    EXPECT_DOUBLE_EQ(chorus()->rate_hz, ChorusSpec{}.rate_hz) << "a double-click puts the key back to its default";
+    EXPECT_EQ(chorus()->voices, 4);
+
+    // The bus: its own window, with the delay.
+    const auto bus_fx = control(app, "buses[0]:fx");
+    ASSERT_TRUE(bus_fx);
+    host.wait(app);
+    host.click(app, *bus_fx);
+    host.frame(app);
+    host.frame(app);
+    EXPECT_EQ(ws.settings().fx_target, "buses[0]");
+    const auto add_delay = control(app, "buses[0].delay");
+    ASSERT_TRUE(add_delay);
+    host.wait(app);
+    host.click(app, *add_delay);
+    const auto delay = [&] { return ws.session()->session->buses[0].delay; };
+    ASSERT_TRUE(delay());
+    ASSERT_TRUE(delay()->time_ms);
+    host.frame(app);
+    // A note needs the tempo: the note choice does nothing until the panel sets it.
+    const size_t depth = ws.undo_depth();
+    ASSERT_TRUE(control(app, "buses[0].delay.mode=note"));
+    host.wait(app);
+    host.click(app, *control(app, "buses[0].delay.mode=note"));
+    EXPECT_EQ(ws.undo_depth(), depth);
+    EXPECT_TRUE(delay()->time_ms);
+    ASSERT_TRUE(control(app, "tempo_bpm"));
+    host.wait(app);
+    host.click(app, *control(app, "tempo_bpm"));
+    ASSERT_TRUE(ws.session()->session->tempo_bpm);
+    EXPECT_DOUBLE_EQ(*ws.session()->session->tempo_bpm, 120.0);
+    host.frame(app);
+    host.wait(app);
+    host.click(app, *control(app, "buses[0].delay.mode=note"));
+    ASSERT_TRUE(delay()->note);
+    EXPECT_EQ(*delay()->note, "1/8d") << "375 ms at 120 BPM is a dotted eighth";
+    EXPECT_FALSE(delay()->time_ms);
+    EXPECT_DOUBLE_EQ(*delay_time_s(*delay(), ws.session()->session->tempo_bpm), 0.375);
+    host.frame(app);
+    // Feedback, ping-pong and a low cut dragged up from off (20 Hz, 1 % a pixel).
+    const auto feedback = control(app, "buses[0].delay.feedback");
+    ASSERT_TRUE(feedback);
+    host.wait(app);
+    host.drag(app, *feedback, ImVec2(feedback->x + 20.0f, feedback->y), 2);
+    EXPECT_DOUBLE_EQ(delay()->feedback, 0.45);
+    ASSERT_TRUE(control(app, "buses[0].delay.pingpong"));
+    host.wait(app);
+    host.click(app, *control(app, "buses[0].delay.pingpong"));
+    EXPECT_TRUE(delay()->pingpong);
+    const auto lowcut = control(app, "buses[0].delay.lowcut_hz");
+    ASSERT_TRUE(lowcut);
+    host.wait(app);
+    host.drag(app, *lowcut, ImVec2(lowcut->x + 100.0f, lowcut->y), 5);
+    EXPECT_DOUBLE_EQ(delay()->lowcut_hz, std::round(20.0 * std::pow(1.01, 100.0)));
+    // Closing the window: the FX button again.
+    host.wait(app);
+    host.click(app, *control(app, "buses[0]:fx"));
+    EXPECT_TRUE(ws.settings().fx_target.empty());
+    undo_all(ws);
+    EXPECT_EQ(*ws.session()->session, original);
+}
+
+// The compressor panel's sidechain combo offers the other stems and the
+// buses; a key that closes a cycle is refused and the validator's message is
+// shown in the panel; the sidechain EQ is added and edited with the EQ editor.
+TEST(GuiApp, TheSidechainKeyIsChosenAndACycleIsShownNotApplied) {
+    NullHost host;
+    TempDir dir;
+    gui::Workstation ws;
+    ASSERT_TRUE(ws.open({write_fx_session(dir)}));
+    gui::WorkstationApp app(ws);
+    app.show(View::Mixer);
+    host.frame(app);
+    host.frame(app);
+    const Session original = *ws.session()->session;
+    const auto comp = control(app, "stems[1]:compressor");
+    ASSERT_TRUE(comp);
+    host.wait(app);
+    host.click(app, *comp);
+    host.frame(app);
+    const auto combo = control(app, "stems[1].compressor.sidechain");
+    ASSERT_TRUE(combo) << "no sidechain combo in the compressor panel";
+    host.wait(app);
+    host.click(app, *combo);
+    host.frame(app);
+    EXPECT_TRUE(control(app, "stems[1].compressor.sidechain=verb")) << "the buses are offered";
+    EXPECT_FALSE(control(app, "stems[1].compressor.sidechain=hiss")) << "not the stem itself";
+    ASSERT_TRUE(control(app, "stems[1].compressor.sidechain=tone"));
+    host.wait(app);
+    host.click(app, *control(app, "stems[1].compressor.sidechain=tone"));
+    EXPECT_EQ(ws.session()->session->stems[1].compressor->sidechain, "tone");
+    EXPECT_EQ(ws.undo_depth(), 1u);
+
+    // tone keyed by hiss closes a cycle: refused, and the message is in the panel.
+    host.wait(app);
+    host.click(app, *control(app, "stems[0]:compressor"));
+    host.frame(app);
+    ASSERT_TRUE(control(app, "stems[0].compressor.sidechain"));
+    host.wait(app);
+    host.click(app, *control(app, "stems[0].compressor.sidechain"));
+    host.frame(app);
+    ASSERT_TRUE(control(app, "stems[0].compressor.sidechain=hiss"));
+    host.wait(app);
+    host.click(app, *control(app, "stems[0].compressor.sidechain=hiss"));
+    host.frame(app);
+    EXPECT_TRUE(ws.session()->session->stems[0].compressor->sidechain.empty());
+    EXPECT_EQ(ws.undo_depth(), 1u);
+    ASSERT_FALSE(ws.log().empty());
+    EXPECT_NE(ws.log().back().find("sidechain cycle"), std::string::npos) << ws.log().back();
+    EXPECT_NE(ws.log().back().find("stems[0].compressor.sidechain"), std::string::npos) << ws.log().back();
+    EXPECT_TRUE(control(app, "refused:stems[0].compressor.sidechain")) << "the refusal is shown in the panel";
+
+    // The sidechain EQ: added, a band added and dragged with the EQ editor.
+    ASSERT_TRUE(control(app, "stems[0].compressor.sidechain_eq"));
+    host.wait(app);
+    host.click(app, *control(app, "stems[0].compressor.sidechain_eq"));
+    ASSERT_TRUE(ws.session()->session->stems[0].compressor->sidechain_eq);
+    host.frame(app);
+    EXPECT_FALSE(control(app, "refused:stems[0].compressor.sidechain")) << "an edit that lands clears the refusal";
+    ASSERT_TRUE(control(app, "stems[0].compressor.sidechain_eq.bands+"));
+    host.wait(app);
+    host.click(app, *control(app, "stems[0].compressor.sidechain_eq.bands+"));
+    ASSERT_EQ(ws.session()->session->stems[0].compressor->sidechain_eq->bands.size(), 1u);
+    host.frame(app);
+    const auto band = control(app, "stems[0].compressor.sidechain_eq.bands[0]");
+    ASSERT_TRUE(band);
+    host.wait(app);
+    host.drag(app, *band, ImVec2(band->x + 40.0f, band->y - 20.0f), 4);
+    const EqBand moved = ws.session()->session->stems[0].compressor->sidechain_eq->bands[0];
+    EXPECT_GT(moved.freq_hz, 1000.0);
+    EXPECT_GT(moved.gain_db, 0.0);
+    EXPECT_FALSE(ws.session()->session->stems[0].eq) << "the stem's own EQ is untouched";
+    undo_all(ws);
+    EXPECT_EQ(*ws.session()->session, original);
+}
+
+// The lane selector: a stem's gain, pan and (stereo) width and one lane per
+// send; a bus's gain and width. A pan point lands at the mouse on the lane's
+// −1..1 range; a bus gain point on −48..12 dB.
+TEST(GuiApp, AutomationLanesAreChosenAndEditedInTheirOwnUnits) {
+    NullHost host;
+    TempDir dir;
+    gui::Workstation ws;
+    ASSERT_TRUE(ws.open({write_fx_session(dir)}));
+    gui::WorkstationApp app(ws);
+    app.show(View::Mixer);
+    host.frame(app);
+    host.frame(app);
+    ws.wait_idle();  // the stems measured: the lanes' time axis is the session's 3 s
+    host.frame(app);
+    const Session original = *ws.session()->session;
+    host.wait(app);
+    host.click(app, *control(app, "stems[1]:automation"));
+    host.frame(app);
+    const auto selector = control(app, "stems[1].automation");
+    ASSERT_TRUE(selector);
+    host.wait(app);
+    host.click(app, *selector);
+    host.frame(app);
+    EXPECT_TRUE(control(app, "stems[1].automation=gain_db"));
+    EXPECT_FALSE(control(app, "stems[1].automation=width")) << "a mono stem has no width lane";
+    ASSERT_TRUE(control(app, "stems[1].automation=pan"));
+    host.wait(app);
+    host.click(app, *control(app, "stems[1].automation=pan"));
+    host.frame(app);
+    EXPECT_EQ(ws.settings().automation_lane, "pan");
+    const auto lane = rect_of(app, "stems[1].automation.pan");
+    ASSERT_TRUE(lane);
+    const float w = lane->max.x - lane->min.x, h = lane->max.y - lane->min.y;
+    const ImVec2 at(lane->min.x + 0.25f * w, lane->min.y + 0.25f * h);
+    host.wait(app);
+    host.double_click(app, at);
+    const auto& pan = ws.session()->session->stems[1].automation.pan;
+    ASSERT_EQ(ws.session()->session->stems[1].automation.pan.size(), 1u);
+    EXPECT_NEAR(pan[0].value, 0.5, 0.01);  // a quarter down from +1 on −1..1
+    EXPECT_NEAR(pan[0].time_s, 0.75, 0.01);  // a quarter into 3 s
+    EXPECT_TRUE(ws.session()->session->stems[1].automation.gain_db.empty());
+    const size_t depth = ws.undo_depth();
+    host.wait(app);
+    host.drag(app, at, ImVec2(at.x, at.y + 0.25f * h), 5);
+    EXPECT_NEAR(ws.session()->session->stems[1].automation.pan[0].value, 0.0, 0.01);
+    EXPECT_EQ(ws.undo_depth(), depth + 1);
+
+    // The stereo stem offers width and its send's lane.
+    host.wait(app);
+    host.click(app, *control(app, "stems[0]:automation"));
+    host.frame(app);
+    host.wait(app);
+    host.click(app, *control(app, "stems[0].automation"));
+    host.frame(app);
+    EXPECT_TRUE(control(app, "stems[0].automation=width"));
+    ASSERT_TRUE(control(app, "stems[0].automation=send_db.verb"));
+    host.wait(app);
+    host.click(app, *control(app, "stems[0].automation=send_db.verb"));
+    host.frame(app);
+    const auto send_lane = rect_of(app, "stems[0].automation.send_db.verb");
+    ASSERT_TRUE(send_lane);
+    host.wait(app);
+    host.double_click(app, ImVec2(send_lane->min.x + 0.5f * (send_lane->max.x - send_lane->min.x), send_lane->min.y + 0.5f * (send_lane->max.y - send_lane->min.y)));
+    const AutomationLane* send = ws.session()->session->stems[0].automation.send("verb");
+    ASSERT_TRUE(send);
+    ASSERT_EQ(send->size(), 1u);
+    EXPECT_NEAR((*send)[0].value, -18.0, 0.2);  // half way down −48..12 dB
+
+    // A bus: its own Auto button; gain and width lanes only.
+    ASSERT_TRUE(control(app, "buses[0]:automation")) << "bus strips have an Auto button";
+    host.wait(app);
+    host.click(app, *control(app, "buses[0]:automation"));
+    host.frame(app);
+    host.wait(app);
+    host.click(app, *control(app, "buses[0].automation"));
+    host.frame(app);
+    EXPECT_TRUE(control(app, "buses[0].automation=width"));
+    EXPECT_FALSE(control(app, "buses[0].automation=pan"));
+    ASSERT_TRUE(control(app, "buses[0].automation=gain_db"));
+    host.wait(app);
+    host.click(app, *control(app, "buses[0].automation=gain_db"));
+    host.frame(app);
+    const auto bus_lane = rect_of(app, "buses[0].automation.gain_db");
+    ASSERT_TRUE(bus_lane);
+    host.wait(app);
+    host.double_click(app, ImVec2(bus_lane->min.x + 0.5f * (bus_lane->max.x - bus_lane->min.x), bus_lane->min.y + 0.25f * (bus_lane->max.y - bus_lane->min.y)));
+    ASSERT_EQ(ws.session()->session->buses[0].automation.gain_db.size(), 1u);
+    EXPECT_NEAR(ws.session()->session->buses[0].automation.gain_db[0].value, -3.0, 0.2);  // a quarter down from +12 on −48..12
+    undo_all(ws);
+    EXPECT_EQ(*ws.session()->session, original);
 }
 
 }  // namespace
