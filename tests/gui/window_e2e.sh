@@ -40,18 +40,19 @@ case "$mode" in
   edit)
     before=$(cksum < "$session")
     attempt=0
-    while [ $attempt -lt 3 ] && [ "$(cksum < "$session")" = "$before" ]; do
+    while [ $attempt -lt 5 ] && [ "$(cksum < "$session")" = "$before" ]; do
+      xdotool windowfocus "$wid" 2>/dev/null
       xdotool key Escape   # a half-typed command line from a lost attempt closes first
       sleep 0.3
       xdotool key ctrl+k
       sleep 1
-      xdotool type --delay 20 "$arg"
+      xdotool type --delay 40 "$arg"
       sleep 0.5
       xdotool key Return
       sleep 0.5
       xdotool key ctrl+s
       i=0
-      while [ $i -lt 100 ] && [ "$(cksum < "$session")" = "$before" ]; do sleep 0.1; i=$((i + 1)); done
+      while [ $i -lt 200 ] && [ "$(cksum < "$session")" = "$before" ]; do sleep 0.1; i=$((i + 1)); done
       attempt=$((attempt + 1))
     done
     ;;
