@@ -46,7 +46,9 @@ void Progress::update(double fraction) {
     std::fflush(stderr);
 }
 
-void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << std::endl; }
+// A file name need not be UTF-8 (POSIX names are bytes): bytes JSON cannot
+// hold are replaced by U+FFFD rather than aborting the report.
+void print_json(const nlohmann::json& j) { std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl; }
 
 nlohmann::json number_or_null(std::optional<double> v) {
     if (!v || !std::isfinite(*v)) return nullptr;

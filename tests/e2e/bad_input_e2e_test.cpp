@@ -205,5 +205,18 @@ TEST(AnalyzeCli, ReportsTheBasicKeys) {
     EXPECT_NE(r.err.find("missing.wav"), std::string::npos);
 }
 
+// A file name that is not valid UTF-8 (issue 17: the JSON writer aborted
+// with type_error 316): the report is valid JSON, the bytes it cannot hold
+// replaced by U+FFFD.
+TEST(AnalyzeCli, AFileNameThatIsNotUtf8GivesValidJson) {
+    TempDir dir;
+    const std::string name = std::string("t\xff\xfe") + ".wav";
+    write_wav(dir / name, sine(1, 4800, 48000, 1000.0, 0.5), 48000, 24);
+    auto r = run_stemforge({"analyze", (dir / name).string(), "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ASSERT_TRUE(json::accept(r.out)) << r.out;
+    EXPECT_NE(json::parse(r.out)["file"].get<std::string>().find("\xEF\xBF\xBD"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sf::test
