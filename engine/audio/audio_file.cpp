@@ -10,6 +10,7 @@
 #include <sndfile.h>
 
 #include "engine/audio/resampler.h"
+#include "engine/core/input_file.h"
 
 namespace sf {
 
@@ -60,6 +61,7 @@ Result<std::pair<SndfilePtr, SF_INFO>> open_for_read(const std::filesystem::path
     std::error_code ec;
     if (!std::filesystem::exists(file, ec)) return fail(ErrorCode::FileNotFound, file.string() + ": no such file");
     if (std::filesystem::is_directory(file, ec)) return fail(ErrorCode::FileRead, file.string() + ": is a directory, not an audio file");
+    if (auto ok = require_regular_file(file); !ok) return std::unexpected(ok.error());
     if (std::filesystem::file_size(file, ec) == 0 && !ec) return fail(ErrorCode::FileRead, file.string() + ": file is empty (0 bytes)");
     SF_INFO info{};
     SndfilePtr handle(sf_open(file.c_str(), SFM_READ, &info));

@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/core/input_file.h"
 #include "engine/master/preset.h"
 #include "engine/session/session.h"
 
@@ -1218,6 +1219,7 @@ Result<Session> load_session(const std::filesystem::path& file) {
     std::error_code ec;
     if (!std::filesystem::exists(file, ec)) return fail(ErrorCode::FileNotFound, file.string() + ": no such file");
     if (std::filesystem::is_directory(file, ec)) return fail(ErrorCode::FileRead, file.string() + ": is a directory, not a session file");
+    if (auto ok = require_regular_file(file); !ok) return std::unexpected(ok.error());
     std::ifstream in(file, std::ios::binary);
     if (!in) return fail(ErrorCode::FileRead, file.string() + ": cannot open for reading");
     std::ostringstream text;

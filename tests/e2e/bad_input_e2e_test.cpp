@@ -3,6 +3,8 @@
 // left exactly as it was.
 #include <cmath>
 
+#include <sys/stat.h>
+
 #include <sndfile.h>
 
 #include "tests/e2e/e2e_support.h"
@@ -216,6 +218,32 @@ TEST(AnalyzeCli, AFileNameThatIsNotUtf8GivesValidJson) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     ASSERT_TRUE(json::accept(r.out)) << r.out;
     EXPECT_NE(json::parse(r.out)["file"].get<std::string>().find("\xEF\xBF\xBD"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sf::test
+
+namespace sf::test {
+namespace {
+
+// A FIFO as a stem, a session or a file to analyze (issue 17: open(2) blocked
+// forever): a clear error naming the file, at once.
+TEST(AnalyzeCli, AFifoIsRefusedNotWaitedFor) {
+    TempDir dir;
+    const auto fifo = dir / "pipe.wav";
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    auto r = run_stemforge({"analyze", fifo.string()});
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    EXPECT_NE(r.err.find("pipe.wav: is a FIFO"), std::string::npos) << r.err;
+    write_text(dir / "s.json", session_with({{{"name", "a"}, {"file", "pipe.wav"}}}).dump());
+    r = run_stemforge({"render", (dir / "s.json").string(), "--backend", "cpu"});
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    EXPECT_NE(r.err.find("pipe.wav: is a FIFO"), std::string::npos) << r.err;
+    const auto session_fifo = dir / "session.json";
+    ASSERT_EQ(mkfifo(session_fifo.c_str(), 0600), 0);
+    r = run_stemforge({"render", session_fifo.string(), "--backend", "cpu"});
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    EXPECT_NE(r.err.find("session.json: is a FIFO"), std::string::npos) << r.err;
 }
 
 }  // namespace
