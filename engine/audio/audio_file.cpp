@@ -68,6 +68,19 @@ Result<std::pair<SndfilePtr, SF_INFO>> open_for_read(const std::filesystem::path
     if (!handle) {
         return fail(ErrorCode::FileRead, file.string() + ": cannot read audio: " + sf_strerror(nullptr));
     }
+    if (info.frames == SF_COUNT_MAX && info.channels > 0) {
+        // "Length unknown": a FLAC whose STREAMINFO says 0 samples, as pipe
+        // encoders write it. Count the frames by decoding once, then start
+        // again from the top: every reader downstream needs the length.
+        std::vector<float> scratch(static_cast<size_t>(info.channels) * 4096);
+        sf_count_t frames = 0;
+        for (sf_count_t got; (got = sf_readf_float(handle.get(), scratch.data(), 4096)) > 0;) frames += got;
+        if (sf_seek(handle.get(), 0, SEEK_SET) != 0) {
+            handle.reset(sf_open(file.c_str(), SFM_READ, &info));
+            if (!handle) return fail(ErrorCode::FileRead, file.string() + ": cannot read audio: " + sf_strerror(nullptr));
+        }
+        info.frames = frames;
+    }
     if (info.frames <= 0) return fail(ErrorCode::FileRead, file.string() + ": contains no audio frames");
     if (info.channels <= 0 || info.samplerate <= 0)
         return fail(ErrorCode::FileRead, file.string() + ": corrupt header (channels or sample rate is zero)");

@@ -248,3 +248,37 @@ TEST(AnalyzeCli, AFifoIsRefusedNotWaitedFor) {
 
 }  // namespace
 }  // namespace sf::test
+
+namespace sf::test {
+namespace {
+
+// A FLAC of unknown length (STREAMINFO total samples 0, as a pipe encoder
+// writes it; issue 17: std::length_error as an IR, "truncated" as a stem):
+// the frames are counted, and it reads like any FLAC — as a stem, as an IR,
+// and analyzed, equal to the WAV it was encoded from.
+TEST(AnalyzeCli, AFlacOfUnknownLengthIsCountedAndReadInFull) {
+    TempDir dir;
+    write_wav(dir / "src.wav", sine(1, 4800, 48000, 440.0, 0.4), 48000, 16);
+    // ffmpeg writing to a pipe cannot go back to fill in STREAMINFO's length.
+    auto enc = run_command({"sh", "-c", "ffmpeg -nostdin -loglevel error -y -i '" + (dir / "src.wav").string() + "' -f flac - > '" +
+                                            (dir / "pipe.flac").string() + "'"});
+    ASSERT_EQ(enc.exit_code, 0) << enc.err;
+    auto a = run_stemforge({"analyze", (dir / "pipe.flac").string(), "--json"});
+    auto b = run_stemforge({"analyze", (dir / "src.wav").string(), "--json"});
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    ASSERT_EQ(b.exit_code, 0) << b.err;
+    const json ja = json::parse(a.out), jb = json::parse(b.out);
+    EXPECT_DOUBLE_EQ(ja["duration_s"].get<double>(), jb["duration_s"].get<double>());
+    EXPECT_DOUBLE_EQ(ja["sample_peak_dbfs"].get<double>(), jb["sample_peak_dbfs"].get<double>());
+    json s = session_with({{{"name", "a"}, {"file", "pipe.flac"}, {"sends", {{{"bus", "v"}}}}}});
+    s["buses"] = {{{"name", "v"}, {"reverb", {{"ir", "pipe.flac"}}}}};
+    s["export"] = json::array({{{"file", "out.wav"}, {"bit_depth", 32}}});
+    write_text(dir / "s.json", s.dump());
+    auto r = run_stemforge({"render", (dir / "s.json").string(), "--backend", "cpu", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // The full reverb tail: the stem's 4800 frames convolved with the 4800-frame IR.
+    EXPECT_NEAR(json::parse(r.out)["loudness"]["duration_s"].get<double>(), (4800 + 4800 - 1) / 48000.0, 1e-9);
+}
+
+}  // namespace
+}  // namespace sf::test
