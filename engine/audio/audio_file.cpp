@@ -84,6 +84,12 @@ Result<std::pair<SndfilePtr, SF_INFO>> open_for_read(const std::filesystem::path
     if (info.frames <= 0) return fail(ErrorCode::FileRead, file.string() + ": contains no audio frames");
     if (info.channels <= 0 || info.samplerate <= 0)
         return fail(ErrorCode::FileRead, file.string() + ": corrupt header (channels or sample rate is zero)");
+    // A rate outside what audio uses is a broken or hostile header: at 1 Hz a
+    // 2 KB stem resamples into hours of audio at the session rate, and an IR
+    // into a kernel no FFT plan can hold.
+    if (info.samplerate < kMinInputSampleRate || info.samplerate > kMaxInputSampleRate)
+        return fail(ErrorCode::FileRead, file.string() + ": sample rate " + std::to_string(info.samplerate) + " Hz is outside " +
+                                             std::to_string(kMinInputSampleRate) + "–" + std::to_string(kMaxInputSampleRate) + " Hz");
     return std::pair<SndfilePtr, SF_INFO>{std::move(handle), info};
 }
 

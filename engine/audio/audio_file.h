@@ -26,6 +26,9 @@
 namespace sf {
 
 inline constexpr int kMaxInputChannels = 2;  // stems; analysis opens up to 8 (7.1) via SourceOptions::max_channels
+// Input files outside these rates are refused (a broken or hostile header).
+inline constexpr int kMinInputSampleRate = 8000;
+inline constexpr int kMaxInputSampleRate = 768000;
 
 struct AudioInfo {
     int sample_rate = 0;

@@ -282,3 +282,19 @@ TEST(AnalyzeCli, AFlacOfUnknownLengthIsCountedAndReadInFull) {
 
 }  // namespace
 }  // namespace sf::test
+
+namespace sf::test {
+namespace {
+
+// A header that claims an absurd sample rate (issue 17: a 1 Hz stem became a
+// 290 MB render; a 1 Hz IR hung the reverb design): refused, naming the file.
+TEST_F(BadInput, AnAbsurdSampleRateIsRefused) {
+    write_wav(dir_ / "slow.wav", sine(1, 1000, 4000, 100.0, 0.5), 4000, 16);
+    expect_failure(session({{{"name", "a"}, {"file", "slow.wav"}}}).dump(), "slow.wav: sample rate 4000 Hz is outside 8000–768000 Hz");
+    json s = session({{{"name", "a"}, {"file", "good.wav"}, {"sends", {{{"bus", "v"}}}}}});
+    s["buses"] = {{{"name", "v"}, {"reverb", {{"ir", "slow.wav"}}}}};
+    expect_failure(s.dump(), "slow.wav: sample rate 4000 Hz is outside");
+}
+
+}  // namespace
+}  // namespace sf::test
