@@ -361,6 +361,8 @@ struct Field {
 };
 
 constexpr double kGainMinDb = -144.0;
+constexpr double kMinFrequencyHz = 1.0;  // every filter frequency
+constexpr size_t kMaxEqBands = 64;        // per EQ block: more is a hostile file, not a mix (each band widens the FIR design)
 constexpr double kGainMaxDb = 48.0;
 constexpr std::array<int, 3> kBitDepths{16, 24, 32};
 
@@ -572,10 +574,13 @@ struct Reader {
             case Rule::Frequency:
                 if (!(v > 0.0 && v < nyquist))
                     fail_at(path, "must be > 0 and below the Nyquist frequency (" + fmt_num(nyquist) + " Hz)");
+                // Below 1 Hz no filter design is meaningful (1e-9 Hz made NaN taps).
+                if (v < kMinFrequencyHz) fail_at(path, "must be at least " + fmt_num(kMinFrequencyHz) + " Hz");
                 break;
             case Rule::OffOrFrequency:
                 if (v != 0.0 && !(v > 0.0 && v < nyquist))
                     fail_at(path, "must be 0 (off) or > 0 and below the Nyquist frequency (" + fmt_num(nyquist) + " Hz)");
+                if (v != 0.0 && v < kMinFrequencyHz) fail_at(path, "must be 0 (off) or at least " + fmt_num(kMinFrequencyHz) + " Hz");
                 break;
             case Rule::ClosedBelowNyquist:
                 if (v < f.lo || v > f.hi) fail_at(path, "must be within [" + fmt_num(f.lo) + ", " + fmt_num(f.hi) + "]");
@@ -697,8 +702,10 @@ struct Parser : Reader {
         ObjectReader r(j, path);
         EqSpec spec;
         read_all(r, kEqFields, spec);
-        if (const json* bands = r.array("bands"))
+        if (const json* bands = r.array("bands")) {
+            if (bands->size() > kMaxEqBands) fail_at(r.child("bands"), "must hold at most " + std::to_string(kMaxEqBands) + " bands");
             for (size_t i = 0; i < bands->size(); ++i) spec.bands.push_back(band((*bands)[i], index_path(path + ".bands", i)));
+        }
         r.finish();
         return spec;
     }

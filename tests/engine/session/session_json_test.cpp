@@ -398,6 +398,26 @@ TEST(SessionJson, MixingRoundTwoRules) {
     EXPECT_TRUE(parse(j).has_value());
 }
 
+// Issue 17: a band at 1e-9 Hz gave NaN taps (and the error blamed the
+// output); 20,000 bands never finished designing.
+TEST(SessionJson, FrequenciesBelowOneHertzAndHugeBandListsAreRefused) {
+    json j = minimal();
+    j["stems"][0]["eq"] = {{"bands", {{{"type", "bell"}, {"freq_hz", 1e-9}, {"gain_db", 3}}}}};
+    expect_error(j, "stems[0].eq.bands[0].freq_hz: must be at least 1 Hz");
+    j["stems"][0]["eq"] = {{"bands", {{{"type", "highpass"}, {"freq_hz", 1.0}}}}};
+    EXPECT_TRUE(parse(j).has_value());
+    json bands = json::array();
+    for (int i = 0; i < 65; ++i) bands.push_back({{"type", "notch"}, {"freq_hz", 100 + i}});
+    j["stems"][0]["eq"] = {{"bands", bands}};
+    expect_error(j, "stems[0].eq.bands: must hold at most 64 bands");
+    bands.erase(bands.begin());
+    j["stems"][0]["eq"] = {{"bands", bands}};
+    EXPECT_TRUE(parse(j).has_value());
+    j = minimal();
+    j["buses"] = {{{"name", "d"}, {"delay", {{"time_ms", 100}, {"highcut_hz", 0.5}}}}};
+    expect_error(j, "buses[0].delay.highcut_hz: must be 0 (off) or at least 1 Hz");
+}
+
 TEST(SessionJson, LoadSessionNamesTheFile) {
     auto r = load_session("/nonexistent/dir/session.json");
     ASSERT_FALSE(r.has_value());
