@@ -226,6 +226,18 @@ void AutomationCurve::pieces(int64_t first_frame, int64_t frames, std::vector<Au
     }
 }
 
+namespace {
+// One static stereo matrix over a block, rounded to float once.
+void apply_matrix(const PanGains& g, const float* l, const float* r, int64_t frames, float* out_l, float* out_r) {
+    const float ll = static_cast<float>(g.ll), rl = static_cast<float>(g.rl);
+    const float lr = static_cast<float>(g.lr), rr = static_cast<float>(g.rr);
+    for (int64_t i = 0; i < frames; ++i) {
+        out_l[i] = ll * l[i] + rl * r[i];
+        out_r[i] = lr * l[i] + rr * r[i];
+    }
+}
+}  // namespace
+
 StemPanWidth::StemPanWidth(const StemSpec& stem, int channels, int sample_rate, int64_t max_frames)
     : pan_(stem.automation.pan, sample_rate),
       width_(channels == 2 ? AutomationCurve(stem.automation.width, sample_rate) : AutomationCurve()),
@@ -240,12 +252,7 @@ StemPanWidth::StemPanWidth(const StemSpec& stem, int channels, int sample_rate, 
 
 void StemPanWidth::process(const float* l, const float* r, int64_t first_frame, int64_t frames, float* out_l, float* out_r) {
     if (!automated()) {
-        const float ll = static_cast<float>(static_.ll), rl = static_cast<float>(static_.rl);
-        const float lr = static_cast<float>(static_.lr), rr = static_cast<float>(static_.rr);
-        for (int64_t i = 0; i < frames; ++i) {
-            out_l[i] = ll * l[i] + rl * r[i];
-            out_r[i] = lr * l[i] + rr * r[i];
-        }
+        apply_matrix(static_, l, r, frames, out_l, out_r);
         return;
     }
     assert(frames <= static_cast<int64_t>(pan_values_.size()));
@@ -297,12 +304,7 @@ void BusWidthFader::process(const float* l, const float* r, int64_t first_frame,
         return;
     }
     if (!automated()) {
-        const float ll = static_cast<float>(static_.ll), rl = static_cast<float>(static_.rl);
-        const float lr = static_cast<float>(static_.lr), rr = static_cast<float>(static_.rr);
-        for (int64_t i = 0; i < frames; ++i) {
-            out_l[i] = ll * l[i] + rl * r[i];
-            out_r[i] = lr * l[i] + rr * r[i];
-        }
+        apply_matrix(static_, l, r, frames, out_l, out_r);
         return;
     }
     assert(frames <= static_cast<int64_t>(gain_values_.size()));

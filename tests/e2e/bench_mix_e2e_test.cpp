@@ -153,7 +153,7 @@ void expect_volume_follows(const std::string& graph, const std::string& label, G
 }
 
 TEST(BenchMixE2E, EffectsWithFfmpegReportsTheRatioAgainstFiveX) {
-    if (!have_ffmpeg()) GTEST_SKIP() << "ffmpeg is not on PATH";
+    ASSERT_TRUE(have_ffmpeg()) << "ffmpeg is not on PATH (scripts/install-deps.sh installs it)";
     TempDir dir;
     auto r = bench(dir, {"--effects"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -203,7 +203,7 @@ TEST(BenchMixE2E, EffectsWithoutFfmpegKeepsTheCpuKeys) {
 }
 
 TEST(BenchMixE2E, PlainSessionKeepsItsTargetAndNoNewStage) {
-    if (!have_ffmpeg()) GTEST_SKIP() << "ffmpeg is not on PATH";
+    ASSERT_TRUE(have_ffmpeg()) << "ffmpeg is not on PATH (scripts/install-deps.sh installs it)";
     TempDir dir;
     auto r = bench(dir, {"--no-scaling"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
