@@ -347,8 +347,14 @@ Result<AudioFileWriter> AudioFileWriter::create(const std::filesystem::path& tar
         case ExportFormat::Rf64: major = SF_FORMAT_RF64; break;
         case ExportFormat::Aiff: major = SF_FORMAT_AIFF; break;
         case ExportFormat::Flac: major = SF_FORMAT_FLAC; break;
+        case ExportFormat::Mp3: major = SF_FORMAT_MPEG; break;
+        case ExportFormat::Opus:
+        case ExportFormat::Ogg: major = SF_FORMAT_OGG; break;
     }
     int sub = spec.bit_depth == 16 ? SF_FORMAT_PCM_16 : spec.bit_depth == 24 ? SF_FORMAT_PCM_24 : SF_FORMAT_FLOAT;
+    if (spec.format == ExportFormat::Mp3) sub = SF_FORMAT_MPEG_LAYER_III;
+    if (spec.format == ExportFormat::Opus) sub = SF_FORMAT_OPUS;
+    if (spec.format == ExportFormat::Ogg) sub = SF_FORMAT_VORBIS;
     if (spec.format == ExportFormat::Flac && spec.bit_depth == 32)
         return fail(ErrorCode::InvalidArgument, target.string() + ": FLAC holds integer PCM only (16 or 24 bit)");
 

@@ -86,6 +86,10 @@ struct WriteSpec {
     Dither dither = Dither::Tpdf;   // ignored for 32-bit float
     uint64_t dither_seed = 1;       // same seed, same input -> same bits
     std::optional<BextLoudness> bext;  // BWF only: the bext v2 loudness fields
+    // Lossy formats (mp3, opus, ogg): the encoder's constant bit rate, or a
+    // variable-rate quality 0..1 (1 = best). Neither: the format's default.
+    std::optional<int> bitrate_kbps;
+    std::optional<double> quality;
 };
 
 class AudioFileWriter {

@@ -3,17 +3,23 @@
 namespace sf::master {
 
 const PresetDefaults& preset_defaults(MasterPreset preset) {
-    static const PresetDefaults kStreaming{-14.0, -1.0, false, std::nullopt, std::nullopt, false};
-    static const PresetDefaults kApple{-16.0, -1.0, false, std::nullopt, std::nullopt, false};
-    static const PresetDefaults kEbu{-23.0, -1.0, true, std::nullopt, std::nullopt, false};
-    static const PresetDefaults kAtsc{-24.0, -2.0, false, std::nullopt, std::nullopt, false};
-    static const PresetDefaults kCd{std::nullopt, -1.0, false, 16, 44100, true};
+    static const PresetDefaults kStreaming{-14.0, -1.0, false, std::nullopt, std::nullopt, false, std::nullopt};
+    static const PresetDefaults kApple{-16.0, -1.0, false, std::nullopt, std::nullopt, false, std::nullopt};
+    static const PresetDefaults kEbu{-23.0, -1.0, true, std::nullopt, std::nullopt, false, std::nullopt};
+    static const PresetDefaults kAtsc{-24.0, -2.0, false, std::nullopt, std::nullopt, false, std::nullopt};
+    static const PresetDefaults kCd{std::nullopt, -1.0, false, 16, 44100, true, std::nullopt};
+    static const PresetDefaults kYoutube{-14.0, -1.0, false, std::nullopt, std::nullopt, false, std::nullopt};
+    static const PresetDefaults kRadio{-23.0, -1.0, false, std::nullopt, std::nullopt, false, std::nullopt};
+    static const PresetDefaults kVinyl{std::nullopt, -3.0, false, std::nullopt, std::nullopt, false, 150.0};
     switch (preset) {
         case MasterPreset::Streaming: return kStreaming;
         case MasterPreset::Apple: return kApple;
         case MasterPreset::EbuR128: return kEbu;
         case MasterPreset::AtscA85: return kAtsc;
         case MasterPreset::Cd: return kCd;
+        case MasterPreset::Youtube: return kYoutube;
+        case MasterPreset::Radio: return kRadio;
+        case MasterPreset::Vinyl: return kVinyl;
     }
     return kStreaming;
 }

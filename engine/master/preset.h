@@ -6,6 +6,9 @@
 //   ebu-r128   -23 LUFS          -1 dBTP             .wav files are BWF (bext v2 loudness)
 //   atsc-a85   -24 LUFS (LKFS)   -2 dBTP             -
 //   cd         none              -1 dBTP             16 bit, 44.1 kHz, TPDF dither, CUE sheet
+//   youtube    -14 LUFS          -1 dBTP             -
+//   radio      -23 LUFS          -1 dBTP             - (EBU R 128 s1, loudness guidelines for radio)
+//   vinyl      none              -3 dBTP             mono below 150 Hz; side length checked
 //
 // The session parser applies a preset before reading the explicit keys, so
 // explicit keys win (e.g. preset "streaming" with limiter.ceiling_dbtp -2).
@@ -25,6 +28,7 @@ struct PresetDefaults {
     std::optional<int> bit_depth;         // export default
     std::optional<int> sample_rate;       // export default
     bool cue_sheet = false;               // export default
+    std::optional<double> mono_below_hz;  // master default (vinyl: 150 Hz)
 };
 
 const PresetDefaults& preset_defaults(MasterPreset preset);

@@ -28,7 +28,9 @@ inline constexpr const char* kMasterBusName = "master";
 enum class EqBandType { Bell, LowShelf, HighShelf, Notch, Bandpass, Highpass, Lowpass };
 enum class EqMode { Linear, Minimum };
 enum class Detector { Peak, Rms };
-enum class ExportFormat { Wav, Bwf, Flac, Aiff, Rf64 };
+// mp3 (MPEG-1 Layer III), opus and ogg (Vorbis) are lossy: written through
+// libsndfile, decoded again and their true peak checked against the ceiling.
+enum class ExportFormat { Wav, Bwf, Flac, Aiff, Rf64, Mp3, Opus, Ogg };
 enum class Dither { None, Tpdf, TpdfShaped };
 
 struct EqBand {
@@ -225,7 +227,24 @@ struct LimiterSpec {
 // loudness_target_lufs and limiter.ceiling_dbtp and the export defaults
 // (ebu-r128: BWF for .wav files; cd: 16 bit, 44.1 kHz, TPDF, CUE sheet);
 // explicit keys win over the preset.
-enum class MasterPreset { Streaming, Apple, EbuR128, AtscA85, Cd };
+enum class MasterPreset { Streaming, Apple, EbuR128, AtscA85, Cd, Youtube, Radio, Vinyl };
+
+// master.fade_curve: the gain g(x) of a fade at x = 0 (silent end) .. 1 (full
+// level); formulas in docs/session-format.md ("Master fades and trims").
+enum class FadeCurve { Linear, EqualPower, Exponential };
+
+// master.match_eq: a linear-phase EQ of amount x (the reference's long-term
+// 1/3-octave spectrum - the programme's, both loudness-normalised), limited to
+// +-max_db, before the multiband.
+struct MatchEqSpec {
+    std::string reference_as_written;
+    std::filesystem::path reference;  // absolute
+    double amount = 1.0;              // 0..1
+    double smoothing_oct = 1.0 / 3.0; // 0.1..1 octave
+    double max_db = 12.0;             // 0..24
+
+    bool operator==(const MatchEqSpec&) const = default;
+};
 
 struct MasterSpec {
     std::optional<std::string> preset;  // streaming, apple, ebu-r128, atsc-a85, cd (as written)
@@ -236,6 +255,17 @@ struct MasterSpec {
     std::optional<double> balance;        // -1 .. +1, the stereo pan law
     std::optional<LimiterSpec> limiter;
     std::optional<double> loudness_target_lufs;
+    std::optional<MatchEqSpec> match_eq;
+    // Fades and trims act on the master's timeline before the loudness
+    // measurement, so targets hold on what is delivered. Trims first (the
+    // timeline's start/end move), then trim_silence, then the fades.
+    double fade_in_s = 0.0;
+    double fade_out_s = 0.0;
+    FadeCurve fade_curve = FadeCurve::Linear;
+    double trim_start_s = 0.0;                      // cut from the start
+    double trim_end_s = 0.0;                        // cut from the end
+    std::optional<double> trim_silence_db;          // cut leading/trailing content below this level (dBFS)
+    double trim_silence_preroll_s = 0.1;            // kept before the first / after the last content
 
     bool operator==(const MasterSpec&) const = default;
 };
@@ -246,6 +276,13 @@ struct DeliveryMetadata {
     std::string title, artist, album;
     std::string isrc;     // 12 characters (CC XXX YY NNNNN), hyphens removed; empty = none
     std::string catalog;  // 13 digits (UPC/EAN) for the CUE sheet's CATALOG; empty = none
+    std::string year;     // 4 digits; empty = none
+    int track = 0;        // track number, 1..99; 0 = none
+    std::string composer, copyright;
+    // ISO 8601 date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM:SS): the BWF
+    // origination date/time. Empty: SOURCE_DATE_EPOCH, else 2000-01-01 00:00:00,
+    // so renders stay reproducible.
+    std::string date;
 
     bool operator==(const DeliveryMetadata&) const = default;
 };
@@ -258,6 +295,15 @@ struct ExportSpec {
     int sample_rate = 0;            // 0 = the session rate
     Dither dither = Dither::Tpdf;   // never applied to float output
     bool cue_sheet = false;         // also write <file>.cue (default true with preset cd)
+    // Lossy formats: bitrate_kbps (mp3 32..320, opus 6..510) or quality
+    // (0..1, libsndfile's compression level inverted: 1 = best; ogg, and mp3/opus VBR).
+    std::optional<int> bitrate_kbps;
+    std::optional<double> quality;
+    // This export's own delivery target (overrides the master's): one render,
+    // several targets, each measured on its own file.
+    std::optional<std::string> preset;
+    std::optional<double> loudness_target_lufs;
+    std::optional<double> ceiling_dbtp;
 
     bool operator==(const ExportSpec&) const = default;
 };
@@ -313,6 +359,7 @@ const char* to_string(Detector detector);
 const char* to_string(ExportFormat format);
 const char* to_string(Dither dither);
 const char* to_string(MasterPreset preset);
+const char* to_string(FadeCurve curve);
 
 // Every name of an enum as the session file writes it, indexed by the
 // enumerator's value (the enums above count from 0 in declaration order).

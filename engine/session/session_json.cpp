@@ -36,18 +36,21 @@ constexpr std::array<std::string_view, 7> kEqBandTypeNames{"bell", "lowshelf", "
                                                            "bandpass", "highpass", "lowpass"};
 constexpr std::array<std::string_view, 2> kEqModeNames{"linear", "minimum"};
 constexpr std::array<std::string_view, 2> kDetectorNames{"peak", "rms"};
-constexpr std::array<std::string_view, 5> kExportFormatNames{"wav", "bwf", "flac", "aiff", "rf64"};
+constexpr std::array<std::string_view, 8> kExportFormatNames{"wav", "bwf", "flac", "aiff", "rf64", "mp3", "opus", "ogg"};
 constexpr std::array<std::string_view, 3> kDitherNames{"none", "tpdf", "tpdf-shaped"};
-constexpr std::array<std::string_view, 5> kMasterPresetNames{"streaming", "apple", "ebu-r128", "atsc-a85", "cd"};
+constexpr std::array<std::string_view, 8> kMasterPresetNames{"streaming", "apple", "ebu-r128", "atsc-a85",
+                                                              "cd",        "youtube", "radio",  "vinyl"};
+constexpr std::array<std::string_view, 3> kFadeCurveNames{"linear", "equal-power", "exponential"};
 
 // The tables above are indexed by enumerator value: the last enumerator must
 // be the last name (a new enumerator without a name fails here).
 static_assert(static_cast<size_t>(EqBandType::Lowpass) + 1 == kEqBandTypeNames.size());
 static_assert(static_cast<size_t>(EqMode::Minimum) + 1 == kEqModeNames.size());
 static_assert(static_cast<size_t>(Detector::Rms) + 1 == kDetectorNames.size());
-static_assert(static_cast<size_t>(ExportFormat::Rf64) + 1 == kExportFormatNames.size());
+static_assert(static_cast<size_t>(ExportFormat::Ogg) + 1 == kExportFormatNames.size());
 static_assert(static_cast<size_t>(Dither::TpdfShaped) + 1 == kDitherNames.size());
-static_assert(static_cast<size_t>(MasterPreset::Cd) + 1 == kMasterPresetNames.size());
+static_assert(static_cast<size_t>(MasterPreset::Vinyl) + 1 == kMasterPresetNames.size());
+static_assert(static_cast<size_t>(FadeCurve::Exponential) + 1 == kFadeCurveNames.size());
 
 template <class E, size_t N>
 const char* name_of(E value, const std::array<std::string_view, N>& names) {
@@ -62,6 +65,7 @@ template <> std::span<const std::string_view> enum_names<Detector>() { return kD
 template <> std::span<const std::string_view> enum_names<ExportFormat>() { return kExportFormatNames; }
 template <> std::span<const std::string_view> enum_names<Dither>() { return kDitherNames; }
 template <> std::span<const std::string_view> enum_names<MasterPreset>() { return kMasterPresetNames; }
+template <> std::span<const std::string_view> enum_names<FadeCurve>() { return kFadeCurveNames; }
 
 const char* to_string(EqBandType type) { return name_of(type, kEqBandTypeNames); }
 const char* to_string(EqMode mode) { return name_of(mode, kEqModeNames); }
@@ -69,6 +73,7 @@ const char* to_string(Detector detector) { return name_of(detector, kDetectorNam
 const char* to_string(ExportFormat format) { return name_of(format, kExportFormatNames); }
 const char* to_string(Dither dither) { return name_of(dither, kDitherNames); }
 const char* to_string(MasterPreset preset) { return name_of(preset, kMasterPresetNames); }
+const char* to_string(FadeCurve curve) { return name_of(curve, kFadeCurveNames); }
 
 namespace {
 
@@ -1275,6 +1280,9 @@ std::optional<ExportFormat> format_from_extension(const std::filesystem::path& f
     if (ext == ".flac") return ExportFormat::Flac;
     if (ext == ".aif" || ext == ".aiff") return ExportFormat::Aiff;
     if (ext == ".rf64") return ExportFormat::Rf64;
+    if (ext == ".mp3") return ExportFormat::Mp3;
+    if (ext == ".opus") return ExportFormat::Opus;
+    if (ext == ".ogg" || ext == ".oga") return ExportFormat::Ogg;
     return std::nullopt;
 }
 
