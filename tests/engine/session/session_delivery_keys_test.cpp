@@ -3,6 +3,9 @@
 // file at once, with the nearest valid key for an unknown one.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include <nlohmann/json.hpp>
 
 #include "engine/session/session.h"
@@ -286,6 +289,28 @@ TEST(SessionBlocks, AMasterBlockReadsLikeASessionsWithItsOwnPathPrefix) {
     EXPECT_EQ(lines[0].rfind("album.json: master.eq.bands[0].freq_hz: must be > 0 and below the Nyquist frequency (22050 Hz)", 0), 0u)
         << lines[0];
     EXPECT_EQ(lines[1], "album.json: master.widht: unknown key (did you mean \"width\"?)");
+}
+
+// The docs are the users' reference: every ```json example of
+// docs/session-format.md is a valid session.
+TEST(SessionDocs, TheExamplesOfTheSessionFormatPageParse) {
+    std::ifstream in(std::string(STEMFORGE_SOURCE_DIR) + "/docs/session-format.md");
+    ASSERT_TRUE(in.good());
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string doc = text.str();
+    int examples = 0;
+    for (size_t at = doc.find("```json\n"); at != std::string::npos; at = doc.find("```json\n", at)) {
+        at += 8;
+        const size_t end = doc.find("```", at);
+        ASSERT_NE(end, std::string::npos);
+        const std::string block = doc.substr(at, end - at);
+        if (block.find("\"stemforge-session\"") == std::string::npos) continue;
+        auto r = parse_session(block, "/base", "docs/session-format.md");
+        EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message) << "\n" << block;
+        ++examples;
+    }
+    EXPECT_GE(examples, 1);
 }
 
 }  // namespace
