@@ -1,16 +1,12 @@
 #include "analysis/codec_check.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <vector>
 
 #include "analysis/loudness.h"
 #include "analysis/true_peak.h"
-#include "engine/audio/audio_file.h"
-#include "engine/audio/resampler.h"
+#include "engine/export/codec_roundtrip.h"
 
 namespace sf::analysis {
 
@@ -21,85 +17,6 @@ constexpr QcCodecSettings kCodecs[] = {
     {QcCodec::Opus, "opus", ExportFormat::Opus, 128, std::nullopt, "Opus 128 kbps"},
     {QcCodec::Vorbis, "vorbis", ExportFormat::Ogg, std::nullopt, 0.6, "Vorbis quality 6"},
 };
-
-struct RoundTrip {
-    AudioBuffer decoded;
-    int sample_rate = 0;
-    int64_t frames = 0;
-};
-
-// Opus streams exist at 8, 12, 16, 24 and 48 kHz only (libsndfile refuses
-// other rates): other sources are resampled to 48 kHz first, as an encoder
-// front end would.
-bool opus_rate(int rate) { return rate == 8000 || rate == 12000 || rate == 16000 || rate == 24000 || rate == 48000; }
-
-Result<AudioBuffer> resample(const AudioBuffer& in, int64_t frames, int from, int to) {
-    auto rs = StreamResampler::create(from, to, in.channels());
-    if (!rs) return std::unexpected(rs.error());
-    AudioBuffer out, tail;
-    if (auto r = rs->process(in, frames, out); !r) return std::unexpected(r.error());
-    if (auto r = rs->finish(tail); !r) return std::unexpected(r.error());
-    AudioBuffer all(in.channels(), out.frames() + tail.frames());
-    for (int c = 0; c < in.channels(); ++c) {
-        std::copy(out.channel(c), out.channel(c) + out.frames(), all.channel(c));
-        std::copy(tail.channel(c), tail.channel(c) + tail.frames(), all.channel(c) + out.frames());
-    }
-    return all;
-}
-
-// Encode to a file in temp_dir through the project's one writer, decode it
-// through the one reader, remove it.
-Result<RoundTrip> round_trip(const AudioBuffer& in, int64_t frames, int sample_rate, const QcCodecSettings& s, const std::filesystem::path& temp_dir) {
-    const AudioBuffer* src = &in;
-    AudioBuffer resampled;
-    int rate = sample_rate;
-    if (s.codec == QcCodec::Opus && !opus_rate(rate)) {
-        auto r = resample(in, frames, sample_rate, 48000);
-        if (!r) return std::unexpected(r.error());
-        resampled = std::move(*r);
-        src = &resampled;
-        frames = resampled.frames();
-        rate = 48000;
-    }
-    static std::atomic<unsigned> counter{0};
-    const auto file = temp_dir / (".stemforge-qc-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1)) + "." +
-                                  (s.codec == QcCodec::Mp3 ? "mp3" : s.codec == QcCodec::Opus ? "opus" : "ogg"));
-    struct Remove {
-        std::filesystem::path p;
-        ~Remove() {
-            std::error_code ec;
-            std::filesystem::remove(p, ec);
-        }
-    } remove{file};
-    WriteSpec spec;
-    spec.format = s.format;
-    spec.sample_rate = rate;
-    spec.channels = src->channels();
-    spec.bit_depth = 32;
-    spec.bitrate_kbps = s.bitrate_kbps;
-    spec.quality = s.quality;
-    auto writer = AudioFileWriter::create(file, spec);
-    if (!writer) return std::unexpected(writer.error());
-    // Blocks: libvorbis (through libsndfile 1.2.0) crashes in
-    // vorbis_analysis_wrote when one write holds a few million frames.
-    constexpr int64_t kBlock = 16384;
-    AudioBuffer block(src->channels(), kBlock);
-    for (int64_t pos = 0; pos < frames; pos += kBlock) {
-        const int64_t n = std::min(kBlock, frames - pos);
-        for (int c = 0; c < src->channels(); ++c) std::copy(src->channel(c) + pos, src->channel(c) + pos + n, block.channel(c));
-        if (auto r = writer->write(block, n); !r) return std::unexpected(r.error());
-    }
-    if (auto r = writer->commit(); !r) return std::unexpected(r.error());
-    SourceOptions so;
-    so.max_channels = src->channels();
-    auto decoded = AudioSource::read_all(file, so);
-    if (!decoded) return std::unexpected(decoded.error());
-    RoundTrip out;
-    out.sample_rate = rate;
-    out.frames = decoded->frames();
-    out.decoded = std::move(*decoded);
-    return out;
-}
 
 }  // namespace
 
@@ -122,7 +39,7 @@ CodecMeasure measure_codec(const AudioBuffer& in, int64_t frames, int sample_rat
     CodecMeasure m;
     m.codec = codec;
     const QcCodecSettings& s = qc_codec_settings(codec);
-    auto rt = round_trip(in, frames, sample_rate, s, temp_dir);
+    auto rt = codec_round_trip(in, frames, sample_rate, s.format, s.bitrate_kbps, s.quality, temp_dir);
     if (!rt) {
         m.error = std::string(s.description) + " round trip failed: " + rt.error().message;
         return m;

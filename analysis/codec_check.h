@@ -48,7 +48,8 @@ struct CodecMeasure {
 };
 
 // Encodes `frames` frames of `in` (at `sample_rate`) with the codec's
-// settings into a temporary file in temp_dir (removed afterwards), decodes
+// settings (engine/export/codec_roundtrip.h: the export writer itself)
+// into a temporary file in temp_dir (which must exist; removed afterwards), decodes
 // and measures it. source_integrated_lufs is the source's integrated
 // loudness (for loudness_change_lu). Never fails: an encoder or decoder
 // error is returned in CodecMeasure::error with its reason.

@@ -72,7 +72,7 @@ void linear_y_axis(Canvas& c, const PlotFont& font, const Frame& fr, double lo, 
     for (double v = std::ceil(lo / step) * step; v <= hi + 1e-9; v += step) {
         const int y = fr.y1 - static_cast<int>((v - lo) / (hi - lo) * (fr.y1 - fr.y0));
         c.line(fr.x0 + 1, y, fr.x1 - 1, y, kGrid);
-        text_right(c, font, fr.x0 - 8, y - 9, fmt(f, std::abs(v) < 1e-9 ? 0.0 : v), kLabel, kPlotTickPx);
+        text_right(c, font, fr.x0 - 8, y - 9, std::abs(v) < 1e-9 ? std::string("0") : fmt(f, v), kLabel, kPlotTickPx);
     }
 }
 

@@ -52,8 +52,8 @@ QcCheck loudness_check(const FileAnalysis& a, const QcTarget& t) {
                   : t.loudness_fail_beyond   ? CheckStatus::Fail
                                              : CheckStatus::Warn;
     std::string msg = fmt("integrated %.1f LUFS, ", *I) + fmt(d >= 0 ? "%.1f LU above" : "%.1f LU below", ad) + fmt(" the target %.1f LUFS", target) +
-                      fmt(" (pass within +-%.1f LU", t.loudness_pass_lu);
-    if (t.loudness_warn_lu > t.loudness_pass_lu) msg += fmt(", warn within +-%.1f LU", t.loudness_warn_lu);
+                      fmt(" (pass within ±%.1f LU", t.loudness_pass_lu);
+    if (t.loudness_warn_lu > t.loudness_pass_lu) msg += fmt(", warn within ±%.1f LU", t.loudness_warn_lu);
     msg += t.loudness_fail_beyond ? ")" : "; the platform normalises, so beyond is a warning)";
     return make("loudness", s, *I, target, "LUFS", msg);
 }

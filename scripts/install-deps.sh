@@ -22,6 +22,8 @@ packages=(
   nlohmann-json3-dev libcli11-dev libpng-dev libtbb-dev
   # tests, benchmarks and the independent oracles
   libgtest-dev libgmock-dev libbenchmark-dev libebur128-dev ffmpeg
+  # the qc HTML report, loaded in a headless browser by its tests
+  chromium
 )
 
 missing=()
