@@ -18,7 +18,7 @@
 namespace sf::analysis {
 
 inline constexpr double kPlotTitlePx = 20.0;   // font pixel heights (plot_font.h)
-inline constexpr double kPlotLabelPx = 17.0;
+inline constexpr double kPlotLabelPx = 18.0;
 inline constexpr double kPlotTickPx = 15.0;
 
 // An RGB image with the few drawing operations the plots need.

@@ -148,13 +148,13 @@ QcCheck phase_check(const FileAnalysis& a) {
             run = 0;
         }
     }
-    const bool inverted = a.correlation && *a.correlation < 0.0;
+    const bool inverted = a.correlation && *a.correlation < kQcPhaseCorrelation;
     CheckStatus s = longest >= kQcPhaseFailS || inverted ? CheckStatus::Fail : longest >= kQcPhaseWarnS ? CheckStatus::Warn : CheckStatus::Pass;
     std::string msg = longest > 0.0 ? fmt("longest out-of-phase stretch %.1f s", longest) + fmt(" from %.1f s", start_of_longest) + fmt(" (%.1f s in all", total) +
                                           fmt(" of 100 ms windows with correlation < %.1f)", kQcPhaseCorrelation)
                                     : fmt("no 100 ms window with correlation < %.1f", kQcPhaseCorrelation);
     if (a.correlation) msg += fmt("; overall correlation %+.2f", *a.correlation);
-    if (inverted) msg += " (negative: the channels are out of phase)";
+    if (inverted) msg += fmt(" (below %.1f: the channels are out of phase)", kQcPhaseCorrelation);
     return make("phase", s, longest, kQcPhaseFailS, "s", msg);
 }
 

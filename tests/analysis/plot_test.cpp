@@ -49,7 +49,11 @@ std::string ocr(const test::RgbaImage& img, int x, int y, int w, int h) {
     o.page_segmentation = 6;
     auto t = test::ocr_region(img, x, y, w, h, o);
     EXPECT_TRUE(t.has_value()) << t.error().message;
-    return t ? *t : std::string();
+    // Without spaces: tesseract sometimes joins or splits words at these sizes; the letters and their case are what is checked.
+    std::string out;
+    for (char c : t ? *t : std::string())
+        if (c != ' ') out += c;
+    return out;
 }
 
 int count_colour(const test::RgbaImage& img, uint32_t rgb, int x0, int y0, int x1, int y1) {
@@ -120,17 +124,17 @@ TEST(Plot, UnitsReadBackInTheirCase) {
 
     const auto loud = image_of(*find(*plots, "loudness"), dir);
     const std::string legend = ocr(loud, 0, 36, loud.width, 34);   // the legend row
-    EXPECT_NE(legend.find("target -23.0 LUFS"), std::string::npos) << legend;
-    EXPECT_NE(legend.find("ceiling -1.0 dBTP"), std::string::npos) << legend;
+    EXPECT_NE(legend.find("target-23.0LUFS"), std::string::npos) << legend;
+    EXPECT_NE(legend.find("ceiling-1.0dBTP"), std::string::npos) << legend;
     EXPECT_NE(legend.find("dBFS"), std::string::npos) << legend;
     const std::string xaxis = ocr(loud, 300, loud.height - 34, 400, 32);
-    EXPECT_NE(xaxis.find("Time (s)"), std::string::npos) << xaxis;
+    EXPECT_NE(xaxis.find("Time(s)"), std::string::npos) << xaxis;
 
     const auto spec = image_of(*find(*plots, "spectrum"), dir);
     const std::string sx = ocr(spec, 300, spec.height - 34, 400, 32);
-    EXPECT_NE(sx.find("Frequency (Hz)"), std::string::npos) << sx;
+    EXPECT_NE(sx.find("Frequency(Hz)"), std::string::npos) << sx;
     const std::string sy = ocr(spec, 0, 24, 400, 30);
-    EXPECT_NE(sy.find("dB re full-scale sine"), std::string::npos) << sy;
+    EXPECT_NE(sy.find("dBrefull-scalesine"), std::string::npos) << sy;
 }
 
 TEST(Plot, TargetLineOnlyWhenATargetIsKnown) {
