@@ -555,6 +555,20 @@ Result<void> AudioFileWriter::write(const AudioBuffer& block, int64_t frames) {
                 return fail(ErrorCode::BadAudio, w.target.string() + ": refusing to write a non-finite sample at " +
                                                      describe_position(w.frames_written + i, w.spec.sample_rate));
     }
+    // libsndfile 1.2.0 with libvorbis crashes inside vorbis_analysis_wrote on
+    // one write of about 2M frames or more (a 45 s stereo buffer handed over
+    // whole, as codec_round_trip does): pass it bounded pieces.
+    constexpr int64_t kMaxWriteFrames = 65536;
+    auto write_pieces = [&](auto write_fn, const auto* data) {
+        sf_count_t done = 0;
+        while (done < frames) {
+            const sf_count_t n = std::min<int64_t>(kMaxWriteFrames, frames - done);
+            const sf_count_t got = write_fn(w.handle.get(), data + done * ch, n);
+            done += got;
+            if (got != n) break;
+        }
+        return done;
+    };
     sf_count_t wrote = 0;
     if (w.write_float) {
         w.floats.resize(static_cast<size_t>(frames * ch));
@@ -562,7 +576,7 @@ Result<void> AudioFileWriter::write(const AudioBuffer& block, int64_t frames) {
             const float* src = block.channel(c);
             for (int64_t i = 0; i < frames; ++i) w.floats[static_cast<size_t>(i * ch + c)] = src[i];
         }
-        wrote = sf_writef_float(w.handle.get(), w.floats.data(), frames);
+        wrote = write_pieces(sf_writef_float, w.floats.data());
     } else {
         w.ints.resize(static_cast<size_t>(frames * ch));
         // Interleaved (frame-major) for sf_writef_int, filled channel by channel:
@@ -572,7 +586,7 @@ Result<void> AudioFileWriter::write(const AudioBuffer& block, int64_t frames) {
             Quantizer& q = w.quantizers[static_cast<size_t>(c)];
             for (int64_t i = 0; i < frames; ++i) w.ints[static_cast<size_t>(i * ch + c)] = q.quantize(src[i]);
         }
-        wrote = sf_writef_int(w.handle.get(), w.ints.data(), frames);
+        wrote = write_pieces(sf_writef_int, w.ints.data());
     }
     if (wrote != frames)
         return fail(ErrorCode::FileWrite, w.target.string() + ": write failed: " + sf_strerror(w.handle.get()));
