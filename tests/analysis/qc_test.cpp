@@ -293,7 +293,7 @@ TEST(QcChecks, MissingFileNamesIt) {
 namespace sf::analysis {
 namespace {
 
-TEST(QcCodecs, LongBufferRoundTripsThroughEveryCodec) {
+TEST(QcCodecChecks, LongBufferRoundTripsThroughEveryCodec) {
     // 50 s of stereo: libsndfile 1.2.0's Vorbis encoder crashed on one write
     // of ~2M frames; the writer now hands it bounded pieces. A -12 dBFS 1 kHz
     // sine decodes to its own peak (within the codecs' error: Vorbis and Opus
@@ -318,7 +318,7 @@ TEST(QcCodecs, LongBufferRoundTripsThroughEveryCodec) {
     EXPECT_TRUE(std::filesystem::is_empty(dir.path()));   // the temporary codec files are gone
 }
 
-TEST(QcCodecs, AFailedRoundTripIsAWarningNamingTheReason) {
+TEST(QcCodecChecks, AFailedRoundTripIsAWarningNamingTheReason) {
     const auto b = test::sine(2, kRate, kRate, 1000.0, 0.1);
     const CodecMeasure m = measure_codec(b, b.frames(), kRate, QcCodec::Mp3, std::nullopt, "/proc/stemforge-cannot-write-here");
     ASSERT_TRUE(m.error.has_value());
