@@ -24,6 +24,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libebur128-dev ffmpeg
   # tag readers for the delivery tests: metaflac (FLAC), mutagen (ID3 in MP3/WAV/AIFF)
   flac python3-mutagen
+  # the qc HTML report, loaded in a headless browser by its tests
+  chromium
 )
 
 missing=()
