@@ -9,7 +9,9 @@
 // Writing: AudioFileWriter writes to a temporary file beside the target and
 // renames it over the target only in commit(); a writer destroyed without
 // commit() removes its temporary file, so a failed render never leaves a
-// partial file and never damages an existing one.
+// partial file and never damages an existing one. Float files carry no
+// PEAK chunk (libsndfile stamps it with the clock): the same samples give the
+// same bytes.
 #pragma once
 
 #include <cstdint>

@@ -560,14 +560,22 @@ Result<void> tag_ogg(const fs::path& file, ExportFormat format, const DeliveryMe
             continued = true;
         }
     }
+    // libsndfile draws the stream's serial number at random; a serial taken
+    // from the content (FNV-1a of every page body) makes two renders of one
+    // session byte-identical. One logical stream per file: any value is unique.
+    uint32_t serial = 2166136261u;
+    for (const OggPage& p : pages)
+        for (unsigned char c : p.body) serial = (serial ^ c) * 16777619u;
     std::string result;
     uint32_t seq = 0;
     for (OggPage& p : out) {
         p.seqno = seq++;
+        p.serial = serial;
         result += ogg_page_bytes(p);
     }
     for (size_t i = old_header_pages; i < pages.size(); ++i) {
         pages[i].seqno = seq++;
+        pages[i].serial = serial;
         result += ogg_page_bytes(pages[i]);
     }
     return rewrite_file(file, result, data->size(), {});
@@ -694,7 +702,7 @@ Result<void> write_tags(const fs::path& file, ExportFormat format, const Deliver
         case ExportFormat::Flac: return has_any(metadata) ? write_flac_tags(file, metadata) : Result<void>{};
         case ExportFormat::Mp3: return tag_mp3(file, metadata);
         case ExportFormat::Opus:
-        case ExportFormat::Ogg: return has_any(metadata) ? tag_ogg(file, format, metadata) : Result<void>{};
+        case ExportFormat::Ogg: return tag_ogg(file, format, metadata);  // always: the serial number (tag_ogg)
         case ExportFormat::Wav:
         case ExportFormat::Rf64:
         case ExportFormat::Bwf: return tag_riff(file, format, metadata);

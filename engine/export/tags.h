@@ -10,6 +10,8 @@
 //   FLAC          VORBIS_COMMENT block                          UTF-8
 //   Ogg Vorbis    comment header packet (pages rebuilt, CRCs)   UTF-8
 //   Ogg Opus      OpusTags packet (pages rebuilt, CRCs)         UTF-8
+//                 (Ogg: the stream serial is made a hash of the content,
+//                 never libsndfile's random one: renders are reproducible)
 //   MP3           ID3v2.4 tag at the start (replaces any other) UTF-8
 //   WAV, RF64     LIST/INFO + "id3 " chunk (ID3v2.4) at the end UTF-8 (see below)
 //   BWF           the same, and the bext chunk rebuilt          bext: ASCII

@@ -63,7 +63,6 @@ Result<void> check_render_outputs(const Session& session, const std::vector<Expo
     std::vector<NamedPath> outputs, inputs;
     for (size_t e = 0; e < exports.size(); ++e) {
         const std::string role = "export[" + std::to_string(e) + "]";
-        if (auto ok = check_export(exports[e], session.sample_rate, 2, role); !ok) return ok;
         outputs.push_back({exports[e].file, role});
         if (exports[e].cue_sheet) {
             std::filesystem::path cue = exports[e].file;
@@ -77,15 +76,20 @@ Result<void> check_render_outputs(const Session& session, const std::vector<Expo
     for (size_t i = 0; i < session.buses.size(); ++i)
         if (session.buses[i].reverb)
             inputs.push_back({session.buses[i].reverb->ir, "buses[" + std::to_string(i) + "] \"" + session.buses[i].name + "\" reverb IR"});
-    return check_outputs(outputs, inputs);
+    if (auto ok = check_outputs(outputs, inputs); !ok) return ok;
+    // Then what each export's writer can hold (a codec's rates and bit rates).
+    for (size_t e = 0; e < exports.size(); ++e)
+        if (auto ok = check_export(exports[e], session.sample_rate, 2, "export[" + std::to_string(e) + "]"); !ok) return ok;
+    return {};
 }
 
 Result<RenderResult> render_session(const Session& session, MixBackend& backend, const RenderOptions& options) {
     const auto t_start = Clock::now();
-    if (options.output_override)
-        if (auto f = export_format_for_file(*options.output_override); !f) return std::unexpected(f.error());
     const auto exports = effective_exports(session, options);
     if (auto ok = check_render_outputs(session, exports); !ok) return std::unexpected(ok.error());
+    // `-o out.xyz` is refused, never written as a WAV under that name.
+    if (options.output_override)
+        if (auto f = export_format_for_file(*options.output_override); !f) return std::unexpected(f.error());
     DeliveryTransaction own_transaction;
     DeliveryTransaction& transaction = options.transaction ? *options.transaction : own_transaction;
     RenderResult result;

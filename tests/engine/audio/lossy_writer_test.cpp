@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <numbers>
+#include <span>
 
 #include "engine/audio/audio_file.h"
 #include "engine/core/random.h"
@@ -116,6 +117,41 @@ INSTANTIATE_TEST_SUITE_P(Rates, Mp3Cbr,
                          [](const auto& info) {
                              return std::to_string(info.param.rate) + "_" + std::to_string(info.param.kbps) + "kbps";
                          });
+
+// Every rate x bit rate x channel count the writer accepts decodes (mpg123,
+// through libsndfile) to exactly the frames written; the ones it refuses are
+// exactly those whose frame cannot hold LAME's info tag (which would decode
+// 1105 samples late and longer).
+TEST(LossyWriter, Mp3EveryAcceptedRateAndBitRateDecodesToTheExactLength) {
+    TempDir dir;
+    int accepted = 0, refused = 0;
+    for (int rate : {16000, 22050, 24000, 32000, 44100, 48000})
+        for (int channels : {1, 2}) {
+            const bool lsf = rate < 32000;
+            const std::span<const int> list = lsf ? std::span<const int>(kMp3LsfBitratesKbps) : std::span<const int>(kMp3BitratesKbps);
+            for (int kbps : list) {
+                const int64_t frames = rate / 2 + 333;
+                const AudioBuffer in = test::sine(channels, frames, rate, 440.0, 0.3);
+                const auto file = dir / "x.mp3";
+                auto w = AudioFileWriter::create(file, lossy(ExportFormat::Mp3, rate, kbps, std::nullopt, channels));
+                if (!w) {
+                    EXPECT_NE(w.error().message.find("LAME's info tag"), std::string::npos) << w.error().message;
+                    ++refused;
+                    continue;
+                }
+                ASSERT_TRUE(w->write(in, frames));
+                ASSERT_TRUE(w->commit());
+                auto decoded = AudioSource::read_all(file, {.target_rate = 0, .max_channels = 2, .label = ""});
+                ASSERT_TRUE(decoded) << decoded.error().message;
+                EXPECT_EQ(decoded->frames(), frames) << rate << " Hz, " << kbps << " kbps, " << channels << " ch";
+                ++accepted;
+            }
+        }
+    // 168 combinations; 52 refused (counted from the rule: 4 header + side
+    // information + 156 bytes must fit one frame).
+    EXPECT_EQ(accepted + refused, 168);
+    EXPECT_EQ(refused, 52);
+}
 
 TEST(LossyWriter, Mp3QualityIsVariableBitRate) {
     TempDir dir;
