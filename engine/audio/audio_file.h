@@ -69,6 +69,13 @@ public:
     // On error the source is unusable.
     Result<int64_t> read(AudioBuffer& out, int64_t frames);
 
+    // Moves on by `frames` output frames without handing them out (a region
+    // render starting mid-timeline). What read() returns afterwards is
+    // bit-identical to reading from the start: a file at the output rate is
+    // seeked, a resampled one decoded and dropped (the resampler's state
+    // carries on). Errors as read().
+    Result<void> skip(int64_t frames);
+
     // Reads the whole stream (for short signals: IRs, tests).
     static Result<AudioBuffer> read_all(const std::filesystem::path& file, const SourceOptions& options);
 

@@ -38,4 +38,23 @@ void apply_preset_export_defaults(ExportSpec& e, MasterPreset preset, bool forma
     if (!cue_explicit) e.cue_sheet = d.cue_sheet;
 }
 
+DeliveryTarget export_target(const MasterSpec& m, const ExportSpec& e) {
+    DeliveryTarget t{m.loudness_target_lufs, m.limiter ? std::optional(m.limiter->ceiling_dbtp) : std::nullopt};
+    if (e.preset)
+        if (auto p = preset_from_name(*e.preset)) {
+            const PresetDefaults& d = preset_defaults(*p);
+            t = DeliveryTarget{d.loudness_target_lufs, d.ceiling_dbtp};
+        }
+    if (e.loudness_target_lufs) t.loudness_lufs = e.loudness_target_lufs;
+    if (e.ceiling_dbtp) t.ceiling_dbtp = e.ceiling_dbtp;
+    return t;
+}
+
+bool is_cd_audio_export(const ExportSpec& e, const std::optional<std::string>& master_preset, int session_rate) {
+    const int rate = e.sample_rate > 0 ? e.sample_rate : session_rate;
+    if (rate != 44100 || e.bit_depth != 16 || is_lossy(e.format)) return false;
+    const auto is_cd = [](const std::optional<std::string>& p) { return p && preset_from_name(*p) == MasterPreset::Cd; };
+    return e.cue_sheet || is_cd(e.preset) || (!e.preset && is_cd(master_preset));
+}
+
 }  // namespace sf::master
