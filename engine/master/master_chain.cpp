@@ -323,6 +323,12 @@ struct PassResult {
 // Exports with one delivery target share a loop and a limiter.
 struct Group {
     DeliveryTarget target;
+    // With a loudness target, exports at another rate form their own group:
+    // SRC removes what lies above the new Nyquist, which K-weighting counts
+    // (white noise to 24 kHz reads 0.14 LU quieter at 44.1 kHz), so one gain
+    // cannot put both on target. 0: any rate.
+    int rate = 0;
+    int session_rate = 0;
     std::string target_key;               // names the key in messages: master.loudness_target_lufs, export[1].preset, ...
     std::optional<LimiterSpec> limiter;   // with the group's ceiling
     std::vector<size_t> exports;          // into job.exports
@@ -336,6 +342,7 @@ struct Group {
     std::string label() const {
         std::string l = target.loudness_lufs ? fmt(*target.loudness_lufs, 1) + " LUFS" : std::string("no loudness target");
         if (target.ceiling_dbtp) l += " / " + fmt(*target.ceiling_dbtp, 1) + " dBTP";
+        if (rate > 0 && rate != session_rate) l += " at " + std::to_string(rate) + " Hz";
         return l;
     }
 };
@@ -391,10 +398,13 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
     for (size_t e = 0; e < job.exports.size(); ++e) {
         const ExportSpec& x = job.exports[e];
         const DeliveryTarget t = export_target(m, x);
-        auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.target == t; });
+        const int group_rate = t.loudness_lufs ? (x.sample_rate > 0 ? x.sample_rate : rate) : 0;
+        auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.target == t && g.rate == group_rate; });
         if (it == groups.end()) {
             Group g;
             g.target = t;
+            g.rate = group_rate;
+            g.session_rate = rate;
             const std::string at = "export[" + std::to_string(e) + "].";
             g.target_key = x.loudness_target_lufs ? at + "loudness_target_lufs"
                            : x.preset            ? at + "preset"
@@ -412,7 +422,7 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
     const DeliveryTarget master_target{m.loudness_target_lufs, m.limiter ? std::optional(m.limiter->ceiling_dbtp) : std::nullopt};
     size_t primary = 0;
     for (size_t g = 0; g < groups.size(); ++g)
-        if (groups[g].target == master_target) {
+        if (groups[g].target == master_target && (groups[g].rate == 0 || groups[g].rate == rate)) {
             primary = g;
             break;
         }
