@@ -1,6 +1,7 @@
 // `stemforge render SESSION [-o OUT] [--from T] [--to T] [--backend auto|cpu|gpu] [--verify] [--json]`
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <unistd.h>
 #include <filesystem>
 #include <fstream>
@@ -303,7 +304,18 @@ int run_render(const RenderArgs& args) {
             phase_fraction = f;
         };
         verify_options.progress = [&](double f) { progress.update(f, phase, phase_fraction); };
-        verify_options.export_tap = [&spools](size_t e, const AudioBuffer& m, int64_t n) { spools.compare(e, m, n); };
+        // Fault injection for the tests of the verdict: the verify render's
+        // signals scaled by this many dB (docs/cli.md).
+        float fault_gain = 1.0f;
+        if (const char* f = std::getenv("STEMFORGE_VERIFY_FAULT_GAIN_DB"); f && *f)
+            fault_gain = static_cast<float>(std::pow(10.0, std::strtod(f, nullptr) / 20.0));
+        verify_options.export_tap = [&spools, fault_gain, scaled = AudioBuffer()](size_t e, const AudioBuffer& m, int64_t n) mutable {
+            if (fault_gain == 1.0f) return spools.compare(e, m, n);
+            scaled.resize(2, n);
+            for (int c = 0; c < 2; ++c)
+                for (int64_t i = 0; i < n; ++i) scaled.channel(c)[i] = m.channel(c)[i] * fault_gain;
+            spools.compare(e, scaled, n);
+        };
         auto verified = render_session(twin, **other, verify_options);
         if (!verified) return report(verified.error());
         nlohmann::json v, per = nlohmann::json::array();

@@ -519,13 +519,8 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
     const bool region_of_whole = job.region && whole && (deliver_from != edit.begin_frame || deliver_to != edit.end_frame);
 
     // Vinyl: one side of a 12" LP at 33 1/3 rpm.
-    const bool vinyl = (m.preset && preset_from_name(*m.preset) == MasterPreset::Vinyl) ||
-                       std::any_of(job.exports.begin(), job.exports.end(), [](const ExportSpec& e) {
-                           return e.preset && preset_from_name(*e.preset) == MasterPreset::Vinyl;
-                       });
-    if (vinyl && static_cast<double>(edit.frames()) / rate > kVinylSideMaxS)
-        report.warnings.push_back("vinyl: the programme lasts " + timecode(edit.frames(), rate) + ", longer than one side of a 12-inch LP at 33 1/3 rpm holds at a full cutting level (" +
-                                  timecode(static_cast<int64_t>(kVinylSideMaxS * rate), rate) + "): split it over two sides, or expect the cut about 1 dB quieter per extra minute");
+    if (uses_vinyl_preset(m, job.exports))
+        if (auto w = vinyl_side_length_warning(static_cast<double>(edit.frames()) / rate)) report.warnings.push_back(*w);
 
     // One pass of step 2: the limiter (or plain gain) at `gain_db`, measured over the programme.
     const int64_t prog_from = edit.begin_frame - origin, prog_to = edit.end_frame - origin;

@@ -1,5 +1,10 @@
 #include "engine/master/preset.h"
 
+#include <algorithm>
+#include <cmath>
+
+#include "engine/core/timecode.h"
+
 namespace sf::master {
 
 const PresetDefaults& preset_defaults(MasterPreset preset) {
@@ -55,6 +60,18 @@ bool is_cd_audio_export(const ExportSpec& e, const std::optional<std::string>& m
     if (rate != 44100 || e.bit_depth != 16 || is_lossy(e.format)) return false;
     const auto is_cd = [](const std::optional<std::string>& p) { return p && preset_from_name(*p) == MasterPreset::Cd; };
     return e.cue_sheet || is_cd(e.preset) || (!e.preset && is_cd(master_preset));
+}
+
+bool uses_vinyl_preset(const MasterSpec& m, const std::vector<ExportSpec>& exports) {
+    const auto vinyl = [](const std::optional<std::string>& p) { return p && preset_from_name(*p) == MasterPreset::Vinyl; };
+    return vinyl(m.preset) || std::any_of(exports.begin(), exports.end(), [&](const ExportSpec& e) { return vinyl(e.preset); });
+}
+
+std::optional<std::string> vinyl_side_length_warning(double programme_s) {
+    if (programme_s <= kVinylSideMaxS) return std::nullopt;
+    const auto ms = [](double s) { return timecode(static_cast<int64_t>(std::llround(s * 1000.0)), 1000); };
+    return "vinyl: the programme lasts " + ms(programme_s) + ", longer than one side of a 12-inch LP at 33 1/3 rpm holds at a full cutting level (" +
+           ms(kVinylSideMaxS) + "): split it over two sides, or expect the cut about 1 dB quieter per extra minute";
 }
 
 }  // namespace sf::master

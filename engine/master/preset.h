@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/session/session.h"
 
@@ -68,5 +69,9 @@ bool is_cd_audio_export(const ExportSpec& e, const std::optional<std::string>& m
 // The vinyl side-length check: a 12-inch LP side at 33 1/3 rpm holds about
 // this much at a good cutting level (docs/mastering.md has the sources).
 inline constexpr double kVinylSideMaxS = 22.0 * 60.0;
+// True when the master's preset or any export's is vinyl.
+bool uses_vinyl_preset(const MasterSpec& master, const std::vector<ExportSpec>& exports);
+// The warning for a vinyl programme longer than kVinylSideMaxS; none when it fits.
+std::optional<std::string> vinyl_side_length_warning(double programme_s);
 
 }  // namespace sf::master
