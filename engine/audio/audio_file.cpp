@@ -467,6 +467,15 @@ Result<void> AudioFileWriter::write(const AudioBuffer& block, int64_t frames) {
     return {};
 }
 
+Result<void> AudioFileWriter::write_zeros(int64_t frames) {
+    Impl& w = *impl_;
+    w.ints.assign(static_cast<size_t>(frames * w.spec.channels), 0);
+    if (sf_writef_int(w.handle.get(), w.ints.data(), frames) != frames)
+        return fail(ErrorCode::FileWrite, w.target.string() + ": write failed: " + sf_strerror(w.handle.get()));
+    w.frames_written += frames;
+    return {};
+}
+
 Result<void> AudioFileWriter::commit() {
     Impl& w = *impl_;
     assert(!w.committed);

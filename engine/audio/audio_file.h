@@ -111,6 +111,10 @@ public:
     // clipped to full scale for integer formats; NaN is an error.
     Result<void> write(const AudioBuffer& block, int64_t frames);
 
+    // Appends `frames` frames of digital silence: exact zeros, not dithered
+    // (CD padding after the programme's end).
+    Result<void> write_zeros(int64_t frames);
+
     // Finishes the file and renames it over the target.
     Result<void> commit();
 

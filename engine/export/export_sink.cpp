@@ -98,10 +98,8 @@ Result<void> ExportSink::finish() {
         if (auto r = s.put(s.resampled, s.resampled.frames()); !r) return r;
     }
     if (const int64_t over = s.writer->frames_written() % s.pad_multiple; over != 0) {
-        AudioBuffer silence(s.channels, s.pad_multiple - over);
-        silence.clear();
-        s.padded = silence.frames();
-        if (auto r = s.writer->write(silence, silence.frames()); !r) return r;
+        s.padded = s.pad_multiple - over;
+        if (auto r = s.writer->write_zeros(s.padded); !r) return r;
     }
     // The writer finishes its own temporary and moves it onto the staged path.
     return s.writer->commit();

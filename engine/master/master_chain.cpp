@@ -163,6 +163,14 @@ public:
         return 2 * latency_frames() + static_cast<int64_t>(std::ceil(13.82 * max_time_constant_ms_ / 1000.0 * rate));
     }
 
+    // Before any input: the FFT stages cut their blocks as in a render from
+    // timeline frame 0 when this chain starts at frame `frames` (a region).
+    void advance_silent(int64_t frames) {
+        if (eq_) eq_->advance_silent(frames);
+        if (bank_) bank_->advance_silent(frames);
+        if (stereo_) stereo_->advance_silent(frames);
+    }
+
     // x: 2 channels (modified); out: 3 channels.
     void process(AudioBuffer& x, int64_t n, AudioBuffer& out) {
         if (eq_) {
@@ -453,6 +461,7 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
     auto chain = PreChain::create(m, rate, report);
     if (!chain) return std::unexpected(chain.error());
     report.latency_frames = (*chain)->latency_frames();
+    (*chain)->advance_silent(origin);
     const std::filesystem::path spool_dir = job.exports.empty() ? std::filesystem::temp_directory_path()
                                                                  : job.exports.front().file.parent_path();
     const std::filesystem::path work_dir = spool_dir.empty() ? std::filesystem::path(".") : spool_dir;
@@ -607,6 +616,7 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
     }
 
     std::vector<double> trim_db(job.exports.size(), 0.0);
+    std::vector<bool> trim_lowered(job.exports.size(), false);
     std::vector<ExportReport> exports(job.exports.size());
     double loop_s = 0.0, export_s = 0.0, verify_s = 0.0;
 
@@ -736,18 +746,24 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
                 // The codec's overshoot first; then its loudness, as far as the ceiling leaves room.
                 const std::string name = job.exports[e].file.filename().string() + " (" + to_string(job.exports[e].format) + ")";
                 if (over > 0.0) {
-                    lossy_steps.push_back({e, -(over + kLossyMarginDb),
+                    // Re-encoding moves a codec's peaks by chance as well as by the
+                    // gain: the margin doubles with each further correction.
+                    const double margin = kLossyMarginDb * static_cast<double>(1 << std::clamp(lossy_rounds, 0, 4));
+                    lossy_steps.push_back({e, -(over + margin),
                                            name + " decodes " + fmt(over, 3) + " dB over the " + fmt(ceiling) + " dBTP ceiling (the codec's overshoot)"});
                 } else if (g.target.loudness_lufs && job.probe && std::isfinite(d->measured.integrated_lufs)) {
                     const double miss = *g.target.loudness_lufs - d->measured.integrated_lufs;
                     if (std::abs(miss) > kTargetToleranceLu) {
-                        const double room = g.limiter ? -over - kLossyMarginDb : INFINITY;
-                        const double delta = std::min(miss, room);
-                        if (delta < 0.0 || (delta > 0.0 && miss > 0.0 && delta >= 0.01))
+                        // Too loud: lower by the miss. Too quiet: raise only as far as the ceiling leaves room.
+                        // Never back up after an overshoot was taken back: re-encoding
+                        // moves the codec's peaks by chance, and the two would oscillate.
+                        const double room = trim_lowered[e] ? 0.0 : g.limiter ? -over - kLossyMarginDb : INFINITY;
+                        const double delta = miss < 0.0 ? miss : std::min(miss, room);
+                        if (miss < 0.0 || delta >= 0.01)
                             lossy_steps.push_back({e, delta, name + " decodes " + fmt(-miss, 3) + " LU from the target (the codec's loudness change)"});
                         else
-                            g.decisions.push_back(name + " decodes " + fmt(-miss, 3) + " LU from the target: raising it would take its decoded true peak over " +
-                                                  fmt(ceiling - kLossyMarginDb) + " dBTP, so it stays (its target_error_lu says by how much)");
+                            g.decisions.push_back(name + " decodes " + fmt(-miss, 3) + " LU from the target: the ceiling leaves no room to raise it" +
+                                                  " (its codec overshoots), so it stays (its target_error_lu says by how much)");
                     }
                 }
             }
@@ -785,6 +801,7 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
                 // Only those exports are encoded again, at their new gain.
                 for (const LossyStep& st : lossy_steps) {
                     trim_db[st.e] += st.delta_db;
+                    trim_lowered[st.e] = trim_lowered[st.e] || st.delta_db < 0.0;
                     redo[st.e] = true;
                     g.decisions.push_back(tag + st.why + ": its gain " + (st.delta_db < 0 ? "lowered" : "raised") + " by " + fmt(std::abs(st.delta_db), 3) +
                                           " dB (to " + fmt(trim_db[st.e], 3) + " dB after the limiter) and it alone is encoded again");

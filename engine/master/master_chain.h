@@ -83,11 +83,14 @@ inline constexpr double kInitialCeilingMarginDb = 0.005;
 // is no disagreement between meters left to cover.
 inline constexpr double kVerifyGuardDb = 0.0;
 inline constexpr int kMaxLoopIterations = 12;
+// Per target group: a first round, then at most three corrections (SRC,
+// target); lossy-only re-encodes are counted apart, at most as many again.
 inline constexpr int kMaxDeliveryRounds = 4;
-// A lossy export over its ceiling is lowered by its overshoot plus this:
-// re-encoding a quieter signal moves the codec's peaks by a few hundredths
-// of a dB either way (measured on MP3 at 128 kbit/s).
-inline constexpr double kLossyMarginDb = 0.1;  // a first round, then at most three corrections (SRC, target)
+// A lossy export over its ceiling is lowered by its overshoot plus this
+// margin, doubled at each further correction of it: re-encoding a quieter
+// signal moves the codec's peaks by chance as well as by the gain (a few
+// tenths of a dB on hard-limited noise as MP3 at 128 kbit/s).
+inline constexpr double kLossyMarginDb = 0.1;
 
 // A temporary raw float file (interleaved), removed when destroyed.
 class Spool {
