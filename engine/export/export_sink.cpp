@@ -114,7 +114,6 @@ Result<void> ExportSink::write(const AudioBuffer& block, int64_t frames) {
 void ExportSink::pad_to_multiple(int64_t frames) { impl_->pad_multiple = std::max<int64_t>(1, frames); }
 int64_t ExportSink::clipped_samples() const { return impl_->clipped; }
 int64_t ExportSink::first_clipped_frame() const { return impl_->first_clip; }
-int64_t ExportSink::frames_written() const { return impl_->writer->frames_written(); }
 int64_t ExportSink::padded_frames() const { return impl_->padded; }
 
 Result<void> ExportSink::finish() {

@@ -73,7 +73,6 @@ public:
     // formats count none.
     int64_t clipped_samples() const;
     int64_t first_clipped_frame() const;  // -1: none
-    int64_t frames_written() const;       // at the file's rate
     int64_t padded_frames() const;        // the silence pad_to_multiple added (after finish())
 
 private:
