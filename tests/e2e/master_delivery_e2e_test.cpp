@@ -461,6 +461,29 @@ TEST(MasterDeliveryE2e, VerifyComparesEveryExportAndGivesAVerdict) {
     EXPECT_FALSE(std::filesystem::exists(dir / "out/a.wav"));
 }
 
+// Vinyl: a programme longer than a 12-inch side (22:00) warns, measured
+// after the trims. At 8 kHz to keep 22 minutes cheap.
+TEST(MasterDeliveryE2e, VinylProgrammeLongerThanASideWarns) {
+    TempDir dir;
+    const int rate = 8000;
+    AudioBuffer a(1, 1352LL * rate);  // 22:32
+    for (int64_t i = 0; i < a.frames(); ++i) a.channel(0)[i] = static_cast<float>(0.3 * std::sin(2 * std::numbers::pi * 220.0 * i / rate));
+    write_wav(dir / "a.wav", a, rate, 16);
+    write_session(dir / "s.json", {{"format", "stemforge-session"}, {"version", 1}, {"sample_rate", rate}, {"stems", {stem("a", "a.wav")}},
+                                   {"master", {{"preset", "vinyl"}, {"trim_end_s", 20.0}}},
+                                   {"export", {{{"file", "vinyl.wav"}, {"bit_depth", 16}}}}});
+    const auto r = run_stemforge({"render", (dir / "s.json").string(), "--json"});
+    const auto j = read_json(r);
+    ASSERT_EQ(j["warnings"].size(), 1u) << j["warnings"].dump();
+    const std::string w = j["warnings"][0].get<std::string>();
+    EXPECT_NE(w.find("22:12.000"), std::string::npos) << w;  // the trimmed programme
+    EXPECT_NE(w.find("22:00.000"), std::string::npos) << w;
+    EXPECT_NE(r.err.find("stemforge: warning: vinyl:"), std::string::npos) << r.err;
+    // The preset's other parts: no loudness target, a -3 dBTP ceiling.
+    EXPECT_TRUE(j["master"]["target_lufs"].is_null());
+    EXPECT_EQ(j["master"]["ceiling_dbtp"].get<double>(), -3.0);
+}
+
 // Progress on a terminal (a pty from script(1)): every phase named, each
 // redraw starts with "\r" and erases the line, and nothing else is printed
 // in the middle of one.
