@@ -4,7 +4,10 @@
 
 #include <cmath>
 #include <iostream>
+#include <sys/ioctl.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "app/signals.h"
 
@@ -39,7 +42,7 @@ int report(const Error& error) {
 Progress::Progress(std::string label) : label_(std::move(label)), enabled_(::isatty(STDERR_FILENO) != 0) {}
 
 Progress::~Progress() {
-    if (enabled_ && last_permille_ >= 0) std::fprintf(stderr, "\r\033[K");
+    if (enabled_ && shown_) std::fprintf(stderr, "\r\033[K");
 }
 
 void Progress::update(double fraction) {
@@ -47,8 +50,55 @@ void Progress::update(double fraction) {
     const int permille = static_cast<int>(std::clamp(fraction, 0.0, 1.0) * 1000.0);
     if (permille == last_permille_) return;
     last_permille_ = permille;
-    std::fprintf(stderr, "\r%s %5.1f%%", label_.c_str(), permille / 10.0);
+    draw();
+}
+
+void Progress::update(double fraction, const std::string& phase, double phase_fraction) {
+    if (!enabled_) return;
+    const int permille = static_cast<int>(std::clamp(fraction, 0.0, 1.0) * 1000.0);
+    const int percent = static_cast<int>(std::clamp(phase_fraction, 0.0, 1.0) * 100.0);
+    if (permille == last_permille_ && phase == phase_ && percent == phase_percent_) return;
+    last_permille_ = permille;
+    phase_ = phase;
+    phase_percent_ = percent;
+    draw();
+}
+
+void Progress::note(const std::string& line) {
+    if (enabled_ && shown_) std::fprintf(stderr, "\r\033[K");
+    std::fprintf(stderr, "%s\n", line.c_str());
+    if (enabled_ && shown_) draw();
     std::fflush(stderr);
+}
+
+void Progress::done() {
+    if (enabled_ && shown_) std::fprintf(stderr, "\r\033[K");
+    std::fflush(stderr);
+    shown_ = false;
+    enabled_ = false;
+}
+
+void Progress::draw() {
+    char head[64];
+    std::snprintf(head, sizeof head, "%s %5.1f%%", label_.c_str(), std::max(0, last_permille_) / 10.0);
+    std::string text = head;
+    if (!phase_.empty()) {
+        char tail[16];
+        std::snprintf(tail, sizeof tail, " %3d%%", std::max(0, phase_percent_));
+        text += "  " + phase_ + tail;
+    }
+    // Never wider than the terminal: a wrapped line cannot be redrawn in place.
+    winsize ws{};
+    const size_t columns = ::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
+    if (text.size() > columns - 1) {
+        text.resize(columns - 1);
+        // Not in the middle of a UTF-8 sequence (a file name in the phase).
+        while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80) text.pop_back();
+        if (!text.empty() && static_cast<unsigned char>(text.back()) >= 0xC0) text.pop_back();
+    }
+    std::fprintf(stderr, "\r\033[K%s", text.c_str());
+    std::fflush(stderr);
+    shown_ = true;
 }
 
 // A file name need not be UTF-8 (POSIX names are bytes): bytes JSON cannot

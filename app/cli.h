@@ -27,16 +27,29 @@ enum Exit : int {
 // Prints "stemforge: error: <message>" on stderr, returns the exit code for it.
 int report(const Error& error);
 
-// Progress on stderr, only when stderr is a terminal.
+// Progress on stderr, only when stderr is a terminal: one line, redrawn in
+// place ("\r", erase to the end), cut to the terminal's width so it never
+// wraps; cleared when destroyed.
 class Progress {
 public:
     explicit Progress(std::string label);
     ~Progress();
     void update(double fraction);
+    // The overall fraction and the phase now running with its own fraction:
+    // "render  62.5%  master: delivery -14.0 LUFS / -1.0 dBTP, round 1  40%".
+    void update(double fraction, const std::string& phase, double phase_fraction);
+    // A line for the user while the progress line may be showing: the
+    // progress line is erased, `line` printed (newline added), the progress
+    // line drawn again below it. Without a terminal: just the line.
+    void note(const std::string& line);
+    // Erases the progress line for good (before the command's own output).
+    void done();
 private:
-    std::string label_;
+    void draw();
+    std::string label_, phase_;
     bool enabled_;
-    int last_permille_ = -1;
+    int last_permille_ = -1, phase_percent_ = -1;
+    bool shown_ = false;
 };
 
 void print_json(const nlohmann::json& j);
@@ -47,6 +60,7 @@ nlohmann::json number_or_null(std::optional<double> v);
 struct RenderArgs {
     std::string session;
     std::string output;       // empty: the session's export list
+    std::string from, to;     // --from / --to (seconds or m:ss.fff); empty: the timeline's start / end
     std::string backend = "auto";
     bool verify = false;
     bool json = false;

@@ -20,7 +20,9 @@ int main(int argc, char** argv) {
     r->add_option("-o,--output", render.output, "Write one file here instead of the session's export list (format from the extension)");
     r->add_option("--backend", render.backend, "auto: GPU if a hardware GPU exists, else CPU; cpu; gpu")
         ->check(CLI::IsMember({"auto", "cpu", "gpu"}));
-    r->add_flag("--verify", render.verify, "Also render on the other backend and report the residual");
+    r->add_option("--from", render.from, "Render only from this time of the timeline (seconds or m:ss.fff)");
+    r->add_option("--to", render.to, "Render only up to this time of the timeline (seconds or m:ss.fff)");
+    r->add_flag("--verify", render.verify, "Also render on the other backend; pass/fail against the documented bounds");
     r->add_flag("--json", render.json, "Print one JSON object on stdout");
 
     GuiArgs gui;

@@ -303,6 +303,24 @@ Result<int64_t> AudioSource::read(AudioBuffer& out, int64_t frames) {
     return real;
 }
 
+Result<void> AudioSource::skip(int64_t frames) {
+    Impl& s = *impl_;
+    if (frames <= 0) return {};
+    if (!s.resampler && s.out_position == s.in_position && frames <= s.info.frames - s.in_position &&
+        sf_seek(s.handle.get(), s.in_position + frames, SEEK_SET) >= 0) {
+        s.in_position += frames;
+        s.out_position += frames;
+        if (s.in_position >= s.info.frames) s.input_done = true;
+        return {};
+    }
+    while (frames > 0) {
+        const int64_t n = std::min<int64_t>(frames, Impl::kDecodeChunk);
+        if (auto got = s.produce(n); !got) return std::unexpected(got.error());
+        frames -= n;
+    }
+    return {};
+}
+
 Result<AudioBuffer> AudioSource::read_all(const std::filesystem::path& file, const SourceOptions& options) {
     auto source = AudioSource::open(file, options);
     if (!source) return std::unexpected(source.error());
@@ -613,6 +631,15 @@ Result<void> AudioFileWriter::write(const AudioBuffer& block, int64_t frames) {
         wrote = write_pieces(sf_writef_int, w.ints.data());
     }
     if (wrote != frames)
+        return fail(ErrorCode::FileWrite, w.target.string() + ": write failed: " + sf_strerror(w.handle.get()));
+    w.frames_written += frames;
+    return {};
+}
+
+Result<void> AudioFileWriter::write_zeros(int64_t frames) {
+    Impl& w = *impl_;
+    w.ints.assign(static_cast<size_t>(frames * w.spec.channels), 0);
+    if (sf_writef_int(w.handle.get(), w.ints.data(), frames) != frames)
         return fail(ErrorCode::FileWrite, w.target.string() + ": write failed: " + sf_strerror(w.handle.get()));
     w.frames_written += frames;
     return {};

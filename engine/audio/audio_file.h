@@ -71,6 +71,13 @@ public:
     // On error the source is unusable.
     Result<int64_t> read(AudioBuffer& out, int64_t frames);
 
+    // Moves on by `frames` output frames without handing them out (a region
+    // render starting mid-timeline). What read() returns afterwards is
+    // bit-identical to reading from the start: a file at the output rate is
+    // seeked, a resampled one decoded and dropped (the resampler's state
+    // carries on). Errors as read().
+    Result<void> skip(int64_t frames);
+
     // Reads the whole stream (for short signals: IRs, tests).
     static Result<AudioBuffer> read_all(const std::filesystem::path& file, const SourceOptions& options);
 
@@ -144,6 +151,10 @@ public:
     // clipped to full scale for integer formats (float and lossy formats take
     // them as they are); NaN is an error.
     Result<void> write(const AudioBuffer& block, int64_t frames);
+
+    // Appends `frames` frames of digital silence: exact zeros, not dithered
+    // (CD padding after the programme's end).
+    Result<void> write_zeros(int64_t frames);
 
     // Finishes the file and renames it over the target.
     Result<void> commit();

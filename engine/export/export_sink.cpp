@@ -1,5 +1,8 @@
 #include "engine/export/export_sink.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "engine/audio/resampler.h"
 
 namespace sf {
@@ -48,6 +51,25 @@ struct ExportSink::Impl {
     std::optional<StreamResampler> resampler;
     std::optional<AudioFileWriter> writer;
     AudioBuffer resampled;
+    int channels = 2;
+    int64_t pad_multiple = 1, padded = 0;
+    int64_t clipped = 0, first_clip = -1;
+
+    // Counts what the integer writer will clip, then writes.
+    Result<void> put(const AudioBuffer& b, int64_t n) {
+        if (spec.bit_depth != 32 && !is_lossy(spec.format)) {
+            const int64_t at = writer->frames_written();
+            for (int c = 0; c < channels; ++c) {
+                const float* x = b.channel(c);
+                for (int64_t i = 0; i < n; ++i)
+                    if (std::abs(x[i]) >= 1.0f) {
+                        ++clipped;
+                        if (first_clip < 0 || at + i < first_clip) first_clip = at + i;
+                    }
+            }
+        }
+        return writer->write(b, n);
+    }
 };
 
 ExportSink::ExportSink(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -59,6 +81,7 @@ Result<ExportSink> ExportSink::create(const ExportSpec& spec, size_t index, int 
                                       const std::filesystem::path& staged) {
     auto impl = std::make_unique<Impl>();
     impl->spec = spec;
+    impl->channels = channels;
     const WriteSpec ws = export_write_spec(spec, index, session_rate, channels);
     if (auto ok = check_write_spec(ws); !ok) return fail(ok.error().code, spec.file.string() + ": " + ok.error().message);
     impl->rate = ws.sample_rate;
@@ -83,16 +106,25 @@ int64_t ExportSink::frames_written() const { return impl_->writer->frames_writte
 
 Result<void> ExportSink::write(const AudioBuffer& block, int64_t frames) {
     Impl& s = *impl_;
-    if (!s.resampler) return s.writer->write(block, frames);
+    if (!s.resampler) return s.put(block, frames);
     if (auto r = s.resampler->process(block, frames, s.resampled); !r) return r;
-    return s.writer->write(s.resampled, s.resampled.frames());
+    return s.put(s.resampled, s.resampled.frames());
 }
+
+void ExportSink::pad_to_multiple(int64_t frames) { impl_->pad_multiple = std::max<int64_t>(1, frames); }
+int64_t ExportSink::clipped_samples() const { return impl_->clipped; }
+int64_t ExportSink::first_clipped_frame() const { return impl_->first_clip; }
+int64_t ExportSink::padded_frames() const { return impl_->padded; }
 
 Result<void> ExportSink::finish() {
     Impl& s = *impl_;
     if (s.resampler) {
         if (auto r = s.resampler->finish(s.resampled); !r) return r;
-        if (auto r = s.writer->write(s.resampled, s.resampled.frames()); !r) return r;
+        if (auto r = s.put(s.resampled, s.resampled.frames()); !r) return r;
+    }
+    if (const int64_t over = s.writer->frames_written() % s.pad_multiple; over != 0) {
+        s.padded = s.pad_multiple - over;
+        if (auto r = s.writer->write_zeros(s.padded); !r) return r;
     }
     // The writer finishes its own temporary and moves it onto the staged path.
     return s.writer->commit();

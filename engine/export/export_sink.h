@@ -64,6 +64,17 @@ public:
     int sample_rate() const;      // of the file
     int64_t frames_written() const;  // at the file's rate, so far
 
+    // finish() pads the file with silence to a whole number of `frames`
+    // (CD audio: 588, one Red Book frame). Call before finish().
+    void pad_to_multiple(int64_t frames);
+    // Integer formats: the samples (any channel) that reached full scale,
+    // |x| >= 1, where integer PCM holds at most 1 - 1 LSB (so the writer
+    // clipped them), and the file frame of the first; float and lossy
+    // formats count none.
+    int64_t clipped_samples() const;
+    int64_t first_clipped_frame() const;  // -1: none
+    int64_t padded_frames() const;        // the silence pad_to_multiple added (after finish())
+
 private:
     struct Impl;
     explicit ExportSink(std::unique_ptr<Impl> impl);

@@ -135,6 +135,10 @@ size_t CrossoverBank::band_count() const { return impl_->crossovers + 1; }
 int CrossoverBank::channels() const { return impl_->channels; }
 int64_t CrossoverBank::latency_frames() const { return impl_->latency; }
 
+void CrossoverBank::advance_silent(int64_t frames) {
+    for (auto& ch : impl_->chans) ch.lowpasses.advance_silent(frames);
+}
+
 void CrossoverBank::process(const AudioBuffer& in, int64_t frames, std::vector<AudioBuffer>& bands) {
     Impl& m = *impl_;
     assert(in.channels() >= m.channels && in.frames() >= frames);

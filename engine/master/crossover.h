@@ -77,6 +77,11 @@ public:
     // channels() x frames. Blocks may have any size, including 0 and odd.
     void process(const AudioBuffer& in, int64_t frames, std::vector<AudioBuffer>& bands);
 
+    // As process() on `frames` frames of silence, before any input
+    // (FftConvolver::advance_silent): a bank that starts at timeline frame
+    // `frames` (a region render) cuts its FFT blocks where a render from 0 does.
+    void advance_silent(int64_t frames);
+
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;

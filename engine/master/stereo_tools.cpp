@@ -34,6 +34,10 @@ StereoTools::StereoTools(const StereoToolsSpec& spec, int sample_rate) : spec_(s
 
 StereoTools::~StereoTools() = default;
 
+void StereoTools::advance_silent(int64_t frames) {
+    if (side_split_) side_split_->advance_silent(frames);
+}
+
 int64_t StereoTools::latency_frames() const { return side_split_ ? side_split_->latency_frames() : 0; }
 
 void StereoTools::process(AudioBuffer& stereo, int64_t frames) {

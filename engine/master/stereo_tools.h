@@ -39,6 +39,8 @@ public:
     int64_t latency_frames() const;  // output frame t holds input frame t - latency
     // Processes frames [0, frames) of a stereo buffer in place.
     void process(AudioBuffer& stereo, int64_t frames);
+    // Before any input: as if `frames` frames of silence had passed (CrossoverBank::advance_silent).
+    void advance_silent(int64_t frames);
 
 private:
     StereoToolsSpec spec_;

@@ -304,6 +304,7 @@ void CpuMixer::process_stem(size_t k, int64_t block_start, int64_t frames, const
     st.active = heard && (st.sidechain || (block_start < sp.end_frames() + st.active_after_end_frames && block_start + frames > sp.start_frames));
     if (!st.active) return;
     if (!st.started && st.eq) st.eq->advance_silent(block_start);  // silent until now: same hop phase as from frame 0
+    if (!st.started && st.sidechain && st.sidechain->eq) st.sidechain->eq->advance_silent(block_start);
     st.started = true;
     const int ch = sp.channels;
     if (st.clip->is_constant()) {
@@ -354,6 +355,15 @@ void CpuMixer::process_stem(size_t k, int64_t block_start, int64_t frames, const
 
 void CpuMixer::process_bus(size_t b, int64_t block_start, int64_t frames) {
     BusState& bs = buses_[b];
+    if (!bs.started) {
+        // A render that starts mid-timeline (a region): the FFT stages cut
+        // their blocks where a render from frame 0 does, so once the pre-roll
+        // has filled them they round alike.
+        if (bs.reverb) bs.reverb->advance_silent(block_start);
+        if (bs.eq) bs.eq->advance_silent(block_start);
+        if (bs.sidechain && bs.sidechain->eq) bs.sidechain->eq->advance_silent(block_start);
+        bs.started = true;
+    }
     gather(b, block_start, frames, bs.in);
     AudioBuffer* sig = &bs.in;
     if (bs.delay) {

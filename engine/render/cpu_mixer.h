@@ -113,6 +113,7 @@ private:
         std::optional<BusWidthFader> fader;  // width, then gain_db with its automation
         AudioBuffer in, tmp, out;      // stereo
         NodeTiming chain;              // its own chain (delay, reverb, EQ)
+        bool started = false;          // has been processed at least once
     };
 
     void gather(size_t dest, int64_t block_start, int64_t frames, AudioBuffer& out);

@@ -83,6 +83,43 @@ Result<void> check_render_outputs(const Session& session, const std::vector<Expo
     return {};
 }
 
+namespace {
+
+// One monotone fraction over the whole render: the mix takes the first half
+// when a master follows (its passes the rest, against an estimate of their
+// number that grows when passes outrun it); `phase_progress` gets each
+// phase's own fraction.
+class RenderProgress {
+public:
+    RenderProgress(const RenderOptions& o, bool master, size_t targets)
+        : o_(o), mix_share_(master ? 0.5 : 1.0), expected_passes_(1.0 + 6.0 * static_cast<double>(std::max<size_t>(1, targets))) {}
+    void mix(double f) { report("mix", f, mix_share_ * f); }
+    void master(const std::string& phase, double f) {
+        if (phase != current_) {
+            ++passes_;
+            current_ = phase;
+        }
+        const double est = std::max(expected_passes_, passes_ + 1.0);
+        report(phase, f, mix_share_ + (1.0 - mix_share_) * std::min(0.99, (passes_ - 1.0 + f) / est));
+    }
+    void done() {
+        if (o_.progress) o_.progress(1.0);
+    }
+
+private:
+    void report(const std::string& phase, double f, double overall) {
+        overall_ = std::max(overall_, overall);
+        if (o_.phase_progress) o_.phase_progress(phase, f);
+        if (o_.progress) o_.progress(overall_);
+    }
+    const RenderOptions& o_;
+    double mix_share_, expected_passes_;
+    double passes_ = 0.0, overall_ = 0.0;
+    std::string current_;
+};
+
+}  // namespace
+
 Result<RenderResult> render_session(const Session& session, MixBackend& backend, const RenderOptions& options) {
     const auto t_start = Clock::now();
     const auto exports = effective_exports(session, options);
@@ -96,6 +133,7 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
     result.backend = backend.name();
     result.device = backend.device();
     result.sample_rate = session.sample_rate;
+    const int rate = session.sample_rate;
 
     // ---- open every stem (validates files before any output exists) ----
     RenderPlan plan;
@@ -129,6 +167,48 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
     plan.bus_order = bus_processing_order(session);
 
     if (auto ok = backend.prepare(session, plan); !ok) return std::unexpected(ok.error());
+    result.timeline_frames = plan.total_frames;
+
+    // ---- a region: what to render around it ----
+    // The mix runs over timeline frames [start, mix_end): the whole timeline,
+    // or for a region its pre-roll (the mix's and the master's memory,
+    // aligned down to the block grid so every block falls where a full
+    // render's does) up to the master's look-ahead past its end.
+    const int64_t block = plan.block_frames;
+    int64_t start = 0, mix_end = plan.total_frames;
+    std::optional<std::pair<int64_t, int64_t>> region;
+    if (options.region) {
+        const TimeRegion& r = *options.region;
+        const int64_t from = std::llround(r.from_s * rate), to = r.to_s ? std::llround(*r.to_s * rate) : plan.total_frames;
+        const std::string length = timecode(plan.total_frames, rate);
+        if (!(r.from_s >= 0.0)) return fail(ErrorCode::InvalidArgument, "--from: " + timecode(from, rate) + " is before the session's start");
+        if (to <= from)
+            return fail(ErrorCode::InvalidArgument, "--from " + timecode(from, rate) + " must be before --to " + timecode(to, rate));
+        if (from >= plan.total_frames)
+            return fail(ErrorCode::InvalidArgument, "--from: " + timecode(from, rate) + " is past the end of the session (" + length + ")");
+        if (to > plan.total_frames)
+            return fail(ErrorCode::InvalidArgument, "--to: " + timecode(to, rate) + " is past the end of the session (" + length + ")");
+        region.emplace(from, to);
+        RegionResult rr;
+        rr.from_frame = from;
+        rr.to_frame = to;
+        rr.whole_timeline = session.master && master::master_needs_whole_timeline(*session.master, exports);
+        if (!rr.whole_timeline) {
+            int64_t memory = mix_memory_frames(session, plan), lookahead = 0;
+            if (session.master) {
+                auto mt = master::master_timing(*session.master, rate);
+                if (!mt) return std::unexpected(mt.error());
+                memory += mt->memory_frames;
+                lookahead = mt->lookahead_frames;
+            }
+            start = std::max<int64_t>(0, from - memory);
+            start -= start % block;
+            mix_end = std::min(plan.total_frames, to + lookahead);
+        }
+        rr.start_frame = start;
+        result.region = rr;
+    }
+    RenderProgress progress(options, session.master.has_value(), exports.size());
 
     // ---- open the exports (temporary files; renamed on success only) ----
     // With a master block the mix is spooled and the master step writes the
@@ -147,9 +227,15 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         if (!temp) return std::unexpected(temp.error());
         auto sink = ExportSink::create(exports[e], e, session.sample_rate, 2, *temp);
         if (!sink) return std::unexpected(sink.error());
+        if (master::is_cd_audio_export(exports[e], std::nullopt, rate)) sink->pad_to_multiple(master::kCdFrameSamples);
         staged.push_back(*temp);
         sinks.push_back(std::move(*sink));
     }
+    // A region: each stem's source moves to the render's start.
+    for (size_t k = 0; k < plan.stems.size() && start > 0; ++k)
+        if (start > plan.stems[k].start_frames)
+            if (auto ok = sources[k].skip(std::min(start, plan.stems[k].end_frames()) - plan.stems[k].start_frames); !ok)
+                return std::unexpected(ok.error());
     result.timing_s["open"] = seconds_since(t_start);
 
     // ---- stream the timeline in blocks ----
@@ -157,7 +243,6 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
     // block k+1 is read and resampled while the backend mixes block k and
     // the exports write it: for the GPU backend, decode overlaps upload,
     // compute and download. Sources are touched by the decode thread only.
-    const int64_t block = plan.block_frames;
     std::array<std::vector<AudioBuffer>, 2> input_sets;
     std::vector<AudioBuffer> scratch(plan.stems.size());
     for (auto& inputs : input_sets) inputs.resize(plan.stems.size());
@@ -172,7 +257,7 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
     // The backend's graph latency: run the timeline that much longer and drop
     // as many leading master frames, so the output is aligned with the stems.
     const int64_t latency = plan.latency_frames;
-    const int64_t timeline_end = plan.total_frames + latency;
+    const int64_t timeline_end = mix_end + latency;
     // Fills inputs with timeline frames [b0, b0 + n) of every stem (zeros outside it).
     auto decode = [&](std::vector<AudioBuffer>& inputs, int64_t b0, int64_t n) -> Result<void> {
         const auto t0 = Clock::now();
@@ -197,13 +282,13 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
             if (e) return std::unexpected(*e);
         return {};
     };
-    if (timeline_end > 0)
-        if (auto ok = decode(input_sets[0], 0, std::min(block, timeline_end)); !ok) return std::unexpected(ok.error());
+    if (timeline_end > start)
+        if (auto ok = decode(input_sets[0], start, std::min(block, timeline_end - start)); !ok) return std::unexpected(ok.error());
     // Declared after the buffers it writes: an early return joins it before they go.
     std::future<Result<void>> ahead;
     size_t current = 0;
-    for (int64_t b0 = 0; b0 < timeline_end; b0 += block) {
-        if (b0 > 0) {  // this block was decoded during the previous one
+    for (int64_t b0 = start; b0 < timeline_end; b0 += block) {
+        if (b0 > start) {  // this block was decoded during the previous one
             if (auto ok = ahead.get(); !ok) return std::unexpected(ok.error());
             current ^= 1;
         }
@@ -224,23 +309,35 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         if (auto ok = backend.process(b0, n, input_sets[current], master); !ok) return std::unexpected(ok.error());
         mix_s += seconds_since(t0);
 
-        // Drop the latency: keep timeline frames >= latency, moved to the block start.
-        const int64_t skip = std::clamp<int64_t>(latency - b0, 0, n);
-        const int64_t out_n = n - skip;
+        // Drop the latency: keep timeline frames >= start, moved to the block start.
+        const int64_t skip = std::clamp<int64_t>(latency - (b0 - start), 0, n);
+        int64_t out_n = n - skip;
+        int64_t out_first = b0 + skip - latency;  // the timeline frame of master[0] after the move
         if (skip > 0 && out_n > 0)
             for (int c = 0; c < 2; ++c) std::memmove(master.channel(c), master.channel(c) + skip, static_cast<size_t>(out_n) * sizeof(float));
+        progress.mix(static_cast<double>(b0 + n - start) / static_cast<double>(timeline_end - start));
         if (out_n == 0) continue;
 
         t0 = Clock::now();
         if (spool) {
             if (auto ok = spool->write(master, out_n); !ok) return std::unexpected(ok.error());
-        } else if (options.master_tap) {
-            options.master_tap(master, out_n);
+        } else {
+            // Without a master only the region is written.
+            if (region) {
+                const int64_t lo = std::max(out_first, region->first), hi = std::min(out_first + out_n, region->second);
+                if (hi <= lo) continue;
+                if (lo > out_first)
+                    for (int c = 0; c < 2; ++c) std::memmove(master.channel(c), master.channel(c) + (lo - out_first), static_cast<size_t>(hi - lo) * sizeof(float));
+                out_first = lo;
+                out_n = hi - lo;
+            }
+            if (options.master_tap) options.master_tap(master, out_n);
+            if (options.export_tap)
+                for (size_t e = 0; e < sinks.size(); ++e) options.export_tap(e, master, out_n);
+            for (ExportSink& sink : sinks)
+                if (auto ok = sink.write(master, out_n); !ok) return std::unexpected(ok.error());
         }
-        for (ExportSink& sink : sinks)
-            if (auto ok = sink.write(master, out_n); !ok) return std::unexpected(ok.error());
         export_s += seconds_since(t0);
-        if (options.progress) options.progress(static_cast<double>(b0 + n) / static_cast<double>(timeline_end));
     }
 
     if (spool) {
@@ -250,18 +347,32 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         job.probe = options.loudness_probe;
         job.block_frames = options.block_frames;
         job.master_tap = options.master_tap;
+        job.export_tap = options.export_tap;
         job.cancel = options.cancel;
         job.transaction = &transaction;
+        job.origin_frame = start;
+        job.timeline_frames = plan.total_frames;
+        job.region = region;
+        job.progress = [&progress](const std::string& phase, double f) { progress.master(phase, f); };
         auto mastered = master::render_master(job, *spool);
         if (!mastered) return std::unexpected(mastered.error());
         result.outputs = mastered->outputs;
-        result.master = std::move(mastered->report);
         for (const auto& [k, v] : mastered->timing_s) result.timing_s[k] = v;
+        for (const master::ExportReport& x : mastered->report.exports)
+            result.exports.push_back({x.file, x.delivered.sample_rate, x.frames, x.clipped_samples, x.first_clipped_frame});
+        result.frames = mastered->report.delivered_to_frame - mastered->report.delivered_from_frame;
+        if (result.region) {
+            result.region->from_frame = mastered->report.delivered_from_frame;
+            result.region->to_frame = mastered->report.delivered_to_frame;
+        }
+        result.master = std::move(mastered->report);
     } else {
         auto t0 = Clock::now();
         std::vector<FinishedExport> finished;
         for (size_t e = 0; e < sinks.size(); ++e) {
             if (auto ok = sinks[e].finish(); !ok) return std::unexpected(ok.error());
+            result.exports.push_back({exports[e].file, sinks[e].sample_rate(), sinks[e].frames_written(), sinks[e].clipped_samples(),
+                                      sinks[e].first_clipped_frame()});
             FinishedExport f{exports[e], staged[e], std::nullopt};
             if (f.spec.format == ExportFormat::Bwf) {  // the bext loudness fields hold the file's own measurement
                 if (!options.loudness_probe)
@@ -278,15 +389,16 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         if (!outputs) return std::unexpected(outputs.error());
         result.outputs = std::move(*outputs);
         export_s += seconds_since(t0);
+        result.frames = region ? region->second - region->first : plan.total_frames;
     }
     if (&transaction == &own_transaction)
         if (auto ok = transaction.commit(); !ok) return std::unexpected(ok.error());
 
-    result.frames = plan.total_frames;
     result.timing_s["decode"] = decode_s;
     result.timing_s["mix"] = mix_s;
     result.timing_s["export"] = export_s;
     result.timing_s["total"] = seconds_since(t_start);
+    progress.done();
     return result;
 }
 

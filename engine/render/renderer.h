@@ -23,6 +23,7 @@
 #include "engine/master/loudness_probe.h"
 #include "engine/master/master_chain.h"
 #include "engine/render/mix_backend.h"
+#include "engine/render/region.h"
 #include "engine/session/session.h"
 
 namespace sf {
@@ -32,8 +33,24 @@ struct RenderOptions {
     // extension, bit depth and dither from the session's first export).
     std::optional<std::filesystem::path> output_override;
     int64_t block_frames = 65536;
-    std::function<void(double fraction)> progress;            // 0..1, called per block
-    std::function<void(const AudioBuffer& master, int64_t frames)> master_tap;  // the final master, per block
+    // 0..1 over the whole render (mix, master passes, delivery rounds),
+    // never decreasing; called per block, and with 1 at the end.
+    std::function<void(double fraction)> progress;
+    // The phase now running ("mix", "master: pre-chain", "master: loudness
+    // loop -14.0 LUFS / -1.0 dBTP, pass 2", "master: delivery ..., round 1",
+    // "master: checking FILE", ...) and its own fraction 0..1, per block.
+    std::function<void(const std::string& phase, double fraction)> phase_progress;
+    // The final master at the session rate over the delivered stretch, per
+    // block (with a master block: its primary target's limiter output).
+    std::function<void(const AudioBuffer& master, int64_t frames)> master_tap;
+    // What each export's writer was fed, at the session rate, before SRC and
+    // dither, over the delivered stretch (--verify compares every export).
+    std::function<void(size_t export_index, const AudioBuffer& block, int64_t frames)> export_tap;
+    // render --from/--to, the workstation's "render selection": only this
+    // stretch of the timeline is written, equal to the same stretch of a full
+    // render (docs/mastering.md, "Region renders"). Out of the timeline, or
+    // from >= to: InvalidArgument naming --from / --to.
+    std::optional<TimeRegion> region;
     // Checked per block: a set flag stops the render with cancelled_error()
     // (ErrorCode::Cancelled), every staged and spooled file removed.
     const std::atomic<bool>* cancel = nullptr;
@@ -47,10 +64,20 @@ struct RenderOptions {
     LoudnessProbeFactory loudness_probe;
 };
 
+// A region render's frames (session rate).
+struct RegionResult {
+    int64_t from_frame = 0, to_frame = 0;  // the stretch written (timeline frames)
+    int64_t start_frame = 0;               // where the render started (the pre-roll)
+    bool whole_timeline = false;           // the mix was rendered from 0 (a loudness target or trim_silence_db)
+};
+
 struct RenderResult {
     std::vector<std::filesystem::path> outputs;
     int sample_rate = 0;
-    int64_t frames = 0;           // master length at the session rate
+    int64_t frames = 0;           // what was delivered, at the session rate (the programme after trims, or the region)
+    int64_t timeline_frames = 0;  // the whole timeline at the session rate
+    std::vector<master::ExportWritten> exports;  // per export: its file's rate, length and clipped samples
+    std::optional<RegionResult> region;
     std::string backend, device;
     std::map<std::string, double> timing_s;   // "open", "decode", "mix", "export", "total", "master_*"
     std::optional<master::MasterReport> master;  // when the session has a master block
