@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -25,6 +26,13 @@ enum Exit : int {
 
 // Prints "stemforge: error: <message>" on stderr, returns the exit code for it.
 int report(const Error& error);
+// The one function that prints a `stemforge: error:` line (report() and the
+// argument parser use it): one line, with control characters that a session
+// or a file name may carry (ESC, BEL, CR, NUL, newline, C1 controls) written
+// as visible escapes (\x1b, \r, \u009b) so they cannot drive the terminal.
+void print_error_line(std::string_view message);
+// The escaping alone (for tests and other one-line reports).
+std::string escape_control_characters(std::string_view text);
 
 // Progress on stderr, only when stderr is a terminal.
 class Progress {

@@ -6,7 +6,9 @@
 
 #include "app/bench_master.h"
 #include "app/cli.h"
+#include "app/command_names.h"
 #include "app/gpu_commands.h"
+#include "engine/audio/decoder_quiet.h"
 
 int main(int argc, char** argv) {
     using namespace sf::cli;
@@ -95,13 +97,19 @@ int main(int argc, char** argv) {
     bg->add_option("--dir", bench_gpu.dir, "Generate the stems here (kept) instead of a temporary folder");
     bg->add_flag("--json", bench_gpu.json, "Print one JSON object on stdout");
 
+    if (auto unknown = unknown_command_message(app, argc, argv)) {
+        print_error_line(*unknown);
+        return kUsage;
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-        std::fprintf(stderr, "stemforge: error: %s (see stemforge --help)\n", e.what());
+        print_error_line(std::string(e.what()) + " (see stemforge --help)");
         return kUsage;
     }
+    // libmpg123 (inside libsndfile) would print its own notes around our error line.
+    sf::set_decoder_diagnostics_quiet(true);
 
     if (r->parsed()) return run_render(render);
     if (g->parsed()) return run_gui(gui);

@@ -9,6 +9,7 @@
 
 #include <sndfile.h>
 
+#include "engine/audio/decoder_quiet.h"
 #include "engine/audio/resampler.h"
 #include "engine/core/input_file.h"
 
@@ -64,9 +65,17 @@ Result<std::pair<SndfilePtr, SF_INFO>> open_for_read(const std::filesystem::path
     if (auto ok = require_regular_file(file); !ok) return std::unexpected(ok.error());
     if (std::filesystem::file_size(file, ec) == 0 && !ec) return fail(ErrorCode::FileRead, file.string() + ": file is empty (0 bytes)");
     SF_INFO info{};
-    SndfilePtr handle(sf_open(file.c_str(), SFM_READ, &info));
+    SndfilePtr handle;
+    {
+        DecoderQuietScope quiet;  // the format is known only once it is open: any file may be MP3
+        handle.reset(sf_open(file.c_str(), SFM_READ, &info));
+    }
     if (!handle) {
-        return fail(ErrorCode::FileRead, file.string() + ": cannot read audio: " + sf_strerror(nullptr));
+        // The file exists and is regular (checked above): libsndfile's generic
+        // "File does not exist or is not a regular file" would mislead.
+        std::string why = sf_strerror(nullptr);
+        if (why.find("does not exist") != std::string::npos) why = "not a recognised audio format, or corrupt";
+        return fail(ErrorCode::FileRead, file.string() + ": cannot read audio: " + why);
     }
     if (info.frames == SF_COUNT_MAX && info.channels > 0) {
         // "Length unknown": a FLAC whose STREAMINFO says 0 samples, as pipe
@@ -74,6 +83,7 @@ Result<std::pair<SndfilePtr, SF_INFO>> open_for_read(const std::filesystem::path
         // again from the top: every reader downstream needs the length.
         std::vector<float> scratch(static_cast<size_t>(info.channels) * 4096);
         sf_count_t frames = 0;
+        DecoderQuietScope quiet;
         for (sf_count_t got; (got = sf_readf_float(handle.get(), scratch.data(), 4096)) > 0;) frames += got;
         if (sf_seek(handle.get(), 0, SEEK_SET) != 0) {
             handle.reset(sf_open(file.c_str(), SFM_READ, &info));
@@ -154,6 +164,7 @@ struct AudioSource::Impl {
     int64_t in_position = 0;       // frames decoded from the file
     bool input_done = false;
     bool flushed = false;
+    bool is_mpeg = false;          // decoded by libmpg123, which talks on stderr (decoder_quiet.h)
     std::optional<StreamResampler> resampler;  // only when the rate changes
     std::vector<float> in_scratch;   // interleaved, decoded
     std::vector<float> out_scratch;  // interleaved, resampled
@@ -172,7 +183,11 @@ struct AudioSource::Impl {
             return 0;
         }
         in_scratch.resize(static_cast<size_t>(n * ch));
-        sf_count_t got = sf_readf_float(handle.get(), in_scratch.data(), n);
+        sf_count_t got = 0;
+        {
+            DecoderQuietScope quiet(is_mpeg);
+            got = sf_readf_float(handle.get(), in_scratch.data(), n);
+        }
         if (got < n) {
             const int err = sf_error(handle.get());
             if (err != SF_ERR_NO_ERROR)
@@ -261,6 +276,7 @@ Result<AudioSource> AudioSource::open(const std::filesystem::path& file, const S
     impl->info.sample_rate = si.samplerate;
     impl->info.channels = si.channels;
     impl->info.frames = si.frames;
+    impl->is_mpeg = (si.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG;
     impl->info.container = container_name(si.format);
     std::tie(impl->info.encoding, impl->info.bits) = encoding_name(si.format);
     if (log_reports_truncation(impl->handle.get()))
