@@ -57,7 +57,16 @@ struct RenderArgs {
     std::string backend = "auto";
     bool verify = false;
     bool json = false;
+    int threads = 0;          // 0: every core
 };
+
+// `stemforge replay MANIFEST [--json] [--keep DIR]`
+struct ReplayArgs {
+    std::string manifest;
+    bool json = false;
+    std::string keep_dir;     // empty: a temporary folder, removed at the end
+};
+int run_replay(const ReplayArgs& args);
 
 struct AnalyzeArgs {
     std::vector<std::string> files;

@@ -24,6 +24,14 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"auto", "cpu", "gpu"}));
     r->add_flag("--verify", render.verify, "Also render on the other backend and report the residual");
     r->add_flag("--json", render.json, "Print one JSON object on stdout");
+    r->add_option("--threads", render.threads, "CPU threads (default: every core); the CPU render is bit-identical for every N")
+        ->check(CLI::Range(1, 4096));
+
+    ReplayArgs replay;
+    auto* rp = app.add_subcommand("replay", "Re-render a render's manifest into a temporary folder and check every output bit for bit");
+    rp->add_option("manifest", replay.manifest, "<first output>.manifest.json, written by render")->required();
+    rp->add_flag("--json", replay.json, "Print one JSON object on stdout");
+    rp->add_option("--keep", replay.keep_dir, "Keep the re-rendered files in this folder (one subfolder per export)");
 
     GuiArgs gui;
     auto* g = app.add_subcommand("gui", "The workstation: open, render, play and look (a window, or --screenshot with no display)");
@@ -112,6 +120,7 @@ int main(int argc, char** argv) {
     sf::set_decoder_diagnostics_quiet(true);
 
     if (r->parsed()) return run_render(render);
+    if (rp->parsed()) return run_replay(replay);
     if (g->parsed()) return run_gui(gui);
     if (a->parsed()) return run_analyze(analyze);
     if (d->parsed()) return run_demo(demo);

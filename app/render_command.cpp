@@ -4,12 +4,16 @@
 #include <unistd.h>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+
+#include <tbb/global_control.h>
 
 #include "analysis/analyze.h"
 #include "analysis/loudness_probe.h"
 #include "app/backends.h"
 #include "app/cli.h"
 #include "app/master_report.h"
+#include "app/render_manifest.h"
 #include "app/signals.h"
 #include "engine/render/renderer.h"
 #include "engine/session/session.h"
@@ -82,16 +86,21 @@ nlohmann::json db_or_null(double linear_amplitude) {
 }  // namespace
 
 int run_render(const RenderArgs& args) {
+    const auto* cancel = install_cancel_signals();
+    // --threads N: the CPU path is bit-identical for every N (docs/reproducibility.md).
+    std::optional<tbb::global_control> thread_limit;
+    if (args.threads > 0) thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(args.threads));
     auto session = load_session(args.session);
     if (!session) return report(session.error());
 
     RenderOptions options;
-    options.cancel = install_cancel_signals();
+    options.cancel = cancel;
     // Everything this command writes is staged here and committed together
     // after the verify render (a failed verify changes no file).
     DeliveryTransaction transaction;
     options.transaction = &transaction;
     if (!args.output.empty()) options.output_override = args.output;
+    if (auto ok = check_manifest_path(*session, effective_exports(*session, options)); !ok) return report(ok.error());
     options.loudness_probe = [] { return analysis::make_loudness_probe(); };
     Progress progress("rendering");
     options.progress = [&](double f) { progress.update(f); };
@@ -165,6 +174,11 @@ int run_render(const RenderArgs& args) {
         out["verify"] = v;
     }
 
+    // The manifest is staged with the outputs: a failed or cancelled render leaves none.
+    auto manifest = stage_render_manifest(*session, effective_exports(*session, options), render_manifest_context(args, *backend), transaction);
+    if (!manifest) return report(manifest.error());
+    out["manifest"] = manifest_path_for(effective_exports(*session, options).front().file).string();
+    if (cancel_requested(cancel)) return report(cancelled_error());
     if (auto ok = transaction.commit(); !ok) return report(ok.error());
     if (args.json) {
         print_json(out);
