@@ -45,7 +45,15 @@ void print_error_line(std::string_view message) {
 }
 
 int report(const Error& error) {
-    print_error_line(error.message);
+    // One `stemforge: error:` line per error: a session file breaking several
+    // rules reports each on its own line (the validator joins them with \n);
+    // every other control character is escaped by print_error_line.
+    size_t start = 0;
+    do {
+        const size_t end = error.message.find('\n', start);
+        print_error_line(std::string_view(error.message).substr(start, end == std::string::npos ? std::string::npos : end - start));
+        start = end == std::string::npos ? std::string::npos : end + 1;
+    } while (start != std::string::npos);
     switch (error.code) {
         case ErrorCode::InvalidSession:
         case ErrorCode::InvalidArgument:

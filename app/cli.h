@@ -26,10 +26,11 @@ enum Exit : int {
 
 // Prints "stemforge: error: <message>" on stderr, returns the exit code for it.
 int report(const Error& error);
-// The one function that prints a `stemforge: error:` line (report() and the
-// argument parser use it): one line, with control characters that a session
-// or a file name may carry (ESC, BEL, CR, NUL, newline, C1 controls) written
-// as visible escapes (\x1b, \r, \u009b) so they cannot drive the terminal.
+// The one function that prints a `stemforge: error:` line (report(), once
+// per line of a message, and the argument parser use it): one line, with
+// control characters that a session or a file name may carry (ESC, BEL, CR,
+// NUL, C1 controls; a newline inside one line) written as visible escapes
+// (\x1b, \r, \u009b) so they cannot drive the terminal.
 void print_error_line(std::string_view message);
 // The escaping alone (for tests and other one-line reports).
 std::string escape_control_characters(std::string_view text);
