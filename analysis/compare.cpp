@@ -271,6 +271,12 @@ Alignment align(const AudioBuffer& a, const AudioBuffer& b, int64_t max_lag) {
         out.reason = "A is silent in the alignment window";
         return out;
     }
+    if (!(prefix.back() > 0.0)) {
+        out.correlation = 0.0;
+        out.credible = false;
+        out.reason = "B is silent where A plays";
+        return out;
+    }
     int64_t best = 0;
     for (int64_t k = 1; k < lags; ++k)
         if (std::abs(corr[static_cast<size_t>(k)]) > std::abs(corr[static_cast<size_t>(best)])) best = k;
@@ -279,6 +285,13 @@ Alignment align(const AudioBuffer& a, const AudioBuffer& b, int64_t max_lag) {
     for (int64_t k = 0; k < lags; ++k)
         if (std::abs(corr[static_cast<size_t>(k)]) >= top * (1.0 - 1e-6) && std::abs(k - max_lag) < std::abs(best - max_lag)) best = k;
     out.offset_samples = best - max_lag;
+    if (!(top > 0.0)) {  // e.g. side-only A against mid-only B: orthogonal at every lag
+        out.offset_samples = 0;
+        out.correlation = 0.0;
+        out.credible = false;
+        out.reason = "A and B do not correlate at any offset";
+        return out;
+    }
     const double eb = energy_b(best);
     if (!(eb > 0.0)) {
         out.correlation = 0.0;

@@ -80,6 +80,7 @@ struct CompareArgs {
     std::string a, b;
     bool json = false;
     double max_offset_s = 1.0;
+    std::string png_dir;      // empty: no plots
 };
 
 // `stemforge bench MODE ...`: each mode lives in its own app/bench_*.cpp.

@@ -54,8 +54,9 @@ int main(int argc, char** argv) {
     auto* cmp = app.add_subcommand("compare", "Align B to A and measure the null residual (QA)");
     cmp->add_option("a", compare.a, "Reference file")->required();
     cmp->add_option("b", compare.b, "File to compare with the reference")->required();
-    cmp->add_option("--max-offset", compare.max_offset_s, "Alignment search range in seconds")->capture_default_str()->check(CLI::Range(0.0, 10.0));
+    cmp->add_option("--max-offset", compare.max_offset_s, "Alignment search range in seconds (0: compare sample by sample, no alignment)")->capture_default_str()->check(CLI::Range(0.0, 10.0));
     cmp->add_flag("--json", compare.json, "Print one JSON object on stdout");
+    cmp->add_option("--png", compare.png_dir, "Write the residual over time and its spectrum as PNG plots into this folder");
 
     DemoArgs demo;
     auto* d = app.add_subcommand("demo", "Write the built-in demo session into DIR and render it");
