@@ -7,6 +7,7 @@
 #include <optional>
 
 #include <tbb/global_control.h>
+#include <tbb/task_arena.h>
 
 #include "analysis/analyze.h"
 #include "analysis/loudness_probe.h"
@@ -85,11 +86,19 @@ nlohmann::json db_or_null(double linear_amplitude) {
 
 }  // namespace
 
+int render_command(const RenderArgs& args);
+
 int run_render(const RenderArgs& args) {
+    if (args.threads <= 0) return render_command(args);
+    // --threads N: exactly N threads work (an arena of N, even beyond the
+    // core count); the CPU path is bit-identical for every N (docs/reproducibility.md).
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(args.threads));
+    tbb::task_arena arena(args.threads);
+    return arena.execute([&] { return render_command(args); });
+}
+
+int render_command(const RenderArgs& args) {
     const auto* cancel = install_cancel_signals();
-    // --threads N: the CPU path is bit-identical for every N (docs/reproducibility.md).
-    std::optional<tbb::global_control> thread_limit;
-    if (args.threads > 0) thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(args.threads));
     auto session = load_session(args.session);
     if (!session) return report(session.error());
 

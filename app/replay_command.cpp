@@ -76,10 +76,13 @@ int run_replay(const ReplayArgs& args) {
     auto session = parse_session(m.session_canonical, m.base_dir, args.manifest + ": session.canonical");
     if (!session) return report(session.error());
     session->file = m.session_file;
-    if (to_json(*session) != m.session_canonical)
+    // Written back canonically, the session must hash as it did at render
+    // time: else it was edited, or this Stemforge reads it differently.
+    if (sha256_hex(to_json(*session)) != m.session_canonical_sha256)
         return report(Error{ErrorCode::InvalidArgument,
-                            args.manifest + ": session.canonical: this Stemforge reads the session differently from the one that wrote it "
-                                            "(written by " + (m.versions.contains("stemforge") ? m.versions.at("stemforge") : std::string("?")) + ")", 0});
+                            args.manifest + ": session.canonical: does not match session.canonical_sha256 (edited after the render, or read "
+                                            "differently by this Stemforge than by the one that wrote it, " +
+                                            (m.versions.contains("stemforge") ? m.versions.at("stemforge") : std::string("?")) + ")", 0});
 
     // ---- 1. inputs ----
     const std::vector<NamedPath> inputs = render_inputs(*session);

@@ -518,6 +518,10 @@ Result<AudioFileWriter> AudioFileWriter::create(const std::filesystem::path& tar
     impl->handle.reset(sf_open(impl->temp.c_str(), SFM_WRITE, &info));
     if (!impl->handle)
         return fail(ErrorCode::FileWrite, target.string() + ": cannot create output: " + sf_strerror(nullptr));
+    // libsndfile gives float WAV/AIFF a PEAK chunk stamped with the time of
+    // writing (time(NULL)): two renders of one session would differ in those
+    // bytes, and a manifest's replay could never match. No PEAK chunk.
+    sf_command(impl->handle.get(), SFC_SET_ADD_PEAK_CHUNK, nullptr, SF_FALSE);
     if (lossy_config) {
         // The level first: setting the mode re-applies the saved level (LAME),
         // and both must precede the first write.

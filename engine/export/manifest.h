@@ -68,7 +68,10 @@ struct RenderManifest {
     std::map<std::string, std::string> environment;   // variables that change the bits, when set
     std::filesystem::path session_file;               // absolute
     std::filesystem::path base_dir;                   // absolute: the session's relative paths resolve here
-    std::string session_canonical;                    // to_json(session), the text
+    // to_json(session), the text; read back from a manifest, the recorded
+    // session as JSON text (its keys in whatever order the file has them).
+    std::string session_canonical;
+    std::string session_canonical_sha256;             // of the canonical text at render time
     std::vector<ManifestFile> inputs, outputs;
     std::vector<ManifestDither> dither;
 
@@ -119,7 +122,9 @@ Result<void> check_manifest_path(const Session& session, const std::vector<Expor
 // JSON text, 2-space indented, keys in a fixed order, newline-terminated.
 std::string to_json(const RenderManifest& manifest);
 // Errors: InvalidArgument "<origin>: <key>: <rule>" for malformed JSON, a
-// wrong format/version, a missing or mistyped key.
+// wrong format/version, a missing or mistyped key. Whether the session was
+// edited is the replay's check (parse it, write it back canonically, compare
+// with session_canonical_sha256): a JSON tool may reorder its keys.
 Result<RenderManifest> parse_manifest(std::string_view text, const std::string& origin);
 Result<RenderManifest> load_manifest(const std::filesystem::path& file);
 

@@ -51,7 +51,7 @@ size_t entries(const fs::path& dir) {
 // A stem through a reverb bus into a master with a loudness target, delivered
 // as a dithered 16-bit WAV, a 44.1 kHz FLAC with a CUE sheet and a BWF.
 fs::path write_project(const TempDir& dir) {
-    write_wav(dir / "dry.wav", noise(2, 2 * kRate, 3, 0.2), kRate, 24);
+    write_wav(dir / "dry.wav", lowpassed_noise(2, 2 * kRate, 3, 0.2), kRate, 24);
     write_wav(dir / "hall.wav", noise(1, kRate / 5, 4, 0.05), kRate, 24);
     json s = session_with({{{"name", "dry"}, {"file", "dry.wav"}, {"sends", {{{"bus", "verb"}, {"level_db", -6}}}}}});
     s["buses"] = json::array({{{"name", "verb"}, {"reverb", {{"ir", "hall.wav"}}}}});

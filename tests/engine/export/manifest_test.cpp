@@ -30,6 +30,7 @@ RenderManifest example() {
     m.session_file = "/tmp/x/s.json";
     m.base_dir = "/tmp/x";
     m.session_canonical = "{\n  \"format\": \"stemforge-session\",\n  \"version\": 1\n}\n";
+    m.session_canonical_sha256 = sha256_hex(m.session_canonical);
     m.inputs = {{"the session file", "/tmp/x/s.json", std::string(64, 'a'), 12}};
     m.outputs = {{"export[0]", "/tmp/x/out.wav", std::string(64, 'b'), 3400}};
     m.dither = {{0, "/tmp/x/out.wav", "tpdf", 24, 0x5EED}};
@@ -66,7 +67,7 @@ TEST(Manifest, ReaderNamesTheKeyOfEachProblem) {
         {[](auto& j) { j["outputs"][0]["sha256"] = "xyz"; }, "outputs[0].sha256"},
         {[](auto& j) { j["inputs"][0]["path"] = "relative.wav"; }, "inputs[0].path: must be absolute"},
         {[](auto& j) { j["render"]["from_s"] = 3.0; }, "render.from_s"},
-        {[](auto& j) { j["session"]["canonical"]["version"] = 7; }, "session.canonical: does not match"},
+        {[](auto& j) { j["session"]["canonical"] = 7; }, "session.canonical: must be"},
         {[](auto& j) { j["dither"][0]["seed"] = -1; }, "dither[0].seed"},
     };
     for (const Case& c : cases) {
