@@ -2,8 +2,8 @@
 # Stemforge stress run: renders random valid sessions for a set time and
 # checks every invariant on each (docs/reproducibility.md, "Stress run").
 #
-#   scripts/stress.sh [--seconds N] [--seed S] [--dir DIR] [--backend cpu|gpu]
-#                     [--no-verify] [--max-stem-s S] [--json] [--keep]
+#   scripts/stress.sh [--seconds N] [--iterations N] [--seed S] [--dir DIR]
+#                     [--backend cpu|gpu] [--no-verify] [--max-stem-s S] [--json] [--keep]
 #
 # Each iteration generates a session (random stems at random rates, channel
 # counts, lengths and file formats, made by FFmpeg; random buses and routing,
@@ -24,6 +24,7 @@
 set -uo pipefail
 
 seconds=60
+max_iterations=0   # 0: as many as fit in --seconds
 seed=$RANDOM
 dir=""
 backend=cpu
@@ -34,6 +35,7 @@ keep=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
+    --iterations) max_iterations=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
     --dir) dir=$2; shift 2 ;;
     --backend) backend=$2; shift 2 ;;
@@ -41,7 +43,7 @@ while [ $# -gt 0 ]; do
     --max-stem-s) max_stem_s=$2; shift 2 ;;
     --json) json=1; shift ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "stress.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -224,7 +226,7 @@ fail() {  # fail ITER_DIR WHAT
 }
 
 start=$(date +%s)
-while [ $(( $(date +%s) - start )) -lt "$seconds" ]; do
+while [ $(( $(date +%s) - start )) -lt "$seconds" ] && { [ "$max_iterations" = 0 ] || [ "$iterations" -lt "$max_iterations" ]; }; do
   i=$iterations
   iterations=$((iterations + 1))
   s=$((seed + i))

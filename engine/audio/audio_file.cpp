@@ -12,6 +12,7 @@
 #include <sndfile.h>
 
 #include "engine/audio/decoder_quiet.h"
+#include "engine/audio/ogg_serial.h"
 #include "engine/audio/resampler.h"
 #include "engine/core/input_file.h"
 
@@ -607,6 +608,11 @@ Result<void> AudioFileWriter::commit() {
     const int close_err = sf_close(w.handle.release());
     if (close_err != 0)
         return fail(ErrorCode::FileWrite, w.target.string() + ": cannot finish the file: " + sf_error_number(close_err));
+    // libsndfile's Ogg serial number comes from the clock (ogg_serial.h): one
+    // from the export's seed instead, so a render is bit-identical run to run.
+    if (w.spec.format == ExportFormat::Ogg || w.spec.format == ExportFormat::Opus)
+        if (auto ok = set_ogg_serials(w.temp, static_cast<uint32_t>((w.spec.dither_seed * 0x9E3779B97F4A7C15ULL) >> 32)); !ok)
+            return fail(ErrorCode::FileWrite, w.target.string() + ": " + ok.error().message);
     std::error_code ec;
     std::filesystem::rename(w.temp, w.target, ec);
     if (ec) return fail(ErrorCode::FileWrite, w.target.string() + ": cannot move the finished file into place: " + ec.message());

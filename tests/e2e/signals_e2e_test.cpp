@@ -102,7 +102,7 @@ Outcome run_and_signal(const std::vector<std::string>& args, const fs::path& log
     return o;
 }
 
-// Ten seconds of stereo programme through a master with a loudness target
+// Six seconds of stereo programme through a master with a loudness target
 // (spool, loudness loop, delivery rounds) into a 24-bit WAV and a 44.1 kHz
 // FLAC with a CUE sheet.
 json session_json() {
@@ -115,8 +115,8 @@ json session_json() {
 }
 
 void write_project(const fs::path& dir) {
-    write_wav(dir / "bed.wav", lowpassed_noise(2, 10 * kRate, 7, 0.25), kRate, 24);
-    write_wav(dir / "tone.wav", sine(1, 8 * kRate, kRate, 330.0, 0.3), kRate, 24);
+    write_wav(dir / "bed.wav", lowpassed_noise(2, 6 * kRate, 7, 0.25), kRate, 24);
+    write_wav(dir / "tone.wav", sine(1, 5 * kRate, kRate, 330.0, 0.3), kRate, 24);
     write_wav(dir / "ir.wav", noise(2, kRate / 2, 8, 0.02), kRate, 24);
     write_text(dir / "session.json", session_json().dump());
 }
