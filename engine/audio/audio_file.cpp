@@ -13,6 +13,7 @@
 
 #include "engine/audio/decoder_quiet.h"
 #include "engine/audio/ogg_serial.h"
+#include "engine/audio/peak_chunk.h"
 #include "engine/audio/resampler.h"
 #include "engine/core/input_file.h"
 
@@ -519,10 +520,6 @@ Result<AudioFileWriter> AudioFileWriter::create(const std::filesystem::path& tar
     impl->handle.reset(sf_open(impl->temp.c_str(), SFM_WRITE, &info));
     if (!impl->handle)
         return fail(ErrorCode::FileWrite, target.string() + ": cannot create output: " + sf_strerror(nullptr));
-    // libsndfile gives float WAV/AIFF a PEAK chunk stamped with the time of
-    // writing (time(NULL)): two renders of one session would differ in those
-    // bytes, and a manifest's replay could never match. No PEAK chunk.
-    sf_command(impl->handle.get(), SFC_SET_ADD_PEAK_CHUNK, nullptr, SF_FALSE);
     if (lossy_config) {
         // The level first: setting the mode re-applies the saved level (LAME),
         // and both must precede the first write.
@@ -613,6 +610,10 @@ Result<void> AudioFileWriter::commit() {
     if (w.spec.format == ExportFormat::Ogg || w.spec.format == ExportFormat::Opus)
         if (auto ok = set_ogg_serials(w.temp, static_cast<uint32_t>((w.spec.dither_seed * 0x9E3779B97F4A7C15ULL) >> 32)); !ok)
             return fail(ErrorCode::FileWrite, w.target.string() + ": " + ok.error().message);
+    // Its float WAV/RF64/AIFF files carry a PEAK chunk stamped with the time
+    // of writing (peak_chunk.h): stamped 0 instead.
+    if (w.write_float && w.spec.bit_depth == 32)
+        if (auto ok = clear_peak_timestamp(w.temp); !ok) return fail(ErrorCode::FileWrite, w.target.string() + ": " + ok.error().message);
     std::error_code ec;
     std::filesystem::rename(w.temp, w.target, ec);
     if (ec) return fail(ErrorCode::FileWrite, w.target.string() + ": cannot move the finished file into place: " + ec.message());
