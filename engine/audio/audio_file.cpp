@@ -396,6 +396,25 @@ Result<LossySettings> lossy_settings(const WriteSpec& spec) {
                                                             (lsf ? "MPEG-2 (LSF)" : "MPEG-1") + " Layer III bit rate at " +
                                                             std::to_string(spec.sample_rate) + " Hz (" + list + ")");
             }
+            // LAME writes its info tag (encoder delay and padding, which make
+            // decoders give back exactly the frames written) into one frame at
+            // the CBR rate, and leaves it out when the frame is too small:
+            // 4 header + side info + 156 bytes (measured on LAME 3.100 at every
+            // rate and bit rate libsndfile writes). Without it a decode is
+            // longer and late by LAME's delay, so such a bit rate is refused.
+            auto holds_info_tag = [&](int b) {
+                const int frame_bytes = static_cast<int>((lsf ? 72LL : 144LL) * b * 1000 / spec.sample_rate);
+                const int side_info = lsf ? (spec.channels == 1 ? 9 : 17) : (spec.channels == 1 ? 17 : 32);
+                return frame_bytes >= 4 + side_info + 156;
+            };
+            if (!holds_info_tag(kbps)) {
+                const auto lowest = std::find_if(allowed.begin(), allowed.end(), holds_info_tag);
+                return fail(ErrorCode::InvalidArgument, where + "bitrate_kbps " + std::to_string(kbps) + " at " +
+                                                            std::to_string(spec.sample_rate) +
+                                                            " Hz leaves no room for LAME's info tag (encoder delay and padding), "
+                                                            "so decoders could not give back the exact length; the lowest is " +
+                                                            std::to_string(*lowest) + " kbps");
+            }
             // The half-kbps offset keeps the truncation on `kbps`, never one below.
             s.compression_level = std::clamp((top - kbps - 0.5) / (top - bottom), 0.0, 1.0);
             s.bitrate_mode = SF_BITRATE_MODE_CONSTANT;

@@ -85,7 +85,9 @@ private:
 // - mp3: MPEG-1 Layer III at 32000 / 44100 / 48000 Hz (bit rates
 //   kMp3BitratesKbps, default 320), MPEG-2 LSF at 16000 / 22050 / 24000 Hz
 //   (kMp3LsfBitratesKbps, default 160); 1–2 channels. bitrate_kbps: constant
-//   bit rate (LAME CBR); quality q: LAME VBR -V 10·(1 − q).
+//   bit rate (LAME CBR), refused where one frame cannot hold LAME's info tag
+//   (e.g. below 64 kbps at 48 kHz stereo: decoders could not remove the
+//   encoder delay); quality q: LAME VBR -V 10·(1 − q).
 // - opus: 8000 / 12000 / 16000 / 24000 / 48000 Hz; bitrate_kbps is libopus's
 //   target (libsndfile 1.2 cannot switch Opus to hard CBR: the file's average
 //   lands on the target for programme material), 6–256 kbps per channel;

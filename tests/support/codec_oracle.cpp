@@ -78,6 +78,26 @@ std::multimap<std::string, std::string> metaflac_tags(const std::filesystem::pat
     return tags;
 }
 
+std::map<std::string, std::string> mutagen_id3(const std::filesystem::path& file) {
+    // Debian's interpreter, where python3-mutagen lives (not a user's pyenv).
+    static const char* script =
+        "import json, sys, mutagen\n"
+        "f = mutagen.File(sys.argv[1])\n"
+        "t = f.tags if f is not None else None\n"
+        "out = {}\n"
+        "if t is not None:\n"
+        "    out['version'] = '.'.join(str(v) for v in t.version)\n"
+        "    for k, v in t.items(): out[k] = str(v)\n"
+        "print(json.dumps(out))\n";
+    auto r = run_command({"/usr/bin/python3", "-c", script, file.string()});
+    EXPECT_EQ(r.exit_code, 0) << "mutagen " << file << ": " << r.err;
+    std::map<std::string, std::string> out;
+    const auto j = nlohmann::json::parse(r.out, nullptr, false);
+    if (j.is_object())
+        for (const auto& [k, v] : j.items()) out[k] = v.get<std::string>();
+    return out;
+}
+
 int64_t best_lag(const AudioBuffer& a, const AudioBuffer& b, int64_t max_lag) {
     int64_t best = 0;
     double best_c = -INFINITY;

@@ -29,6 +29,11 @@ AudioBuffer ffmpeg_decode(const std::filesystem::path& file, int* rate = nullptr
 // `metaflac --export-tags-to=- FILE`: NAME=value lines; key uppercased.
 std::multimap<std::string, std::string> metaflac_tags(const std::filesystem::path& file);
 
+// The ID3v2 tag of an MP3, or the ID3 chunk of a WAV or AIFF, as mutagen (a
+// Python tag library, Debian's python3-mutagen) reads it: frame id -> text.
+// "version" holds the tag's version, e.g. "2.4.0". Empty when the file has none.
+std::map<std::string, std::string> mutagen_id3(const std::filesystem::path& file);
+
 // The lag L in [-max_lag, max_lag] that maximises sum_i a[i + L] * b[i] over
 // channel 0: where b's content sits in a.
 int64_t best_lag(const AudioBuffer& a, const AudioBuffer& b, int64_t max_lag);
