@@ -430,12 +430,15 @@ Result<std::vector<std::filesystem::path>> write_plots(const FileAnalysis& a, co
 // ---- compare (`stemforge compare --png`) ---------------------------------
 
 Result<std::vector<std::filesystem::path>> write_compare_plots(const CompareResult& r, const std::filesystem::path& dir) {
+    auto loaded = PlotFont::get();
+    if (!loaded) return std::unexpected(loaded.error());
+    const PlotFont& font = **loaded;
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return fail(ErrorCode::FileWrite, dir.string() + ": cannot create the folder: " + ec.message());
     const std::string stem =
         std::filesystem::path(r.file_a).stem().string() + "_vs_" + std::filesystem::path(r.file_b).stem().string();
-    const std::string names = std::filesystem::path(r.file_a).filename().string() + " VS " + std::filesystem::path(r.file_b).filename().string();
+    const std::string names = std::filesystem::path(r.file_a).filename().string() + " vs " + std::filesystem::path(r.file_b).filename().string();
     std::vector<std::filesystem::path> written;
     constexpr uint32_t kResidualPeak = 0xc02020, kResidualRms = 0xe08020, kSignal = 0x909090;
     const double lo = -160.0, hi = 0.0;
@@ -444,11 +447,11 @@ Result<std::vector<std::filesystem::path>> write_compare_plots(const CompareResu
     {   // Residual over time.
         Canvas c(1200, 560);
         Frame fr(c);
-        frame_axes(c, fr, "RESIDUAL OVER TIME  " + names, "TIME (S)", "DBFS");
-        linear_y_axis(c, fr, lo, hi, 20.0, "%.0f");
+        frame_axes(c, font, fr, "Residual over time  " + names, "time (s)", "dBFS");
+        linear_y_axis(c, font, fr, lo, hi, 20.0, "%.0f");
         const size_t n = r.residual_peak_over_time.size();
         const double t0 = r.residual_start_s, span = std::max(1e-9, static_cast<double>(n) * r.residual_bucket_s);
-        double step = 1e-3;
+        double step = 3600.0;
         for (double s : {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0})
             if (span / s <= 12.0) {
                 step = s;
@@ -458,13 +461,12 @@ Result<std::vector<std::filesystem::path>> write_compare_plots(const CompareResu
         for (double t = std::ceil(t0 / step) * step; t <= t0 + span + 1e-9; t += step) {
             const int x = x_of(t);
             c.line(x, fr.y0 + 1, x, fr.y1 - 1, kGrid);
-            const std::string s = fmt(step < 1.0 ? "%.3g" : "%.0f", t);
-            c.text(x - Canvas::text_width(s) / 2, fr.y1 + 8, s, kLabel, 2);
+            text_centred(c, font, x, fr.y1 + 6, fmt(step < 1.0 ? "%.3g" : "%.0f", t), kLabel, kPlotTickPx);
         }
         auto y_of = [&](double v) { return fr.y1 - static_cast<int>((v - lo) / (hi - lo) * (fr.y1 - fr.y0)); };
         for (const ResidualStretch& w : r.worst_stretches) {  // behind the curves
             const int x = x_of(w.peak_s);
-            c.line(x, fr.y0 + 1, x, fr.y1 - 1, 0xf0c0c0);
+            c.dashed_line(x, fr.y0 + 1, x, fr.y1 - 1, 0xf0a0a0);
         }
         auto curve = [&](const std::vector<float>& v, uint32_t colour) {
             int px = -1, py = -1;
@@ -478,9 +480,11 @@ Result<std::vector<std::filesystem::path>> write_compare_plots(const CompareResu
         curve(r.signal_rms_over_time, kSignal);
         curve(r.residual_rms_over_time, kResidualRms);
         curve(r.residual_peak_over_time, kResidualPeak);
-        c.text(fr.x1 - 420, fr.y0 + 8, "PEAK", kResidualPeak, 2);
-        c.text(fr.x1 - 330, fr.y0 + 8, "RMS", kResidualRms, 2);
-        c.text(fr.x1 - 250, fr.y0 + 8, "PROGRAMME RMS", kSignal, 2);
+        int lx = fr.x0 + 10;
+        lx = legend(c, font, lx, fr.y0 + 6, kResidualPeak, "residual peak");
+        lx = legend(c, font, lx, fr.y0 + 6, kResidualRms, "residual RMS");
+        lx = legend(c, font, lx, fr.y0 + 6, kSignal, "programme (A) RMS");
+        legend(c, font, lx, fr.y0 + 6, 0xf0a0a0, "worst stretches");
         const auto p = dir / (stem + "_residual.png");
         if (auto w = c.write_png(p); !w) return std::unexpected(w.error());
         written.push_back(p);
@@ -489,10 +493,10 @@ Result<std::vector<std::filesystem::path>> write_compare_plots(const CompareResu
     {   // Residual spectrum (1/3 octave) and the octave bands.
         Canvas c(1000, 560);
         Frame fr(c);
-        frame_axes(c, fr, "RESIDUAL SPECTRUM  " + names, "FREQUENCY (HZ)", "DB");
-        linear_y_axis(c, fr, lo, hi, 20.0, "%.0f");
+        frame_axes(c, font, fr, "Residual spectrum  " + names, "frequency (Hz)", "dB");
+        linear_y_axis(c, font, fr, lo, hi, 20.0, "%.0f");
         const double fmin = 20.0, fmax = r.sample_rate / 2.0;
-        log_freq_axis(c, fr, fmin, fmax, false);
+        log_freq_axis(c, font, fr, fmin, fmax, false);
         auto x_of = [&](double f) { return fr.x0 + static_cast<int>(std::log(std::max(f, fmin) / fmin) / std::log(fmax / fmin) * (fr.x1 - fr.x0)); };
         auto y_of = [&](double v) { return fr.y1 - static_cast<int>((std::clamp(v, lo, hi) - lo) / (hi - lo) * (fr.y1 - fr.y0)); };
         for (const ResidualBand& b : r.bands) {  // band levels (mean square -> dB) as steps
@@ -512,10 +516,10 @@ Result<std::vector<std::filesystem::path>> write_compare_plots(const CompareResu
                 py = y;
             }
         }
-        c.text(fr.x1 - 520, fr.y0 + 8, "RESIDUAL 1/3 OCT", kResidualPeak, 2);
-        c.text(fr.x1 - 310, fr.y0 + 8, "BANDS:", kLabel, 2);
-        c.text(fr.x1 - 220, fr.y0 + 8, "RESIDUAL", kResidualRms, 2);
-        c.text(fr.x1 - 110, fr.y0 + 8, "PROG", kSignal, 2);
+        int lx = fr.x0 + 10;
+        lx = legend(c, font, lx, fr.y0 + 6, kResidualPeak, "residual, 1/3 octave");
+        lx = legend(c, font, lx, fr.y0 + 6, kResidualRms, "residual per octave band");
+        legend(c, font, lx, fr.y0 + 6, kSignal, "programme (A) per band");
         const auto p = dir / (stem + "_residual_spectrum.png");
         if (auto w = c.write_png(p); !w) return std::unexpected(w.error());
         written.push_back(p);
