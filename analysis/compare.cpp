@@ -391,9 +391,8 @@ Result<CompareResult> compare_files(const std::filesystem::path& fa, const std::
     auto la = LoudnessMeter::create(lo), lb = LoudnessMeter::create(lo);
     if (!la) return std::unexpected(la.error());
     auto ta = TruePeakMeter::create(ch), tb = TruePeakMeter::create(ch);
-    auto welch = WelchAnalyzer::create(rate, 1, o.spectrum);
-    if (!welch) return std::unexpected(welch.error());
-    // Per channel, for the bands: every channel counts (a side-only residual too).
+    // Per channel, for the spectrum and the bands: every channel counts (a
+    // side-only residual too, which the channel mean would cancel).
     std::vector<WelchAnalyzer> res_welch, sig_welch;
     for (int c = 0; c < ch; ++c) {
         auto x = WelchAnalyzer::create(rate, 1, o.spectrum);
@@ -408,13 +407,11 @@ Result<CompareResult> compare_files(const std::filesystem::path& fa, const std::
 
     constexpr int64_t kBlock = 65536;
     AudioBuffer ba(ch, kBlock), bb(ch, kBlock), diff(ch, kBlock);
-    std::vector<float> mean(kBlock);
     for (int64_t pos = 0; pos < total; pos += kBlock) {
         if (cancel_requested(o.cancel)) return std::unexpected(cancelled_error("cancelled"));
         const int64_t n = std::min(kBlock, total - pos);
         if (auto g = sa->read(ba, n); !g) return std::unexpected(g.error());
         if (auto g = sb->read(bb, n); !g) return std::unexpected(g.error());
-        std::fill_n(mean.begin(), n, 0.0f);
         for (int c = 0; c < ch; ++c) {
             const float* x = ba.channel(c);
             const float* y = bb.channel(c);
@@ -424,7 +421,6 @@ Result<CompareResult> compare_files(const std::filesystem::path& fa, const std::
                 sig += static_cast<double>(x[i]) * x[i];
                 res += static_cast<double>(d[i]) * d[i];
                 res_sig += static_cast<double>(d[i]) * x[i];
-                mean[static_cast<size_t>(i)] += d[i] / static_cast<float>(ch);
             }
             const float* dp = d;
             res_welch[static_cast<size_t>(c)].add(&dp, n);
@@ -435,8 +431,6 @@ Result<CompareResult> compare_files(const std::filesystem::path& fa, const std::
         lb->add(bb, n);
         ta->add(ba, n);
         tb->add(bb, n);
-        const float* m = mean.data();
-        welch->add(&m, n);
         for (int64_t i = 0; i < n; ++i) {
             double peak = 0.0, sq = 0.0, signal_sq = 0.0;
             for (int c = 0; c < ch; ++c) {
@@ -450,7 +444,6 @@ Result<CompareResult> compare_files(const std::filesystem::path& fa, const std::
         }
         if (o.progress) o.progress(static_cast<double>(pos + n) / static_cast<double>(total));
     }
-    welch->finish();
     timeline.finish(r);
     r.residual_peak = res_levels.sample_peak();
     r.residual_rms = res_levels.rms();
@@ -466,7 +459,6 @@ Result<CompareResult> compare_files(const std::filesystem::path& fa, const std::
     if (ia && ib) r.integrated_diff_lu = *ib - *ia;
     const auto pa = ta->true_peak_dbtp(), pb = tb->true_peak_dbtp();
     if (pa && pb) r.true_peak_diff_db = *pb - *pa;
-    r.residual_spectrum = welch->spectrum();
     const double enbw = equivalent_noise_bandwidth(o.spectrum);
     r.bands = octave_bands(rate / 2.0);
     for (int c = 0; c < ch; ++c) {
@@ -474,6 +466,11 @@ Result<CompareResult> compare_files(const std::filesystem::path& fa, const std::
         sig_welch[static_cast<size_t>(c)].finish();
         const Spectrum rs = res_welch[static_cast<size_t>(c)].spectrum();
         const Spectrum ss = sig_welch[static_cast<size_t>(c)].spectrum();
+        if (c == 0) {
+            r.residual_spectrum = rs;
+            std::fill(r.residual_spectrum.power.begin(), r.residual_spectrum.power.end(), 0.0);
+        }
+        for (size_t k = 0; k < rs.power.size(); ++k) r.residual_spectrum.power[k] += rs.power[k] / ch;
         for (ResidualBand& b : r.bands) {
             b.residual_ms += band_mean_square(rs, enbw, b.low_hz, b.high_hz) / ch;
             b.signal_ms += band_mean_square(ss, enbw, b.low_hz, b.high_hz) / ch;

@@ -119,7 +119,7 @@ struct CompareResult {
     std::optional<double> gain;
     double residual_rms_gain_matched = 0.0;   // RMS of B − g·A (linear, all channels)
     std::vector<ResidualBand> bands;          // octave bands below Nyquist
-    Spectrum residual_spectrum;     // of the residual's channel mean
+    Spectrum residual_spectrum;     // mean over the channels of each channel's residual power spectrum
     // Residual over time: bucket k covers [residual_start_s + k·bucket,
     // + (k+1)·bucket) in file A (the last may be shorter); bucket length
     // = ceil(frames_compared / kMaxResidualBuckets) samples. Linear.

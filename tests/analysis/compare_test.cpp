@@ -304,6 +304,32 @@ TEST(CompareBands, EachOctaveBandHoldsItsOwnResidualAndProgramme) {
     EXPECT_NEAR(j["bands"][5]["snr_db"].get<double>(), j["bands"][5]["signal_dbfs"].get<double>() - j["bands"][5]["residual_dbfs"].get<double>(), 1e-9);
 }
 
+TEST(CompareBands, ASideOnlyResidualShowsInTheSpectrumAndTheBands) {
+    // B − A = +s in L, −s in R (s a 2 kHz sine, amplitude 0.01): the channel
+    // mean of the residual is zero, its per-channel power is not.
+    test::TempDir dir;
+    const int rate = 48000;
+    const auto a = programme(rate * 2, 13);
+    AudioBuffer b(2, a.frames());
+    for (int64_t i = 0; i < a.frames(); ++i) {
+        const double s = 0.01 * std::sin(2 * std::numbers::pi * 2000.0 * static_cast<double>(i) / rate);
+        b.channel(0)[i] = static_cast<float>(a.channel(0)[i] + s);
+        b.channel(1)[i] = static_cast<float>(a.channel(1)[i] - s);
+    }
+    test::write_wav(dir / "a.wav", a, rate);
+    test::write_wav(dir / "b.wav", b, rate);
+    auto r = compare_files(dir / "a.wav", dir / "b.wav");
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    const size_t bin = r->residual_spectrum.peak_bin(1500.0, 2500.0);
+    EXPECT_NEAR(static_cast<double>(bin) * r->residual_spectrum.bin_hz(), 2000.0, r->residual_spectrum.bin_hz());
+    EXPECT_NEAR(*r->residual_spectrum.db(bin), 20 * std::log10(0.01), 1.5);  // a sine of amplitude A reads ~20·log10(A) (Hann scalloping < 1.5 dB)
+    for (const ResidualBand& band : r->bands) {
+        if (band.center_hz == 2000.0) {
+            EXPECT_NEAR(10 * std::log10(band.residual_ms), 20 * std::log10(0.01) - 3.0103, 0.05);
+        }
+    }
+}
+
 TEST(CompareTime, TimecodesAreMinutesSecondsAndMilliseconds) {
     EXPECT_EQ(timecode(0.0), "00:00.000");
     EXPECT_EQ(timecode(2.3456), "00:02.346");
