@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cassert>
 #include <complex>
+#include <cstdio>
+#include <limits>
+#include <numbers>
 
 #include "analysis/analyze.h"
 #include "analysis/levels.h"
@@ -21,26 +25,11 @@ nlohmann::json num(std::optional<double> v) {
     return *v;
 }
 
-Result<AudioSource> open(const std::filesystem::path& f) {
+Result<AudioSource> open(const std::filesystem::path& f, int target_rate = 0) {
     SourceOptions so;
     so.max_channels = kMaxAnalysisChannels;
+    so.target_rate = target_rate;
     return AudioSource::open(f, so);
-}
-
-// The channel mean of the first `frames` frames.
-Result<std::vector<float>> read_mean(const std::filesystem::path& f, int64_t frames) {
-    auto s = open(f);
-    if (!s) return std::unexpected(s.error());
-    const int64_t n = std::min(frames, s->frames());
-    AudioBuffer b(s->channels(), std::max<int64_t>(n, 1));
-    if (n > 0) {
-        auto got = s->read(b, n);
-        if (!got) return std::unexpected(got.error());
-    }
-    std::vector<float> m(static_cast<size_t>(n), 0.0f);
-    for (int c = 0; c < s->channels(); ++c)
-        for (int64_t i = 0; i < n; ++i) m[static_cast<size_t>(i)] += b.channel(c)[i] / static_cast<float>(s->channels());
-    return m;
 }
 
 // Reads and discards `frames` frames.
@@ -54,6 +43,74 @@ Result<void> skip(AudioSource& s, int64_t frames, const std::atomic<bool>* cance
         frames -= n;
     }
     return {};
+}
+
+// Frames [from, from + n) of the file at `rate` (zeros before its start and
+// after its end), from a source of its own.
+Result<AudioBuffer> read_stretch(const std::filesystem::path& f, int rate, int64_t from, int64_t n, const std::atomic<bool>* cancel) {
+    auto s = open(f, rate);
+    if (!s) return std::unexpected(s.error());
+    AudioBuffer out(s->channels(), std::max<int64_t>(n, 1));
+    out.clear();
+    const int64_t first = std::max<int64_t>(from, 0);
+    const int64_t last = std::min(from + n, s->frames());
+    if (last <= first) return out;
+    if (auto ok = skip(*s, first, cancel); !ok) return std::unexpected(ok.error());
+    AudioBuffer got(s->channels(), last - first);
+    if (auto r = s->read(got, last - first); !r) return std::unexpected(r.error());
+    for (int c = 0; c < s->channels(); ++c) std::copy_n(got.channel(c), last - first, out.channel(c) + (first - from));
+    return out;
+}
+
+// The first frame where any channel exceeds kSilenceThreshold; nullopt for a silent file.
+Result<std::optional<int64_t>> first_content(const std::filesystem::path& f, const std::atomic<bool>* cancel) {
+    auto s = open(f);
+    if (!s) return std::unexpected(s.error());
+    constexpr int64_t kBlock = 65536;
+    AudioBuffer b(s->channels(), kBlock);
+    for (int64_t pos = 0; pos < s->frames(); pos += kBlock) {
+        if (cancel_requested(cancel)) return std::unexpected(cancelled_error("cancelled"));
+        const int64_t n = std::min(kBlock, s->frames() - pos);
+        if (auto r = s->read(b, n); !r) return std::unexpected(r.error());
+        for (int64_t i = 0; i < n; ++i)
+            for (int c = 0; c < s->channels(); ++c)
+                if (std::abs(b.channel(c)[i]) > kSilenceThreshold) return std::optional<int64_t>(pos + i);
+    }
+    return std::optional<int64_t>();
+}
+
+// ISO 266 octave centres 1000·2^k, k = −5..4 (31.5 Hz .. 16 kHz nominal).
+std::vector<ResidualBand> octave_bands(double nyquist_hz) {
+    std::vector<ResidualBand> bands;
+    for (int k = -5; k <= 4; ++k) {
+        const double fc = 1000.0 * std::pow(2.0, k);
+        ResidualBand b{fc, fc / std::numbers::sqrt2, std::min(fc * std::numbers::sqrt2, nyquist_hz), 0.0, 0.0};
+        if (b.low_hz < nyquist_hz) bands.push_back(b);
+    }
+    return bands;
+}
+
+// Mean square in [lo, hi) from a Welch power spectrum (calibration of
+// analysis/spectrum.h: a sine of amplitude A reads A² in its bin, and its
+// window spreads it over ENBW bins' worth of power, so Σ power / (2·ENBW) is
+// the mean square, A²/2 for the sine).
+double band_mean_square(const Spectrum& s, double enbw, double lo_hz, double hi_hz) {
+    double sum = 0.0;
+    for (size_t k = 0; k < s.power.size(); ++k) {
+        const double f = static_cast<double>(k) * s.bin_hz();
+        if (f >= lo_hz && f < hi_hz) sum += s.power[k];
+    }
+    return sum / (2.0 * enbw);
+}
+
+double equivalent_noise_bandwidth(const SpectrumOptions& o) {
+    const auto w = make_window(o.window, o.fft_size);
+    double s1 = 0.0, s2 = 0.0;
+    for (double v : w) {
+        s1 += v;
+        s2 += v * v;
+    }
+    return static_cast<double>(w.size()) * s2 / (s1 * s1);
 }
 
 // Per-frame residual (max |r| and Σ r² over the channels) into fixed
@@ -152,40 +209,120 @@ private:
 
 }  // namespace
 
-int64_t best_lag(const std::vector<float>& a, const std::vector<float>& b, int64_t max_lag) {
-    if (a.empty() || b.empty()) return 0;
+std::string timecode(double seconds) {
+    const auto ms_total = static_cast<int64_t>(std::llround(std::max(0.0, seconds) * 1000.0));
+    const int64_t ms = ms_total % 1000, s = ms_total / 1000 % 60, m = ms_total / 60000 % 60, h = ms_total / 3600000;
+    char buf[48];
+    if (h > 0)
+        std::snprintf(buf, sizeof(buf), "%lld:%02lld:%02lld.%03lld", static_cast<long long>(h), static_cast<long long>(m), static_cast<long long>(s),
+                      static_cast<long long>(ms));
+    else
+        std::snprintf(buf, sizeof(buf), "%02lld:%02lld.%03lld", static_cast<long long>(m), static_cast<long long>(s), static_cast<long long>(ms));
+    return buf;
+}
+
+Alignment align(const AudioBuffer& a, const AudioBuffer& b, int64_t max_lag) {
+    assert(a.channels() == b.channels() && b.frames() >= a.frames() + 2 * max_lag);
+    Alignment out;
+    out.searched = true;
+    const int ch = a.channels();
+    const int64_t w = a.frames(), m = b.frames();
     size_t n = 1;
-    while (n < a.size() + b.size()) n <<= 1;
-    FftwArray<float> xs(n), ys(n);  // zero-filled: the padding
-    FftwArray<fftwf_complex> Xs(n / 2 + 1), Ys(n / 2 + 1);
-    float* x = xs.data();
-    fftwf_complex* X = Xs.data();
-    fftwf_complex* Y = Ys.data();
-    std::copy(a.begin(), a.end(), xs.data());
-    std::copy(b.begin(), b.end(), ys.data());
-    const auto forward = FftPlan<float>::get(FftKind::RealForward, n);
-    forward.r2c(xs.data(), X);
-    forward.r2c(ys.data(), Y);
-    // c[lag] = Σ a[n]·b[n + lag]  ⇔  C = conj(A)·B, circular with lag < 0 wrapped.
-    for (size_t k = 0; k <= n / 2; ++k) {
-        const std::complex<double> A(X[k][0], X[k][1]), B(Y[k][0], Y[k][1]);
-        const std::complex<double> c = std::conj(A) * B;
-        X[k][0] = static_cast<float>(c.real());
-        X[k][1] = static_cast<float>(c.imag());
-    }
-    FftPlan<float>::get(FftKind::RealInverse, n).c2r(X, x);
-    int64_t best = 0;
-    double best_v = -1e300;
-    const auto ni = static_cast<int64_t>(n);
-    for (int64_t lag = -max_lag; lag <= max_lag; ++lag) {
-        if (lag >= ni || -lag >= ni) continue;
-        const double v = x[static_cast<size_t>((lag + ni) % ni)];
-        if (v > best_v) {
-            best_v = v;
-            best = lag;
+    while (n < static_cast<size_t>(w + m)) n <<= 1;
+    // c[k] = Σ_c Σ_i a_c[i]·b_c[i + k] for k = 0 .. 2·max_lag (lag k − max_lag):
+    // C = Σ_c conj(A_c)·B_c, no wrap-around since n >= w + m.
+    FftwArray<double> x(n), y(n);
+    FftwArray<fftw_complex> X(n / 2 + 1), Y(n / 2 + 1), acc(n / 2 + 1);
+    std::fill_n(&acc.data()[0][0], 2 * (n / 2 + 1), 0.0);
+    const auto forward = FftPlan<double>::get(FftKind::RealForward, n);
+    double energy_a = 0.0;
+    std::vector<double> b_frame_sq(static_cast<size_t>(m), 0.0);
+    for (int c = 0; c < ch; ++c) {
+        std::fill_n(x.data(), n, 0.0);
+        std::fill_n(y.data(), n, 0.0);
+        for (int64_t i = 0; i < w; ++i) {
+            x.data()[i] = a.channel(c)[i];
+            energy_a += x.data()[i] * x.data()[i];
+        }
+        for (int64_t i = 0; i < m; ++i) {
+            y.data()[i] = b.channel(c)[i];
+            b_frame_sq[static_cast<size_t>(i)] += y.data()[i] * y.data()[i];
+        }
+        forward.r2c(x.data(), X.data());
+        forward.r2c(y.data(), Y.data());
+        for (size_t k = 0; k <= n / 2; ++k) {
+            const std::complex<double> p = std::conj(std::complex<double>(X.data()[k][0], X.data()[k][1])) *
+                                           std::complex<double>(Y.data()[k][0], Y.data()[k][1]);
+            acc.data()[k][0] += p.real();
+            acc.data()[k][1] += p.imag();
         }
     }
-    return best;
+    FftPlan<double>::get(FftKind::RealInverse, n).c2r(acc.data(), x.data());
+    const int64_t lags = 2 * max_lag + 1;
+    std::vector<double> corr(static_cast<size_t>(lags));
+    for (int64_t k = 0; k < lags; ++k) corr[static_cast<size_t>(k)] = x.data()[k] / static_cast<double>(n);
+    // B's energy under A's window at each lag (prefix sums).
+    std::vector<double> prefix(static_cast<size_t>(m) + 1, 0.0);
+    for (int64_t i = 0; i < m; ++i) prefix[static_cast<size_t>(i) + 1] = prefix[static_cast<size_t>(i)] + b_frame_sq[static_cast<size_t>(i)];
+    auto energy_b = [&](int64_t k) { return prefix[static_cast<size_t>(k + w)] - prefix[static_cast<size_t>(k)]; };
+
+    if (!(energy_a > 0.0)) {
+        out.credible = false;
+        out.reason = "A is silent in the alignment window";
+        return out;
+    }
+    if (!(prefix.back() > 0.0)) {
+        out.correlation = 0.0;
+        out.credible = false;
+        out.reason = "B is silent where A plays";
+        return out;
+    }
+    int64_t best = 0;
+    for (int64_t k = 1; k < lags; ++k)
+        if (std::abs(corr[static_cast<size_t>(k)]) > std::abs(corr[static_cast<size_t>(best)])) best = k;
+    // Periodic material peaks at many lags: the one nearest 0 among equals.
+    const double top = std::abs(corr[static_cast<size_t>(best)]);
+    for (int64_t k = 0; k < lags; ++k)
+        if (std::abs(corr[static_cast<size_t>(k)]) >= top * (1.0 - 1e-6) && std::abs(k - max_lag) < std::abs(best - max_lag)) best = k;
+    out.offset_samples = best - max_lag;
+    if (!(top > 0.0)) {  // e.g. side-only A against mid-only B: orthogonal at every lag
+        out.offset_samples = 0;
+        out.correlation = 0.0;
+        out.credible = false;
+        out.reason = "A and B do not correlate at any offset";
+        return out;
+    }
+    const double eb = energy_b(best);
+    if (!(eb > 0.0)) {
+        out.correlation = 0.0;
+        out.credible = false;
+        out.reason = "B is silent where A plays";
+        return out;
+    }
+    out.correlation = corr[static_cast<size_t>(best)] / std::sqrt(energy_a * eb);
+    // The main lobe: the lags around the peak above half of it.
+    const double peak = std::abs(corr[static_cast<size_t>(best)]);
+    int64_t lo = best, hi = best;
+    while (lo > 0 && std::abs(corr[static_cast<size_t>(lo - 1)]) >= 0.5 * peak) --lo;
+    while (hi + 1 < lags && std::abs(corr[static_cast<size_t>(hi + 1)]) >= 0.5 * peak) ++hi;
+    double other = 0.0;
+    bool any_other = false;
+    for (int64_t k = 0; k < lags; ++k)
+        if (k < lo || k > hi) {
+            other = std::max(other, std::abs(corr[static_cast<size_t>(k)]));
+            any_other = true;
+        }
+    if (any_other) out.peak_ratio = other > 0.0 ? peak / other : std::numeric_limits<double>::infinity();
+    const double rho = std::abs(*out.correlation);
+    const double ratio = out.peak_ratio.value_or(std::numeric_limits<double>::infinity());
+    out.credible = rho >= kCredibleCorrelation || (rho >= kWeakCorrelation && ratio >= kCrediblePeakRatio);
+    if (!out.credible) {
+        char buf[256];
+        std::snprintf(buf, sizeof(buf), "the best offset (%lld samples) correlates at %.3f, its peak %.2f times the next",
+                      static_cast<long long>(out.offset_samples), *out.correlation, ratio);
+        out.reason = buf;
+    }
+    return out;
 }
 
 Result<CompareResult> compare_files(const std::filesystem::path& fa, const std::filesystem::path& fb, const CompareOptions& o) {
@@ -193,30 +330,47 @@ Result<CompareResult> compare_files(const std::filesystem::path& fa, const std::
     if (!(o.align_s > 0.0 && o.align_s <= 60.0)) return fail(ErrorCode::InvalidArgument, "compare: alignment window must be in (0, 60] s");
     auto sa = open(fa);
     if (!sa) return std::unexpected(sa.error());
-    auto sb = open(fb);
+    const int rate = sa->sample_rate();
+    auto sb = open(fb, rate);  // B at A's rate (soxr) when they differ
     if (!sb) return std::unexpected(sb.error());
-    if (sa->sample_rate() != sb->sample_rate())
-        return fail(ErrorCode::InvalidArgument, "compare: " + fa.string() + " is " + std::to_string(sa->sample_rate()) + " Hz but " + fb.string() +
-                                                    " is " + std::to_string(sb->sample_rate()) + " Hz");
     if (sa->channels() != sb->channels())
         return fail(ErrorCode::InvalidArgument, "compare: " + fa.string() + " has " + std::to_string(sa->channels()) + " channels but " +
                                                     fb.string() + " has " + std::to_string(sb->channels()));
     CompareResult r;
     r.file_a = fa.string();
     r.file_b = fb.string();
-    r.sample_rate = sa->sample_rate();
+    r.sample_rate = rate;
+    r.b_sample_rate = sb->info().sample_rate;
     r.channels = sa->channels();
-    const int rate = r.sample_rate, ch = r.channels;
+    const int ch = r.channels;
     if (cancel_requested(o.cancel)) return std::unexpected(cancelled_error("cancelled"));
 
-    // Alignment on the channel means of the first align_s seconds.
-    const auto max_lag = static_cast<int64_t>(std::llround(o.max_offset_s * rate));
-    const auto window = static_cast<int64_t>(std::llround(o.align_s * rate));
-    auto ma = read_mean(fa, window);
-    if (!ma) return std::unexpected(ma.error());
-    auto mb = read_mean(fb, window + max_lag);
-    if (!mb) return std::unexpected(mb.error());
-    r.offset_samples = best_lag(*ma, *mb, max_lag);
+    // ---- alignment ----
+    const std::string pair = "compare: cannot align " + fb.string() + " with " + fa.string() + ": ";
+    const std::string hint = " (--max-offset 0 compares them sample by sample, without aligning)";
+    if (o.max_offset_s > 0.0) {
+        auto start = first_content(fa, o.cancel);
+        if (!start) return std::unexpected(start.error());
+        if (!*start) return fail(ErrorCode::InvalidArgument, pair + "A is silent throughout (below -100 dBFS): there is nothing to align on" + hint);
+        const auto max_lag = static_cast<int64_t>(std::llround(o.max_offset_s * rate));
+        const int64_t window = std::min<int64_t>(std::llround(o.align_s * rate), sa->frames() - **start);
+        auto wa = read_stretch(fa, 0, **start, window, o.cancel);
+        if (!wa) return std::unexpected(wa.error());
+        auto wb = read_stretch(fb, rate, **start - max_lag, window + 2 * max_lag, o.cancel);
+        if (!wb) return std::unexpected(wb.error());
+        if (cancel_requested(o.cancel)) return std::unexpected(cancelled_error("cancelled"));
+        r.alignment = align(*wa, *wb, max_lag);
+        r.alignment.window_start_s = static_cast<double>(**start) / rate;
+        r.alignment.window_s = static_cast<double>(window) / rate;
+        if (!r.alignment.credible) {
+            char where[96];
+            std::snprintf(where, sizeof(where), " (alignment window %s-%s)", timecode(r.alignment.window_start_s).c_str(),
+                          timecode(r.alignment.window_start_s + r.alignment.window_s).c_str());
+            return fail(ErrorCode::InvalidArgument, pair + r.alignment.reason + where +
+                                                        "; an alignment needs a correlation of at least 0.5, or 0.1 with a peak 3 times any other" + hint);
+        }
+    }
+    r.offset_samples = r.alignment.offset_samples;
 
     if (r.offset_samples > 0) {
         if (auto s = skip(*sb, r.offset_samples, o.cancel); !s) return std::unexpected(s.error());
@@ -227,6 +381,9 @@ Result<CompareResult> compare_files(const std::filesystem::path& fa, const std::
     const int64_t left_b = sb->frames() - std::max<int64_t>(0, r.offset_samples);
     const int64_t total = std::max<int64_t>(0, std::min(left_a, left_b));
     r.frames_compared = total;
+    if (total == 0)
+        return fail(ErrorCode::InvalidArgument, "compare: " + fa.string() + " and " + fb.string() + " do not overlap at offset " +
+                                                    std::to_string(r.offset_samples) + " samples: nothing to compare");
 
     LoudnessOptions lo;
     lo.sample_rate = rate;
@@ -234,21 +391,27 @@ Result<CompareResult> compare_files(const std::filesystem::path& fa, const std::
     auto la = LoudnessMeter::create(lo), lb = LoudnessMeter::create(lo);
     if (!la) return std::unexpected(la.error());
     auto ta = TruePeakMeter::create(ch), tb = TruePeakMeter::create(ch);
-    auto welch = WelchAnalyzer::create(rate, 1, o.spectrum);
-    if (!welch) return std::unexpected(welch.error());
+    // Per channel, for the spectrum and the bands: every channel counts (a
+    // side-only residual too, which the channel mean would cancel).
+    std::vector<WelchAnalyzer> res_welch, sig_welch;
+    for (int c = 0; c < ch; ++c) {
+        auto x = WelchAnalyzer::create(rate, 1, o.spectrum);
+        auto y = WelchAnalyzer::create(rate, 1, o.spectrum);
+        if (!x || !y) return std::unexpected(x ? y.error() : x.error());
+        res_welch.push_back(std::move(*x));
+        sig_welch.push_back(std::move(*y));
+    }
     LevelMeter res_levels(ch);
     ResidualTimeline timeline(ch, rate, total, std::max<int64_t>(0, -r.offset_samples));
-    double sig = 0.0, res = 0.0;
+    double sig = 0.0, res = 0.0, res_sig = 0.0;   // Σ A², Σ r², Σ r·A
 
     constexpr int64_t kBlock = 65536;
     AudioBuffer ba(ch, kBlock), bb(ch, kBlock), diff(ch, kBlock);
-    std::vector<float> mean(kBlock);
     for (int64_t pos = 0; pos < total; pos += kBlock) {
         if (cancel_requested(o.cancel)) return std::unexpected(cancelled_error("cancelled"));
         const int64_t n = std::min(kBlock, total - pos);
         if (auto g = sa->read(ba, n); !g) return std::unexpected(g.error());
         if (auto g = sb->read(bb, n); !g) return std::unexpected(g.error());
-        std::fill_n(mean.begin(), n, 0.0f);
         for (int c = 0; c < ch; ++c) {
             const float* x = ba.channel(c);
             const float* y = bb.channel(c);
@@ -257,16 +420,17 @@ Result<CompareResult> compare_files(const std::filesystem::path& fa, const std::
                 d[i] = y[i] - x[i];
                 sig += static_cast<double>(x[i]) * x[i];
                 res += static_cast<double>(d[i]) * d[i];
-                mean[static_cast<size_t>(i)] += d[i] / static_cast<float>(ch);
+                res_sig += static_cast<double>(d[i]) * x[i];
             }
+            const float* dp = d;
+            res_welch[static_cast<size_t>(c)].add(&dp, n);
+            sig_welch[static_cast<size_t>(c)].add(&x, n);
         }
         res_levels.add(diff, n);
         la->add(ba, n);
         lb->add(bb, n);
         ta->add(ba, n);
         tb->add(bb, n);
-        const float* m = mean.data();
-        welch->add(&m, n);
         for (int64_t i = 0; i < n; ++i) {
             double peak = 0.0, sq = 0.0, signal_sq = 0.0;
             for (int c = 0; c < ch; ++c) {
@@ -280,17 +444,38 @@ Result<CompareResult> compare_files(const std::filesystem::path& fa, const std::
         }
         if (o.progress) o.progress(static_cast<double>(pos + n) / static_cast<double>(total));
     }
-    if (o.progress && total == 0) o.progress(1.0);   // nothing compared: still report the end
-    welch->finish();
     timeline.finish(r);
     r.residual_peak = res_levels.sample_peak();
     r.residual_rms = res_levels.rms();
     if (res > 0.0 && sig > 0.0) r.snr_db = 10.0 * std::log10(sig / res);
+    // B = A + r: g = Σ A·B / Σ A² = 1 + Σ r·A / Σ A², and Σ (B − g·A)² = Σ r² − (Σ r·A)² / Σ A²,
+    // computed from r so that a tiny residual keeps its digits.
+    if (sig > 0.0) {
+        r.gain = 1.0 + res_sig / sig;
+        const double left = std::max(0.0, res - res_sig * res_sig / sig);
+        r.residual_rms_gain_matched = std::sqrt(left / (static_cast<double>(total) * ch));
+    }
     const auto ia = la->integrated_lufs(), ib = lb->integrated_lufs();
     if (ia && ib) r.integrated_diff_lu = *ib - *ia;
     const auto pa = ta->true_peak_dbtp(), pb = tb->true_peak_dbtp();
     if (pa && pb) r.true_peak_diff_db = *pb - *pa;
-    r.residual_spectrum = welch->spectrum();
+    const double enbw = equivalent_noise_bandwidth(o.spectrum);
+    r.bands = octave_bands(rate / 2.0);
+    for (int c = 0; c < ch; ++c) {
+        res_welch[static_cast<size_t>(c)].finish();
+        sig_welch[static_cast<size_t>(c)].finish();
+        const Spectrum rs = res_welch[static_cast<size_t>(c)].spectrum();
+        const Spectrum ss = sig_welch[static_cast<size_t>(c)].spectrum();
+        if (c == 0) {
+            r.residual_spectrum = rs;
+            std::fill(r.residual_spectrum.power.begin(), r.residual_spectrum.power.end(), 0.0);
+        }
+        for (size_t k = 0; k < rs.power.size(); ++k) r.residual_spectrum.power[k] += rs.power[k] / ch;
+        for (ResidualBand& b : r.bands) {
+            b.residual_ms += band_mean_square(rs, enbw, b.low_hz, b.high_hz) / ch;
+            b.signal_ms += band_mean_square(ss, enbw, b.low_hz, b.high_hz) / ch;
+        }
+    }
     return r;
 }
 
@@ -307,7 +492,42 @@ nlohmann::json to_json(const CompareResult& r) {
         {"snr_db", num(r.snr_db)},
         {"integrated_diff_lu", num(r.integrated_diff_lu)},
         {"true_peak_diff_db", num(r.true_peak_diff_db)},
+        {"b_sample_rate", r.b_sample_rate},
+        {"b_resampled", r.b_sample_rate != r.sample_rate},
     };
+    const Alignment& al = r.alignment;
+    j["alignment"] = {{"searched", al.searched},
+                      {"offset_samples", al.offset_samples},
+                      {"correlation", num(al.correlation)},
+                      {"peak_ratio", num(al.peak_ratio)},
+                      {"credible", al.credible},
+                      {"window_start_s", al.window_start_s},
+                      {"window_s", al.window_s}};
+    if (r.gain) {
+        j["gain_diff_db"] = num(to_dbfs(std::abs(*r.gain)));
+        j["gain_polarity_inverted"] = *r.gain < 0.0;
+        j["residual_rms_gain_matched_dbfs"] = num(to_dbfs(r.residual_rms_gain_matched));
+        const double sig_ms = r.residual_rms > 0.0 && r.snr_db ? r.residual_rms * r.residual_rms * std::pow(10.0, *r.snr_db / 10.0) : 0.0;
+        j["snr_gain_matched_db"] = r.residual_rms_gain_matched > 0.0 && sig_ms > 0.0
+                                       ? num(10.0 * std::log10(sig_ms / (r.residual_rms_gain_matched * r.residual_rms_gain_matched)))
+                                       : nlohmann::json(nullptr);
+    } else {
+        j["gain_diff_db"] = nullptr;
+        j["gain_polarity_inverted"] = nullptr;
+        j["residual_rms_gain_matched_dbfs"] = nullptr;
+        j["snr_gain_matched_db"] = nullptr;
+    }
+    nlohmann::json bands = nlohmann::json::array();
+    auto ms_db = [](double ms) { return num(ms > 0.0 ? std::optional<double>(10.0 * std::log10(ms)) : std::nullopt); };
+    for (const ResidualBand& b : r.bands)
+        bands.push_back({{"center_hz", b.center_hz},
+                         {"low_hz", b.low_hz},
+                         {"high_hz", b.high_hz},
+                         {"residual_dbfs", ms_db(b.residual_ms)},
+                         {"signal_dbfs", ms_db(b.signal_ms)},
+                         {"snr_db", b.residual_ms > 0.0 && b.signal_ms > 0.0 ? num(10.0 * std::log10(b.signal_ms / b.residual_ms))
+                                                                             : nlohmann::json(nullptr)}});
+    j["bands"] = bands;
     const auto sm = smooth_octave(r.residual_spectrum, 3, 20.0, 3);
     nlohmann::json f = nlohmann::json::array(), p = nlohmann::json::array();
     for (size_t i = 0; i < sm.freq_hz.size(); ++i) {
@@ -328,7 +548,13 @@ nlohmann::json to_json(const CompareResult& r) {
     j["signal_rms_dbfs_over_time"] = signal;
     nlohmann::json worst = nlohmann::json::array();
     for (const ResidualStretch& w : r.worst_stretches)
-        worst.push_back({{"start_s", w.start_s}, {"end_s", w.end_s}, {"peak_s", w.peak_s}, {"peak_dbfs", db(w.peak)}, {"rms_dbfs", db(w.rms)}});
+        worst.push_back({{"start_s", w.start_s},
+                         {"end_s", w.end_s},
+                         {"peak_s", w.peak_s},
+                         {"start_timecode", timecode(w.start_s)},
+                         {"peak_timecode", timecode(w.peak_s)},
+                         {"peak_dbfs", db(w.peak)},
+                         {"rms_dbfs", db(w.rms)}});
     j["worst_stretches"] = worst;
     return j;
 }

@@ -2,6 +2,8 @@
 
 #include <png.h>
 
+#include "analysis/compare.h"
+
 #include <algorithm>
 #include <cassert>
 #include <cmath>
@@ -421,6 +423,106 @@ Result<std::vector<std::filesystem::path>> write_plots(const FileAnalysis& a, co
         const auto file = dir / (stem + "_" + p.kind + ".png");
         if (auto r = p.image.write_png(file); !r) return std::unexpected(r.error());
         written.push_back(file);
+    }
+    return written;
+}
+
+// ---- compare (`stemforge compare --png`) ---------------------------------
+
+Result<std::vector<std::filesystem::path>> write_compare_plots(const CompareResult& r, const std::filesystem::path& dir) {
+    auto loaded = PlotFont::get();
+    if (!loaded) return std::unexpected(loaded.error());
+    const PlotFont& font = **loaded;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return fail(ErrorCode::FileWrite, dir.string() + ": cannot create the folder: " + ec.message());
+    const std::string stem =
+        std::filesystem::path(r.file_a).stem().string() + "_vs_" + std::filesystem::path(r.file_b).stem().string();
+    const std::string names = std::filesystem::path(r.file_a).filename().string() + " vs " + std::filesystem::path(r.file_b).filename().string();
+    std::vector<std::filesystem::path> written;
+    constexpr uint32_t kResidualPeak = 0xc02020, kResidualRms = 0xe08020, kSignal = 0x909090;
+    const double lo = -160.0, hi = 0.0;
+    auto db = [&](double linear) { return linear > 0.0 ? std::clamp(20.0 * std::log10(linear), lo, hi) : lo; };
+
+    {   // Residual over time.
+        Canvas c(1200, 560);
+        Frame fr(c);
+        frame_axes(c, font, fr, "Residual over time  " + names, "time (s)", "dBFS");
+        linear_y_axis(c, font, fr, lo, hi, 20.0, "%.0f");
+        const size_t n = r.residual_peak_over_time.size();
+        const double t0 = r.residual_start_s, span = std::max(1e-9, static_cast<double>(n) * r.residual_bucket_s);
+        double step = 3600.0;
+        for (double s : {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0})
+            if (span / s <= 12.0) {
+                step = s;
+                break;
+            }
+        auto x_of = [&](double t) { return fr.x0 + static_cast<int>((t - t0) / span * (fr.x1 - fr.x0)); };
+        for (double t = std::ceil(t0 / step) * step; t <= t0 + span + 1e-9; t += step) {
+            const int x = x_of(t);
+            c.line(x, fr.y0 + 1, x, fr.y1 - 1, kGrid);
+            text_centred(c, font, x, fr.y1 + 6, fmt(step < 1.0 ? "%.3g" : "%.0f", t), kLabel, kPlotTickPx);
+        }
+        auto y_of = [&](double v) { return fr.y1 - static_cast<int>((v - lo) / (hi - lo) * (fr.y1 - fr.y0)); };
+        for (const ResidualStretch& w : r.worst_stretches) {  // behind the curves
+            const int x = x_of(w.peak_s);
+            c.dashed_line(x, fr.y0 + 1, x, fr.y1 - 1, 0xf0a0a0);
+        }
+        auto curve = [&](const std::vector<float>& v, uint32_t colour) {
+            int px = -1, py = -1;
+            for (size_t k = 0; k < v.size(); ++k) {
+                const int x = x_of(t0 + (static_cast<double>(k) + 0.5) * r.residual_bucket_s), y = y_of(db(v[k]));
+                if (px >= 0) c.line(px, py, x, y, colour);
+                px = x;
+                py = y;
+            }
+        };
+        curve(r.signal_rms_over_time, kSignal);
+        curve(r.residual_rms_over_time, kResidualRms);
+        curve(r.residual_peak_over_time, kResidualPeak);
+        int lx = fr.x0 + 10;
+        lx = legend(c, font, lx, fr.y0 + 6, kResidualPeak, "residual peak");
+        lx = legend(c, font, lx, fr.y0 + 6, kResidualRms, "residual RMS");
+        lx = legend(c, font, lx, fr.y0 + 6, kSignal, "programme (A) RMS");
+        legend(c, font, lx, fr.y0 + 6, 0xf0a0a0, "worst stretches");
+        const auto p = dir / (stem + "_residual.png");
+        if (auto w = c.write_png(p); !w) return std::unexpected(w.error());
+        written.push_back(p);
+    }
+
+    {   // Residual spectrum (1/3 octave) and the octave bands.
+        Canvas c(1000, 560);
+        Frame fr(c);
+        frame_axes(c, font, fr, "Residual spectrum  " + names, "frequency (Hz)", "dB");
+        linear_y_axis(c, font, fr, lo, hi, 20.0, "%.0f");
+        const double fmin = 20.0, fmax = r.sample_rate / 2.0;
+        log_freq_axis(c, font, fr, fmin, fmax, false);
+        auto x_of = [&](double f) { return fr.x0 + static_cast<int>(std::log(std::max(f, fmin) / fmin) / std::log(fmax / fmin) * (fr.x1 - fr.x0)); };
+        auto y_of = [&](double v) { return fr.y1 - static_cast<int>((std::clamp(v, lo, hi) - lo) / (hi - lo) * (fr.y1 - fr.y0)); };
+        for (const ResidualBand& b : r.bands) {  // band levels (mean square -> dB) as steps
+            const int xa = x_of(b.low_hz), xb = x_of(b.high_hz);
+            const int ys = y_of(b.signal_ms > 0 ? 10 * std::log10(b.signal_ms) : lo);
+            const int yr = y_of(b.residual_ms > 0 ? 10 * std::log10(b.residual_ms) : lo);
+            c.rect(xa + 1, ys - 1, xb - 1, ys + 1, kSignal);
+            c.rect(xa + 1, yr - 1, xb - 1, yr + 1, kResidualRms);
+        }
+        if (r.residual_spectrum.fft_size > 0) {
+            const auto sm = smooth_octave(r.residual_spectrum, 3, fmin, 48);
+            int px = -1, py = -1;
+            for (size_t i = 0; i < sm.freq_hz.size(); ++i) {
+                const int x = x_of(sm.freq_hz[i]), y = y_of(sm.power[i] > 0 ? 10 * std::log10(sm.power[i]) : lo);
+                if (px >= 0) c.line(px, py, x, y, kResidualPeak);
+                px = x;
+                py = y;
+            }
+        }
+        int lx = fr.x0 + 10;
+        lx = legend(c, font, lx, fr.y0 + 6, kResidualPeak, "residual, 1/3 octave");
+        lx = legend(c, font, lx, fr.y0 + 6, kResidualRms, "residual per octave band");
+        legend(c, font, lx, fr.y0 + 6, kSignal, "programme (A) per band");
+        const auto p = dir / (stem + "_residual_spectrum.png");
+        if (auto w = c.write_png(p); !w) return std::unexpected(w.error());
+        written.push_back(p);
     }
     return written;
 }

@@ -76,4 +76,13 @@ Result<std::vector<Plot>> render_plots(const FileAnalysis& analysis, const PlotO
 Result<std::vector<std::filesystem::path>> write_plots(const FileAnalysis& analysis, const std::filesystem::path& dir,
                                                        const PlotOptions& options = {});
 
+struct CompareResult;
+
+// `compare --png DIR`: writes <DIR>/<A stem>_vs_<B stem>_residual.png (the
+// residual's peak and RMS over time under A's RMS, the worst stretches
+// marked) and _residual_spectrum.png (the residual's 1/3-octave spectrum and
+// the octave bands' residual and programme levels); returns the files
+// written. Errors: FileWrite.
+Result<std::vector<std::filesystem::path>> write_compare_plots(const CompareResult& result, const std::filesystem::path& dir);
+
 }  // namespace sf::analysis

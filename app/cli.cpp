@@ -13,14 +13,48 @@
 
 namespace sf::cli {
 
+std::string escape_control_characters(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    char buf[12];
+    for (size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\r') {
+            out += "\\r";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (c < 0x20 || c == 0x7f) {
+            std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+            out += buf;
+        } else if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                   static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+            // U+0080..U+009F in UTF-8: C1 controls (U+009B is a CSI some terminals obey).
+            std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned char>(text[i + 1]));
+            out += buf;
+            ++i;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
+void print_error_line(std::string_view message) {
+    const std::string line = "stemforge: error: " + escape_control_characters(message) + "\n";
+    std::fwrite(line.data(), 1, line.size(), stderr);
+    std::fflush(stderr);
+}
+
 int report(const Error& error) {
     // One `stemforge: error:` line per error: a session file breaking several
-    // rules reports each on its own line (the validator joins them with \n).
+    // rules reports each on its own line (the validator joins them with \n);
+    // every other control character is escaped by print_error_line.
     size_t start = 0;
     do {
         const size_t end = error.message.find('\n', start);
-        const std::string line = error.message.substr(start, end == std::string::npos ? std::string::npos : end - start);
-        std::fprintf(stderr, "stemforge: error: %s\n", line.c_str());
+        print_error_line(std::string_view(error.message).substr(start, end == std::string::npos ? std::string::npos : end - start));
         start = end == std::string::npos ? std::string::npos : end + 1;
     } while (start != std::string::npos);
     switch (error.code) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -26,6 +27,14 @@ enum Exit : int {
 
 // Prints "stemforge: error: <message>" on stderr, returns the exit code for it.
 int report(const Error& error);
+// The one function that prints a `stemforge: error:` line (report(), once
+// per line of a message, and the argument parser use it): one line, with
+// control characters that a session or a file name may carry (ESC, BEL, CR,
+// NUL, C1 controls; a newline inside one line) written as visible escapes
+// (\x1b, \r, \u009b) so they cannot drive the terminal.
+void print_error_line(std::string_view message);
+// The escaping alone (for tests and other one-line reports).
+std::string escape_control_characters(std::string_view text);
 
 // Progress on stderr, only when stderr is a terminal: one line, redrawn in
 // place ("\r", erase to the end), cut to the terminal's width so it never
@@ -64,7 +73,16 @@ struct RenderArgs {
     std::string backend = "auto";
     bool verify = false;
     bool json = false;
+    int threads = 0;          // 0: every core
 };
+
+// `stemforge replay MANIFEST [--json] [--keep DIR]`
+struct ReplayArgs {
+    std::string manifest;
+    bool json = false;
+    std::string keep_dir;     // empty: a temporary folder, removed at the end
+};
+int run_replay(const ReplayArgs& args);
 
 struct AnalyzeArgs {
     std::vector<std::string> files;
@@ -88,6 +106,7 @@ struct CompareArgs {
     std::string a, b;
     bool json = false;
     double max_offset_s = 1.0;
+    std::string png_dir;      // empty: no plots
 };
 
 // `stemforge bench MODE ...`: each mode lives in its own app/bench_*.cpp.

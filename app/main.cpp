@@ -6,7 +6,9 @@
 
 #include "app/bench_master.h"
 #include "app/cli.h"
+#include "app/command_names.h"
 #include "app/gpu_commands.h"
+#include "engine/audio/decoder_quiet.h"
 
 int main(int argc, char** argv) {
     using namespace sf::cli;
@@ -24,6 +26,14 @@ int main(int argc, char** argv) {
     r->add_option("--to", render.to, "Render only up to this time of the timeline (seconds or m:ss.fff)");
     r->add_flag("--verify", render.verify, "Also render on the other backend; pass/fail against the documented bounds");
     r->add_flag("--json", render.json, "Print one JSON object on stdout");
+    r->add_option("--threads", render.threads, "CPU threads (default: every core); the CPU render is bit-identical for every N")
+        ->check(CLI::Range(1, 4096));
+
+    ReplayArgs replay;
+    auto* rp = app.add_subcommand("replay", "Re-render a render's manifest into a temporary folder and check every output bit for bit");
+    rp->add_option("manifest", replay.manifest, "<first output>.manifest.json, written by render")->required();
+    rp->add_flag("--json", replay.json, "Print one JSON object on stdout");
+    rp->add_option("--keep", replay.keep_dir, "Keep the re-rendered files in this folder (one subfolder per export)");
 
     GuiArgs gui;
     auto* g = app.add_subcommand("gui", "The workstation: open, render, play and look (a window, or --screenshot with no display)");
@@ -61,8 +71,9 @@ int main(int argc, char** argv) {
     auto* cmp = app.add_subcommand("compare", "Align B to A and measure the null residual (QA)");
     cmp->add_option("a", compare.a, "Reference file")->required();
     cmp->add_option("b", compare.b, "File to compare with the reference")->required();
-    cmp->add_option("--max-offset", compare.max_offset_s, "Alignment search range in seconds")->capture_default_str()->check(CLI::Range(0.0, 10.0));
+    cmp->add_option("--max-offset", compare.max_offset_s, "Alignment search range in seconds (0: compare sample by sample, no alignment)")->capture_default_str()->check(CLI::Range(0.0, 10.0));
     cmp->add_flag("--json", compare.json, "Print one JSON object on stdout");
+    cmp->add_option("--png", compare.png_dir, "Write the residual over time and its spectrum as PNG plots into this folder");
 
     DemoArgs demo;
     auto* d = app.add_subcommand("demo", "Write the built-in demo session into DIR and render it");
@@ -112,15 +123,22 @@ int main(int argc, char** argv) {
     bg->add_option("--dir", bench_gpu.dir, "Generate the stems here (kept) instead of a temporary folder");
     bg->add_flag("--json", bench_gpu.json, "Print one JSON object on stdout");
 
+    if (auto unknown = unknown_command_message(app, argc, argv)) {
+        print_error_line(*unknown);
+        return kUsage;
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-        std::fprintf(stderr, "stemforge: error: %s (see stemforge --help)\n", e.what());
+        print_error_line(std::string(e.what()) + " (see stemforge --help)");
         return kUsage;
     }
+    // libmpg123 (inside libsndfile) would print its own notes around our error line.
+    sf::set_decoder_diagnostics_quiet(true);
 
     if (r->parsed()) return run_render(render);
+    if (rp->parsed()) return run_replay(replay);
     if (g->parsed()) return run_gui(gui);
     if (a->parsed()) return run_analyze(analyze);
     if (d->parsed()) return run_demo(demo);

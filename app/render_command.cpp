@@ -6,12 +6,17 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
+
+#include <tbb/global_control.h>
+#include <tbb/task_arena.h>
 
 #include "analysis/analyze.h"
 #include "analysis/loudness_probe.h"
 #include "app/backends.h"
 #include "app/cli.h"
 #include "app/master_report.h"
+#include "app/render_manifest.h"
 #include "app/signals.h"
 #include "engine/core/timecode.h"
 #include "engine/render/region.h"
@@ -133,17 +138,30 @@ std::string format_name(const ExportSpec& e) {
 
 }  // namespace
 
+int render_command(const RenderArgs& args);
+
 int run_render(const RenderArgs& args) {
+    if (args.threads <= 0) return render_command(args);
+    // --threads N: exactly N threads work (an arena of N, even beyond the
+    // core count); the CPU path is bit-identical for every N (docs/reproducibility.md).
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(args.threads));
+    tbb::task_arena arena(args.threads);
+    return arena.execute([&] { return render_command(args); });
+}
+
+int render_command(const RenderArgs& args) {
+    const auto* cancel = install_cancel_signals();
     auto session = load_session(args.session);
     if (!session) return report(session.error());
 
     RenderOptions options;
-    options.cancel = install_cancel_signals();
+    options.cancel = cancel;
     // Everything this command writes is staged here and committed together
     // after the verify render (a failed verify changes no file).
     DeliveryTransaction transaction;
     options.transaction = &transaction;
     if (!args.output.empty()) options.output_override = args.output;
+    if (auto ok = check_manifest_path(*session, effective_exports(*session, options)); !ok) return report(ok.error());
     options.loudness_probe = [] { return analysis::make_loudness_probe(); };
     if (!args.from.empty() || !args.to.empty()) {
         TimeRegion region;
@@ -357,6 +375,11 @@ int run_render(const RenderArgs& args) {
         out["verify"] = v;
     }
 
+    // The manifest is staged with the outputs: a failed or cancelled render leaves none.
+    auto manifest = stage_render_manifest(*session, effective_exports(*session, options), render_manifest_context(args, *backend), transaction);
+    if (!manifest) return report(manifest.error());
+    out["manifest"] = manifest_path_for(effective_exports(*session, options).front().file).string();
+    if (cancel_requested(cancel)) return report(cancelled_error());
     // A failed verdict commits nothing: the report still says what differed.
     if (!verify_failure)
         if (auto ok = transaction.commit(); !ok) return report(ok.error());

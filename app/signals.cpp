@@ -27,8 +27,13 @@ const std::atomic<bool>* install_cancel_signals() {
     sa.sa_handler = on_cancel_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;  // blocking reads and writes carry on; the work stops at the next block
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
+    for (int sig : {SIGINT, SIGTERM}) {
+        // A signal ignored by whoever started us stays ignored (POSIX shells
+        // start `cmd &` with SIGINT ignored: a Ctrl-C for the shell is not for it).
+        struct sigaction old {};
+        if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+        sigaction(sig, &sa, nullptr);
+    }
     return &g_cancel;
 }
 

@@ -13,7 +13,8 @@
 
 namespace sf::cli {
 
-// Installs the handlers (idempotent) and returns the flag they set.
+// Installs the handlers (idempotent) and returns the flag they set. A signal
+// the process inherited as ignored (SIG_IGN) stays ignored.
 const std::atomic<bool>* install_cancel_signals();
 // The signal that requested cancellation, 0 if none.
 int cancel_signal();

@@ -11,6 +11,9 @@
 
 #include <sndfile.h>
 
+#include "engine/audio/decoder_quiet.h"
+#include "engine/audio/ogg_serial.h"
+#include "engine/audio/peak_chunk.h"
 #include "engine/audio/resampler.h"
 #include "engine/core/input_file.h"
 
@@ -66,9 +69,17 @@ Result<std::pair<SndfilePtr, SF_INFO>> open_for_read(const std::filesystem::path
     if (auto ok = require_regular_file(file); !ok) return std::unexpected(ok.error());
     if (std::filesystem::file_size(file, ec) == 0 && !ec) return fail(ErrorCode::FileRead, file.string() + ": file is empty (0 bytes)");
     SF_INFO info{};
-    SndfilePtr handle(sf_open(file.c_str(), SFM_READ, &info));
+    SndfilePtr handle;
+    {
+        DecoderQuietScope quiet;  // the format is known only once it is open: any file may be MP3
+        handle.reset(sf_open(file.c_str(), SFM_READ, &info));
+    }
     if (!handle) {
-        return fail(ErrorCode::FileRead, file.string() + ": cannot read audio: " + sf_strerror(nullptr));
+        // The file exists and is regular (checked above): libsndfile's generic
+        // "File does not exist or is not a regular file" would mislead.
+        std::string why = sf_strerror(nullptr);
+        if (why.find("does not exist") != std::string::npos) why = "not a recognised audio format, or corrupt";
+        return fail(ErrorCode::FileRead, file.string() + ": cannot read audio: " + why);
     }
     if (info.frames == SF_COUNT_MAX && info.channels > 0) {
         // "Length unknown": a FLAC whose STREAMINFO says 0 samples, as pipe
@@ -76,6 +87,7 @@ Result<std::pair<SndfilePtr, SF_INFO>> open_for_read(const std::filesystem::path
         // again from the top: every reader downstream needs the length.
         std::vector<float> scratch(static_cast<size_t>(info.channels) * 4096);
         sf_count_t frames = 0;
+        DecoderQuietScope quiet;
         for (sf_count_t got; (got = sf_readf_float(handle.get(), scratch.data(), 4096)) > 0;) frames += got;
         if (sf_seek(handle.get(), 0, SEEK_SET) != 0) {
             handle.reset(sf_open(file.c_str(), SFM_READ, &info));
@@ -156,6 +168,7 @@ struct AudioSource::Impl {
     int64_t in_position = 0;       // frames decoded from the file
     bool input_done = false;
     bool flushed = false;
+    bool is_mpeg = false;          // decoded by libmpg123, which talks on stderr (decoder_quiet.h)
     std::optional<StreamResampler> resampler;  // only when the rate changes
     std::vector<float> in_scratch;   // interleaved, decoded
     std::vector<float> out_scratch;  // interleaved, resampled
@@ -174,7 +187,11 @@ struct AudioSource::Impl {
             return 0;
         }
         in_scratch.resize(static_cast<size_t>(n * ch));
-        sf_count_t got = sf_readf_float(handle.get(), in_scratch.data(), n);
+        sf_count_t got = 0;
+        {
+            DecoderQuietScope quiet(is_mpeg);
+            got = sf_readf_float(handle.get(), in_scratch.data(), n);
+        }
         if (got < n) {
             const int err = sf_error(handle.get());
             if (err != SF_ERR_NO_ERROR)
@@ -263,6 +280,7 @@ Result<AudioSource> AudioSource::open(const std::filesystem::path& file, const S
     impl->info.sample_rate = si.samplerate;
     impl->info.channels = si.channels;
     impl->info.frames = si.frames;
+    impl->is_mpeg = (si.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG;
     impl->info.container = container_name(si.format);
     std::tie(impl->info.encoding, impl->info.bits) = encoding_name(si.format);
     if (log_reports_truncation(impl->handle.get()))
@@ -652,6 +670,15 @@ Result<void> AudioFileWriter::commit() {
     const int close_err = sf_close(w.handle.release());
     if (close_err != 0)
         return fail(ErrorCode::FileWrite, w.target.string() + ": cannot finish the file: " + sf_error_number(close_err));
+    // libsndfile's Ogg serial number comes from the clock (ogg_serial.h): one
+    // from the export's seed instead, so a render is bit-identical run to run.
+    if (w.spec.format == ExportFormat::Ogg || w.spec.format == ExportFormat::Opus)
+        if (auto ok = set_ogg_serials(w.temp, static_cast<uint32_t>((w.spec.dither_seed * 0x9E3779B97F4A7C15ULL) >> 32)); !ok)
+            return fail(ErrorCode::FileWrite, w.target.string() + ": " + ok.error().message);
+    // Its float WAV/RF64/AIFF files carry a PEAK chunk stamped with the time
+    // of writing (peak_chunk.h): stamped 0 instead.
+    if (w.write_float && w.spec.bit_depth == 32)
+        if (auto ok = clear_peak_timestamp(w.temp); !ok) return fail(ErrorCode::FileWrite, w.target.string() + ": " + ok.error().message);
     std::error_code ec;
     std::filesystem::rename(w.temp, w.target, ec);
     if (ec) return fail(ErrorCode::FileWrite, w.target.string() + ": cannot move the finished file into place: " + ec.message());

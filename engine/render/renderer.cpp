@@ -15,6 +15,7 @@
 #include "engine/export/transaction.h"
 #include "engine/master/delivered_check.h"
 #include "engine/master/preset.h"
+#include "engine/session/session_paths.h"
 
 namespace sf {
 
@@ -122,6 +123,7 @@ private:
 
 Result<RenderResult> render_session(const Session& session, MixBackend& backend, const RenderOptions& options) {
     const auto t_start = Clock::now();
+    if (auto ok = check_session_paths(session); !ok) return std::unexpected(ok.error());
     const auto exports = effective_exports(session, options);
     if (auto ok = check_render_outputs(session, exports); !ok) return std::unexpected(ok.error());
     // `-o out.xyz` is refused, never written as a WAV under that name.
