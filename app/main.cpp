@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "app/batch_command.h"
 #include "app/bench_master.h"
 #include "app/cli.h"
 #include "app/gpu_commands.h"
@@ -52,6 +53,19 @@ int main(int argc, char** argv) {
     d->add_option("dir", demo.dir, "Folder for the demo session")->capture_default_str();
     d->add_option("--duration", demo.duration_s, "Length in seconds (>= 8)")->capture_default_str()->check(CLI::Range(8.0, 3600.0));
     d->add_flag("--json", demo.json, "Print the render report as JSON");
+
+    BatchArgs batch;
+    auto* bt = app.add_subcommand("batch", "Render many sessions, albums and variants: here in parallel, or as a Slurm job array");
+    bt->add_option("batch", batch.file, "Batch file (JSON, format stemforge-batch v1)")->required();
+    bt->add_option("--engine", batch.engine, "local: child processes on this machine; slurm: one Slurm job array")
+        ->capture_default_str()->check(CLI::IsMember({"local", "slurm"}));
+    bt->add_option("--jobs", batch.jobs, "local: tasks at once (default: the cores); slurm: at most N tasks at once (%N)")->check(CLI::Range(1, 100000));
+    bt->add_option("--backend", batch.backend, "Render backend of every task: auto, cpu, gpu (slurm: one GPU per task)")
+        ->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "gpu"}));
+    bt->add_flag("--json", batch.json, "Print the summary (JSON) on stdout");
+    // What each engine runs: one task of a frozen batch (not for users).
+    bt->add_option("--task", batch.task)->group("")->check(CLI::NonNegativeNumber);
+    bt->add_option("--task-results", batch.task_results)->group("");
 
     DevicesArgs devices;
     auto* dev = app.add_subcommand("devices", "List the Vulkan devices and which one the GPU backend would use");
@@ -108,6 +122,7 @@ int main(int argc, char** argv) {
     if (a->parsed()) return run_analyze(analyze);
     if (d->parsed()) return run_demo(demo);
     if (dev->parsed()) return run_devices(devices);
+    if (bt->parsed()) return run_batch(batch);
     if (cmp->parsed()) return run_compare(compare);
     if (ba->parsed()) return run_bench_analyze(bench_analyze);
     if (bm->parsed()) return run_bench_mix(bench_mix);
