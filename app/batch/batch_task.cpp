@@ -125,6 +125,26 @@ Result<std::filesystem::path> prepare_album(const BatchSpec& spec, const BatchTa
     return file;
 }
 
+// Whether CLI11's help text lists `name` under "Subcommands:".
+bool has_subcommand(const std::string& help, const std::string& name) {
+    std::istringstream in(help);
+    std::string line;
+    bool in_list = false;
+    while (std::getline(in, line)) {
+        if (line.starts_with("Subcommands:")) {
+            in_list = true;
+            continue;
+        }
+        if (!in_list) continue;
+        const size_t first = line.find_first_not_of(' ');
+        if (first == std::string::npos) continue;
+        if (first == 0) break;  // the next section
+        const size_t end = line.find(' ', first);
+        if (line.substr(first, end == std::string::npos ? std::string::npos : end - first) == name) return true;
+    }
+    return false;
+}
+
 json entry_skeleton(const BatchSpec& spec, const BatchTask& task) {
     const BatchJob& job = spec.jobs[task.job];
     json e;
@@ -159,10 +179,12 @@ Result<void> run_child(const BatchJob& job, const std::filesystem::path& prepare
     const std::string command = job.kind == BatchJobKind::Album ? "album" : "render";
     if (job.kind == BatchJobKind::Album) {
         // The album command may not exist in this build (it is newer than
-        // batch): say so rather than pass on a usage error.
-        auto probe = run_captured({self->string(), "album", "--help"});
-        if (!probe || probe->exit.code != 0)
-            return fail(ErrorCode::NotSupported, "this stemforge has no `album` command (`stemforge album --help` failed), so album jobs cannot run");
+        // batch): say so rather than pass on a usage error. `album --help`
+        // cannot tell (CLI11 prints the top-level help for an unknown
+        // word), the list of subcommands can.
+        auto help = run_captured({self->string(), "--help"});
+        if (!help || !has_subcommand(help->out, "album"))
+            return fail(ErrorCode::NotSupported, "this stemforge has no `album` command (not in `stemforge --help`), so album jobs cannot run");
     }
     const auto out_file = options.work_dir / (command + ".json");
     const auto err_file = options.work_dir / (command + ".err");
