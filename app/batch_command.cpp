@@ -88,6 +88,8 @@ int run_batch(const BatchArgs& args) {
         inputs.push_back({spec->jobs[i].file, "jobs[" + std::to_string(i) + "] \"" + spec->jobs[i].name + "\""});
     const std::vector<NamedPath> outputs{{summary_path, "the batch summary"}};
     if (auto ok = check_outputs(outputs, inputs); !ok) return report(ok.error());
+    if (args.engine == "slurm")
+        if (auto ok = slurm_available(); !ok) return report(ok.error());
 
     std::error_code ec;
     std::filesystem::create_directories(spec->output_dir, ec);

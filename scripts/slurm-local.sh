@@ -20,6 +20,8 @@
 #                        (a character device made in DIR/dev): Slurm then
 #                        schedules `--backend gpu` tasks one per "GPU", and the
 #                        render uses whatever Vulkan device the machine has.
+#   SLURM_LOCAL_MAX_ARRAY_SIZE=N  the cluster's MaxArraySize (Slurm's default
+#                        1001), small in tests of the batch's array splitting.
 #   SLURM_LOCAL_PORT=P   slurmctld listens on P, slurmd on P+1. Default: 6817
 #                        for the default DIR, else the first free pair from
 #                        16817 (so a test's cluster and a user's can coexist).
@@ -59,9 +61,13 @@ running() {
     pid_of "$dir/run/slurmd.pid" >/dev/null && timeout 10 sinfo -h >/dev/null 2>&1
 }
 
-# Listening TCP ports (IPv4 and IPv6), decimal, one a line.
+# Listening TCP ports (IPv4 and IPv6), decimal, one a line (bash does the
+# hex: Debian's awk is mawk, without strtonum).
 listening_ports() {
-  awk 'NR > 1 && $4 == "0A" { split($2, a, ":"); print strtonum("0x" a[2]) }' /proc/net/tcp /proc/net/tcp6 2>/dev/null | sort -u
+  local hex
+  for hex in $(awk 'NR > 1 && $4 == "0A" { n = split($2, a, ":"); print a[n] }' /proc/net/tcp /proc/net/tcp6 2>/dev/null); do
+    echo $((16#$hex))
+  done | sort -u
 }
 
 pick_port() {
@@ -193,6 +199,7 @@ SchedulerParameters=batch_sched_delay=0
 GresTypes=gpu
 ReturnToService=2
 MinJobAge=600
+${SLURM_LOCAL_MAX_ARRAY_SIZE:+MaxArraySize=$SLURM_LOCAL_MAX_ARRAY_SIZE}
 NodeName=$host NodeAddr=127.0.0.1 $topology RealMemory=$mem $gres_line State=UNKNOWN
 PartitionName=local Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
@@ -200,12 +207,17 @@ EOF
   $sudo mv "$dir/gres.conf.tmp" "$dir/gres.conf"
   $sudo slurmctld -f "$conf"
   $sudo slurmd -f "$conf"
-  local i=0 state=""
-  while [ $i -lt 300 ]; do
+  # Up in 0.1-1.4 s on a quiet machine; a daemon that died (a port taken, a
+  # bad line) ends the wait at once.
+  local state="" deadline=$((SECONDS + 60))
+  while [ $SECONDS -lt $deadline ]; do
     state=$(timeout 5 sinfo -hNo %T 2>/dev/null | head -n 1 || true)
     case "$state" in idle|mixed|allocated) break ;; esac
+    if ! pid_of "$dir/run/slurmctld.pid" >/dev/null || ! pid_of "$dir/run/slurmd.pid" >/dev/null; then
+      sleep 0.5  # a daemon writes its pid file a moment after it forks
+      if ! pid_of "$dir/run/slurmctld.pid" >/dev/null || ! pid_of "$dir/run/slurmd.pid" >/dev/null; then break; fi
+    fi
     sleep 0.1
-    i=$((i + 1))
   done
   case "$state" in idle|mixed|allocated) ;; *)
     say "the node did not come up (state '${state:-none}'; logs in $dir/log)"

@@ -50,5 +50,7 @@ Result<std::vector<nlohmann::json>> run_local_engine(const BatchRun& run, int jo
 // Errors: NotSupported when sbatch/squeue are missing, FileWrite when
 // sbatch refuses the submission (its message).
 Result<std::vector<nlohmann::json>> run_slurm_engine(const BatchRun& run, int throttle);
+// NotSupported, saying how to get them, when Slurm's client commands are not on PATH.
+Result<void> slurm_available();
 
 }  // namespace sf::cli

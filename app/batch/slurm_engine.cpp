@@ -133,11 +133,16 @@ void cancel_arrays(const std::vector<ArrayJob>& arrays, int sig) {
 
 }  // namespace
 
-Result<std::vector<nlohmann::json>> run_slurm_engine(const BatchRun& run, int throttle) {
+Result<void> slurm_available() {
     for (const char* program : {"sbatch", "squeue", "scancel"})
         if (!find_on_path(program))
             return fail(ErrorCode::NotSupported, std::string("--engine slurm: ") + program +
                                                      " is not on PATH (install slurm-wlm, or start a one-node cluster with scripts/slurm-local.sh start)");
+    return {};
+}
+
+Result<std::vector<nlohmann::json>> run_slurm_engine(const BatchRun& run, int throttle) {
+    if (auto ok = slurm_available(); !ok) return std::unexpected(ok.error());
     auto self = self_executable();
     if (!self) return std::unexpected(self.error());
 
