@@ -14,6 +14,7 @@
 #include "app/cli.h"
 #include "app/signals.h"
 #include "engine/batch/batch_spec.h"
+#include "engine/core/clock.h"
 #include "engine/export/transaction.h"
 
 namespace sf::cli {
@@ -75,7 +76,7 @@ std::string show_lufs(const nlohmann::json& entry) {
 }  // namespace
 
 int run_batch(const BatchArgs& args) {
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = Clock::now();
     auto spec = load_batch(args.file);
     if (!spec) return report_all(spec.error());
     if (args.task >= 0) return run_task(*spec, args);
@@ -125,7 +126,7 @@ int run_batch(const BatchArgs& args) {
     summary["jobs"] = *entries;
     summary["jobs_ok"] = ok_count;
     summary["jobs_failed"] = entries->size() - ok_count;
-    summary["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    summary["seconds"] = seconds_since(t0);
     if (auto ok = write_atomically(summary_path, summary.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"); !ok)
         return report(ok.error());
 

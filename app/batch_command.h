@@ -20,4 +20,18 @@ struct BatchArgs {
 
 int run_batch(const BatchArgs& args);
 
+// `stemforge bench batch`: one batch of `variants` variants of the demo
+// session through --engine local and --engine slurm (when a cluster is
+// reachable), and the Slurm overhead per task (app/bench_batch.cpp).
+struct BenchBatchArgs {
+    int variants = 24;
+    double duration_s = 8.0;   // the demo session's length
+    int jobs = 0;              // tasks at once on both engines (0 = the cores)
+    std::string dir;           // work folder; empty: a temporary one, removed afterwards
+    bool slurm = true;         // false: the local engine only
+    bool json = false;
+};
+
+int run_bench_batch(const BenchBatchArgs& args);
+
 }  // namespace sf::cli

@@ -100,6 +100,15 @@ int main(int argc, char** argv) {
     bms->add_option("--dir", bench_master.dir, "Keep the generated and rendered files in this folder");
     bms->add_flag("--json", bench_master.json, "Print one JSON object on stdout");
 
+    BenchBatchArgs bench_batch;
+    auto* bb = bench->add_subcommand("batch", "A batch of demo-session variants through --engine local and --engine slurm: the Slurm overhead per task");
+    bb->add_option("--variants", bench_batch.variants, "Variants (tasks)")->capture_default_str()->check(CLI::Range(1, 10000));
+    bb->add_option("--duration", bench_batch.duration_s, "Demo session length in seconds (>= 8)")->capture_default_str()->check(CLI::Range(8.0, 3600.0));
+    bb->add_option("--jobs", bench_batch.jobs, "Tasks at once on both engines (default: the cores)")->check(CLI::Range(1, 4096));
+    bb->add_option("--dir", bench_batch.dir, "Keep the session and the renders in this folder");
+    bb->add_flag("!--no-slurm", bench_batch.slurm, "The local engine only");
+    bb->add_flag("--json", bench_batch.json, "Print one JSON object on stdout");
+
     BenchGpuArgs bench_gpu;
     auto* bg = bench->add_subcommand("gpu", "Render a generated session on the GPU and the CPU path; per-phase GPU time, bytes, floor");
     bg->add_option("--stems", bench_gpu.stems, "Stereo stems")->capture_default_str()->check(CLI::Range(1, 4096));
@@ -128,5 +137,6 @@ int main(int argc, char** argv) {
     if (bm->parsed()) return run_bench_mix(bench_mix);
     if (bg->parsed()) return run_bench_gpu(bench_gpu);
     if (bms->parsed()) return run_bench_master(bench_master);
+    if (bb->parsed()) return run_bench_batch(bench_batch);
     return kUsage;
 }

@@ -12,6 +12,7 @@
 #include "app/batch/child_process.h"
 #include "app/signals.h"
 #include "engine/core/cancel.h"
+#include "engine/core/clock.h"
 #include "engine/render/renderer.h"
 #include "engine/session/session.h"
 #include "engine/session/session_edit.h"
@@ -237,7 +238,7 @@ nlohmann::json failed_task_entry(const BatchSpec& spec, const BatchTask& task, c
 }
 
 Result<nlohmann::json> run_batch_task(const BatchSpec& spec, const BatchTask& task, const BatchTaskOptions& options) {
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = Clock::now();
     json entry = entry_skeleton(spec, task);
     auto outcome = [&]() -> Result<void> {
         std::error_code ec;
@@ -259,7 +260,7 @@ Result<nlohmann::json> run_batch_task(const BatchSpec& spec, const BatchTask& ta
     } else {
         entry["error"] = done.error().message;
     }
-    entry["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    entry["seconds"] = seconds_since(t0);
     return entry;
 }
 

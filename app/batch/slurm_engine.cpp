@@ -20,12 +20,11 @@
 #include "app/batch/child_process.h"
 #include "app/signals.h"
 #include "engine/core/cancel.h"
+#include "engine/core/clock.h"
 
 namespace sf::cli {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 std::string shell_quote(const std::string& s) {
     std::string out = "'";

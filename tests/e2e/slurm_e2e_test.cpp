@@ -3,10 +3,16 @@
 // stops again: the batch as job arrays split at the cluster's MaxArraySize
 // and throttled, gathered into the same summary as the local engine's
 // (sample-identical outputs), a failed task with its Slurm state, one GPU per
-// task with --backend gpu, and nothing left running or on disk afterwards.
+// task with --backend gpu, Ctrl-C cancelling the array, and nothing left
+// running or on disk afterwards.
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include <cmath>
 #include <filesystem>
@@ -148,6 +154,52 @@ TEST(SlurmE2E, OneNodeClusterRunsTheBatchAsAJobArray) {
         ASSERT_EQ(gpu["jobs"].size(), 1u);
         EXPECT_EQ(gpu["jobs"][0]["slurm"]["gpus"], "0") << gpu.dump();
         EXPECT_EQ(g.exit_code, 0) << g.err << gpu.dump();
+
+        // Ctrl-C while the tasks render: the pending ones are cancelled, the
+        // running ones stopped through their batch step, and what they had
+        // staged removed; exit 130, no summary.
+        {
+            write_wav(dir / "song/long.wav", noise(2, 60 * kRate, 7, 0.25), kRate, 24);
+            json s = session_with({{{"name", "long"}, {"file", "long.wav"}}});
+            s["master"] = {{"limiter", {{"ceiling_dbtp", -1.0}}}, {"loudness_target_lufs", -16.0}};
+            s["export"] = json::array({{{"file", "out/master.wav"}, {"bit_depth", 24}}});
+            write_text(dir / "song/long.json", s.dump());
+            const auto batch = write_batch(dir.path(), "cancel.json", "via-cancel",
+                                           json::array({{{"session", "song/long.json"}, {"variants", {{{"name", "a"}}, {{"name", "b"}}, {{"name", "c"}}}}}}));
+            std::vector<std::string> argv_s{STEMFORGE_BIN, "batch", batch.string(), "--engine", "slurm", "--backend", "cpu"};
+            std::vector<char*> argv;
+            for (auto& a : argv_s) argv.push_back(a.data());
+            argv.push_back(nullptr);
+            const fs::path log = dir / "cancel.log";
+            const pid_t pid = ::fork();
+            if (pid == 0) {
+                const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+                ::dup2(fd, 1);
+                ::dup2(fd, 2);
+                ::execv(argv[0], argv.data());
+                ::_exit(127);
+            }
+            ASSERT_GT(pid, 0);
+            bool working = false;
+            for (int i = 0; i < 1500 && !working; ++i) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                if (fs::exists(dir / "via-cancel/long"))
+                    for (const auto& e : fs::recursive_directory_iterator(dir / "via-cancel/long"))
+                        working |= e.path().filename().string().find(".stemforge") != std::string::npos;
+            }
+            ASSERT_TRUE(working) << "the Slurm tasks never started rendering";
+            ASSERT_EQ(::kill(pid, SIGINT), 0);
+            int status = 0;
+            ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+            const std::string text = read_text(log);
+            ASSERT_TRUE(WIFEXITED(status)) << text;
+            EXPECT_EQ(WEXITSTATUS(status), 130) << text;
+            EXPECT_FALSE(fs::exists(dir / "via-cancel/summary.json"));
+            // No task of it is left pending or running.
+            auto q = run_command({"squeue", "-h", "-r", "-n", "stemforge-batch", "-t", "PENDING,RUNNING,COMPLETING", "-o", "%i %T"});
+            EXPECT_EQ(q.exit_code, 0) << q.err;
+            EXPECT_EQ(q.out, "");
+        }
 
         // Nothing of the runs is left in the output folders.
         for (const auto& e : fs::recursive_directory_iterator(dir.path()))
