@@ -99,6 +99,7 @@ int run_batch(const BatchArgs& args) {
     run.spec = &*spec;
     run.tasks = batch_tasks(*spec);
     run.backend = args.backend;
+    run.sbatch_args = args.sbatch_args;
     run.cancel = install_cancel_signals();
     RunDir run_dir{spec->output_dir / (".stemforge-batch-" + host_name() + "-" + std::to_string(::getpid()))};
     run.run_dir = run_dir.dir;

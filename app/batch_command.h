@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace sf::cli {
 
@@ -12,6 +13,7 @@ struct BatchArgs {
     int jobs = 0;                  // local: tasks at once (0 = the cores); slurm: the array throttle %P (0 = none)
     std::string backend = "auto";
     bool json = false;
+    std::vector<std::string> sbatch_args;  // slurm: passed to sbatch as they are (--cpus-per-task=8, --partition=gpu, ...)
     // Hidden: run one task of a frozen batch and write its entry into
     // task_results (what each engine starts; see app/batch/batch_engines.h).
     int task = -1;

@@ -62,6 +62,8 @@ int main(int argc, char** argv) {
     bt->add_option("--jobs", batch.jobs, "local: tasks at once (default: the cores); slurm: at most N tasks at once (%N)")->check(CLI::Range(1, 100000));
     bt->add_option("--backend", batch.backend, "Render backend of every task: auto, cpu, gpu (slurm: one GPU per task)")
         ->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "gpu"}));
+    bt->add_option("--sbatch-arg", batch.sbatch_args, "slurm: one more sbatch option, as is (repeatable): --sbatch-arg=--cpus-per-task=8")
+        ->allow_extra_args(false);
     bt->add_flag("--json", batch.json, "Print the summary (JSON) on stdout");
     // What each engine runs: one task of a frozen batch (not for users).
     bt->add_option("--task", batch.task)->group("")->check(CLI::NonNegativeNumber);

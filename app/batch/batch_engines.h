@@ -27,6 +27,7 @@ struct BatchRun {
     std::filesystem::path results_dir;  // run_dir/results
     std::filesystem::path logs_dir;     // run_dir/logs: each task's stderr
     std::string backend = "auto";
+    std::vector<std::string> sbatch_args;  // Slurm: extra sbatch options, as the user wrote them
     const std::atomic<bool>* cancel = nullptr;
 
     // The command line of task `index` (argv[0] this binary).

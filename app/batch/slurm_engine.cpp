@@ -176,6 +176,7 @@ Result<std::vector<nlohmann::json>> run_slurm_engine(const BatchRun& run, int th
         std::vector<std::string> argv{"sbatch", "--parsable", array, "--job-name=stemforge-batch",
                                       "--output=" + (run.logs_dir / "slurm-%A_%a.log").string(), "--chdir=" + run.run_dir.string()};
         if (run.backend == "gpu") argv.push_back("--gres=gpu:1");
+        argv.insert(argv.end(), run.sbatch_args.begin(), run.sbatch_args.end());
         if (throttle > 0 && !arrays.empty()) argv.push_back("--dependency=afterany:" + arrays.back().id);
         argv.push_back(script.string());
         argv.push_back(std::to_string(offset));
