@@ -202,6 +202,7 @@ Result<std::vector<nlohmann::json>> run_slurm_engine(const BatchRun& run, int th
             if (i >= a.offset && i < a.offset + a.count) return nlohmann::json{{"job_id", a.id + "_" + std::to_string(i - a.offset)}, {"state", state}};
         return nlohmann::json{{"job_id", nullptr}, {"state", state}};
     };
+    const auto poll_interval = std::chrono::milliseconds(std::min<size_t>(5000, 500 + run.tasks.size() / 2));
     size_t done = 0;
     int query_failures = 0;
     std::string last_progress;
@@ -214,8 +215,8 @@ Result<std::vector<nlohmann::json>> run_slurm_engine(const BatchRun& run, int th
         }
         auto q = query(arrays);
         if (!q) {
-            // The controller can be busy for a moment; a minute of failures is an outage.
-            if (++query_failures > 120) {
+            // The controller can be busy for a moment; two minutes of failures are an outage.
+            if (++query_failures * poll_interval > std::chrono::minutes(2)) {
                 cancel_arrays(arrays, SIGTERM);
                 return fail(ErrorCode::Internal, "--engine slurm: " + q.error().message);
             }
@@ -274,7 +275,9 @@ Result<std::vector<nlohmann::json>> run_slurm_engine(const BatchRun& run, int th
                 last_progress = line;
             }
         }
-        if (done < run.tasks.size()) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        // Half a second for a normal batch; a huge one polls less often (each
+        // poll lists every task and may read result files on shared storage).
+        if (done < run.tasks.size()) std::this_thread::sleep_for(poll_interval);
     }
     if (tty) std::fprintf(stderr, "\r\033[K");
     std::vector<nlohmann::json> out;
