@@ -162,7 +162,13 @@ start_cluster() {
   fi
   if [ ${#devices[@]} -eq 0 ] && [ "$gpus" -gt 0 ]; then
     for ((g = 0; g < gpus; g++)); do
-      $sudo mknod "$dir/dev/nvidia$g" c 195 "$g"
+      # A container without CAP_MKNOD cannot make one: then no GPUs.
+      if ! $sudo mknod "$dir/dev/nvidia$g" c 195 "$g" 2>/dev/null; then
+        say "cannot make stand-in GPU devices here (mknod refused): the node offers no GPU"
+        devices=()
+        gpus=0
+        break
+      fi
       devices+=("$dir/dev/nvidia$g")
     done
   fi

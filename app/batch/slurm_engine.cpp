@@ -264,6 +264,7 @@ Result<std::vector<nlohmann::json>> run_slurm_engine(const BatchRun& run, int th
                 }
                 continue;
             }
+            states[i].ended_at.reset();  // requeued (a node failed): its grace starts again when it ends again
             if (states[i].state == "RUNNING" || states[i].state == "COMPLETING") ++running;
             else ++pending;
         }
