@@ -270,12 +270,16 @@ figures:[...document.querySelectorAll(".figures b")].map(b=>b.textContent)});doc
     bool saw_warn = false;
     for (const auto& row : j["rows"]) {
         const std::string cls = row["cls"], bg = row["bg"];
-        if (cls == "pass") EXPECT_EQ(bg, "rgb(231, 245, 234)") << row.dump();
+        if (cls == "pass") {
+            EXPECT_EQ(bg, "rgb(231, 245, 234)") << row.dump();
+        }
         if (cls == "warn") {
             EXPECT_EQ(bg, "rgb(255, 244, 214)") << row.dump();
             saw_warn = true;
         }
-        if (cls == "fail") EXPECT_EQ(bg, "rgb(253, 226, 225)") << row.dump();
+        if (cls == "fail") {
+            EXPECT_EQ(bg, "rgb(253, 226, 225)") << row.dump();
+        }
     }
     EXPECT_TRUE(saw_warn);   // codec_mp3
     ASSERT_GE(j["figures"].size(), 2u);
