@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "app/batch_command.h"
 #include "app/bench_master.h"
 #include "app/cli.h"
 #include "app/command_names.h"
@@ -81,6 +82,21 @@ int main(int argc, char** argv) {
     d->add_option("--duration", demo.duration_s, "Length in seconds (>= 8)")->capture_default_str()->check(CLI::Range(8.0, 3600.0));
     d->add_flag("--json", demo.json, "Print the render report as JSON");
 
+    BatchArgs batch;
+    auto* bt = app.add_subcommand("batch", "Render many sessions, albums and variants: here in parallel, or as a Slurm job array");
+    bt->add_option("batch", batch.file, "Batch file (JSON, format stemforge-batch v1)")->required();
+    bt->add_option("--engine", batch.engine, "local: child processes on this machine; slurm: one Slurm job array")
+        ->capture_default_str()->check(CLI::IsMember({"local", "slurm"}));
+    bt->add_option("--jobs", batch.jobs, "local: tasks at once (default: the cores); slurm: at most N tasks at once (%N)")->check(CLI::Range(1, 100000));
+    bt->add_option("--backend", batch.backend, "Render backend of every task: auto, cpu, gpu (slurm: one GPU per task)")
+        ->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "gpu"}));
+    bt->add_option("--sbatch-arg", batch.sbatch_args, "slurm: one more sbatch option, as is (repeatable): --sbatch-arg=--cpus-per-task=8")
+        ->allow_extra_args(false);
+    bt->add_flag("--json", batch.json, "Print the summary (JSON) on stdout");
+    // What each engine runs: one task of a frozen batch (not for users).
+    bt->add_option("--task", batch.task)->group("")->check(CLI::NonNegativeNumber);
+    bt->add_option("--task-results", batch.task_results)->group("");
+
     DevicesArgs devices;
     auto* dev = app.add_subcommand("devices", "List the Vulkan devices and which one the GPU backend would use");
     dev->add_flag("--json", devices.json, "Print one JSON object on stdout");
@@ -114,6 +130,15 @@ int main(int argc, char** argv) {
     bms->add_option("--dir", bench_master.dir, "Keep the generated and rendered files in this folder");
     bms->add_flag("--json", bench_master.json, "Print one JSON object on stdout");
 
+    BenchBatchArgs bench_batch;
+    auto* bb = bench->add_subcommand("batch", "A batch of demo-session variants through --engine local and --engine slurm: the Slurm overhead per task");
+    bb->add_option("--variants", bench_batch.variants, "Variants (tasks)")->capture_default_str()->check(CLI::Range(1, 10000));
+    bb->add_option("--duration", bench_batch.duration_s, "Demo session length in seconds (>= 8)")->capture_default_str()->check(CLI::Range(8.0, 3600.0));
+    bb->add_option("--jobs", bench_batch.jobs, "Tasks at once on both engines (default: the cores)")->check(CLI::Range(1, 4096));
+    bb->add_option("--dir", bench_batch.dir, "Keep the session and the renders in this folder");
+    bb->add_flag("!--no-slurm", bench_batch.slurm, "The local engine only");
+    bb->add_flag("--json", bench_batch.json, "Print one JSON object on stdout");
+
     BenchGpuArgs bench_gpu;
     auto* bg = bench->add_subcommand("gpu", "Render a generated session on the GPU and the CPU path; per-phase GPU time, bytes, floor");
     bg->add_option("--stems", bench_gpu.stems, "Stereo stems")->capture_default_str()->check(CLI::Range(1, 4096));
@@ -143,6 +168,7 @@ int main(int argc, char** argv) {
     if (a->parsed()) return run_analyze(analyze);
     if (d->parsed()) return run_demo(demo);
     if (dev->parsed()) return run_devices(devices);
+    if (bt->parsed()) return run_batch(batch);
     if (cmp->parsed()) return run_compare(compare);
     if (q->parsed()) {
         if (q_target->count() > 0) qc.target_lufs = qc_target;
@@ -153,5 +179,6 @@ int main(int argc, char** argv) {
     if (bm->parsed()) return run_bench_mix(bench_mix);
     if (bg->parsed()) return run_bench_gpu(bench_gpu);
     if (bms->parsed()) return run_bench_master(bench_master);
+    if (bb->parsed()) return run_bench_batch(bench_batch);
     return kUsage;
 }

@@ -2,6 +2,8 @@
 # Installs every Debian package Stemforge needs to build, test and run.
 # Idempotent and non-interactive: packages already present are skipped, so a
 # prepared machine pays only for a dpkg query. Run as root (or with sudo).
+#   scripts/install-deps.sh            every package below
+#   scripts/install-deps.sh PKG...     only these (scripts/slurm-local.sh asks for Slurm this way)
 set -euo pipefail
 
 packages=(
@@ -26,7 +28,11 @@ packages=(
   flac python3-mutagen
   # the qc HTML report, loaded in a headless browser by its tests
   chromium
+  # scale-out: `stemforge batch --engine slurm`, and the one-node cluster of
+  # scripts/slurm-local.sh that its tests start (the daemons are not started here)
+  slurm-wlm munge
 )
+if [ $# -gt 0 ]; then packages=("$@"); fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -44,4 +50,5 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Other installers may hold the dpkg lock for a while (a CI image warming up).
+$SUDO apt-get install -o DPkg::Lock::Timeout=600 -y -qq --no-install-recommends "${missing[@]}" >/dev/null
