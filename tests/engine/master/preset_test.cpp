@@ -97,7 +97,11 @@ TEST(Preset, MetadataIsValidated) {
 
 // CUE sheet text per the CDRWIN format (Red Book fields: CATALOG 13 digits, ISRC 12 chars).
 TEST(Delivery, CueSheetCarriesCatalogAndIsrc) {
-    DeliveryMetadata md{"Song", "Band", "", "USS1Z9900001", "0123456789012"};
+    DeliveryMetadata md;
+    md.title = "Song";
+    md.artist = "Band";
+    md.isrc = "USS1Z9900001";
+    md.catalog = "0123456789012";
     const std::string cue = cue_sheet_text("/x/y/track.wav", ExportFormat::Wav, md);
     EXPECT_EQ(cue,
               "REM COMMENT \"Stemforge\"\r\nCATALOG 0123456789012\r\nPERFORMER \"Band\"\r\nTITLE \"Song\"\r\n"
