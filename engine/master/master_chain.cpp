@@ -110,7 +110,9 @@ std::string fmt(double v, int digits = 2) {
 // Step 1's stages, stereo in, (L, R, true-peak envelope) out.
 class PreChain {
 public:
-    static Result<std::unique_ptr<PreChain>> create(const MasterSpec& m, int rate, MasterReport& report) {
+    // match_taps: master.match_eq's FIR (empty: no match EQ).
+    static Result<std::unique_ptr<PreChain>> create(const MasterSpec& m, int rate, MasterReport& report,
+                                                    const EqDesign* match = nullptr) {
         auto pc = std::unique_ptr<PreChain>(new PreChain());
         if (m.eq) {
             auto design = design_eq(*m.eq, rate);
@@ -122,6 +124,12 @@ public:
                 pc->eq_latency_ = conv->latency_frames() + design->latency_frames;
                 pc->eq_ = std::make_unique<FftConvolver>(std::move(*conv));
             }
+        }
+        if (match && !match->identity()) {
+            auto conv = FftConvolver::create(diagonal_kernels(2, match->taps));
+            if (!conv) return std::unexpected(Error{conv.error().code, "master.match_eq: " + conv.error().message, 0});
+            pc->match_latency_ = conv->latency_frames() + match->latency_frames;
+            pc->match_ = std::make_unique<FftConvolver>(std::move(*conv));
         }
         if (m.multiband) {
             const MultibandSpec& mb = *m.multiband;
@@ -149,7 +157,7 @@ public:
     }
 
     int64_t latency_frames() const {
-        return eq_latency_ + (bank_ ? bank_->latency_frames() : 0) + (stereo_ ? stereo_->latency_frames() : 0) +
+        return eq_latency_ + match_latency_ + (bank_ ? bank_->latency_frames() : 0) + (stereo_ ? stereo_->latency_frames() : 0) +
                TruePeakDetector::latency_frames();
     }
 
@@ -160,6 +168,13 @@ public:
             const float* in[2] = {x.channel(0), x.channel(1)};
             float* o[2] = {scratch_.channel(0), scratch_.channel(1)};
             eq_->process(in, o, n);
+            for (int c = 0; c < 2; ++c) std::copy_n(scratch_.channel(c), n, x.channel(c));
+        }
+        if (match_) {
+            scratch_.resize(2, n);
+            const float* in[2] = {x.channel(0), x.channel(1)};
+            float* o[2] = {scratch_.channel(0), scratch_.channel(1)};
+            match_->process(in, o, n);
             for (int c = 0; c < 2; ++c) std::copy_n(scratch_.channel(c), n, x.channel(c));
         }
         if (bank_) {
@@ -190,6 +205,8 @@ private:
     PreChain() = default;
     std::unique_ptr<FftConvolver> eq_;
     int64_t eq_latency_ = 0;
+    std::unique_ptr<FftConvolver> match_;
+    int64_t match_latency_ = 0;
     std::unique_ptr<CrossoverBank> bank_;
     std::vector<Compressor> compressors_;
     std::vector<double> widths_;
@@ -289,34 +306,110 @@ struct PassResult {
     std::optional<LimiterStats> limiter;
 };
 
+// master.match_eq: the programme measured where the stage sits (after the
+// master EQ), the reference (measured here unless the job brings it), and
+// the FIR of their difference (engine/master/match_eq.h).
+Result<EqDesign> design_match_for(const MasterJob& job, Spool& mix, MasterReport& report) {
+    const MasterSpec& m = *job.session->master;
+    const int rate = job.session->sample_rate;
+    std::optional<LongTermSpectrum> own_reference;
+    const LongTermSpectrum* reference = job.match_reference;
+    if (!reference) {
+        auto r = measure_reference(m.match_eq->reference, rate, job.probe, "master.match_eq.reference", job.cancel);
+        if (!r) return std::unexpected(r.error());
+        own_reference = std::move(*r);
+        reference = &*own_reference;
+    }
+    std::unique_ptr<FftConvolver> eq;
+    int64_t latency = 0;
+    if (m.eq) {
+        auto design = design_eq(*m.eq, rate);
+        if (!design) return std::unexpected(Error{design.error().code, "master.eq: " + design.error().message, 0});
+        if (!design->identity()) {
+            auto conv = FftConvolver::create(diagonal_kernels(2, design->taps));
+            if (!conv) return std::unexpected(Error{conv.error().code, "master.eq: " + conv.error().message, 0});
+            latency = conv->latency_frames() + design->latency_frames;
+            eq = std::make_unique<FftConvolver>(std::move(*conv));
+        }
+    }
+    SpectrumAccumulator programme_acc(rate, job.probe());
+    auto ok = run_pass(
+        mix, job.block_frames, latency, job.cancel,
+        [&](AudioBuffer& b, int64_t n, AudioBuffer& out) {
+            out.resize(2, n);
+            if (eq) {
+                const float* in[2] = {b.channel(0), b.channel(1)};
+                float* o[2] = {out.channel(0), out.channel(1)};
+                eq->process(in, o, n);
+            } else {
+                for (int c = 0; c < 2; ++c) std::copy_n(b.channel(c), n, out.channel(c));
+            }
+        },
+        [&](const AudioBuffer& out, int64_t n) -> Result<void> {
+            programme_acc.add(out, n);
+            return {};
+        });
+    if (!ok) return std::unexpected(ok.error());
+    const LongTermSpectrum programme = programme_acc.finish();
+    if (!std::isfinite(programme.integrated_lufs) || programme.frames_counted == 0)
+        return fail(ErrorCode::BadAudio, "master.match_eq: the programme is silent (no loudness): there is nothing to match");
+    MatchEqCurve curve = match_eq_curve(*reference, programme, *m.match_eq);
+    auto design = design_match_eq(curve, rate);
+    if (!design) return std::unexpected(Error{design.error().code, "master.match_eq: " + design.error().message, 0});
+    const auto [lo, hi] = std::minmax_element(curve.gain_db.begin(), curve.gain_db.end());
+    report.decisions.push_back("match EQ: amount " + fmt(m.match_eq->amount) + " of the difference to " +
+                              m.match_eq->reference.filename().string() + " (" + fmt(reference->integrated_lufs) + " LUFS vs " +
+                              fmt(programme.integrated_lufs) + " LUFS), from " + fmt(*lo, 1) + " dB at " +
+                              fmt(curve.freq_hz[static_cast<size_t>(lo - curve.gain_db.begin())], 0) + " Hz to " + fmt(*hi, 1) +
+                              " dB at " + fmt(curve.freq_hz[static_cast<size_t>(hi - curve.gain_db.begin())], 0) + " Hz, " +
+                              std::to_string(design->taps.size()) + " taps");
+    report.match_eq = std::move(curve);
+    report.match_eq_max_error_db = design->max_error_db;
+    return design;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
 
 Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
+    auto prepared = prepare_master(job, mix);
+    if (!prepared) return std::unexpected(prepared.error());
+    return deliver_master(job, *prepared);
+}
+
+Result<PreparedMaster> prepare_master(const MasterJob& job, Spool& mix) {
     const Session& session = *job.session;
     assert(session.master && mix.channels() == 2);
     const MasterSpec& m = *session.master;
     const int rate = session.sample_rate;
-    const int64_t frames = mix.frames();
     MasterOutput result;
     MasterReport& report = result.report;
     report.preset = m.preset;
     report.target_lufs = m.loudness_target_lufs;
     if (m.limiter) report.ceiling_dbtp = m.limiter->ceiling_dbtp;
 
-    const bool need_probe = m.loudness_target_lufs.has_value() ||
+    const bool need_probe = m.loudness_target_lufs.has_value() || m.match_eq.has_value() ||
                             std::any_of(job.exports.begin(), job.exports.end(), [](const ExportSpec& e) { return e.format == ExportFormat::Bwf; });
     if (need_probe && !job.probe)
-        return fail(ErrorCode::InvalidArgument, "master: a loudness target or a BWF export needs a loudness meter, and none was given");
+        return fail(ErrorCode::InvalidArgument, "master: a loudness target, a match EQ or a BWF export needs a loudness meter, and none was given");
 
-    // ---- 1. pre-chain ----
+    const std::filesystem::path spool_dir = !job.spool_dir.empty() ? job.spool_dir
+                                            : job.exports.empty()  ? std::filesystem::temp_directory_path()
+                                                                   : job.exports.front().file.parent_path();
+    // ---- 1. pre-chain (with the match EQ designed for this programme first) ----
     auto t0 = Clock::now();
-    auto chain = PreChain::create(m, rate, report);
+    std::optional<EqDesign> match;
+    if (m.match_eq) {
+        auto design = design_match_for(job, mix, report);
+        if (!design) return std::unexpected(design.error());
+        match = std::move(*design);
+        result.timing_s["master_match_eq"] = seconds_since(t0);
+        t0 = Clock::now();
+    }
+    auto chain = PreChain::create(m, rate, report, match ? &*match : nullptr);
     if (!chain) return std::unexpected(chain.error());
     report.latency_frames = (*chain)->latency_frames();
-    const std::filesystem::path spool_dir = job.exports.empty() ? std::filesystem::temp_directory_path()
-                                                                 : job.exports.front().file.parent_path();
     auto pre = Spool::create(spool_dir.empty() ? std::filesystem::path(".") : spool_dir, 3);
     if (!pre) return std::unexpected(pre.error());
     std::unique_ptr<LoudnessProbe> pre_probe = job.probe ? job.probe() : nullptr;
@@ -331,6 +424,31 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
     if (pre_probe) report.pre_limiter = pre_probe->stats();
     result.timing_s["master_prechain"] = seconds_since(t0);
     chain->reset();
+    return PreparedMaster{std::move(*pre), std::move(result)};
+}
+
+Result<std::optional<LimiterStats>> limiter_pass(const MasterJob& job, PreparedMaster& prepared, double gain_db, double ceiling_dbtp,
+                                                 const std::function<void(const AudioBuffer&, int64_t)>& sink) {
+    const MasterSpec& m = *job.session->master;
+    LimiterStage stage(m.limiter, gain_db, ceiling_dbtp, job.session->sample_rate, prepared.pre.frames(), /*exact=*/false);
+    auto r = run_pass(prepared.pre, job.block_frames, stage.latency_frames(), job.cancel, stage,
+                      [&](const AudioBuffer& out, int64_t n) -> Result<void> {
+                          sink(out, n);
+                          return {};
+                      });
+    if (!r) return std::unexpected(r.error());
+    return stage.stats();
+}
+
+Result<MasterOutput> deliver_master(const MasterJob& job, PreparedMaster& prepared) {
+    const Session& session = *job.session;
+    const MasterSpec& m = *session.master;
+    const int rate = session.sample_rate;
+    Spool* pre = &prepared.pre;
+    const int64_t frames = pre->frames();
+    MasterOutput result = prepared.partial;
+    MasterReport& report = result.report;
+    auto t0 = Clock::now();
 
     // One pass of step 2: the limiter (or plain gain) at `gain_db`, measured.
     auto loop_pass = [&](double gain_db, double ceiling_dbtp) -> Result<PassResult> {
@@ -413,7 +531,9 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
         report.working_ceiling_dbtp = working_ceiling;
         t0 = Clock::now();
         double gain_db = 0.0;
-        if (loop_target) {
+        if (job.fixed_gain_db) {
+            gain_db = *job.fixed_gain_db;
+        } else if (loop_target) {
             auto g = normalise(*loop_target, working_ceiling);
             if (!g) return std::unexpected(g.error());
             gain_db = *g;
@@ -459,7 +579,7 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
             d->file = job.exports[e].file;
             const double tp = std::max(d->true_peak_8x_dbtp, d->measured.true_peak_dbtp);
             if (m.limiter) worst_excess_db = std::max(worst_excess_db, tp - (ceiling - kVerifyGuardDb));
-            if (m.loudness_target_lufs && job.probe) {
+            if (m.loudness_target_lufs && job.probe && !job.fixed_gain_db) {
                 const double miss = *m.loudness_target_lufs - d->measured.integrated_lufs;
                 if (!worst_miss || std::abs(miss) > std::abs(*worst_miss)) worst_miss = miss;
             }
@@ -513,7 +633,11 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
     }
 
     // Decisions, for the report.
-    if (m.loudness_target_lufs)
+    if (job.fixed_gain_db)
+        report.decisions.insert(report.decisions.begin(), "loudness: " + fmt(report.pre_limiter.integrated_lufs) +
+                                                              " LUFS before the limiter; the given gain " + fmt(report.gain_db) +
+                                                              " dB into the limiter");
+    else if (m.loudness_target_lufs)
         report.decisions.insert(report.decisions.begin(),
                                 "loudness: " + fmt(report.pre_limiter.integrated_lufs) + " LUFS before the limiter; gain " + fmt(report.gain_db) +
                                     " dB into the limiter reaches " + fmt(*m.loudness_target_lufs, 1) + " LUFS after " +

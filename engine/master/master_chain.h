@@ -45,6 +45,7 @@
 #include "engine/export/transaction.h"
 #include "engine/master/delivered_check.h"
 #include "engine/master/loudness_probe.h"
+#include "engine/master/match_eq.h"
 #include "engine/master/true_peak_limiter.h"
 #include "engine/session/session.h"
 
@@ -109,6 +110,8 @@ struct MasterReport {
     std::vector<std::string> decisions; // one line per decision, in order
     int64_t latency_frames = 0;         // compensated pre-chain latency
     std::optional<double> eq_max_error_db;
+    std::optional<MatchEqCurve> match_eq;          // master.match_eq's curve, as applied
+    std::optional<double> match_eq_max_error_db;   // its FIR against the curve
 };
 
 struct MasterJob {
@@ -121,6 +124,15 @@ struct MasterJob {
     // Required: the command's transaction. The exports and their CUE sheets
     // are staged in it; the caller commits it (or drops it: nothing changes).
     DeliveryTransaction* transaction = nullptr;
+    // The gain into the limiter instead of the loudness loop (the album's
+    // common gain, engine/album): no loop and no target correction; the
+    // ceiling rounds of step 4 still run.
+    std::optional<double> fixed_gain_db;
+    // master.match_eq's reference, measured once by a caller that masters
+    // several programmes against it (an album); null: measured here.
+    const LongTermSpectrum* match_reference = nullptr;
+    // Where the master's temporary files go; empty: the first export's folder.
+    std::filesystem::path spool_dir;
 };
 
 struct MasterOutput {
@@ -129,7 +141,28 @@ struct MasterOutput {
     std::map<std::string, double> timing_s;
 };
 
-// Runs steps 1-5 over the spooled mix (2 channels, the session rate).
+// Runs steps 1-5 over the spooled mix (2 channels, the session rate):
+// prepare_master, then deliver_master.
 Result<MasterOutput> render_master(const MasterJob& job, Spool& mix);
+
+// Step 1 done and kept for any number of later passes (the album masters
+// all its tracks to one common gain): the pre-chain's output (L, R and the
+// true-peak envelope, latency compensated) in a spool, and the report so far
+// (pre_limiter, latency, EQ errors, match EQ).
+struct PreparedMaster {
+    Spool pre;
+    MasterOutput partial;
+};
+Result<PreparedMaster> prepare_master(const MasterJob& job, Spool& mix);
+
+// One loudness-loop pass over a prepared master: the limiter (or the plain
+// gain without a limiter block) at gain_db under ceiling_dbtp, without the
+// ceiling guard, every block handed to `sink` in order. Returns the
+// limiter's statistics (none without a limiter block).
+Result<std::optional<LimiterStats>> limiter_pass(const MasterJob& job, PreparedMaster& prepared, double gain_db, double ceiling_dbtp,
+                                                 const std::function<void(const AudioBuffer&, int64_t)>& sink);
+
+// Steps 2-5 over a prepared master; may run again on the same one.
+Result<MasterOutput> deliver_master(const MasterJob& job, PreparedMaster& prepared);
 
 }  // namespace sf::master

@@ -64,7 +64,7 @@ Result<void> check_render_outputs(const Session& session, const std::vector<Expo
 
 Result<RenderResult> render_session(const Session& session, MixBackend& backend, const RenderOptions& options) {
     const auto t_start = Clock::now();
-    const auto exports = effective_exports(session, options);
+    const auto exports = options.mix_only ? std::vector<ExportSpec>{} : effective_exports(session, options);
     if (auto ok = check_render_outputs(session, exports); !ok) return std::unexpected(ok.error());
     DeliveryTransaction own_transaction;
     DeliveryTransaction& transaction = options.transaction ? *options.transaction : own_transaction;
@@ -112,7 +112,7 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
     std::vector<ExportSink> sinks;
     std::vector<std::filesystem::path> staged;
     std::optional<master::Spool> spool;
-    if (session.master) {
+    if (session.master && !exports.empty()) {
         const auto dir = exports.front().file.parent_path();
         auto sp = master::Spool::create(dir.empty() ? std::filesystem::path(".") : dir, 2);
         if (!sp) return std::unexpected(sp.error());

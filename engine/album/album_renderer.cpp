@@ -1,0 +1,619 @@
+#include "engine/album/album_renderer.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <cstdio>
+#include <deque>
+#include <memory>
+#include <optional>
+
+#include "engine/album/album_cue.h"
+#include "engine/audio/audio_file.h"
+#include "engine/core/cancel.h"
+#include "engine/core/clock.h"
+#include "engine/export/export_sink.h"
+#include "engine/export/metadata.h"
+#include "engine/master/master_chain.h"
+#include "engine/master/match_eq.h"
+#include "engine/render/cpu_mixer.h"
+
+namespace sf::album {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string fmt(double v, int digits = 2) {
+    if (!std::isfinite(v)) return v < 0 ? "-inf" : "inf";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+    return buf;
+}
+
+// Prefixes every line of a (possibly multi-line) message.
+Error prefixed(const Error& e, const std::string& prefix) {
+    std::string out;
+    size_t start = 0;
+    do {
+        const size_t end = e.message.find('\n', start);
+        out += (out.empty() ? "" : "\n") + prefix + e.message.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        start = end == std::string::npos ? std::string::npos : end + 1;
+    } while (start != std::string::npos);
+    return Error{e.code, out, e.vk_result};
+}
+
+std::string label_of(const AlbumSpec& a, size_t i) { return "tracks[" + std::to_string(i) + "] \"" + a.tracks[i].title + "\""; }
+
+ExportSpec dir_export(const AlbumSpec& a, const AlbumExport& e, size_t track) {
+    ExportSpec x;
+    x.file = e.path / track_file_name(static_cast<int>(track) + 1, static_cast<int>(a.tracks.size()), a.tracks[track].title,
+                                      format_extension(e.format));
+    x.file_as_written = x.file.string();
+    x.format = e.format;
+    x.bit_depth = e.bit_depth;
+    x.sample_rate = e.sample_rate;
+    x.dither = e.dither;
+    x.bitrate_kbps = e.bitrate_kbps;
+    x.quality = e.quality;
+    return x;
+}
+
+const AlbumExport* image_of(const AlbumSpec& a) {
+    for (const AlbumExport& e : a.exports)
+        if (e.kind == AlbumExport::Kind::Image) return &e;
+    return nullptr;
+}
+
+fs::path cue_path(const fs::path& image) {
+    fs::path cue = image;
+    cue.replace_extension(".cue");
+    return cue;
+}
+
+// Moves a file staged in `from` into `to` under the same target.
+Result<void> adopt(DeliveryTransaction& from, DeliveryTransaction& to, const fs::path& target) {
+    const fs::path src = from.staged_path(target);
+    auto dst = to.stage(target);
+    if (!dst) return std::unexpected(dst.error());
+    std::error_code ec;
+    fs::rename(src, *dst, ec);
+    if (ec) return fail(ErrorCode::FileWrite, target.string() + ": cannot move the staged file into place: " + ec.message());
+    return {};
+}
+
+// One track while the album is rendered.
+struct Track {
+    std::optional<Session> source;        // a session track's session
+    AudioInfo file_info;                  // a premixed track's header
+    Session master_session;               // the album's master (with this track's fades) and metadata
+    std::vector<ExportSpec> exports;      // dir exports, then the image piece (if any)
+    std::optional<master::PreparedMaster> prepared;
+    double pre_lufs = -INFINITY;
+    double gain_db = 0.0;                 // delivered gain into the limiter
+    double makeup_db = 0.0;               // mode album: above the common gain
+    std::unique_ptr<DeliveryTransaction> scratch;  // this track's delivered files until the album is accepted
+    std::optional<master::MasterOutput> delivered;
+};
+
+}  // namespace
+
+std::vector<NamedPath> album_outputs(const AlbumSpec& a) {
+    std::vector<NamedPath> out;
+    for (size_t k = 0; k < a.exports.size(); ++k) {
+        const AlbumExport& e = a.exports[k];
+        const std::string role = "export[" + std::to_string(k) + "]";
+        if (e.kind == AlbumExport::Kind::Dir) {
+            for (size_t t = 0; t < a.tracks.size(); ++t) out.push_back({dir_export(a, e, t).file, role + " (" + label_of(a, t) + ")"});
+        } else {
+            out.push_back({e.path, role + " (the album image)"});
+            if (e.cue) out.push_back({cue_path(e.path), role + "'s CUE sheet"});
+        }
+    }
+    return out;
+}
+
+Result<AlbumReport> render_album(const AlbumSpec& a, const AlbumOptions& o) {
+    assert(o.transaction && o.loudness_probe);
+    const auto t_start = Clock::now();
+    AlbumReport report;
+    report.mode = a.loudness.mode;
+    report.target_lufs = a.loudness.target_lufs;
+    report.ceiling_dbtp = a.loudness.ceiling_dbtp;
+    auto progress = [&](const std::string& s) {
+        if (o.progress) o.progress(s);
+    };
+
+    // ---- 1. open everything, check the outputs against the inputs ----
+    std::deque<Track> tracks(a.tracks.size());  // stable addresses: MasterJob points at master_session
+    std::vector<NamedPath> inputs;
+    if (!a.file.empty()) inputs.push_back({a.file, "the album file"});
+    for (size_t i = 0; i < a.tracks.size(); ++i) {
+        const AlbumTrack& t = a.tracks[i];
+        const std::string at = "tracks[" + std::to_string(i) + "]";
+        if (t.is_session()) {
+            auto s = load_session(t.session);
+            if (!s) return std::unexpected(prefixed(s.error(), at + ".session: "));
+            inputs.push_back({t.session, at + " session"});
+            for (size_t k = 0; k < s->stems.size(); ++k)
+                inputs.push_back({s->stems[k].file, at + " stems[" + std::to_string(k) + "] \"" + s->stems[k].name + "\""});
+            for (size_t k = 0; k < s->buses.size(); ++k)
+                if (s->buses[k].reverb) inputs.push_back({s->buses[k].reverb->ir, at + " buses[" + std::to_string(k) + "] reverb IR"});
+            tracks[i].source = std::move(*s);
+        } else {
+            auto info = probe_audio(t.file);
+            if (!info) return std::unexpected(prefixed(info.error(), at + ".file: "));
+            if (info->channels > 2)
+                return fail(ErrorCode::FileRead, at + ".file: " + t.file.string() + ": " + std::to_string(info->channels) +
+                                                     " channels; a premixed track is mono or stereo");
+            inputs.push_back({t.file, at + " file"});
+            tracks[i].file_info = *info;
+        }
+    }
+    if (a.master.match_eq) inputs.push_back({a.master.match_eq->reference, "master.match_eq.reference"});
+    const std::vector<NamedPath> outputs = album_outputs(a);
+    if (auto ok = check_outputs(outputs, inputs); !ok) return std::unexpected(ok.error());
+
+    const int rate = a.sample_rate ? *a.sample_rate
+                     : tracks[0].source ? tracks[0].source->sample_rate
+                                        : tracks[0].file_info.sample_rate;
+    report.sample_rate = rate;
+    const AlbumExport* image = image_of(a);
+    const int image_rate = image ? (image->sample_rate ? image->sample_rate : rate) : 0;
+    const bool red_book = image && is_red_book(image_rate, image->bit_depth);
+    auto too_short = [&](size_t i, double seconds) -> Result<void> {
+        if (red_book && seconds < static_cast<double>(kRedBookMinTrackFrames) / kCueFramesPerSecond)
+            return fail(ErrorCode::InvalidSession, label_of(a, i) + ": " + fmt(seconds) +
+                                                       " s long; a Red Book image (16-bit, 44.1 kHz) needs every track at least 4 s long");
+        return {};
+    };
+    for (size_t i = 0; i < tracks.size(); ++i)
+        if (!tracks[i].source)
+            if (auto ok = too_short(i, tracks[i].file_info.duration_s()); !ok) return std::unexpected(ok.error());
+
+    // Temporary files (spools, the image's pieces) go beside the first output.
+    const fs::path work_dir = outputs.front().path.parent_path();
+    const fs::path work = work_dir.empty() ? fs::path(".") : work_dir;
+
+    std::optional<master::LongTermSpectrum> reference;
+    if (a.master.match_eq) {
+        progress("match EQ reference");
+        auto r = master::measure_reference(a.master.match_eq->reference, rate, o.loudness_probe, "master.match_eq.reference", o.cancel);
+        if (!r) return std::unexpected(r.error());
+        reference = std::move(*r);
+    }
+
+    const size_t dir_count = static_cast<size_t>(std::count_if(a.exports.begin(), a.exports.end(), [](const AlbumExport& e) {
+        return e.kind == AlbumExport::Kind::Dir;
+    }));
+    std::vector<master::MasterJob> jobs(tracks.size());
+    for (size_t i = 0; i < tracks.size(); ++i) {
+        const AlbumTrack& t = a.tracks[i];
+        Track& tr = tracks[i];
+        Session& ms = tr.master_session;
+        ms.file = t.is_session() ? t.session : t.file;
+        ms.base_dir = a.base_dir;
+        ms.sample_rate = rate;
+        ms.master = a.master;
+        if (t.fade_in_s) ms.master->fade_in_s = *t.fade_in_s;
+        if (t.fade_out_s) ms.master->fade_out_s = *t.fade_out_s;
+        DeliveryMetadata& md = ms.metadata;
+        md.title = t.title;
+        md.artist = t.artist.empty() ? a.artist : t.artist;
+        md.album = a.title;
+        md.isrc = t.isrc;
+        md.catalog = a.catalog;
+        md.year = a.year;
+        md.track = static_cast<int>(i) + 1;
+        md.composer = t.composer.empty() ? a.composer : t.composer;
+        md.copyright = a.copyright;
+        for (const AlbumExport& e : a.exports)
+            if (e.kind == AlbumExport::Kind::Dir) tr.exports.push_back(dir_export(a, e, i));
+        if (image) {
+            ExportSpec piece;
+            piece.file = work / ("." + image->path.filename().string() + ".track" + std::to_string(i + 1) + ".wav");
+            piece.file_as_written = piece.file.string();
+            piece.format = ExportFormat::Wav;
+            piece.bit_depth = image->bit_depth;
+            piece.sample_rate = image_rate;
+            piece.dither = image->dither;
+            tr.exports.push_back(piece);
+        }
+        master::MasterJob& job = jobs[i];
+        job.session = &ms;
+        job.exports = tr.exports;
+        job.probe = o.loudness_probe;
+        job.block_frames = o.block_frames;
+        job.cancel = o.cancel;
+        job.match_reference = reference ? &*reference : nullptr;
+        job.spool_dir = work;
+    }
+
+    // ---- 2. per track: the programme, then the master's step 1 (and, in mode track, the rest) ----
+    double mix_s = 0.0, master_s = 0.0;
+    for (size_t i = 0; i < tracks.size(); ++i) {
+        const AlbumTrack& t = a.tracks[i];
+        Track& tr = tracks[i];
+        const std::string step = "track " + std::to_string(i + 1) + "/" + std::to_string(tracks.size()) + " \"" + t.title + "\"";
+        progress(step + ": mix");
+        auto t0 = Clock::now();
+        auto created = master::Spool::create(work, 2);
+        if (!created) return std::unexpected(created.error());
+        std::optional<master::Spool> mix(std::move(*created));
+        std::optional<Error> spool_error;
+        if (tr.source) {
+            Session mix_session = *tr.source;
+            mix_session.sample_rate = rate;
+            mix_session.master.reset();
+            mix_session.exports.clear();
+            RenderOptions ro;
+            ro.mix_only = true;
+            ro.block_frames = o.block_frames;
+            ro.cancel = o.cancel;
+            ro.loudness_probe = o.loudness_probe;
+            DeliveryTransaction nothing;  // mix_only stages nothing; the fallback wants one
+            ro.transaction = &nothing;
+            ro.master_tap = [&](const AudioBuffer& b, int64_t n) {
+                if (spool_error) return;
+                if (auto ok = mix->write(b, n); !ok) spool_error = ok.error();
+            };
+            auto restart = [&] {
+                mix.reset();
+                auto again = master::Spool::create(work, 2);
+                if (again) mix.emplace(std::move(*again));
+                else spool_error = again.error();
+            };
+            Result<RenderResult> rendered = o.render_mix ? o.render_mix(mix_session, ro, restart) : [&]() -> Result<RenderResult> {
+                CpuMixer cpu;
+                return render_session(mix_session, cpu, ro);
+            }();
+            if (!rendered) return std::unexpected(prefixed(rendered.error(), label_of(a, i) + ": "));
+            report.backend = rendered->backend;
+            report.device = rendered->device;
+        } else {
+            SourceOptions so;
+            so.target_rate = rate;
+            so.label = "tracks[" + std::to_string(i) + "].file";
+            auto src = AudioSource::open(t.file, so);
+            if (!src) return std::unexpected(prefixed(src.error(), "tracks[" + std::to_string(i) + "].file: "));
+            AudioBuffer block(src->channels(), o.block_frames), stereo(2, o.block_frames);
+            for (int64_t done = 0; done < src->frames();) {
+                if (cancel_requested(o.cancel)) return std::unexpected(cancelled_error());
+                const int64_t n = std::min(o.block_frames, src->frames() - done);
+                auto got = src->read(block, n);
+                if (!got) return std::unexpected(got.error());
+                for (int c = 0; c < 2; ++c) std::copy_n(block.channel(std::min(c, src->channels() - 1)), n, stereo.channel(c));
+                if (auto ok = mix->write(stereo, n); !ok) return std::unexpected(ok.error());
+                done += n;
+            }
+        }
+        if (spool_error) return std::unexpected(*spool_error);
+        mix_s += seconds_since(t0);
+        if (auto ok = too_short(i, static_cast<double>(mix->frames()) / rate); !ok) return std::unexpected(ok.error());
+
+        t0 = Clock::now();
+        progress(step + ": master");
+        if (a.loudness.mode == LoudnessMode::Track) {
+            tr.scratch = std::make_unique<DeliveryTransaction>();
+            jobs[i].transaction = tr.scratch.get();
+            auto out = master::render_master(jobs[i], *mix);
+            if (!out) return std::unexpected(prefixed(out.error(), label_of(a, i) + ": "));
+            tr.pre_lufs = out->report.pre_limiter.integrated_lufs;
+            tr.gain_db = out->report.gain_db;
+            tr.delivered = std::move(*out);
+        } else {
+            auto prepared = master::prepare_master(jobs[i], *mix);
+            if (!prepared) return std::unexpected(prefixed(prepared.error(), label_of(a, i) + ": "));
+            tr.pre_lufs = prepared->partial.report.pre_limiter.integrated_lufs;
+            tr.prepared.emplace(std::move(*prepared));
+        }
+        master_s += seconds_since(t0);
+    }
+    report.timing_s["mix"] = mix_s;
+    report.timing_s["master"] = master_s;
+
+    // The album as one programme: the delivered files measured one after
+    // another (gaps excluded): the first dir export's, else the image's pieces.
+    auto measure_album = [&]() -> Result<double> {
+        std::unique_ptr<LoudnessProbe> probe = o.loudness_probe();
+        bool started = false;
+        for (Track& tr : tracks) {
+            const fs::path file = tr.scratch->staged_path(tr.exports.front().file);
+            auto src = AudioSource::open(file, SourceOptions{});
+            if (!src) return std::unexpected(src.error());
+            if (!started) probe->reset(src->sample_rate(), 2, false);
+            started = true;
+            AudioBuffer block(src->channels(), o.block_frames), stereo(2, o.block_frames);
+            for (int64_t done = 0; done < src->frames();) {
+                const int64_t n = std::min(o.block_frames, src->frames() - done);
+                auto got = src->read(block, n);
+                if (!got) return std::unexpected(got.error());
+                for (int c = 0; c < 2; ++c) std::copy_n(block.channel(std::min(c, src->channels() - 1)), n, stereo.channel(c));
+                probe->add(stereo, n);
+                done += n;
+            }
+        }
+        return probe->stats().integrated_lufs;
+    };
+
+    // ---- 3-4. mode album: the common gain, then delivery ----
+    if (a.loudness.mode == LoudnessMode::Album) {
+        auto t0 = Clock::now();
+        const double target = a.loudness.target_lufs;
+        const double working_ceiling = a.loudness.ceiling_dbtp - master::kInitialCeilingMarginDb;
+        const double max_gr = a.master.limiter->max_gain_reduction_db;
+        // Start from the tracks' loudness before the limiter, energy-averaged by length.
+        double energy = 0.0, weight = 0.0;
+        for (Track& tr : tracks) {
+            const double w = static_cast<double>(tr.prepared->pre.frames());
+            weight += w;
+            if (std::isfinite(tr.pre_lufs)) energy += w * std::pow(10.0, tr.pre_lufs / 10.0);
+        }
+        if (!(energy > 0.0))
+            return fail(ErrorCode::BadAudio, "loudness.target_lufs: the album is silent (no block above the -70 LUFS gate): "
+                                             "there is no gain that reaches " + fmt(target, 1) + " LUFS");
+        double common = std::clamp(target - 10.0 * std::log10(energy / weight), -60.0, 60.0);
+        // The common gain and the album's loudness of the last pass without make-up changes (the secant's other point).
+        bool have_previous = false;
+        double previous_common = 0.0, previous_album = 0.0;
+        std::vector<std::optional<std::pair<double, double>>> track_previous(tracks.size());  // (gain, loudness)
+        bool converged = false;
+        int passes = 0;
+        for (int it = 0; it < master::kMaxLoopIterations && !converged; ++it) {
+            progress("album loudness: pass " + std::to_string(it + 1));
+            std::unique_ptr<LoudnessProbe> album_probe = o.loudness_probe();
+            album_probe->reset(rate, 2, false);
+            std::vector<double> shift(tracks.size(), 0.0);
+            std::vector<double> out(tracks.size(), -INFINITY);
+            for (size_t i = 0; i < tracks.size(); ++i) {
+                Track& tr = tracks[i];
+                std::unique_ptr<LoudnessProbe> track_probe = o.loudness_probe();
+                track_probe->reset(rate, 2, false);
+                const double g = common + tr.makeup_db;
+                auto stats = master::limiter_pass(jobs[i], *tr.prepared, g, working_ceiling, [&](const AudioBuffer& b, int64_t n) {
+                    album_probe->add(b, n);
+                    track_probe->add(b, n);
+                });
+                if (!stats) return std::unexpected(prefixed(stats.error(), label_of(a, i) + ": "));
+                out[i] = track_probe->stats().integrated_lufs;
+                const double gr = *stats ? (*stats)->max_gain_reduction_db : 0.0;
+                if (gr > max_gr)
+                    return fail(ErrorCode::InvalidSession,
+                                label_of(a, i) + ": reaching " + fmt(target, 1) + " LUFS for the album under a " +
+                                    fmt(a.loudness.ceiling_dbtp) + " dBTP ceiling needs more than " + fmt(max_gr, 1) +
+                                    " dB of limiting on this track (" + fmt(gr, 1) + " dB at a gain of " + fmt(g) +
+                                    " dB): lower loudness.target_lufs, or raise master.limiter.max_gain_reduction_db");
+                shift[i] = std::isfinite(out[i]) && std::isfinite(tr.pre_lufs) ? out[i] - tr.pre_lufs : 0.0;
+            }
+            ++passes;
+            const double album = album_probe->stats().integrated_lufs;
+            if (!std::isfinite(album))
+                return fail(ErrorCode::BadAudio, "loudness.target_lufs: the album measures silent at a gain of " + fmt(common) + " dB");
+            // The common shift: that of the tracks on the common gain alone (all tracks when every one has a make-up).
+            double reference_shift = -INFINITY;
+            for (size_t i = 0; i < tracks.size(); ++i)
+                if (tracks[i].makeup_db == 0.0 && std::isfinite(out[i])) reference_shift = std::max(reference_shift, shift[i]);
+            if (!std::isfinite(reference_shift))
+                for (size_t i = 0; i < tracks.size(); ++i)
+                    if (std::isfinite(out[i])) reference_shift = std::max(reference_shift, shift[i]);
+            const double miss = target - album;
+            bool spread_ok = true;
+            bool makeup_changed = false;
+            for (size_t i = 0; i < tracks.size(); ++i) {
+                Track& tr = tracks[i];
+                if (!std::isfinite(out[i]) || !std::isfinite(tr.pre_lufs)) continue;  // a silent track has no loudness to keep
+                const double deviation = shift[i] - reference_shift;
+                spread_ok = spread_ok && std::abs(deviation) <= kAlbumSpreadLu;
+                // A make-up starts once a track lags by the threshold, and then
+                // follows it (back to 0 when the track no longer needs it).
+                const bool wanted = tr.makeup_db != 0.0 || deviation < -kAlbumMakeupThresholdLu;
+                if (wanted && std::abs(deviation) > kAlbumMakeupThresholdLu / 2) {
+                    // Secant on this track's own loudness (slope 1 without limiting, less with it).
+                    const double g = common + tr.makeup_db;
+                    double slope = 1.0;
+                    if (track_previous[i] && std::abs(g - track_previous[i]->first) > 1e-3)
+                        slope = std::clamp((out[i] - track_previous[i]->second) / (g - track_previous[i]->first), 0.1, 1.0);
+                    const double next = std::max(0.0, tr.makeup_db - deviation / slope);
+                    if (std::abs(next - tr.makeup_db) > 1e-6) {
+                        makeup_changed = true;
+                        track_previous[i] = {g, out[i]};
+                        tr.makeup_db = next;
+                    }
+                }
+            }
+            converged = std::abs(miss) <= master::kLoopToleranceLu && spread_ok;
+            report.decisions.push_back("album pass " + std::to_string(it + 1) + ": common gain " + fmt(common) + " dB, album " +
+                                       fmt(album) + " LUFS" + (spread_ok ? "" : ", a track's loudness moved too far against the others"));
+            if (converged) break;
+            double slope = 1.0;
+            if (have_previous && std::abs(common - previous_common) > 1e-3)
+                slope = std::clamp((album - previous_album) / (common - previous_common), 0.02, 1.0);
+            have_previous = !makeup_changed;
+            previous_common = common;
+            previous_album = album;
+            common = std::clamp(common + miss / slope, -60.0, 60.0);
+        }
+        if (!converged)
+            return fail(ErrorCode::Internal, "loudness.target_lufs: the album's loudness did not settle on " + fmt(target, 1) + " LUFS in " +
+                                                 std::to_string(passes) + " passes (" + report.decisions.back() + ")");
+        report.decisions.push_back("album mode: one common gain of " + fmt(common) + " dB into every track's limiter");
+        for (size_t i = 0; i < tracks.size(); ++i) {
+            tracks[i].gain_db = common + tracks[i].makeup_db;
+            if (tracks[i].makeup_db > 0.0)
+                report.decisions.push_back(label_of(a, i) + ": its limiter took " + fmt(tracks[i].makeup_db) +
+                                           " dB more than the others' : that much make-up keeps its loudness against the others");
+        }
+        report.timing_s["album_loudness"] = seconds_since(t0);
+
+        t0 = Clock::now();
+        for (int delivery = 0;; ++delivery) {
+            for (size_t i = 0; i < tracks.size(); ++i) {
+                Track& tr = tracks[i];
+                progress("track " + std::to_string(i + 1) + "/" + std::to_string(tracks.size()) + " \"" + a.tracks[i].title + "\": deliver");
+                tr.scratch = std::make_unique<DeliveryTransaction>();
+                jobs[i].transaction = tr.scratch.get();
+                jobs[i].fixed_gain_db = tr.gain_db;
+                auto out = master::deliver_master(jobs[i], *tr.prepared);
+                if (!out) return std::unexpected(prefixed(out.error(), label_of(a, i) + ": "));
+                tr.delivered = std::move(*out);
+            }
+            auto album = measure_album();
+            if (!album) return std::unexpected(album.error());
+            const double miss = target - *album;
+            if (std::abs(miss) <= master::kTargetToleranceLu) break;
+            if (delivery + 1 >= kMaxAlbumDeliveries)
+                return fail(ErrorCode::Internal, "loudness.target_lufs: the delivered album measures " + fmt(*album) + " LUFS after " +
+                                                     std::to_string(kMaxAlbumDeliveries) + " deliveries, target " + fmt(target, 1));
+            report.decisions.push_back("delivered album measures " + fmt(*album, 3) + " LUFS: every track's gain corrected by " +
+                                       fmt(miss, 3) + " dB");
+            for (Track& tr : tracks) tr.gain_db += miss;
+        }
+        report.timing_s["deliver"] = seconds_since(t0);
+    }
+
+    auto album_lufs = measure_album();
+    if (!album_lufs) return std::unexpected(album_lufs.error());
+    report.album_integrated_lufs = *album_lufs;
+
+    // ---- per-track report; the track files move into the command's transaction ----
+    for (size_t i = 0; i < tracks.size(); ++i) {
+        Track& tr = tracks[i];
+        const master::MasterReport& mr = tr.delivered->report;
+        AlbumTrackReport r;
+        r.title = a.tracks[i].title;
+        r.file = dir_count > 0 ? tr.exports.front().file : image->path;
+        const master::DeliveredFile& d = mr.delivered.front();
+        r.integrated_lufs = d.measured.integrated_lufs;
+        r.true_peak_dbtp = std::max(d.measured.true_peak_dbtp, d.true_peak_8x_dbtp);
+        r.gain_db = mr.gain_db;
+        r.pre_limiter_lufs = tr.pre_lufs;
+        r.decisions = mr.decisions;
+        report.tracks.push_back(std::move(r));
+    }
+    for (size_t k = 0; k < dir_count; ++k)
+        for (size_t i = 0; i < tracks.size(); ++i)
+            if (auto ok = adopt(*tracks[i].scratch, *o.transaction, tracks[i].exports[k].file); !ok) return std::unexpected(ok.error());
+    for (size_t k = 0; k < dir_count; ++k)
+        for (size_t i = 0; i < tracks.size(); ++i) report.outputs.push_back(tracks[i].exports[k].file);
+
+    // ---- 5. the image ----
+    if (image) {
+        auto t0 = Clock::now();
+        progress("image");
+        const int64_t frame = image_rate % kCueFramesPerSecond == 0 ? cue_frame_samples(image_rate) : 1;
+        CueDisc disc;
+        disc.catalog = a.catalog;
+        disc.title = a.title;
+        disc.performer = a.artist;
+        disc.songwriter = a.composer;
+        disc.file_name = image->path.filename().string();
+        disc.format = image->format;
+        disc.sample_rate = image_rate;
+        disc.bit_depth = image->bit_depth;
+        std::vector<fs::path> pieces;
+        std::vector<int64_t> piece_frames;
+        int64_t at = 0;
+        for (size_t i = 0; i < tracks.size(); ++i) {
+            const fs::path piece = tracks[i].scratch->staged_path(tracks[i].exports.back().file);
+            auto info = probe_audio(piece);
+            if (!info) return std::unexpected(info.error());
+            const AlbumTrack& t = a.tracks[i];
+            CueTrack ct;
+            ct.label = label_of(a, i);
+            ct.title = t.title;
+            ct.performer = t.artist.empty() ? a.artist : t.artist;
+            ct.songwriter = t.composer;
+            ct.isrc = t.isrc;
+            const int64_t gap = frame > 1 ? std::llround(t.gap_s * kCueFramesPerSecond) * frame : std::llround(t.gap_s * image_rate);
+            if (gap > 0) ct.index00 = at;
+            at += gap;
+            ct.index01 = at;
+            at += (info->frames + frame - 1) / frame * frame;  // padded to a whole CD frame
+            ct.end = at;
+            report.tracks[i].duration_s = static_cast<double>(info->frames) / image_rate;
+            disc.tracks.push_back(std::move(ct));
+            pieces.push_back(piece);
+            piece_frames.push_back(info->frames);
+        }
+        if (red_book)
+            if (auto ok = check_red_book(disc); !ok) return std::unexpected(ok.error());
+
+        ExportSpec spec;
+        spec.file = image->path;
+        spec.file_as_written = image->path_as_written;
+        spec.format = image->format;
+        spec.bit_depth = image->bit_depth;
+        spec.sample_rate = image_rate;
+        spec.dither = Dither::None;  // the pieces are dithered already: copied sample for sample
+        auto staged = o.transaction->stage(image->path);
+        if (!staged) return std::unexpected(staged.error());
+        auto sink = ExportSink::create(spec, 0, image_rate, 2, *staged);
+        if (!sink) return std::unexpected(sink.error());
+        AudioBuffer block(2, o.block_frames), stereo(2, o.block_frames);
+        auto silence = [&](int64_t n) -> Result<void> {
+            stereo.clear();
+            for (int64_t done = 0; done < n;) {
+                const int64_t k = std::min(o.block_frames, n - done);
+                if (auto ok = sink->write(stereo, k); !ok) return ok;
+                done += k;
+            }
+            return {};
+        };
+        for (size_t i = 0; i < tracks.size(); ++i) {
+            const CueTrack& ct = disc.tracks[i];
+            if (ct.index00 >= 0)
+                if (auto ok = silence(ct.index01 - ct.index00); !ok) return std::unexpected(ok.error());
+            auto src = AudioSource::open(pieces[i], SourceOptions{});
+            if (!src) return std::unexpected(src.error());
+            for (int64_t done = 0; done < src->frames();) {
+                if (cancel_requested(o.cancel)) return std::unexpected(cancelled_error());
+                const int64_t n = std::min(o.block_frames, src->frames() - done);
+                auto got = src->read(block, n);
+                if (!got) return std::unexpected(got.error());
+                if (auto ok = sink->write(block, n); !ok) return std::unexpected(ok.error());
+                done += n;
+            }
+            if (auto ok = silence(ct.end - ct.index01 - piece_frames[i]); !ok) return std::unexpected(ok.error());
+        }
+        if (auto ok = sink->finish(); !ok) return std::unexpected(ok.error());
+
+        auto measured = master::measure_file(*staged, o.loudness_probe);
+        if (!measured) return std::unexpected(measured.error());
+        const double image_peak = std::max(measured->measured.true_peak_dbtp, measured->true_peak_8x_dbtp);
+        if (image_peak > a.loudness.ceiling_dbtp)
+            report.decisions.push_back("image: true peak " + fmt(image_peak, 3) + " dBTP, over the ceiling at a track's edge "
+                                       "(every track's own file is under it)");
+        FinishedExport fin{spec, *staged, std::nullopt};
+        if (spec.format == ExportFormat::Bwf)
+            fin.measured = BextLoudness{measured->measured.integrated_lufs, measured->measured.loudness_range_lu, image_peak,
+                                        measured->measured.max_momentary_lufs, measured->measured.max_short_term_lufs};
+        DeliveryMetadata md;
+        md.title = a.title;
+        md.album = a.title;
+        md.artist = a.artist;
+        md.catalog = a.catalog;
+        md.year = a.year;
+        md.composer = a.composer;
+        md.copyright = a.copyright;
+        const FinishedExport finished[1] = {fin};
+        auto done = finish_exports(finished, md, *o.transaction);
+        if (!done) return std::unexpected(done.error());
+        report.outputs.push_back(image->path);
+        if (image->cue) {
+            if (auto ok = o.transaction->stage_text(cue_path(image->path), album_cue_text(disc)); !ok) return std::unexpected(ok.error());
+            report.outputs.push_back(cue_path(image->path));
+        }
+        if (dir_count == 0)  // the tracks were measured on their pieces of the image
+            for (size_t i = 0; i < tracks.size(); ++i) report.tracks[i].file = image->path;
+        report.timing_s["image"] = seconds_since(t0);
+    } else {
+        for (size_t i = 0; i < tracks.size(); ++i) {
+            auto info = probe_audio(tracks[i].scratch->staged_path(tracks[i].exports.front().file));
+            if (info) report.tracks[i].duration_s = info->duration_s();
+        }
+    }
+    report.timing_s["total"] = seconds_since(t_start);
+    return report;
+}
+
+}  // namespace sf::album
