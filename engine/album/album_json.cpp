@@ -36,7 +36,8 @@ std::optional<std::string> nearest(const std::string& unknown, const std::vector
     std::optional<std::string> best;
     size_t best_d = std::max<size_t>(2, unknown.size() / 3) + 1;
     for (const auto& key : valid) {
-        if (unknown.size() >= 3 && key.rfind(unknown, 0) == 0) return key;
+        if (unknown.size() >= 3 && key.rfind(unknown, 0) == 0) return key;       // "thresh" -> "threshold_db"
+        if (key.size() >= 3 && unknown.rfind(key + "_", 0) == 0) return key;     // "cue_sheet" -> "cue"
         if (const size_t d = distance(unknown, key); d < best_d) best_d = d, best = key;
     }
     return best;
@@ -231,7 +232,7 @@ AlbumExport read_export(Reader& r, const json& j, const std::string& path, const
     }
     if (e.format == ExportFormat::Flac && e.bit_depth == 32)
         r.error(Reader::at(path, "bit_depth"), "FLAC holds 16 or 24 bits (32 is float, for wav, bwf, aiff or rf64)");
-    if (is_lossy(e.format)) {
+    if (is_lossy(e.format) && is_dir) {
         if (j.contains("bit_depth")) r.error(Reader::at(path, "bit_depth"), std::string("does not apply to ") + to_string(e.format));
         if (j.contains("dither")) r.error(Reader::at(path, "dither"), std::string("does not apply to ") + to_string(e.format));
         e.bitrate_kbps = r.integer(j, "bitrate_kbps", path, 6, 510);
