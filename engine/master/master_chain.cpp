@@ -356,13 +356,54 @@ Result<EqDesign> design_match_for(const MasterJob& job, Spool& mix, MasterReport
     MatchEqCurve curve = match_eq_curve(*reference, programme, *m.match_eq);
     auto design = design_match_eq(curve, rate);
     if (!design) return std::unexpected(Error{design.error().code, "master.match_eq: " + design.error().message, 0});
+
+    // The EQ keeps the programme's loudness: its output's loudness-normalised
+    // spectrum is then the reference's (at amount 1), and what follows (the
+    // multiband) sees the level it was set up for. The EQ's own change of
+    // loudness is measured (one more pass) and taken out of its taps.
+    double makeup_db = 0.0;
+    if (!design->identity()) {
+        auto conv = FftConvolver::create(diagonal_kernels(2, design->taps));
+        if (!conv) return std::unexpected(Error{conv.error().code, "master.match_eq: " + conv.error().message, 0});
+        if (eq) eq->reset();
+        std::unique_ptr<LoudnessProbe> matched = job.probe();
+        matched->reset(rate, 2, false);
+        AudioBuffer scratch;
+        auto measured = run_pass(
+            mix, job.block_frames, latency + conv->latency_frames() + design->latency_frames, job.cancel,
+            [&](AudioBuffer& b, int64_t n, AudioBuffer& out) {
+                out.resize(2, n);
+                const float* in[2] = {b.channel(0), b.channel(1)};
+                float* o[2] = {out.channel(0), out.channel(1)};
+                if (eq) {
+                    scratch.resize(2, n);
+                    float* s2[2] = {scratch.channel(0), scratch.channel(1)};
+                    eq->process(in, s2, n);
+                    const float* s1[2] = {scratch.channel(0), scratch.channel(1)};
+                    conv->process(s1, o, n);
+                } else {
+                    conv->process(in, o, n);
+                }
+            },
+            [&](const AudioBuffer& out, int64_t n) -> Result<void> {
+                matched->add(out, n);
+                return {};
+            });
+        if (!measured) return std::unexpected(measured.error());
+        const double after = matched->stats().integrated_lufs;
+        if (std::isfinite(after)) {
+            makeup_db = programme.integrated_lufs - after;
+            const double scale = std::pow(10.0, makeup_db / 20.0);
+            for (double& tap : design->taps) tap *= scale;
+        }
+    }
     const auto [lo, hi] = std::minmax_element(curve.gain_db.begin(), curve.gain_db.end());
     report.decisions.push_back("match EQ: amount " + fmt(m.match_eq->amount) + " of the difference to " +
                               m.match_eq->reference.filename().string() + " (" + fmt(reference->integrated_lufs) + " LUFS vs " +
                               fmt(programme.integrated_lufs) + " LUFS), from " + fmt(*lo, 1) + " dB at " +
                               fmt(curve.freq_hz[static_cast<size_t>(lo - curve.gain_db.begin())], 0) + " Hz to " + fmt(*hi, 1) +
                               " dB at " + fmt(curve.freq_hz[static_cast<size_t>(hi - curve.gain_db.begin())], 0) + " Hz, " +
-                              std::to_string(design->taps.size()) + " taps");
+                              std::to_string(design->taps.size()) + " taps, " + fmt(makeup_db) + " dB to keep the programme's loudness");
     report.match_eq = std::move(curve);
     report.match_eq_max_error_db = design->max_error_db;
     return design;
