@@ -397,13 +397,20 @@ Result<AlbumReport> render_album(const AlbumSpec& a, const AlbumOptions& o) {
                 for (size_t i = 0; i < tracks.size(); ++i)
                     if (std::isfinite(out[i])) reference_shift = std::max(reference_shift, shift[i]);
             const double miss = target - album;
+            // A silent track has no loudness to keep.
+            auto counts = [&](size_t i) { return std::isfinite(out[i]) && std::isfinite(tracks[i].pre_lufs); };
             bool spread_ok = true;
+            for (size_t i = 0; i < tracks.size(); ++i)
+                if (counts(i)) spread_ok = spread_ok && std::abs(shift[i] - reference_shift) <= kAlbumSpreadLu;
+            converged = std::abs(miss) <= master::kLoopToleranceLu && spread_ok;
+            report.decisions.push_back("album pass " + std::to_string(it + 1) + ": common gain " + fmt(common) + " dB, album " +
+                                       fmt(album) + " LUFS" + (spread_ok ? "" : ", a track's loudness moved too far against the others"));
+            if (converged) break;  // the gains just measured are the ones delivered
             bool makeup_changed = false;
             for (size_t i = 0; i < tracks.size(); ++i) {
                 Track& tr = tracks[i];
-                if (!std::isfinite(out[i]) || !std::isfinite(tr.pre_lufs)) continue;  // a silent track has no loudness to keep
+                if (!counts(i)) continue;
                 const double deviation = shift[i] - reference_shift;
-                spread_ok = spread_ok && std::abs(deviation) <= kAlbumSpreadLu;
                 // A make-up starts once a track lags by the threshold, and then
                 // follows it (back to 0 when the track no longer needs it).
                 const bool wanted = tr.makeup_db != 0.0 || deviation < -kAlbumMakeupThresholdLu;
@@ -411,9 +418,20 @@ Result<AlbumReport> render_album(const AlbumSpec& a, const AlbumOptions& o) {
                     // Secant on this track's own loudness (slope 1 without limiting, less with it).
                     const double g = common + tr.makeup_db;
                     double slope = 1.0;
-                    if (track_previous[i] && std::abs(g - track_previous[i]->first) > 1e-3)
-                        slope = std::clamp((out[i] - track_previous[i]->second) / (g - track_previous[i]->first), 0.1, 1.0);
-                    const double next = std::max(0.0, tr.makeup_db - deviation / slope);
+                    if (track_previous[i] && std::abs(g - track_previous[i]->first) > 1e-3) {
+                        const double dg = g - track_previous[i]->first, dl = out[i] - track_previous[i]->second;
+                        // A limiter that turns more gain into (almost) no more
+                        // loudness: what this track lacks cannot be made up.
+                        if (dl / dg < kMinMakeupSlope && deviation < -kAlbumSpreadLu)
+                            return fail(ErrorCode::InvalidSession,
+                                        label_of(a, i) + ": at " + fmt(target, 1) + " LUFS for the album under a " + fmt(a.loudness.ceiling_dbtp) +
+                                            " dBTP ceiling, its limiter turns " + fmt(dg) + " dB more gain into " + fmt(dl) +
+                                            " LU more loudness: it stays " + fmt(-deviation) +
+                                            " LU too quiet against the other tracks (album mode keeps their differences within 0.5 LU): "
+                                            "lower loudness.target_lufs, or use loudness.mode \"track\"");
+                        slope = std::clamp(dl / dg, kMinMakeupSlope, 1.0);
+                    }
+                    const double next = std::max(0.0, tr.makeup_db + std::clamp(-deviation / slope, -kMaxMakeupStepDb, kMaxMakeupStepDb));
                     if (std::abs(next - tr.makeup_db) > 1e-6) {
                         makeup_changed = true;
                         track_previous[i] = {g, out[i]};
@@ -421,10 +439,6 @@ Result<AlbumReport> render_album(const AlbumSpec& a, const AlbumOptions& o) {
                     }
                 }
             }
-            converged = std::abs(miss) <= master::kLoopToleranceLu && spread_ok;
-            report.decisions.push_back("album pass " + std::to_string(it + 1) + ": common gain " + fmt(common) + " dB, album " +
-                                       fmt(album) + " LUFS" + (spread_ok ? "" : ", a track's loudness moved too far against the others"));
-            if (converged) break;
             double slope = 1.0;
             if (have_previous && std::abs(common - previous_common) > 1e-3)
                 slope = std::clamp((album - previous_album) / (common - previous_common), 0.02, 1.0);

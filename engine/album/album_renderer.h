@@ -59,6 +59,12 @@ namespace sf::album {
 inline constexpr double kAlbumMakeupThresholdLu = 0.1;
 inline constexpr double kAlbumSpreadLu = 0.2;
 inline constexpr int kMaxAlbumDeliveries = 3;
+// A make-up is found by a secant on the track's own loudness; a limiter that
+// gives less than this much loudness per dB of gain cannot make up what the
+// track lacks (an error), and one step moves the make-up by at most
+// kMaxMakeupStepDb.
+inline constexpr double kMinMakeupSlope = 0.2;
+inline constexpr double kMaxMakeupStepDb = 6.0;
 
 // Renders one track session's mix (the session has no master block; the
 // options have mix_only and a master_tap that spools the mix). The CLI picks
