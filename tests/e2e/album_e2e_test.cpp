@@ -104,9 +104,10 @@ struct AlbumFixture {
 
     AlbumFixture() {
         const std::vector<std::tuple<std::string, std::string, double>> tracks = {
-            {"Intro", "dense", 6.0}, {"Quiet \"One\"", "quiet", 5.0}, {"Hot", "hot", 6.0}};
+            // Lengths off the CD frame grid (588 samples at 44.1 kHz): the image pads each track.
+            {"Intro", "dense", 6.01}, {"Quiet \"One\"", "quiet", 5.003}, {"Hot", "hot", 6.0}};
         std::filesystem::create_directories(dir / "song/stems");
-        inputs["Song"] = material("dense", 5.0, 3);
+        inputs["Song"] = material("dense", 5.007, 3);
         for (float& v : inputs["Song"].raw()) v *= 0.6f;
         write_wav(dir / "song/stems/mix.wav", inputs["Song"], kRate, 24);
         json session = session_with(json::array({{{"name", "mix"}, {"file", "stems/mix.wav"}}}));
