@@ -275,7 +275,9 @@ figures:[...document.querySelectorAll(".figures b")].map(b=>b.textContent)});doc
             EXPECT_EQ(bg, "rgb(255, 244, 214)") << row.dump();
             saw_warn = true;
         }
-        if (cls == "fail") EXPECT_EQ(bg, "rgb(253, 226, 225)") << row.dump();
+        if (cls == "fail") {
+            EXPECT_EQ(bg, "rgb(253, 226, 225)") << row.dump();
+        }
     }
     EXPECT_TRUE(saw_warn);   // codec_mp3
     ASSERT_GE(j["figures"].size(), 2u);
