@@ -270,7 +270,9 @@ figures:[...document.querySelectorAll(".figures b")].map(b=>b.textContent)});doc
     bool saw_warn = false;
     for (const auto& row : j["rows"]) {
         const std::string cls = row["cls"], bg = row["bg"];
-        if (cls == "pass") EXPECT_EQ(bg, "rgb(231, 245, 234)") << row.dump();
+        if (cls == "pass") {
+            EXPECT_EQ(bg, "rgb(231, 245, 234)") << row.dump();
+        }
         if (cls == "warn") {
             EXPECT_EQ(bg, "rgb(255, 244, 214)") << row.dump();
             saw_warn = true;
