@@ -77,6 +77,7 @@ Result<void> check_render_outputs(const Session& session, const std::vector<Expo
     for (size_t i = 0; i < session.buses.size(); ++i)
         if (session.buses[i].reverb)
             inputs.push_back({session.buses[i].reverb->ir, "buses[" + std::to_string(i) + "] \"" + session.buses[i].name + "\" reverb IR"});
+    if (session.master && session.master->match_eq) inputs.push_back({session.master->match_eq->reference, "master.match_eq.reference"});
     return check_outputs(outputs, inputs);
 }
 

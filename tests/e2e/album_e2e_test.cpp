@@ -24,6 +24,7 @@
 #include "engine/core/random.h"
 #include "engine/export/metadata.h"
 #include "tests/e2e/e2e_support.h"
+#include "tests/support/third_octave.h"
 
 namespace sf::test {
 namespace {
@@ -427,8 +428,11 @@ TEST(AlbumE2e, FlacTagsAndBwfFieldsPerTrack) {
         EXPECT_NE(tags.out.find("TITLE=" + titles[i] + "\n"), std::string::npos) << tags.out;
         EXPECT_NE(tags.out.find("ARTIST=The Band\n"), std::string::npos) << tags.out;
         EXPECT_NE(tags.out.find("ALBUM=Night \"Drive\"\n"), std::string::npos) << tags.out;
-        if (!isrc[i].empty()) EXPECT_NE(tags.out.find("ISRC=" + isrc[i] + "\n"), std::string::npos) << tags.out;
-        else EXPECT_EQ(tags.out.find("ISRC="), std::string::npos) << tags.out;
+        if (!isrc[i].empty()) {
+            EXPECT_NE(tags.out.find("ISRC=" + isrc[i] + "\n"), std::string::npos) << tags.out;
+        } else {
+            EXPECT_EQ(tags.out.find("ISRC="), std::string::npos) << tags.out;
+        }
 
         const auto bwf = f.dir / "out/bwf" / (nn + safe + ".wav");
         auto bext = read_bext_loudness(bwf);
@@ -437,6 +441,41 @@ TEST(AlbumE2e, FlacTagsAndBwfFieldsPerTrack) {
         const AudioBuffer a = read_audio(bwf, &rate);
         EXPECT_NEAR(bext->integrated_lufs, lufs_of(a, rate), 0.011) << bwf;  // stored in 1/100 LU
         EXPECT_NEAR(bext->max_true_peak_dbtp, analyze_true_peak(bwf), 0.011) << bwf;
+    }
+}
+
+// master.match_eq on every album track: one reference (measured once), each
+// track's delivered file takes its balance. Oracle: third-octave levels,
+// loudness-normalised by libebur128 (tests/support/third_octave.h).
+TEST(AlbumE2e, MatchEqTakesEveryTrackToTheReference) {
+    TempDir dir;
+    auto pink = [](double f) { return -10.0 * std::log10(f / 1000.0); };
+    const AudioBuffer bright = zero_phase_filtered(noise(2, 12 * kRate, 31, 0.1), kRate, pink);
+    const AudioBuffer dark = zero_phase_filtered(noise(2, 10 * kRate, 37, 0.05), kRate,
+                                                 [&](double f) { return pink(f) - 0.5 * std::log2(f / 1000.0); });
+    const AudioBuffer reference = zero_phase_filtered(noise(2, 12 * kRate, 41, 0.02), kRate,
+                                                      [&](double f) { return pink(f) + 1.5 * std::log2(f / 1000.0); });
+    write_wav(dir / "bright.wav", bright, kRate);
+    write_wav(dir / "dark.wav", dark, kRate);
+    write_wav(dir / "reference.wav", reference, kRate);
+    const json album = {{"format", "stemforge-album"},
+                        {"version", 1},
+                        {"loudness", {{"mode", "track"}, {"target_lufs", kTarget}}},
+                        {"master", {{"match_eq", {{"reference", "reference.wav"}}}}},
+                        {"tracks", json::array({{{"file", "bright.wav"}}, {{"file", "dark.wav"}}})},
+                        {"export", json::array({{{"dir", "out"}, {"format", "wav"}, {"bit_depth", 24}}})}};
+    write_text(dir / "album.json", album.dump());
+    const auto r = run_stemforge({"album", (dir / "album.json").string(), "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::vector<double> ref = third_octave_levels(reference, kRate);
+    const AudioBuffer* inputs[2] = {&bright, &dark};
+    for (size_t i = 0; i < 2; ++i) {
+        const std::filesystem::path file = json::parse(r.out)["outputs"][i].get<std::string>();
+        const double before = rms_difference_db(third_octave_levels(*inputs[i], kRate), ref);
+        const double after = rms_difference_db(third_octave_levels(read_audio(file), kRate), ref);
+        EXPECT_GT(before, 2.0) << file;
+        EXPECT_LE(after, 1.0) << file;
+        std::printf("album match EQ, %s: %.2f dB RMS before, %.3f dB RMS after\n", file.filename().c_str(), before, after);
     }
 }
 

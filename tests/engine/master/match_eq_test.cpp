@@ -3,16 +3,14 @@
 // spectrum (loudness-normalised) must come within 1 dB RMS of the
 // reference's over 40 Hz - 16 kHz at amount 1.
 //
-// Oracles written here: the band levels are a periodogram of the whole
-// signal (one FFT per channel, double) summed over the IEC 61260 base-2
-// third-octave bands (centres 1000·2^(k/3) Hz, edges ·2^(±1/6)), and the
-// loudness normalisation uses libebur128, which also serves as the render's
-// loudness meter (a LoudnessProbe over libebur128), so nothing of the
-// engine's own spectrum code measures its own output.
+// Oracles (tests/support/third_octave.h): the band levels are a periodogram
+// of the whole signal summed over the third-octave bands, normalised by
+// libebur128's integrated loudness; libebur128 also serves as the render's
+// loudness meter (a LoudnessProbe over it), so nothing of the engine's own
+// spectrum code measures its own output.
 #include <gtest/gtest.h>
 
 #include <ebur128.h>
-#include <fftw3.h>
 
 #include <cmath>
 #include <complex>
@@ -23,6 +21,7 @@
 #include "engine/render/cpu_mixer.h"
 #include "engine/render/renderer.h"
 #include "tests/support/test_support.h"
+#include "tests/support/third_octave.h"
 
 namespace sf::test {
 namespace {
@@ -62,68 +61,6 @@ private:
 
 LoudnessProbeFactory ebu_probe() {
     return [] { return std::make_unique<EbuProbe>(); };
-}
-
-double integrated_lufs(const AudioBuffer& x, int rate) {
-    EbuProbe p;
-    p.reset(rate, x.channels(), false);
-    p.add(x, x.frames());
-    return p.stats().integrated_lufs;
-}
-
-// Applies |H(f)| = 10^(gain_db(f)/20) to the whole signal (zero phase, circular).
-AudioBuffer filtered(const AudioBuffer& x, int rate, const std::function<double(double)>& gain_db) {
-    AudioBuffer y(x.channels(), x.frames());
-    const int n = static_cast<int>(x.frames());
-    std::vector<double> in(static_cast<size_t>(n));
-    std::vector<std::complex<double>> spec(static_cast<size_t>(n / 2 + 1));
-    for (int c = 0; c < x.channels(); ++c) {
-        for (int i = 0; i < n; ++i) in[static_cast<size_t>(i)] = x.channel(c)[i];
-        fftw_plan p = fftw_plan_dft_r2c_1d(n, in.data(), reinterpret_cast<fftw_complex*>(spec.data()), FFTW_ESTIMATE);
-        fftw_execute(p);
-        fftw_destroy_plan(p);
-        for (int k = 0; k <= n / 2; ++k) spec[static_cast<size_t>(k)] *= std::pow(10.0, gain_db(std::max(1.0, static_cast<double>(k) * rate / n)) / 20.0) / n;
-        fftw_plan q = fftw_plan_dft_c2r_1d(n, reinterpret_cast<fftw_complex*>(spec.data()), in.data(), FFTW_ESTIMATE);
-        fftw_execute(q);
-        fftw_destroy_plan(q);
-        for (int i = 0; i < n; ++i) y.channel(c)[i] = static_cast<float>(in[static_cast<size_t>(i)]);
-    }
-    return y;
-}
-
-// Third-octave band levels (dB, power summed over channels), 40 Hz .. 16 kHz,
-// minus the signal's integrated loudness.
-std::vector<double> band_levels(const AudioBuffer& x, int rate) {
-    const int n = static_cast<int>(x.frames());
-    std::vector<double> power(static_cast<size_t>(n / 2 + 1), 0.0);
-    std::vector<double> in(static_cast<size_t>(n));
-    std::vector<std::complex<double>> spec(static_cast<size_t>(n / 2 + 1));
-    for (int c = 0; c < x.channels(); ++c) {
-        for (int i = 0; i < n; ++i) in[static_cast<size_t>(i)] = x.channel(c)[i];
-        fftw_plan p = fftw_plan_dft_r2c_1d(n, in.data(), reinterpret_cast<fftw_complex*>(spec.data()), FFTW_ESTIMATE);
-        fftw_execute(p);
-        fftw_destroy_plan(p);
-        for (size_t k = 0; k < power.size(); ++k) power[k] += std::norm(spec[k]);
-    }
-    const double loudness = integrated_lufs(x, rate);
-    std::vector<double> bands;
-    for (int k = -14; k <= 12; ++k) {  // 39.7 Hz .. 16 kHz
-        const double fc = 1000.0 * std::exp2(k / 3.0);
-        double sum = 0.0;
-        for (size_t b = 0; b < power.size(); ++b) {
-            const double f = static_cast<double>(b) * rate / n;
-            if (f >= fc * std::exp2(-1.0 / 6.0) && f < fc * std::exp2(1.0 / 6.0)) sum += power[b];
-        }
-        // Parseval: the band's mean power is 2·Σ|X|²/N² (independent of the length).
-        bands.push_back(10.0 * std::log10(2.0 * sum / (static_cast<double>(n) * n)) - loudness);
-    }
-    return bands;
-}
-
-double rms_difference(const std::vector<double>& a, const std::vector<double>& b) {
-    double s = 0.0;
-    for (size_t i = 0; i < a.size(); ++i) s += (a[i] - b[i]) * (a[i] - b[i]);
-    return std::sqrt(s / static_cast<double>(a.size()));
 }
 
 AudioBuffer noise_at(uint64_t seed, double seconds, double amplitude) {
@@ -179,20 +116,20 @@ Rendered render_with_match(const TempDir& dir, const MatchEqSpec& spec, const Au
 
 TEST(MatchEq, OutputMatchesATiltedReferenceWithin1DbRms) {
     TempDir dir;
-    const AudioBuffer programme = filtered(noise_at(11, 20.0, 0.1), kRate, pink_db);
+    const AudioBuffer programme = zero_phase_filtered(noise_at(11, 20.0, 0.1), kRate, pink_db);
     // The reference: other noise, tilted, at another level (loudness normalisation removes it).
-    write_wav(dir / "reference.wav", filtered(noise_at(29, 15.0, 0.03), kRate, [](double f) { return pink_db(f) + tilt_db(f); }), kRate);
+    write_wav(dir / "reference.wav", zero_phase_filtered(noise_at(29, 15.0, 0.03), kRate, [](double f) { return pink_db(f) + tilt_db(f); }), kRate);
     MatchEqSpec spec;
     spec.reference_as_written = "reference.wav";
     spec.reference = dir / "reference.wav";
     spec.amount = 1.0;
-    const std::vector<double> ref = band_levels(read_audio(dir / "reference.wav"), kRate);
-    const double before = rms_difference(band_levels(programme, kRate), ref);
+    const std::vector<double> ref = third_octave_levels(read_audio(dir / "reference.wav"), kRate);
+    const double before = rms_difference_db(third_octave_levels(programme, kRate), ref);
     EXPECT_GT(before, 3.0);  // the tilt is there to be matched
 
     const Rendered r = render_with_match(dir, spec, programme);
     ASSERT_EQ(r.out.frames(), programme.frames());  // latency compensated
-    const double after = rms_difference(band_levels(r.out, kRate), ref);
+    const double after = rms_difference_db(third_octave_levels(r.out, kRate), ref);
     EXPECT_LE(after, 1.0) << "before " << before;
     ASSERT_TRUE(r.report && r.report->match_eq);
     EXPECT_LE(*r.report->match_eq_max_error_db, master::kMatchEqDesignToleranceDb);
@@ -201,14 +138,14 @@ TEST(MatchEq, OutputMatchesATiltedReferenceWithin1DbRms) {
 
     // amount 0.5: half the difference (in dB) is corrected.
     spec.amount = 0.5;
-    const double half = rms_difference(band_levels(render_with_match(dir, spec, programme).out, kRate), ref);
+    const double half = rms_difference_db(third_octave_levels(render_with_match(dir, spec, programme).out, kRate), ref);
     EXPECT_NEAR(half, before / 2.0, 0.15 * before) << "after " << after;
 
     // max_db 3: no band moves by more than 3 dB (plus the measurement's spread).
     spec.amount = 1.0;
     spec.max_db = 3.0;
-    const std::vector<double> in_bands = band_levels(programme, kRate);
-    const std::vector<double> limited = band_levels(render_with_match(dir, spec, programme).out, kRate);
+    const std::vector<double> in_bands = third_octave_levels(programme, kRate);
+    const std::vector<double> limited = third_octave_levels(render_with_match(dir, spec, programme).out, kRate);
     double largest = 0.0;
     for (size_t i = 0; i < limited.size(); ++i) largest = std::max(largest, std::abs(limited[i] - in_bands[i]));
     EXPECT_LE(largest, 3.3);
@@ -240,6 +177,22 @@ TEST(MatchEq, ScaledCopyGivesAFlatCurve) {
     for (double g : curve.gain_db) EXPECT_NEAR(g, 0.0, 0.01);
     EXPECT_NEAR(curve.freq_hz.front(), 20.0, 1e-9);
     EXPECT_LE(curve.freq_hz.back(), 20000.0);
+}
+
+// The reference is an input: an export over it is refused before any work.
+TEST(MatchEq, AnExportOverTheReferenceIsRefused) {
+    Session s;
+    s.master = MasterSpec{};
+    s.master->match_eq = MatchEqSpec{};
+    s.master->match_eq->reference = "/music/ref.flac";
+    ExportSpec e;
+    e.file = "/music/./ref.flac";
+    s.exports = {e};
+    auto r = check_render_outputs(s, s.exports);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("is master.match_eq.reference"), std::string::npos) << r.error().message;
+    s.exports[0].file = "/music/out.flac";
+    EXPECT_TRUE(check_render_outputs(s, s.exports));
 }
 
 TEST(MatchEq, SilentReferenceIsAnError) {
