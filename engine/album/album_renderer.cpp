@@ -336,6 +336,7 @@ Result<AlbumReport> render_album(const AlbumSpec& a, const AlbumOptions& o) {
         return probe->stats().integrated_lufs;
     };
 
+    std::optional<double> delivered_album_lufs;  // the delivered files as one programme
     // ---- 3-4. mode album: the common gain, then delivery ----
     if (a.loudness.mode == LoudnessMode::Album) {
         auto t0 = Clock::now();
@@ -474,6 +475,7 @@ Result<AlbumReport> render_album(const AlbumSpec& a, const AlbumOptions& o) {
             auto album = measure_album();
             if (!album) return std::unexpected(album.error());
             const double miss = target - *album;
+            delivered_album_lufs = *album;
             if (std::abs(miss) <= master::kTargetToleranceLu) break;
             if (delivery + 1 >= kMaxAlbumDeliveries)
                 return fail(ErrorCode::Internal, "loudness.target_lufs: the delivered album measures " + fmt(*album) + " LUFS after " +
@@ -485,9 +487,12 @@ Result<AlbumReport> render_album(const AlbumSpec& a, const AlbumOptions& o) {
         report.timing_s["deliver"] = seconds_since(t0);
     }
 
-    auto album_lufs = measure_album();
-    if (!album_lufs) return std::unexpected(album_lufs.error());
-    report.album_integrated_lufs = *album_lufs;
+    if (!delivered_album_lufs) {  // mode track: measured now
+        auto album_lufs = measure_album();
+        if (!album_lufs) return std::unexpected(album_lufs.error());
+        delivered_album_lufs = *album_lufs;
+    }
+    report.album_integrated_lufs = *delivered_album_lufs;
 
     // ---- per-track report; the track files move into the command's transaction ----
     for (size_t i = 0; i < tracks.size(); ++i) {
