@@ -87,11 +87,21 @@ struct Track {
     std::optional<Session> source;        // a session track's session
     AudioInfo file_info;                  // a premixed track's header
     Session master_session;               // the album's master (with this track's fades) and metadata
+    // mode album: the master in two parts, each through the one master step
+    // (master_chain.h): the pre-chain (EQ, match EQ, multiband, stereo tools;
+    // no limiter, loudness, fades or trims) once, its output spooled; then
+    // the limiter with the fades and trims, at a given gain, over that spool,
+    // as often as the album's loudness needs.
+    Session pre_chain_session;
+    Session limiter_session;
+    std::optional<master::Spool> pre;     // the pre-chain's output
+    std::vector<std::string> pre_chain_decisions;
     std::vector<ExportSpec> exports;      // dir exports, then the image piece (if any)
-    std::optional<master::PreparedMaster> prepared;
     double pre_lufs = -INFINITY;
     double gain_db = 0.0;                 // delivered gain into the limiter
     double makeup_db = 0.0;               // mode album: above the common gain
+    double makeup_slope = 1.0;            // its loudness per dB of gain, as last measured
+    bool makeup_frozen = false;           // its limiter gives no more loudness: left where it is
     std::unique_ptr<DeliveryTransaction> scratch;  // this track's delivered files until the album is accepted
     std::optional<master::MasterOutput> delivered;
 };
@@ -219,8 +229,23 @@ Result<AlbumReport> render_album(const AlbumSpec& a, const AlbumOptions& o) {
             piece.dither = image->dither;
             tr.exports.push_back(piece);
         }
+        // The two parts of album mode's master (see Track).
+        tr.pre_chain_session = ms;
+        MasterSpec& pc = *tr.pre_chain_session.master;
+        pc.limiter.reset();
+        pc.loudness_target_lufs.reset();
+        pc.fade_in_s = pc.fade_out_s = pc.trim_start_s = pc.trim_end_s = 0.0;
+        pc.trim_silence_db.reset();
+        tr.limiter_session = ms;
+        MasterSpec& lim = *tr.limiter_session.master;
+        lim.eq.reset();
+        lim.match_eq.reset();
+        lim.multiband.reset();
+        lim.width.reset();
+        lim.mono_below_hz.reset();
+        lim.balance.reset();
         master::MasterJob& job = jobs[i];
-        job.session = &ms;
+        job.session = a.loudness.mode == LoudnessMode::Album ? &tr.limiter_session : &ms;
         job.exports = tr.exports;
         job.probe = o.loudness_probe;
         job.block_frames = o.block_frames;
@@ -229,8 +254,12 @@ Result<AlbumReport> render_album(const AlbumSpec& a, const AlbumOptions& o) {
         job.spool_dir = work;
     }
 
-    // ---- 2. per track: the programme, then the master's step 1 (and, in mode track, the rest) ----
+    // ---- 2. per track: the programme (and, in mode track, its master) ----
     double mix_s = 0.0, master_s = 0.0;
+    // mode album: the programmes after the pre-chain, one after another:
+    // where the common gain starts (exact where no limiter works).
+    std::unique_ptr<LoudnessProbe> album_pre_probe = o.loudness_probe();
+    album_pre_probe->reset(rate, 2, false);
     for (size_t i = 0; i < tracks.size(); ++i) {
         const AlbumTrack& t = a.tracks[i];
         Track& tr = tracks[i];
@@ -293,20 +322,37 @@ Result<AlbumReport> render_album(const AlbumSpec& a, const AlbumOptions& o) {
 
         t0 = Clock::now();
         progress(step + ": master");
-        if (a.loudness.mode == LoudnessMode::Track) {
-            tr.scratch = std::make_unique<DeliveryTransaction>();
-            jobs[i].transaction = tr.scratch.get();
-            auto out = master::render_master(jobs[i], *mix);
+        if (a.loudness.mode == LoudnessMode::Album) {
+            // The pre-chain once (album master without its limiter, loudness,
+            // fades and trims): its output is what every pass limits.
+            auto created_pre = master::Spool::create(work, 2);
+            if (!created_pre) return std::unexpected(created_pre.error());
+            tr.pre.emplace(std::move(*created_pre));
+            master::MasterJob job = jobs[i];
+            job.session = &tr.pre_chain_session;
+            job.exports.clear();
+            DeliveryTransaction nothing;
+            job.transaction = &nothing;
+            job.master_tap = [&](const AudioBuffer& b, int64_t n) {
+                if (spool_error) return;
+                album_pre_probe->add(b, n);
+                if (auto ok = tr.pre->write(b, n); !ok) spool_error = ok.error();
+            };
+            auto out = master::render_master(job, *mix);
             if (!out) return std::unexpected(prefixed(out.error(), label_of(a, i) + ": "));
+            if (spool_error) return std::unexpected(*spool_error);
+            tr.pre_chain_decisions = out->report.decisions;
             tr.pre_lufs = out->report.pre_limiter.integrated_lufs;
-            tr.gain_db = out->report.gain_db;
-            tr.delivered = std::move(*out);
-        } else {
-            auto prepared = master::prepare_master(jobs[i], *mix);
-            if (!prepared) return std::unexpected(prefixed(prepared.error(), label_of(a, i) + ": "));
-            tr.pre_lufs = prepared->partial.report.pre_limiter.integrated_lufs;
-            tr.prepared.emplace(std::move(*prepared));
+            master_s += seconds_since(t0);
+            continue;
         }
+        tr.scratch = std::make_unique<DeliveryTransaction>();
+        jobs[i].transaction = tr.scratch.get();
+        auto out = master::render_master(jobs[i], *mix);
+        if (!out) return std::unexpected(prefixed(out.error(), label_of(a, i) + ": "));
+        tr.pre_lufs = out->report.pre_limiter.integrated_lufs;
+        tr.gain_db = out->report.gain_db;
+        tr.delivered = std::move(*out);
         master_s += seconds_since(t0);
     }
     report.timing_s["mix"] = mix_s;
@@ -338,55 +384,69 @@ Result<AlbumReport> render_album(const AlbumSpec& a, const AlbumOptions& o) {
 
     std::optional<double> delivered_album_lufs;  // the delivered files as one programme
     // ---- 3-4. mode album: the common gain, then delivery ----
+    // Each pass renders every track's master at its gain (the common one plus
+    // its make-up) and measures the limiters' outputs, one after another, as
+    // the album. Passes that search write nothing; once the gains hold, a
+    // pass delivers (the same gains: the same audio), and the delivered
+    // files are measured again.
     if (a.loudness.mode == LoudnessMode::Album) {
         auto t0 = Clock::now();
         const double target = a.loudness.target_lufs;
-        const double working_ceiling = a.loudness.ceiling_dbtp - master::kInitialCeilingMarginDb;
         const double max_gr = a.master.limiter->max_gain_reduction_db;
-        // Start from the tracks' loudness before the limiter, energy-averaged by length.
-        double energy = 0.0, weight = 0.0;
-        for (Track& tr : tracks) {
-            const double w = static_cast<double>(tr.prepared->pre.frames());
-            weight += w;
-            if (std::isfinite(tr.pre_lufs)) energy += w * std::pow(10.0, tr.pre_lufs / 10.0);
-        }
-        if (!(energy > 0.0))
+        const double before_limiters = album_pre_probe->stats().integrated_lufs;
+        if (!std::isfinite(before_limiters))
             return fail(ErrorCode::BadAudio, "loudness.target_lufs: the album is silent (no block above the -70 LUFS gate): "
                                              "there is no gain that reaches " + fmt(target, 1) + " LUFS");
-        double common = std::clamp(target - 10.0 * std::log10(energy / weight), -60.0, 60.0);
-        // The common gain and the album's loudness of the last pass without make-up changes (the secant's other point).
-        bool have_previous = false;
-        double previous_common = 0.0, previous_album = 0.0;
+        double common = std::clamp(target - before_limiters, -60.0, 60.0);
         std::vector<std::optional<std::pair<double, double>>> track_previous(tracks.size());  // (gain, loudness)
-        bool converged = false;
-        int passes = 0;
-        for (int it = 0; it < master::kMaxLoopIterations && !converged; ++it) {
-            progress("album loudness: pass " + std::to_string(it + 1));
+        bool deliver = false, done = false;
+        int searches = 0, deliveries = 0;
+        while (!done) {
+            if (deliver ? deliveries >= kMaxAlbumDeliveries : searches >= master::kMaxLoopIterations)
+                return fail(ErrorCode::Internal, "loudness.target_lufs: the album's loudness did not settle on " + fmt(target, 1) + " LUFS (" +
+                                                     std::to_string(searches) + " passes, " + std::to_string(deliveries) +
+                                                     " deliveries; " + (report.decisions.empty() ? "" : report.decisions.back()) + ")");
+            (deliver ? deliveries : searches) += 1;
             std::unique_ptr<LoudnessProbe> album_probe = o.loudness_probe();
             album_probe->reset(rate, 2, false);
             std::vector<double> shift(tracks.size(), 0.0);
             std::vector<double> out(tracks.size(), -INFINITY);
             for (size_t i = 0; i < tracks.size(); ++i) {
                 Track& tr = tracks[i];
+                progress("track " + std::to_string(i + 1) + "/" + std::to_string(tracks.size()) + " \"" + a.tracks[i].title + "\": " +
+                         (deliver ? "deliver" : "album loudness, pass " + std::to_string(searches)));
                 std::unique_ptr<LoudnessProbe> track_probe = o.loudness_probe();
                 track_probe->reset(rate, 2, false);
+                master::MasterJob job = jobs[i];
                 const double g = common + tr.makeup_db;
-                auto stats = master::limiter_pass(jobs[i], *tr.prepared, g, working_ceiling, [&](const AudioBuffer& b, int64_t n) {
+                job.fixed_gain_db = g;
+                job.master_tap = [&](const AudioBuffer& b, int64_t n) {
                     album_probe->add(b, n);
                     track_probe->add(b, n);
-                });
-                if (!stats) return std::unexpected(prefixed(stats.error(), label_of(a, i) + ": "));
+                };
+                DeliveryTransaction nothing;  // a searching pass writes no file
+                if (deliver) {
+                    tr.scratch = std::make_unique<DeliveryTransaction>();
+                    job.transaction = tr.scratch.get();
+                } else {
+                    job.exports.clear();
+                    job.transaction = &nothing;
+                }
+                auto r = master::render_master(job, *tr.pre);
+                if (!r) return std::unexpected(prefixed(r.error(), label_of(a, i) + ": "));
+                tr.pre_lufs = r->report.pre_limiter.integrated_lufs;
                 out[i] = track_probe->stats().integrated_lufs;
-                const double gr = *stats ? (*stats)->max_gain_reduction_db : 0.0;
+                shift[i] = std::isfinite(out[i]) && std::isfinite(tr.pre_lufs) ? out[i] - tr.pre_lufs : 0.0;
+                const double gr = r->report.limiter ? r->report.limiter->max_gain_reduction_db : 0.0;
                 if (gr > max_gr)
                     return fail(ErrorCode::InvalidSession,
                                 label_of(a, i) + ": reaching " + fmt(target, 1) + " LUFS for the album under a " +
                                     fmt(a.loudness.ceiling_dbtp) + " dBTP ceiling needs more than " + fmt(max_gr, 1) +
                                     " dB of limiting on this track (" + fmt(gr, 1) + " dB at a gain of " + fmt(g) +
                                     " dB): lower loudness.target_lufs, or raise master.limiter.max_gain_reduction_db");
-                shift[i] = std::isfinite(out[i]) && std::isfinite(tr.pre_lufs) ? out[i] - tr.pre_lufs : 0.0;
+                tr.gain_db = g;
+                if (deliver) tr.delivered = std::move(*r);
             }
-            ++passes;
             const double album = album_probe->stats().integrated_lufs;
             if (!std::isfinite(album))
                 return fail(ErrorCode::BadAudio, "loudness.target_lufs: the album measures silent at a gain of " + fmt(common) + " dB");
@@ -401,90 +461,106 @@ Result<AlbumReport> render_album(const AlbumSpec& a, const AlbumOptions& o) {
             // A silent track has no loudness to keep.
             auto counts = [&](size_t i) { return std::isfinite(out[i]) && std::isfinite(tracks[i].pre_lufs); };
             bool spread_ok = true;
-            for (size_t i = 0; i < tracks.size(); ++i)
-                if (counts(i)) spread_ok = spread_ok && std::abs(shift[i] - reference_shift) <= kAlbumSpreadLu;
-            converged = std::abs(miss) <= master::kLoopToleranceLu && spread_ok;
-            report.decisions.push_back("album pass " + std::to_string(it + 1) + ": common gain " + fmt(common) + " dB, album " +
-                                       fmt(album) + " LUFS" + (spread_ok ? "" : ", a track's loudness moved too far against the others"));
-            if (converged) break;  // the gains just measured are the ones delivered
-            bool makeup_changed = false;
+            for (size_t i = 0; i < tracks.size(); ++i) {
+                const double deviation = shift[i] - reference_shift;
+                if (counts(i))
+                    spread_ok = spread_ok && (tracks[i].makeup_frozen ? deviation >= -kAlbumMaxLagLu && deviation <= kAlbumSpreadLu
+                                                                      : std::abs(deviation) <= kAlbumSpreadLu);
+            }
+            // A delivering pass renders the gains a search accepted; its delivery
+            // rounds may have set a limiter lower, so it is held to the promise, not the loop's aim.
+            const bool holds = std::abs(miss) <= (deliver ? master::kTargetToleranceLu : master::kLoopToleranceLu) && spread_ok;
+            report.decisions.push_back(std::string(deliver ? "album delivery " + std::to_string(deliveries)
+                                                           : "album pass " + std::to_string(searches)) +
+                                       ": common gain " + fmt(common) + " dB, album " + fmt(album) + " LUFS" +
+                                       (spread_ok ? "" : ", a track's loudness moved too far against the others"));
+            if (holds && deliver) {
+                auto files = measure_album();
+                if (!files) return std::unexpected(files.error());
+                delivered_album_lufs = *files;
+                const double file_miss = target - *files;
+                if (std::abs(file_miss) <= master::kTargetToleranceLu) {
+                    done = true;
+                    break;
+                }
+                report.decisions.push_back("the delivered album measures " + fmt(*files, 3) + " LUFS: every track's gain corrected by " +
+                                           fmt(file_miss, 3) + " dB");
+                common += file_miss;
+                continue;  // deliver again
+            }
+            if (holds) {
+                deliver = true;  // the same gains, now written
+                continue;
+            }
+            // Each track's loudness per dB of gain (1 without limiting, less
+            // with it), from this pass and its last one with another gain.
+            for (size_t i = 0; i < tracks.size(); ++i) {
+                if (!counts(i)) continue;
+                const double g = common + tracks[i].makeup_db;
+                if (track_previous[i] && std::abs(g - track_previous[i]->first) >= kMinSlopeStepDb)
+                    tracks[i].makeup_slope = (out[i] - track_previous[i]->second) / (g - track_previous[i]->first);
+                track_previous[i] = {g, out[i]};
+            }
             for (size_t i = 0; i < tracks.size(); ++i) {
                 Track& tr = tracks[i];
-                if (!counts(i)) continue;
+                if (!counts(i) || tr.makeup_frozen) continue;
                 const double deviation = shift[i] - reference_shift;
                 // A make-up starts once a track lags by the threshold, and then
                 // follows it (back to 0 when the track no longer needs it).
                 const bool wanted = tr.makeup_db != 0.0 || deviation < -kAlbumMakeupThresholdLu;
-                if (wanted && std::abs(deviation) > kAlbumMakeupThresholdLu / 2) {
-                    // Secant on this track's own loudness (slope 1 without limiting, less with it).
-                    const double g = common + tr.makeup_db;
-                    double slope = 1.0;
-                    if (track_previous[i] && std::abs(g - track_previous[i]->first) > 1e-3) {
-                        const double dg = g - track_previous[i]->first, dl = out[i] - track_previous[i]->second;
-                        // A limiter that turns more gain into (almost) no more
-                        // loudness: what this track lacks cannot be made up.
-                        if (dl / dg < kMinMakeupSlope && deviation < -kAlbumSpreadLu)
-                            return fail(ErrorCode::InvalidSession,
-                                        label_of(a, i) + ": at " + fmt(target, 1) + " LUFS for the album under a " + fmt(a.loudness.ceiling_dbtp) +
-                                            " dBTP ceiling, its limiter turns " + fmt(dg) + " dB more gain into " + fmt(dl) +
-                                            " LU more loudness: it stays " + fmt(-deviation) +
-                                            " LU too quiet against the other tracks (album mode keeps their differences within 0.5 LU): "
-                                            "lower loudness.target_lufs, or use loudness.mode \"track\"");
-                        slope = std::clamp(dl / dg, kMinMakeupSlope, 1.0);
-                    }
-                    const double next = std::max(0.0, tr.makeup_db + std::clamp(-deviation / slope, -kMaxMakeupStepDb, kMaxMakeupStepDb));
-                    if (std::abs(next - tr.makeup_db) > 1e-6) {
-                        makeup_changed = true;
-                        track_previous[i] = {g, out[i]};
-                        tr.makeup_db = next;
-                    }
+                if (!wanted || std::abs(deviation) <= kAlbumMakeupThresholdLu / 2) continue;
+                if (tr.makeup_slope < kMinMakeupSlope) {
+                    // A limiter that turns more gain into (almost) no more
+                    // loudness: what this track lacks cannot be made up.
+                    if (deviation < -kAlbumMaxLagLu)
+                        return fail(ErrorCode::InvalidSession,
+                                    label_of(a, i) + ": at " + fmt(target, 1) + " LUFS for the album under a " +
+                                        fmt(a.loudness.ceiling_dbtp) + " dBTP ceiling, its limiter turns 1 dB more gain into " +
+                                        fmt(tr.makeup_slope) + " LU more loudness: it stays " + fmt(-deviation) +
+                                        " LU too quiet against the other tracks (album mode keeps their differences within 0.5 LU): "
+                                        "lower loudness.target_lufs, or use loudness.mode \"track\"");
+                    tr.makeup_frozen = deviation <= kAlbumSpreadLu;  // as close as its limiter lets it come
+                    if (tr.makeup_frozen) continue;
                 }
+                const double slope = std::clamp(tr.makeup_slope, kMinMakeupSlope, 1.0);
+                tr.makeup_db = std::max(0.0, tr.makeup_db + std::clamp(-deviation / slope, -kMaxMakeupStepDb, kMaxMakeupStepDb));
             }
-            double slope = 1.0;
-            if (have_previous && std::abs(common - previous_common) > 1e-3)
-                slope = std::clamp((album - previous_album) / (common - previous_common), 0.02, 1.0);
-            have_previous = !makeup_changed;
-            previous_common = common;
-            previous_album = album;
-            common = std::clamp(common + miss / slope, -60.0, 60.0);
+            // The next common gain from a model of the album: each track's
+            // loudness moves by its slope times its change of gain, the album
+            // is their energy mean weighted by length (calibrated on the
+            // measured album, which gates across track boundaries).
+            auto model = [&](double next_common, double* derivative) {
+                double energy = 0.0, weight = 0.0, slope_energy = 0.0;
+                for (size_t i = 0; i < tracks.size(); ++i) {
+                    if (!std::isfinite(out[i])) continue;
+                    const double w = static_cast<double>(tracks[i].pre->frames());
+                    const double s_i = std::clamp(tracks[i].makeup_slope, 0.0, 1.0);
+                    const double e = w * std::pow(10.0, (out[i] + s_i * (next_common + tracks[i].makeup_db - track_previous[i]->first)) / 10.0);
+                    energy += e;
+                    slope_energy += e * s_i;
+                    weight += w;
+                }
+                if (derivative) *derivative = energy > 0.0 ? slope_energy / energy : 1.0;
+                return 10.0 * std::log10(energy / weight);
+            };
+            const double calibration = album - model(common, nullptr);
+            double next = common;
+            for (int k = 0; k < 30; ++k) {
+                double d = 1.0;
+                const double predicted = model(next, &d) + calibration;
+                if (std::abs(target - predicted) < 1e-4) break;
+                next = std::clamp(next + (target - predicted) / std::max(d, 0.05), -60.0, 60.0);
+            }
+            common = next;
+            deliver = false;  // searching again until a pass holds
         }
-        if (!converged)
-            return fail(ErrorCode::Internal, "loudness.target_lufs: the album's loudness did not settle on " + fmt(target, 1) + " LUFS in " +
-                                                 std::to_string(passes) + " passes (" + report.decisions.back() + ")");
         report.decisions.push_back("album mode: one common gain of " + fmt(common) + " dB into every track's limiter");
-        for (size_t i = 0; i < tracks.size(); ++i) {
-            tracks[i].gain_db = common + tracks[i].makeup_db;
+        for (size_t i = 0; i < tracks.size(); ++i)
             if (tracks[i].makeup_db > 0.0)
-                report.decisions.push_back(label_of(a, i) + ": its limiter took " + fmt(tracks[i].makeup_db) +
-                                           " dB more than the others' : that much make-up keeps its loudness against the others");
-        }
-        report.timing_s["album_loudness"] = seconds_since(t0);
-
-        t0 = Clock::now();
-        for (int delivery = 0;; ++delivery) {
-            for (size_t i = 0; i < tracks.size(); ++i) {
-                Track& tr = tracks[i];
-                progress("track " + std::to_string(i + 1) + "/" + std::to_string(tracks.size()) + " \"" + a.tracks[i].title + "\": deliver");
-                tr.scratch = std::make_unique<DeliveryTransaction>();
-                jobs[i].transaction = tr.scratch.get();
-                jobs[i].fixed_gain_db = tr.gain_db;
-                auto out = master::deliver_master(jobs[i], *tr.prepared);
-                if (!out) return std::unexpected(prefixed(out.error(), label_of(a, i) + ": "));
-                tr.delivered = std::move(*out);
-            }
-            auto album = measure_album();
-            if (!album) return std::unexpected(album.error());
-            const double miss = target - *album;
-            delivered_album_lufs = *album;
-            if (std::abs(miss) <= master::kTargetToleranceLu) break;
-            if (delivery + 1 >= kMaxAlbumDeliveries)
-                return fail(ErrorCode::Internal, "loudness.target_lufs: the delivered album measures " + fmt(*album) + " LUFS after " +
-                                                     std::to_string(kMaxAlbumDeliveries) + " deliveries, target " + fmt(target, 1));
-            report.decisions.push_back("delivered album measures " + fmt(*album, 3) + " LUFS: every track's gain corrected by " +
-                                       fmt(miss, 3) + " dB");
-            for (Track& tr : tracks) tr.gain_db += miss;
-        }
-        report.timing_s["deliver"] = seconds_since(t0);
+                report.decisions.push_back(label_of(a, i) + ": its limiter took its loudness down against the others': " +
+                                           fmt(tracks[i].makeup_db) + " dB of make-up above the common gain");
+        report.timing_s["master"] = seconds_since(t0);
+        for (Track& tr : tracks) tr.pre.reset();  // the spools go
     }
 
     if (!delivered_album_lufs) {  // mode track: measured now
@@ -506,7 +582,8 @@ Result<AlbumReport> render_album(const AlbumSpec& a, const AlbumOptions& o) {
         r.true_peak_dbtp = std::max(d.measured.true_peak_dbtp, d.true_peak_8x_dbtp);
         r.gain_db = mr.gain_db;
         r.pre_limiter_lufs = tr.pre_lufs;
-        r.decisions = mr.decisions;
+        r.decisions = tr.pre_chain_decisions;  // mode album: the pre-chain's own (match EQ, ...), then the delivery's
+        r.decisions.insert(r.decisions.end(), mr.decisions.begin(), mr.decisions.end());
         report.tracks.push_back(std::move(r));
     }
     for (size_t k = 0; k < dir_count; ++k)

@@ -10,19 +10,26 @@
 //   2. Per track, in order (bounded memory: one block at a time, spools on
 //      disk): the programme is spooled at the album's rate (a session's mix
 //      through the chosen mix backend, its own master block dropped; a file
-//      decoded and resampled, mono as two channels), then the album's master
-//      step 1 runs on it (engine/master/master_chain.h), with the track's
-//      fades and, with match_eq, the reference measured once for all tracks.
+//      decoded and resampled, mono as two channels). Every master step goes
+//      through the one master step (engine/master/master_chain.h,
+//      render_master), with the track's fades and, with match_eq, the
+//      reference measured once for all tracks (MasterJob::match_reference).
 //   3. Loudness.
-//      mode track: each track's own loudness loop (every track on the target).
-//      mode album: one common gain G into every track's limiter, found by
-//      passes over all tracks measured as one programme (the tracks one after
-//      another, gaps excluded) until it is on the target. Each track keeps its
-//      own limiter (so every track is under the ceiling). A track whose
-//      limiter takes its loudness down by more than kAlbumMakeupThresholdLu
-//      relative to the others gets that much more gain (its make-up), so
-//      the loudness differences between tracks stay as mixed (within
-//      kAlbumSpreadLu); every other track gets exactly G.
+//      mode track: each track's whole master with its own loudness loop
+//      (every track on the target).
+//      mode album: the master in two parts. The pre-chain (the album master
+//      without its limiter, loudness, fades and trims) runs once per track
+//      and its output is spooled; the limiter part (the limiter with the
+//      fades and trims) then runs over that spool at a given gain
+//      (MasterJob::fixed_gain_db), as often as needed, bit for bit the
+//      whole chain's result. One common gain G goes into every track's
+//      limiter, found by passes over all tracks measured as one programme
+//      (the tracks one after another, gaps excluded) until it is on the
+//      target. Each track keeps its own limiter (so every track is under the
+//      ceiling). A track whose limiter takes its loudness down by more than
+//      kAlbumMakeupThresholdLu relative to the others gets that much more
+//      gain (its make-up), so the loudness differences between tracks stay
+//      as mixed; every other track gets exactly G.
 //   4. Delivery: each track's files (dir exports, and the image's piece at
 //      the image's rate and bit depth) written and checked by the master's
 //      delivery rounds (true peak under the ceiling after SRC and dither);
@@ -53,17 +60,22 @@
 namespace sf::album {
 
 // mode album: a track whose loudness shift (delivered − before the limiter)
-// lags the common one by more than this gets a make-up gain; the loop ends
-// when every track's shift is within kAlbumSpreadLu of the common one, so
-// any two tracks' difference moves by at most 2 x kAlbumSpreadLu = 0.5 LU.
+// lags the common one by more than kAlbumMakeupThresholdLu gets a make-up
+// gain; the passes end when every track's shift is within kAlbumSpreadLu of
+// the common one, or, for a track whose limiter gives almost no more
+// loudness for more gain, within kAlbumMaxLagLu under it (a track that
+// lags further is an error). Any two tracks' difference thus moves by at
+// most kAlbumMaxLagLu + kAlbumSpreadLu = 0.5 LU.
 inline constexpr double kAlbumMakeupThresholdLu = 0.1;
 inline constexpr double kAlbumSpreadLu = 0.2;
+inline constexpr double kAlbumMaxLagLu = 0.3;
 inline constexpr int kMaxAlbumDeliveries = 3;
-// A make-up is found by a secant on the track's own loudness; a limiter that
-// gives less than this much loudness per dB of gain cannot make up what the
-// track lacks (an error), and one step moves the make-up by at most
-// kMaxMakeupStepDb.
+// A make-up is found by a secant on the track's own loudness (measured over
+// gain steps of at least kMinSlopeStepDb); a limiter that gives less than
+// kMinMakeupSlope LU per dB of gain cannot make up what the track lacks,
+// and one step moves the make-up by at most kMaxMakeupStepDb.
 inline constexpr double kMinMakeupSlope = 0.2;
+inline constexpr double kMinSlopeStepDb = 0.1;
 inline constexpr double kMaxMakeupStepDb = 6.0;
 
 // Renders one track session's mix (the session has no master block; the

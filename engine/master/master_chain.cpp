@@ -110,7 +110,7 @@ std::string fmt(double v, int digits = 2) {
 // Step 1's stages, stereo in, (L, R, true-peak envelope) out.
 class PreChain {
 public:
-    // match_taps: master.match_eq's FIR (empty: no match EQ).
+    // match: master.match_eq's FIR (null: no match EQ).
     static Result<std::unique_ptr<PreChain>> create(const MasterSpec& m, int rate, MasterReport& report,
                                                     const EqDesign* match = nullptr) {
         auto pc = std::unique_ptr<PreChain>(new PreChain());
@@ -306,124 +306,16 @@ struct PassResult {
     std::optional<LimiterStats> limiter;
 };
 
-// master.match_eq: the programme measured where the stage sits (after the
-// master EQ), the reference (measured here unless the job brings it), and
-// the FIR of their difference (engine/master/match_eq.h).
-Result<EqDesign> design_match_for(const MasterJob& job, Spool& mix, MasterReport& report) {
-    const MasterSpec& m = *job.session->master;
-    const int rate = job.session->sample_rate;
-    std::optional<LongTermSpectrum> own_reference;
-    const LongTermSpectrum* reference = job.match_reference;
-    if (!reference) {
-        auto r = measure_reference(m.match_eq->reference, rate, job.probe, "master.match_eq.reference", job.cancel);
-        if (!r) return std::unexpected(r.error());
-        own_reference = std::move(*r);
-        reference = &*own_reference;
-    }
-    std::unique_ptr<FftConvolver> eq;
-    int64_t latency = 0;
-    if (m.eq) {
-        auto design = design_eq(*m.eq, rate);
-        if (!design) return std::unexpected(Error{design.error().code, "master.eq: " + design.error().message, 0});
-        if (!design->identity()) {
-            auto conv = FftConvolver::create(diagonal_kernels(2, design->taps));
-            if (!conv) return std::unexpected(Error{conv.error().code, "master.eq: " + conv.error().message, 0});
-            latency = conv->latency_frames() + design->latency_frames;
-            eq = std::make_unique<FftConvolver>(std::move(*conv));
-        }
-    }
-    SpectrumAccumulator programme_acc(rate, job.probe());
-    auto ok = run_pass(
-        mix, job.block_frames, latency, job.cancel,
-        [&](AudioBuffer& b, int64_t n, AudioBuffer& out) {
-            out.resize(2, n);
-            if (eq) {
-                const float* in[2] = {b.channel(0), b.channel(1)};
-                float* o[2] = {out.channel(0), out.channel(1)};
-                eq->process(in, o, n);
-            } else {
-                for (int c = 0; c < 2; ++c) std::copy_n(b.channel(c), n, out.channel(c));
-            }
-        },
-        [&](const AudioBuffer& out, int64_t n) -> Result<void> {
-            programme_acc.add(out, n);
-            return {};
-        });
-    if (!ok) return std::unexpected(ok.error());
-    const LongTermSpectrum programme = programme_acc.finish();
-    if (!std::isfinite(programme.integrated_lufs) || programme.frames_counted == 0)
-        return fail(ErrorCode::BadAudio, "master.match_eq: the programme is silent (no loudness): there is nothing to match");
-    MatchEqCurve curve = match_eq_curve(*reference, programme, *m.match_eq);
-    auto design = design_match_eq(curve, rate);
-    if (!design) return std::unexpected(Error{design.error().code, "master.match_eq: " + design.error().message, 0});
-
-    // The EQ keeps the programme's loudness: its output's loudness-normalised
-    // spectrum is then the reference's (at amount 1), and what follows (the
-    // multiband) sees the level it was set up for. The EQ's own change of
-    // loudness is measured (one more pass) and taken out of its taps.
-    double makeup_db = 0.0;
-    if (!design->identity()) {
-        auto conv = FftConvolver::create(diagonal_kernels(2, design->taps));
-        if (!conv) return std::unexpected(Error{conv.error().code, "master.match_eq: " + conv.error().message, 0});
-        if (eq) eq->reset();
-        std::unique_ptr<LoudnessProbe> matched = job.probe();
-        matched->reset(rate, 2, false);
-        AudioBuffer scratch;
-        auto measured = run_pass(
-            mix, job.block_frames, latency + conv->latency_frames() + design->latency_frames, job.cancel,
-            [&](AudioBuffer& b, int64_t n, AudioBuffer& out) {
-                out.resize(2, n);
-                const float* in[2] = {b.channel(0), b.channel(1)};
-                float* o[2] = {out.channel(0), out.channel(1)};
-                if (eq) {
-                    scratch.resize(2, n);
-                    float* s2[2] = {scratch.channel(0), scratch.channel(1)};
-                    eq->process(in, s2, n);
-                    const float* s1[2] = {scratch.channel(0), scratch.channel(1)};
-                    conv->process(s1, o, n);
-                } else {
-                    conv->process(in, o, n);
-                }
-            },
-            [&](const AudioBuffer& out, int64_t n) -> Result<void> {
-                matched->add(out, n);
-                return {};
-            });
-        if (!measured) return std::unexpected(measured.error());
-        const double after = matched->stats().integrated_lufs;
-        if (std::isfinite(after)) {
-            makeup_db = programme.integrated_lufs - after;
-            const double scale = std::pow(10.0, makeup_db / 20.0);
-            for (double& tap : design->taps) tap *= scale;
-        }
-    }
-    const auto [lo, hi] = std::minmax_element(curve.gain_db.begin(), curve.gain_db.end());
-    report.decisions.push_back("match EQ: amount " + fmt(m.match_eq->amount) + " of the difference to " +
-                              m.match_eq->reference.filename().string() + " (" + fmt(reference->integrated_lufs) + " LUFS vs " +
-                              fmt(programme.integrated_lufs) + " LUFS), from " + fmt(*lo, 1) + " dB at " +
-                              fmt(curve.freq_hz[static_cast<size_t>(lo - curve.gain_db.begin())], 0) + " Hz to " + fmt(*hi, 1) +
-                              " dB at " + fmt(curve.freq_hz[static_cast<size_t>(hi - curve.gain_db.begin())], 0) + " Hz, " +
-                              std::to_string(design->taps.size()) + " taps, " + fmt(makeup_db) + " dB to keep the programme's loudness");
-    report.match_eq = std::move(curve);
-    report.match_eq_max_error_db = design->max_error_db;
-    return design;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------
 
 Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
-    auto prepared = prepare_master(job, mix);
-    if (!prepared) return std::unexpected(prepared.error());
-    return deliver_master(job, *prepared);
-}
-
-Result<PreparedMaster> prepare_master(const MasterJob& job, Spool& mix) {
     const Session& session = *job.session;
     assert(session.master && mix.channels() == 2);
     const MasterSpec& m = *session.master;
     const int rate = session.sample_rate;
+    const int64_t frames = mix.frames();
     MasterOutput result;
     MasterReport& report = result.report;
     report.preset = m.preset;
@@ -435,22 +327,32 @@ Result<PreparedMaster> prepare_master(const MasterJob& job, Spool& mix) {
     if (need_probe && !job.probe)
         return fail(ErrorCode::InvalidArgument, "master: a loudness target, a match EQ or a BWF export needs a loudness meter, and none was given");
 
-    const std::filesystem::path spool_dir = !job.spool_dir.empty() ? job.spool_dir
-                                            : job.exports.empty()  ? std::filesystem::temp_directory_path()
-                                                                   : job.exports.front().file.parent_path();
-    // ---- 1. pre-chain (with the match EQ designed for this programme first) ----
+    // ---- 1. pre-chain (the match EQ designed for this programme first) ----
     auto t0 = Clock::now();
     std::optional<EqDesign> match;
     if (m.match_eq) {
-        auto design = design_match_for(job, mix, report);
+        std::optional<LongTermSpectrum> own_reference;
+        if (!job.match_reference) {
+            auto r = measure_reference(m.match_eq->reference, rate, job.probe, "master.match_eq.reference", job.cancel);
+            if (!r) return std::unexpected(r.error());
+            own_reference = std::move(*r);
+        }
+        auto design = design_match_eq_for(mix, m, rate, job.match_reference ? *job.match_reference : *own_reference, job.probe,
+                                          job.block_frames, job.cancel);
         if (!design) return std::unexpected(design.error());
-        match = std::move(*design);
+        report.decisions.push_back(design->decision);
+        report.match_eq = design->curve;
+        report.match_eq_max_error_db = design->fir.max_error_db;
+        match = std::move(design->fir);
         result.timing_s["master_match_eq"] = seconds_since(t0);
         t0 = Clock::now();
     }
     auto chain = PreChain::create(m, rate, report, match ? &*match : nullptr);
     if (!chain) return std::unexpected(chain.error());
     report.latency_frames = (*chain)->latency_frames();
+    const std::filesystem::path spool_dir = !job.spool_dir.empty() ? job.spool_dir
+                                            : job.exports.empty()  ? std::filesystem::temp_directory_path()
+                                                                   : job.exports.front().file.parent_path();
     auto pre = Spool::create(spool_dir.empty() ? std::filesystem::path(".") : spool_dir, 3);
     if (!pre) return std::unexpected(pre.error());
     std::unique_ptr<LoudnessProbe> pre_probe = job.probe ? job.probe() : nullptr;
@@ -465,31 +367,6 @@ Result<PreparedMaster> prepare_master(const MasterJob& job, Spool& mix) {
     if (pre_probe) report.pre_limiter = pre_probe->stats();
     result.timing_s["master_prechain"] = seconds_since(t0);
     chain->reset();
-    return PreparedMaster{std::move(*pre), std::move(result)};
-}
-
-Result<std::optional<LimiterStats>> limiter_pass(const MasterJob& job, PreparedMaster& prepared, double gain_db, double ceiling_dbtp,
-                                                 const std::function<void(const AudioBuffer&, int64_t)>& sink) {
-    const MasterSpec& m = *job.session->master;
-    LimiterStage stage(m.limiter, gain_db, ceiling_dbtp, job.session->sample_rate, prepared.pre.frames(), /*exact=*/false);
-    auto r = run_pass(prepared.pre, job.block_frames, stage.latency_frames(), job.cancel, stage,
-                      [&](const AudioBuffer& out, int64_t n) -> Result<void> {
-                          sink(out, n);
-                          return {};
-                      });
-    if (!r) return std::unexpected(r.error());
-    return stage.stats();
-}
-
-Result<MasterOutput> deliver_master(const MasterJob& job, PreparedMaster& prepared) {
-    const Session& session = *job.session;
-    const MasterSpec& m = *session.master;
-    const int rate = session.sample_rate;
-    Spool* pre = &prepared.pre;
-    const int64_t frames = pre->frames();
-    MasterOutput result = prepared.partial;
-    MasterReport& report = result.report;
-    auto t0 = Clock::now();
 
     // One pass of step 2: the limiter (or plain gain) at `gain_db`, measured.
     auto loop_pass = [&](double gain_db, double ceiling_dbtp) -> Result<PassResult> {

@@ -6,7 +6,7 @@
 // Bounded memory: the renderer streams the mix bus into a Spool (a temporary
 // raw float file); the master step then makes passes over files, never
 // holding the song in memory:
-//   1. pre-chain: spool → EQ → multiband → stereo tools → the limiter's
+//   1. pre-chain: spool → EQ → match EQ (engine/master/match_eq.h) → multiband → stereo tools → the limiter's
 //      true-peak envelope → a second spool (L, R, envelope); latencies are
 //      compensated, so the master is sample-aligned with the mix.
 //   2. loudness loop: spool → gain G → limiter gain (cheap: the envelope is
@@ -124,9 +124,9 @@ struct MasterJob {
     // Required: the command's transaction. The exports and their CUE sheets
     // are staged in it; the caller commits it (or drops it: nothing changes).
     DeliveryTransaction* transaction = nullptr;
-    // The gain into the limiter instead of the loudness loop (the album's
-    // common gain, engine/album): no loop and no target correction; the
-    // ceiling rounds of step 4 still run.
+    // The gain into the limiter instead of the loudness loop (an album's
+    // common gain, engine/album): no loop, no target correction; the ceiling
+    // rounds of step 4 still run.
     std::optional<double> fixed_gain_db;
     // master.match_eq's reference, measured once by a caller that masters
     // several programmes against it (an album); null: measured here.
@@ -141,28 +141,7 @@ struct MasterOutput {
     std::map<std::string, double> timing_s;
 };
 
-// Runs steps 1-5 over the spooled mix (2 channels, the session rate):
-// prepare_master, then deliver_master.
+// Runs steps 1-5 over the spooled mix (2 channels, the session rate).
 Result<MasterOutput> render_master(const MasterJob& job, Spool& mix);
-
-// Step 1 done and kept for any number of later passes (the album masters
-// all its tracks to one common gain): the pre-chain's output (L, R and the
-// true-peak envelope, latency compensated) in a spool, and the report so far
-// (pre_limiter, latency, EQ errors, match EQ).
-struct PreparedMaster {
-    Spool pre;
-    MasterOutput partial;
-};
-Result<PreparedMaster> prepare_master(const MasterJob& job, Spool& mix);
-
-// One loudness-loop pass over a prepared master: the limiter (or the plain
-// gain without a limiter block) at gain_db under ceiling_dbtp, without the
-// ceiling guard, every block handed to `sink` in order. Returns the
-// limiter's statistics (none without a limiter block).
-Result<std::optional<LimiterStats>> limiter_pass(const MasterJob& job, PreparedMaster& prepared, double gain_db, double ceiling_dbtp,
-                                                 const std::function<void(const AudioBuffer&, int64_t)>& sink);
-
-// Steps 2-5 over a prepared master; may run again on the same one.
-Result<MasterOutput> deliver_master(const MasterJob& job, PreparedMaster& prepared);
 
 }  // namespace sf::master

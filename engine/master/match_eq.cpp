@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numbers>
 
 #include "engine/audio/audio_file.h"
 #include "engine/core/cancel.h"
+#include "engine/dsp/fft_convolver.h"
 #include "engine/dsp/fftw_util.h"
+#include "engine/master/master_chain.h"
 
 namespace sf::master {
 
@@ -166,6 +169,120 @@ MatchEqCurve match_eq_curve(const LongTermSpectrum& reference, const LongTermSpe
 Result<EqDesign> design_match_eq(const MatchEqCurve& curve, int sample_rate) {
     return design_linear_magnitude([&](double f) { return std::pow(10.0, curve.gain_db_at(f) / 20.0); }, sample_rate,
                                    kMatchEqDesignToleranceDb, kMatchEqMaxFirLength);
+}
+
+namespace {
+
+std::string fmt(double v, int digits = 2) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+    return buf;
+}
+
+// A stereo FIR stage with its latency (total: the convolver's hop and the
+// design's centre tap).
+struct FirStage {
+    FftConvolver conv;
+    int64_t latency = 0;
+    static Result<FirStage> create(const EqDesign& d, const std::string& what) {
+        auto conv = FftConvolver::create(diagonal_kernels(2, d.taps));
+        if (!conv) return fail(conv.error().code, what + ": " + conv.error().message);
+        const int64_t latency = conv->latency_frames() + d.latency_frames;
+        return FirStage{std::move(*conv), latency};
+    }
+    void process(const AudioBuffer& in, AudioBuffer& out, int64_t n) {
+        out.resize(2, n);
+        const float* i[2] = {in.channel(0), in.channel(1)};
+        float* o[2] = {out.channel(0), out.channel(1)};
+        conv.process(i, o, n);
+    }
+};
+
+// Streams the whole spool through `stages` (latency compensated: leading
+// frames dropped, zeros fed past the end) into `sink`.
+template <class Sink>
+Result<void> stream(Spool& mix, std::vector<FirStage*> stages, int64_t block, const std::atomic<bool>* cancel, Sink&& sink) {
+    if (auto ok = mix.rewind(); !ok) return ok;
+    int64_t latency = 0;
+    for (FirStage* s : stages) latency += s->latency;
+    const int64_t total = mix.frames();
+    AudioBuffer a, b;
+    for (int64_t fed = 0, delivered = 0; delivered < total; fed += block) {
+        if (cancel_requested(cancel)) return std::unexpected(cancelled_error());
+        auto got = mix.read(a, block);  // zeros past the end: the flush
+        if (!got) return std::unexpected(got.error());
+        for (FirStage* s : stages) {
+            s->process(a, b, block);
+            std::swap(a, b);
+        }
+        const int64_t from = std::clamp<int64_t>(latency - fed, 0, block);
+        const int64_t take = std::min(block - from, total - delivered);
+        if (take <= 0) continue;
+        if (from > 0)
+            for (int c = 0; c < 2; ++c) std::copy_n(a.channel(c) + from, take, a.channel(c));
+        sink(a, take);
+        delivered += take;
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<MatchEqDesign> design_match_eq_for(Spool& mix, const MasterSpec& m, int rate, const LongTermSpectrum& reference,
+                                          const LoudnessProbeFactory& probe, int64_t block, const std::atomic<bool>* cancel) {
+    std::optional<FirStage> eq;
+    if (m.eq) {
+        auto design = design_eq(*m.eq, rate);
+        if (!design) return fail(design.error().code, "master.eq: " + design.error().message);
+        if (!design->identity()) {
+            auto stage = FirStage::create(*design, "master.eq");
+            if (!stage) return std::unexpected(stage.error());
+            eq.emplace(std::move(*stage));
+        }
+    }
+    std::vector<FirStage*> before_match;
+    if (eq) before_match.push_back(&*eq);
+
+    // Steps 1-3 on the programme where the stage sits.
+    SpectrumAccumulator acc(rate, probe());
+    if (auto ok = stream(mix, before_match, block, cancel, [&](const AudioBuffer& x, int64_t n) { acc.add(x, n); }); !ok)
+        return std::unexpected(ok.error());
+    const LongTermSpectrum programme = acc.finish();
+    if (!std::isfinite(programme.integrated_lufs) || programme.frames_counted == 0)
+        return fail(ErrorCode::BadAudio, "master.match_eq: the programme is silent (no loudness): there is nothing to match");
+
+    MatchEqDesign out;
+    out.programme_lufs = programme.integrated_lufs;
+    out.curve = match_eq_curve(reference, programme, *m.match_eq);
+    auto fir = design_match_eq(out.curve, rate);
+    if (!fir) return fail(fir.error().code, "master.match_eq: " + fir.error().message);
+    out.fir = std::move(*fir);
+
+    // The FIR's own change of loudness, measured and taken out.
+    if (!out.fir.identity()) {
+        if (eq) eq->conv.reset();
+        auto stage = FirStage::create(out.fir, "master.match_eq");
+        if (!stage) return std::unexpected(stage.error());
+        std::vector<FirStage*> with_match = before_match;
+        with_match.push_back(&*stage);
+        std::unique_ptr<LoudnessProbe> matched = probe();
+        matched->reset(rate, 2, false);
+        if (auto ok = stream(mix, with_match, block, cancel, [&](const AudioBuffer& x, int64_t n) { matched->add(x, n); }); !ok)
+            return std::unexpected(ok.error());
+        const double after = matched->stats().integrated_lufs;
+        if (std::isfinite(after)) {
+            out.makeup_db = programme.integrated_lufs - after;
+            const double scale = std::pow(10.0, out.makeup_db / 20.0);
+            for (double& tap : out.fir.taps) tap *= scale;
+        }
+    }
+    const auto [lo, hi] = std::minmax_element(out.curve.gain_db.begin(), out.curve.gain_db.end());
+    out.decision = "match EQ: amount " + fmt(m.match_eq->amount) + " of the difference to " + m.match_eq->reference.filename().string() +
+                   " (" + fmt(reference.integrated_lufs) + " LUFS vs " + fmt(programme.integrated_lufs) + " LUFS), from " + fmt(*lo, 1) +
+                   " dB at " + fmt(out.curve.freq_hz[static_cast<size_t>(lo - out.curve.gain_db.begin())], 0) + " Hz to " + fmt(*hi, 1) +
+                   " dB at " + fmt(out.curve.freq_hz[static_cast<size_t>(hi - out.curve.gain_db.begin())], 0) + " Hz, " +
+                   std::to_string(out.fir.taps.size()) + " taps, " + fmt(out.makeup_db) + " dB to keep the programme's loudness";
+    return out;
 }
 
 Result<LongTermSpectrum> measure_reference(const std::filesystem::path& file, int sample_rate, const LoudnessProbeFactory& probe,

@@ -32,6 +32,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "engine/audio/audio_buffer.h"
@@ -98,6 +99,27 @@ MatchEqCurve match_eq_curve(const LongTermSpectrum& reference, const LongTermSpe
 
 // Step 5's FIR.
 Result<EqDesign> design_match_eq(const MatchEqCurve& curve, int sample_rate);
+
+class Spool;  // engine/master/master_chain.h
+
+// master.match_eq for one programme: the programme in `mix` (2 channels at
+// sample_rate, read from its start) measured where the stage sits, after
+// master.eq (steps 1-3), the curve against `reference` (step 4), its FIR
+// (step 5). The FIR keeps the programme's loudness: its own change of
+// integrated loudness is measured (one more pass over the programme through
+// master.eq and the FIR) and taken out of its taps, so the multiband after
+// it sees the level it was set up for and the EQ moves the balance, not the
+// level. Errors name master.match_eq (a silent programme) or master.eq.
+struct MatchEqDesign {
+    EqDesign fir;
+    MatchEqCurve curve;
+    double programme_lufs = -INFINITY;
+    double makeup_db = 0.0;        // taken out of the taps
+    std::string decision;          // one line for the master's report
+};
+Result<MatchEqDesign> design_match_eq_for(Spool& mix, const MasterSpec& master, int sample_rate, const LongTermSpectrum& reference,
+                                          const LoudnessProbeFactory& probe, int64_t block_frames,
+                                          const std::atomic<bool>* cancel = nullptr);
 
 // Measures the reference file (resampled to `sample_rate`): its long-term
 // spectrum and loudness. Errors name `json_path` (e.g. "master.match_eq.reference")

@@ -464,18 +464,22 @@ TEST(AlbumE2e, MatchEqTakesEveryTrackToTheReference) {
                         {"master", {{"match_eq", {{"reference", "reference.wav"}}}}},
                         {"tracks", json::array({{{"file", "bright.wav"}}, {{"file", "dark.wav"}}})},
                         {"export", json::array({{{"dir", "out"}, {"format", "wav"}, {"bit_depth", 24}}})}};
-    write_text(dir / "album.json", album.dump());
-    const auto r = run_stemforge({"album", (dir / "album.json").string(), "--json"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
     const std::vector<double> ref = third_octave_levels(reference, kRate);
     const AudioBuffer* inputs[2] = {&bright, &dark};
-    for (size_t i = 0; i < 2; ++i) {
-        const std::filesystem::path file = json::parse(r.out)["outputs"][i].get<std::string>();
-        const double before = rms_difference_db(third_octave_levels(*inputs[i], kRate), ref);
-        const double after = rms_difference_db(third_octave_levels(read_audio(file), kRate), ref);
-        EXPECT_GT(before, 2.0) << file;
-        EXPECT_LE(after, 1.0) << file;
-        std::printf("album match EQ, %s: %.2f dB RMS before, %.3f dB RMS after\n", file.filename().c_str(), before, after);
+    for (const char* mode : {"track", "album"}) {
+        json a = album;
+        a["loudness"]["mode"] = mode;
+        write_text(dir / "album.json", a.dump());
+        const auto r = run_stemforge({"album", (dir / "album.json").string(), "--json"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        for (size_t i = 0; i < 2; ++i) {
+            const std::filesystem::path file = json::parse(r.out)["outputs"][i].get<std::string>();
+            const double before = rms_difference_db(third_octave_levels(*inputs[i], kRate), ref);
+            const double after = rms_difference_db(third_octave_levels(read_audio(file), kRate), ref);
+            EXPECT_GT(before, 2.0) << file;
+            EXPECT_LE(after, 1.0) << mode << " " << file;
+            std::printf("album match EQ (mode %s), %s: %.2f dB RMS before, %.3f dB RMS after\n", mode, file.filename().c_str(), before, after);
+        }
     }
 }
 
