@@ -108,6 +108,23 @@ struct Track {
 
 }  // namespace
 
+SplitMaster split_master(const MasterSpec& m) {
+    SplitMaster parts{m, m};
+    MasterSpec& pc = parts.pre_chain;
+    pc.limiter.reset();
+    pc.loudness_target_lufs.reset();
+    pc.fade_in_s = pc.fade_out_s = pc.trim_start_s = pc.trim_end_s = 0.0;
+    pc.trim_silence_db.reset();
+    MasterSpec& lim = parts.limiter;
+    lim.eq.reset();
+    lim.match_eq.reset();
+    lim.multiband.reset();
+    lim.width.reset();
+    lim.mono_below_hz.reset();
+    lim.balance.reset();
+    return parts;
+}
+
 std::vector<NamedPath> album_outputs(const AlbumSpec& a) {
     std::vector<NamedPath> out;
     for (size_t k = 0; k < a.exports.size(); ++k) {
@@ -230,20 +247,11 @@ Result<AlbumReport> render_album(const AlbumSpec& a, const AlbumOptions& o) {
             tr.exports.push_back(piece);
         }
         // The two parts of album mode's master (see Track).
+        const SplitMaster parts = split_master(*ms.master);
         tr.pre_chain_session = ms;
-        MasterSpec& pc = *tr.pre_chain_session.master;
-        pc.limiter.reset();
-        pc.loudness_target_lufs.reset();
-        pc.fade_in_s = pc.fade_out_s = pc.trim_start_s = pc.trim_end_s = 0.0;
-        pc.trim_silence_db.reset();
+        tr.pre_chain_session.master = parts.pre_chain;
         tr.limiter_session = ms;
-        MasterSpec& lim = *tr.limiter_session.master;
-        lim.eq.reset();
-        lim.match_eq.reset();
-        lim.multiband.reset();
-        lim.width.reset();
-        lim.mono_below_hz.reset();
-        lim.balance.reset();
+        tr.limiter_session.master = parts.limiter;
         master::MasterJob& job = jobs[i];
         job.session = a.loudness.mode == LoudnessMode::Album ? &tr.limiter_session : &ms;
         job.exports = tr.exports;

@@ -117,6 +117,19 @@ struct AlbumReport {
     std::string backend, device;       // of the last session mix (empty: no session track)
 };
 
+// mode album's master in two parts: `pre_chain` (EQ, match EQ, multiband,
+// stereo tools; no limiter, loudness target, fades or trims) and `limiter`
+// (the limiter, the loudness target for the report, fades and trims). The
+// limiter part over the pre-chain part's output (its master_tap at 0 dB)
+// gives, at any fixed gain, the samples the whole master gives at that gain
+// (tests/engine/album/split_master_test.cpp). A new master stage goes into
+// one of the two parts, before the limiter or with it.
+struct SplitMaster {
+    MasterSpec pre_chain;
+    MasterSpec limiter;
+};
+SplitMaster split_master(const MasterSpec& master);
+
 // The files `album` writes, in the report's order (for the output checks).
 std::vector<NamedPath> album_outputs(const AlbumSpec& album);
 

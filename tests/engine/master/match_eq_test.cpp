@@ -10,8 +10,6 @@
 // spectrum code measures its own output.
 #include <gtest/gtest.h>
 
-#include <ebur128.h>
-
 #include <cmath>
 #include <complex>
 #include <numbers>
@@ -20,6 +18,7 @@
 #include "engine/master/match_eq.h"
 #include "engine/render/cpu_mixer.h"
 #include "engine/render/renderer.h"
+#include "tests/support/ebur128_probe.h"
 #include "tests/support/test_support.h"
 #include "tests/support/third_octave.h"
 
@@ -27,41 +26,6 @@ namespace sf::test {
 namespace {
 
 constexpr int kRate = 48000;
-
-// A LoudnessProbe over libebur128 (the oracle meter).
-class EbuProbe final : public LoudnessProbe {
-public:
-    ~EbuProbe() override {
-        if (st_) ebur128_destroy(&st_);
-    }
-    void reset(int rate, int channels, bool true_peak) override {
-        if (st_) ebur128_destroy(&st_);
-        channels_ = channels;
-        st_ = ebur128_init(static_cast<unsigned>(channels), static_cast<unsigned long>(rate),
-                           EBUR128_MODE_I | (true_peak ? EBUR128_MODE_TRUE_PEAK : 0));
-    }
-    void add(const AudioBuffer& b, int64_t n) override {
-        inter_.resize(static_cast<size_t>(n * channels_));
-        for (int64_t i = 0; i < n; ++i)
-            for (int c = 0; c < channels_; ++c) inter_[static_cast<size_t>(i * channels_ + c)] = b.channel(c)[i];
-        ebur128_add_frames_float(st_, inter_.data(), static_cast<size_t>(n));
-    }
-    LoudnessStats stats() const override {
-        LoudnessStats s;
-        double v = 0.0;
-        if (ebur128_loudness_global(st_, &v) == EBUR128_SUCCESS && std::isfinite(v)) s.integrated_lufs = v;
-        return s;
-    }
-
-private:
-    ebur128_state* st_ = nullptr;
-    int channels_ = 2;
-    std::vector<float> inter_;
-};
-
-LoudnessProbeFactory ebu_probe() {
-    return [] { return std::make_unique<EbuProbe>(); };
-}
 
 AudioBuffer noise_at(uint64_t seed, double seconds, double amplitude) {
     AudioBuffer b(2, static_cast<int64_t>(seconds * kRate));
@@ -104,7 +68,7 @@ Rendered render_with_match(const TempDir& dir, const MatchEqSpec& spec, const Au
     s.exports.push_back(e);
     CpuMixer cpu;
     RenderOptions o;
-    o.loudness_probe = ebu_probe();
+    o.loudness_probe = ebur128_probe();
     auto r = render_session(s, cpu, o);
     EXPECT_TRUE(r) << (r ? "" : r.error().message);
     Rendered out;
@@ -158,7 +122,7 @@ TEST(MatchEq, ScaledCopyGivesAFlatCurve) {
     const AudioBuffer x = noise_at(5, 12.0, 0.2);
     AudioBuffer quiet = x;
     for (float& v : quiet.raw()) v *= 0.1f;
-    master::SpectrumAccumulator a(kRate, std::make_unique<EbuProbe>()), b(kRate, std::make_unique<EbuProbe>());
+    master::SpectrumAccumulator a(kRate, std::make_unique<Ebur128Probe>()), b(kRate, std::make_unique<Ebur128Probe>());
     for (int64_t i = 0; i < x.frames(); i += 10007) {  // odd blocks
         const int64_t n = std::min<int64_t>(10007, x.frames() - i);
         AudioBuffer xa(2, n), xb(2, n);
@@ -198,7 +162,7 @@ TEST(MatchEq, AnExportOverTheReferenceIsRefused) {
 TEST(MatchEq, SilentReferenceIsAnError) {
     TempDir dir;
     write_wav(dir / "silence.wav", AudioBuffer(2, kRate * 2), kRate);
-    auto r = master::measure_reference(dir / "silence.wav", kRate, ebu_probe(), "master.match_eq.reference");
+    auto r = master::measure_reference(dir / "silence.wav", kRate, ebur128_probe(), "master.match_eq.reference");
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().message.rfind("master.match_eq.reference: ", 0), 0u) << r.error().message;
     EXPECT_NE(r.error().message.find("silent"), std::string::npos);
