@@ -102,6 +102,7 @@ struct Track {
     double makeup_db = 0.0;               // mode album: above the common gain
     double makeup_slope = 1.0;            // its loudness per dB of gain, as last measured
     bool makeup_frozen = false;           // its limiter gives no more loudness: left where it is
+    double limited_fraction = 0.0;        // of the last pass's time, its limiter working
     std::unique_ptr<DeliveryTransaction> scratch;  // this track's delivered files until the album is accepted
     std::optional<master::MasterOutput> delivered;
 };
@@ -446,6 +447,7 @@ Result<AlbumReport> render_album(const AlbumSpec& a, const AlbumOptions& o) {
                 out[i] = track_probe->stats().integrated_lufs;
                 shift[i] = std::isfinite(out[i]) && std::isfinite(tr.pre_lufs) ? out[i] - tr.pre_lufs : 0.0;
                 const double gr = r->report.limiter ? r->report.limiter->max_gain_reduction_db : 0.0;
+                tr.limited_fraction = r->report.limiter ? r->report.limiter->limited_fraction : 0.0;
                 if (gr > max_gr)
                     return fail(ErrorCode::InvalidSession,
                                 label_of(a, i) + ": reaching " + fmt(target, 1) + " LUFS for the album under a " +
@@ -507,6 +509,8 @@ Result<AlbumReport> render_album(const AlbumSpec& a, const AlbumOptions& o) {
                 const double g = common + tracks[i].makeup_db;
                 if (track_previous[i] && std::abs(g - track_previous[i]->first) >= kMinSlopeStepDb)
                     tracks[i].makeup_slope = (out[i] - track_previous[i]->second) / (g - track_previous[i]->first);
+                else if (!track_previous[i])  // before a second point: the share of time its limiter leaves alone
+                    tracks[i].makeup_slope = std::clamp(1.0 - tracks[i].limited_fraction, kMinMakeupSlope, 1.0);
                 track_previous[i] = {g, out[i]};
             }
             for (size_t i = 0; i < tracks.size(); ++i) {

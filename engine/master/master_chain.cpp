@@ -473,6 +473,8 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
         auto fin = run_pass(*pre, job.block_frames, stage.latency_frames(), job.cancel, stage,
                             [&](const AudioBuffer& out, int64_t n) -> Result<void> {
                                 if (master_probe) master_probe->add(out, n);
+                                // Without exports there is one round: its pass is the delivered master.
+                                if (job.exports.empty() && job.master_tap) job.master_tap(out, n);
                                 for (ExportSink& sink : sinks)
                                     if (auto r = sink.write(out, n); !r) return r;
                                 return {};
@@ -540,7 +542,7 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
                                              (report.decisions.empty() ? std::string("?") : report.decisions.back()) + ")");
 
     // The tap sees the delivered master once (a round may have been redone).
-    if (job.master_tap) {
+    if (job.master_tap && !job.exports.empty()) {
         LimiterStage stage(m.limiter, report.gain_db, report.working_ceiling_dbtp, rate, frames, /*exact=*/true);
         auto tapped = run_pass(*pre, job.block_frames, stage.latency_frames(), job.cancel, stage,
                                [&](const AudioBuffer& out, int64_t n) -> Result<void> {
