@@ -429,10 +429,13 @@ Result<AlbumReport> render_album(const AlbumSpec& a, const AlbumOptions& o) {
                 master::MasterJob job = jobs[i];
                 const double g = common + tr.makeup_db;
                 job.fixed_gain_db = g;
-                job.master_tap = [&](const AudioBuffer& b, int64_t n) {
-                    album_probe->add(b, n);
-                    track_probe->add(b, n);
-                };
+                // A searching pass measures the limiters' outputs; a delivering
+                // one its files (below), as the album's promise is on them.
+                if (!deliver)
+                    job.master_tap = [&](const AudioBuffer& b, int64_t n) {
+                        album_probe->add(b, n);
+                        track_probe->add(b, n);
+                    };
                 DeliveryTransaction nothing;  // a searching pass writes no file
                 if (deliver) {
                     tr.scratch = std::make_unique<DeliveryTransaction>();
@@ -444,7 +447,7 @@ Result<AlbumReport> render_album(const AlbumSpec& a, const AlbumOptions& o) {
                 auto r = master::render_master(job, *tr.pre);
                 if (!r) return std::unexpected(prefixed(r.error(), label_of(a, i) + ": "));
                 tr.pre_lufs = r->report.pre_limiter.integrated_lufs;
-                out[i] = track_probe->stats().integrated_lufs;
+                out[i] = deliver ? r->report.delivered.front().measured.integrated_lufs : track_probe->stats().integrated_lufs;
                 shift[i] = std::isfinite(out[i]) && std::isfinite(tr.pre_lufs) ? out[i] - tr.pre_lufs : 0.0;
                 const double gr = r->report.limiter ? r->report.limiter->max_gain_reduction_db : 0.0;
                 tr.limited_fraction = r->report.limiter ? r->report.limiter->limited_fraction : 0.0;
@@ -457,7 +460,13 @@ Result<AlbumReport> render_album(const AlbumSpec& a, const AlbumOptions& o) {
                 tr.gain_db = g;
                 if (deliver) tr.delivered = std::move(*r);
             }
-            const double album = album_probe->stats().integrated_lufs;
+            double album = album_probe->stats().integrated_lufs;
+            if (deliver) {
+                auto files = measure_album();
+                if (!files) return std::unexpected(files.error());
+                album = *files;
+                delivered_album_lufs = album;
+            }
             if (!std::isfinite(album))
                 return fail(ErrorCode::BadAudio, "loudness.target_lufs: the album measures silent at a gain of " + fmt(common) + " dB");
             // The common shift: that of the tracks on the common gain alone (all tracks when every one has a make-up).
@@ -485,17 +494,14 @@ Result<AlbumReport> render_album(const AlbumSpec& a, const AlbumOptions& o) {
                                        ": common gain " + fmt(common) + " dB, album " + fmt(album) + " LUFS" +
                                        (spread_ok ? "" : ", a track's loudness moved too far against the others"));
             if (holds && deliver) {
-                auto files = measure_album();
-                if (!files) return std::unexpected(files.error());
-                delivered_album_lufs = *files;
-                const double file_miss = target - *files;
-                if (std::abs(file_miss) <= master::kTargetToleranceLu) {
-                    done = true;
-                    break;
-                }
-                report.decisions.push_back("the delivered album measures " + fmt(*files, 3) + " LUFS: every track's gain corrected by " +
-                                           fmt(file_miss, 3) + " dB");
-                common += file_miss;
+                done = true;
+                break;
+            }
+            if (deliver && spread_ok) {
+                // SRC and dither (or a limiter set lower by a delivery round) moved the files.
+                report.decisions.push_back("the delivered album measures " + fmt(album, 3) + " LUFS: every track's gain corrected by " +
+                                           fmt(miss, 3) + " dB");
+                common += miss;
                 continue;  // deliver again
             }
             if (holds) {
