@@ -428,6 +428,8 @@ TEST(AlbumE2e, FlacTagsAndBwfFieldsPerTrack) {
         EXPECT_NE(tags.out.find("TITLE=" + titles[i] + "\n"), std::string::npos) << tags.out;
         EXPECT_NE(tags.out.find("ARTIST=The Band\n"), std::string::npos) << tags.out;
         EXPECT_NE(tags.out.find("ALBUM=Night \"Drive\"\n"), std::string::npos) << tags.out;
+        EXPECT_NE(tags.out.find("TRACKNUMBER=" + std::to_string(i + 1) + "\n"), std::string::npos) << tags.out;
+        EXPECT_NE(tags.out.find("DATE=2026\n"), std::string::npos) << tags.out;
         if (!isrc[i].empty()) {
             EXPECT_NE(tags.out.find("ISRC=" + isrc[i] + "\n"), std::string::npos) << tags.out;
         } else {
