@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "app/batch_command.h"
+#include "app/album_commands.h"
 #include "app/bench_master.h"
 #include "app/cli.h"
 #include "app/command_names.h"
@@ -35,6 +36,14 @@ int main(int argc, char** argv) {
     rp->add_option("manifest", replay.manifest, "<first output>.manifest.json, written by render")->required();
     rp->add_flag("--json", replay.json, "Print one JSON object on stdout");
     rp->add_option("--keep", replay.keep_dir, "Keep the re-rendered files in this folder (one subfolder per export)");
+
+    AlbumArgs album;
+    auto* al = app.add_subcommand("album", "Master an album: sessions and premixed files to track files and a CD image with a CUE sheet");
+    al->add_option("album", album.album, "Album file (JSON, format stemforge-album v1)")->required();
+    al->add_option("--backend", album.backend, "Mix backend of the session tracks: auto, cpu, gpu")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"auto", "cpu", "gpu"}));
+    al->add_flag("--json", album.json, "Print one JSON object on stdout");
 
     GuiArgs gui;
     auto* g = app.add_subcommand("gui", "The workstation: open, render, play and look (a window, or --screenshot with no display)");
@@ -148,6 +157,18 @@ int main(int argc, char** argv) {
     bg->add_option("--dir", bench_gpu.dir, "Generate the stems here (kept) instead of a temporary folder");
     bg->add_flag("--json", bench_gpu.json, "Print one JSON object on stdout");
 
+    BenchAlbumArgs bench_album;
+    auto* bal = bench->add_subcommand("album", "A 12-track album of generated sessions by `album` vs one `render` per track");
+    bal->add_option("--tracks", bench_album.tracks, "Tracks (generated sessions)")->capture_default_str()->check(CLI::Range(1, 99));
+    bal->add_option("--stems", bench_album.stems, "Stems per session")->capture_default_str()->check(CLI::Range(1, 256));
+    bal->add_option("--duration", bench_album.duration_s, "Seconds per track")->capture_default_str()->check(CLI::Range(4.0, 3600.0));
+    bal->add_option("--mode", bench_album.mode, "The album's loudness mode: track or album")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"track", "album"}));
+    bal->add_option("--backend", bench_album.backend, "Mix backend: auto, cpu, gpu")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "gpu"}));
+    bal->add_option("--dir", bench_album.dir, "Keep the generated sessions and the renders in this folder");
+    bal->add_flag("--json", bench_album.json, "Print one JSON object on stdout");
+
     if (auto unknown = unknown_command_message(app, argc, argv)) {
         print_error_line(*unknown);
         return kUsage;
@@ -164,6 +185,8 @@ int main(int argc, char** argv) {
 
     if (r->parsed()) return run_render(render);
     if (rp->parsed()) return run_replay(replay);
+    if (al->parsed()) return run_album(album);
+    if (bal->parsed()) return run_bench_album(bench_album);
     if (g->parsed()) return run_gui(gui);
     if (a->parsed()) return run_analyze(analyze);
     if (d->parsed()) return run_demo(demo);

@@ -42,6 +42,14 @@ nlohmann::json master_report_json(const master::MasterReport& r, int sample_rate
     j["delivery_rounds"] = r.delivery_rounds;
     j["latency_frames"] = r.latency_frames;
     if (r.eq_max_error_db) j["eq_max_error_db"] = *r.eq_max_error_db;
+    if (r.match_eq) {  // the curve at the 1/3-octave centres 20 Hz .. 20 kHz (base 2, as applied)
+        nlohmann::json curve = nlohmann::json::array();
+        for (int k = -17; k <= 13; ++k) {
+            const double f = 1000.0 * std::exp2(k / 3.0);
+            if (f <= r.match_eq->freq_hz.back() * 1.0001) curve.push_back({f, r.match_eq->gain_db_at(f)});
+        }
+        j["match_eq"] = {{"curve_hz_db", curve}, {"max_error_db", number_or_null(r.match_eq_max_error_db)}};
+    }
     j["pre_limiter"] = loudness_json(r.pre_limiter);
     j["master"] = loudness_json(r.master);
     j["limiter"] = limiter_json(r.limiter);

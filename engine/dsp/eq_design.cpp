@@ -4,6 +4,7 @@
 #include <cassert>
 #include <cmath>
 #include <complex>
+#include <functional>
 #include <numbers>
 
 #include "engine/dsp/fftw_util.h"
@@ -437,6 +438,47 @@ Result<EqDesign> design_minimum(const EqSpec& spec, double fs) {
 }
 
 }  // namespace
+
+Result<EqDesign> design_linear_magnitude(const std::function<double(double)>& magnitude, int sample_rate, double tolerance_db,
+                                         int64_t max_length) {
+    if (sample_rate <= 0) return fail(ErrorCode::InvalidArgument, "EQ design: sample rate must be > 0");
+    const double fs = sample_rate;
+    const double f_lo = 20.0, f_hi = std::min(20000.0, 0.49 * fs);
+    max_length = std::clamp(max_length, kMinFirLength, kMaxFirLength);
+    for (int64_t L = kMinFirLength;; L *= 2) {
+        const size_t K = static_cast<size_t>(8 * L);
+        std::vector<double> target(K / 2 + 1);
+        for (size_t k = 0; k <= K / 2; ++k) {
+            target[k] = magnitude(fs * static_cast<double>(k) / static_cast<double>(K));
+            if (!(target[k] > 0.0) || !std::isfinite(target[k]))
+                return fail(ErrorCode::InvalidArgument, "EQ design: the magnitude must be finite and > 0 at every frequency");
+        }
+        std::vector<double> taps = linear_taps(L, target);
+        // The zero-phase response on the check grid, as design_linear checks it.
+        const size_t c = static_cast<size_t>(L / 2);
+        std::vector<double> centred(K, 0.0);
+        for (size_t j = 0; j <= c; ++j) {
+            centred[j] = taps[c + j];
+            if (j > 0) centred[K - j] = taps[c - j];
+        }
+        std::vector<fftw_complex> resp(K / 2 + 1);
+        fft_r2c_double(centred.data(), K, resp.data());
+        double err_db = 0.0, lowest = INFINITY;
+        for (size_t k = 0; k <= K / 2; ++k) {
+            const double f = fs * static_cast<double>(k) / static_cast<double>(K);
+            lowest = std::min(lowest, resp[k][0]);
+            if (f >= f_lo && f <= f_hi)
+                err_db = std::max(err_db, std::abs(20.0 * std::log10(std::max(std::abs(resp[k][0]), 1e-300) / target[k])));
+        }
+        if ((err_db > tolerance_db || lowest <= 0.0) && L < max_length) continue;
+        EqDesign d;
+        d.mode = EqMode::Linear;
+        d.latency_frames = L / 2;
+        d.taps = std::move(taps);
+        d.max_error_db = err_db;
+        return d;
+    }
+}
 
 Result<EqDesign> design_eq(const EqSpec& spec, int sample_rate) {
     if (sample_rate <= 0) return fail(ErrorCode::InvalidArgument, "EQ design: sample rate must be > 0");

@@ -86,6 +86,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "engine/core/error.h"
@@ -133,6 +134,18 @@ struct EqDesign {
 // with its max_error_db: callers may report it, the render proceeds. The
 // sign contract (a) of linear mode holds in every case.
 Result<EqDesign> design_eq(const EqSpec& spec, int sample_rate);
+
+// A zero-phase FIR for an arbitrary magnitude |H(f)| (the master's match
+// EQ): the linear mode's taps (L+1 taps symmetric about tap L/2, from the
+// target sampled on the 2L grid, Tukey-tapered; latency L/2), L doubling
+// from kMinFirLength until the zero-phase response is positive everywhere
+// and within tolerance_db of the target at every check-grid frequency in
+// [20 Hz, min(20 kHz, 0.49·fs)], or L = max_length (then max_error_db
+// reports the miss). `magnitude` takes Hz in [0, fs/2] and must be finite
+// and > 0 (InvalidArgument otherwise); a smooth curve (in log frequency)
+// needs a short FIR, a curve with features narrower than fs/L a long one.
+Result<EqDesign> design_linear_magnitude(const std::function<double(double)>& magnitude, int sample_rate, double tolerance_db,
+                                         int64_t max_length);
 
 // The nulls of one band in Hz, in [0, fs/2] (see "Nulls" above); empty for
 // bell, shelves and even-order cuts.

@@ -112,7 +112,9 @@ std::string fmt(double v, int digits = 2) {
 // Step 1's stages, stereo in, (L, R, true-peak envelope) out.
 class PreChain {
 public:
-    static Result<std::unique_ptr<PreChain>> create(const MasterSpec& m, int rate, MasterReport& report) {
+    // match: master.match_eq's FIR (null: no match EQ).
+    static Result<std::unique_ptr<PreChain>> create(const MasterSpec& m, int rate, MasterReport& report,
+                                                    const EqDesign* match = nullptr) {
         auto pc = std::unique_ptr<PreChain>(new PreChain());
         if (m.eq) {
             auto design = design_eq(*m.eq, rate);
@@ -124,6 +126,12 @@ public:
                 pc->eq_latency_ = conv->latency_frames() + design->latency_frames;
                 pc->eq_ = std::make_unique<FftConvolver>(std::move(*conv));
             }
+        }
+        if (match && !match->identity()) {
+            auto conv = FftConvolver::create(diagonal_kernels(2, match->taps));
+            if (!conv) return std::unexpected(Error{conv.error().code, "master.match_eq: " + conv.error().message, 0});
+            pc->match_latency_ = conv->latency_frames() + match->latency_frames;
+            pc->match_ = std::make_unique<FftConvolver>(std::move(*conv));
         }
         if (m.multiband) {
             const MultibandSpec& mb = *m.multiband;
@@ -152,7 +160,7 @@ public:
     }
 
     int64_t latency_frames() const {
-        return eq_latency_ + (bank_ ? bank_->latency_frames() : 0) + (stereo_ ? stereo_->latency_frames() : 0) +
+        return eq_latency_ + match_latency_ + (bank_ ? bank_->latency_frames() : 0) + (stereo_ ? stereo_->latency_frames() : 0) +
                TruePeakDetector::latency_frames();
     }
 
@@ -178,6 +186,13 @@ public:
             const float* in[2] = {x.channel(0), x.channel(1)};
             float* o[2] = {scratch_.channel(0), scratch_.channel(1)};
             eq_->process(in, o, n);
+            for (int c = 0; c < 2; ++c) std::copy_n(scratch_.channel(c), n, x.channel(c));
+        }
+        if (match_) {
+            scratch_.resize(2, n);
+            const float* in[2] = {x.channel(0), x.channel(1)};
+            float* o[2] = {scratch_.channel(0), scratch_.channel(1)};
+            match_->process(in, o, n);
             for (int c = 0; c < 2; ++c) std::copy_n(scratch_.channel(c), n, x.channel(c));
         }
         if (bank_) {
@@ -208,6 +223,8 @@ private:
     PreChain() = default;
     std::unique_ptr<FftConvolver> eq_;
     int64_t eq_latency_ = 0;
+    std::unique_ptr<FftConvolver> match_;
+    int64_t match_latency_ = 0;
     std::unique_ptr<CrossoverBank> bank_;
     std::vector<Compressor> compressors_;
     std::vector<double> widths_;
@@ -358,7 +375,8 @@ struct Group {
 }  // namespace
 
 bool master_needs_whole_timeline(const MasterSpec& m, const std::vector<ExportSpec>& exports) {
-    if (m.trim_silence_db) return true;
+    // The match EQ is designed from the whole programme's spectrum.
+    if (m.trim_silence_db || m.match_eq) return true;
     for (const ExportSpec& e : exports)
         if (export_target(m, e).loudness_lufs) return true;
     return exports.empty() && m.loudness_target_lufs.has_value();
@@ -428,6 +446,16 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
         group_of[e] = static_cast<size_t>(it - groups.begin());
     }
     const DeliveryTarget master_target{m.loudness_target_lufs, m.limiter ? std::optional(m.limiter->ceiling_dbtp) : std::nullopt};
+    if (job.exports.empty()) {
+        // No file (an album's passes): one group on the master's own target,
+        // whose one pass feeds master_tap.
+        Group g;
+        g.target = master_target;
+        g.session_rate = rate;
+        g.target_key = "master.loudness_target_lufs";
+        g.limiter = m.limiter;
+        groups.push_back(std::move(g));
+    }
     size_t primary = 0;
     for (size_t g = 0; g < groups.size(); ++g)
         if (groups[g].target == master_target && (groups[g].rate == 0 || groups[g].rate == rate)) {
@@ -443,10 +471,10 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
     }
 
     const bool any_target = std::any_of(groups.begin(), groups.end(), [](const Group& g) { return g.target.loudness_lufs.has_value(); });
-    const bool need_probe = any_target ||
+    const bool need_probe = any_target || m.match_eq.has_value() ||
                             std::any_of(job.exports.begin(), job.exports.end(), [](const ExportSpec& e) { return e.format == ExportFormat::Bwf; });
     if (need_probe && !job.probe)
-        return fail(ErrorCode::InvalidArgument, "master: a loudness target or a BWF export needs a loudness meter, and none was given");
+        return fail(ErrorCode::InvalidArgument, "master: a loudness target, a match EQ or a BWF export needs a loudness meter, and none was given");
     if (!whole && master_needs_whole_timeline(m, job.exports))
         return fail(ErrorCode::Internal, "master: a loudness target or trim_silence_db needs the whole timeline's mix, and the spool holds only part");
 
@@ -456,14 +484,33 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
     ProgrammeEdit& edit = report.programme;
     edit = *trimmed;
 
-    // ---- 1. pre-chain (and the pre-limiter measurement, the silence scan) ----
+    // ---- 1. pre-chain (the match EQ designed for this programme first; the pre-limiter measurement, the silence scan) ----
     auto t0 = Clock::now();
-    auto chain = PreChain::create(m, rate, report);
+    std::optional<EqDesign> match;
+    if (m.match_eq) {
+        std::optional<LongTermSpectrum> own_reference;
+        if (!job.match_reference) {
+            auto r = measure_reference(m.match_eq->reference, rate, job.probe, "master.match_eq.reference", job.cancel);
+            if (!r) return std::unexpected(r.error());
+            own_reference = std::move(*r);
+        }
+        auto design = design_match_eq_for(mix, m, rate, job.match_reference ? *job.match_reference : *own_reference, job.probe,
+                                          job.block_frames, job.cancel);
+        if (!design) return std::unexpected(design.error());
+        report.decisions.push_back(design->decision);
+        report.match_eq = design->curve;
+        report.match_eq_max_error_db = design->fir.max_error_db;
+        match = std::move(design->fir);
+        result.timing_s["master_match_eq"] = seconds_since(t0);
+        t0 = Clock::now();
+    }
+    auto chain = PreChain::create(m, rate, report, match ? &*match : nullptr);
     if (!chain) return std::unexpected(chain.error());
     report.latency_frames = (*chain)->latency_frames();
     (*chain)->advance_silent(origin);
-    const std::filesystem::path spool_dir = job.exports.empty() ? std::filesystem::temp_directory_path()
-                                                                 : job.exports.front().file.parent_path();
+    const std::filesystem::path spool_dir = !job.spool_dir.empty() ? job.spool_dir
+                                            : job.exports.empty()  ? std::filesystem::temp_directory_path()
+                                                                   : job.exports.front().file.parent_path();
     const std::filesystem::path work_dir = spool_dir.empty() ? std::filesystem::path(".") : spool_dir;
     auto pre = Spool::create(work_dir, 3);
     if (!pre) return std::unexpected(pre.error());
@@ -644,6 +691,8 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
                             [&](AudioBuffer& out, int64_t n, int64_t first) -> Result<void> {
                                 return within(out, n, first, from - origin, to - origin, [&](AudioBuffer& o, int64_t k, int64_t) -> Result<void> {
                                     if (probe) probe->add(o, k);
+                                    // Without exports the one pass is the delivered master.
+                                    if (job.exports.empty() && job.master_tap) job.master_tap(o, k);
                                     for (size_t i = 0; i < sinks.size(); ++i) {
                                         const double t = trim_db[sink_export[i]];
                                         if (t == 0.0) {
@@ -701,7 +750,9 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
                 g.working_ceiling_previous = g.working_ceiling;
                 g.working_ceiling = working;
                 t0 = Clock::now();
-                if (loop_target) {
+                if (job.fixed_gain_db) {
+                    g.gain_db = *job.fixed_gain_db;  // an album's common gain: no loop
+                } else if (loop_target) {
                     auto gain = normalise(g, *loop_target, working, last_round);
                     if (!gain) return std::unexpected(gain.error());
                     g.gain_db = *gain;
@@ -737,7 +788,7 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
                 const double over = g.limiter ? tp - (ceiling - kVerifyGuardDb) : -INFINITY;
                 if (!is_lossy(job.exports[e].format)) {
                     worst_excess_db = std::max(worst_excess_db, over);
-                    if (g.target.loudness_lufs && job.probe) {
+                    if (g.target.loudness_lufs && job.probe && !job.fixed_gain_db) {
                         const double miss = *g.target.loudness_lufs - d->measured.integrated_lufs;
                         if (!worst_miss || std::abs(miss) > std::abs(*worst_miss)) worst_miss = miss;
                     }
@@ -751,7 +802,7 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
                     const double margin = kLossyMarginDb * static_cast<double>(1 << std::clamp(lossy_rounds, 0, 4));
                     lossy_steps.push_back({e, -(over + margin),
                                            name + " decodes " + fmt(over, 3) + " dB over the " + fmt(ceiling) + " dBTP ceiling (the codec's overshoot)"});
-                } else if (g.target.loudness_lufs && job.probe && std::isfinite(d->measured.integrated_lufs)) {
+                } else if (g.target.loudness_lufs && job.probe && !job.fixed_gain_db && std::isfinite(d->measured.integrated_lufs)) {
                     const double miss = *g.target.loudness_lufs - d->measured.integrated_lufs;
                     if (std::abs(miss) > kTargetToleranceLu) {
                         // Too loud: lower by the miss. Too quiet: raise only as far as the ceiling leaves room.
@@ -839,7 +890,7 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
     result.timing_s["master_verify"] = verify_s;
 
     // ---- the taps see the delivered master once ----
-    if (job.master_tap || job.export_tap) {
+    if ((job.master_tap || job.export_tap) && !job.exports.empty()) {
         for (size_t gi = 0; gi < groups.size(); ++gi) {
             Group& g = groups[gi];
             const bool master_here = job.master_tap && gi == primary;
@@ -900,7 +951,10 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
     }
     for (const Group& g : groups) {
         const std::string prefix = groups.size() > 1 ? "[" + g.label() + "] " : std::string();
-        if (g.target.loudness_lufs)
+        if (job.fixed_gain_db)
+            report.decisions.push_back(prefix + "loudness: " + fmt(report.pre_limiter.integrated_lufs) + " LUFS before the limiter; the given gain " +
+                                       fmt(g.gain_db) + " dB into the limiter");
+        else if (g.target.loudness_lufs)
             report.decisions.push_back(prefix + "loudness: " + fmt(report.pre_limiter.integrated_lufs) + " LUFS before the limiter; gain " +
                                        fmt(g.gain_db) + " dB into the limiter reaches " + fmt(*g.target.loudness_lufs, 1) + " LUFS after " +
                                        std::to_string(g.loop.size()) + " passes");

@@ -6,7 +6,7 @@
 // Bounded memory: the renderer streams the mix bus into a Spool (a temporary
 // raw float file); the master step then makes passes over files, never
 // holding the song in memory:
-//   1. pre-chain: spool → EQ → multiband → stereo tools → the limiter's
+//   1. pre-chain: spool → EQ → match EQ (engine/master/match_eq.h) → multiband → stereo tools → the limiter's
 //      true-peak envelope → a second spool (L, R, envelope); latencies are
 //      compensated, so the master is sample-aligned with the mix. The same
 //      pass measures the pre-limiter loudness and true peak and runs
@@ -64,6 +64,7 @@
 #include "engine/master/delivered_check.h"
 #include "engine/master/fades.h"
 #include "engine/master/loudness_probe.h"
+#include "engine/master/match_eq.h"
 #include "engine/master/true_peak_limiter.h"
 #include "engine/session/session.h"
 
@@ -168,6 +169,8 @@ struct MasterReport {
     ProgrammeEdit programme;            // the delivered programme on the timeline (trims, fades)
     std::optional<int64_t> first_content_frame, last_content_frame;  // trim_silence_db's level test
     int64_t delivered_from_frame = 0, delivered_to_frame = 0;  // timeline frames written (a region, or the programme)
+    std::optional<MatchEqCurve> match_eq;          // master.match_eq's curve, as applied
+    std::optional<double> match_eq_max_error_db;   // its FIR against the curve
 };
 
 struct MasterJob {
@@ -199,6 +202,15 @@ struct MasterJob {
     // The phase ("master: pre-chain", "master: loudness loop -14.0 LUFS,
     // pass 2", ...) and its fraction 0..1, per block.
     std::function<void(const std::string& phase, double fraction)> progress;
+    // The gain into the limiter instead of the loudness loop (an album's
+    // common gain, engine/album): no loop, no target correction; the ceiling
+    // rounds of step 4 still run.
+    std::optional<double> fixed_gain_db;
+    // master.match_eq's reference, measured once by a caller that masters
+    // several programmes against it (an album); null: measured here.
+    const LongTermSpectrum* match_reference = nullptr;
+    // Where the master's temporary files go; empty: the first export's folder.
+    std::filesystem::path spool_dir;
 };
 
 // A file the render wrote (clip counts from its ExportSink).
@@ -230,7 +242,7 @@ struct MasterTiming {
 Result<MasterTiming> master_timing(const MasterSpec& master, int sample_rate);
 
 // True when the master needs the whole timeline's mix whatever is
-// delivered: a loudness target (the master's or an export's) or
+// delivered: a loudness target (the master's or an export's), a match EQ or
 // trim_silence_db.
 bool master_needs_whole_timeline(const MasterSpec& master, const std::vector<ExportSpec>& exports);
 

@@ -77,6 +77,7 @@ Result<void> check_render_outputs(const Session& session, const std::vector<Expo
     for (size_t i = 0; i < session.buses.size(); ++i)
         if (session.buses[i].reverb)
             inputs.push_back({session.buses[i].reverb->ir, "buses[" + std::to_string(i) + "] \"" + session.buses[i].name + "\" reverb IR"});
+    if (session.master && session.master->match_eq) inputs.push_back({session.master->match_eq->reference, "master.match_eq.reference"});
     if (auto ok = check_outputs(outputs, inputs); !ok) return ok;
     // Then what each export's writer can hold (a codec's rates and bit rates).
     for (size_t e = 0; e < exports.size(); ++e)
@@ -124,7 +125,7 @@ private:
 Result<RenderResult> render_session(const Session& session, MixBackend& backend, const RenderOptions& options) {
     const auto t_start = Clock::now();
     if (auto ok = check_session_paths(session); !ok) return std::unexpected(ok.error());
-    const auto exports = effective_exports(session, options);
+    const auto exports = options.mix_only ? std::vector<ExportSpec>{} : effective_exports(session, options);
     if (auto ok = check_render_outputs(session, exports); !ok) return std::unexpected(ok.error());
     // `-o out.xyz` is refused, never written as a WAV under that name.
     if (options.output_override)
@@ -218,7 +219,7 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
     std::vector<ExportSink> sinks;
     std::vector<std::filesystem::path> staged;
     std::optional<master::Spool> spool;
-    if (session.master) {
+    if (session.master && !exports.empty()) {
         const auto dir = exports.front().file.parent_path();
         auto sp = master::Spool::create(dir.empty() ? std::filesystem::path(".") : dir, 2);
         if (!sp) return std::unexpected(sp.error());

@@ -62,6 +62,10 @@ struct RenderOptions {
     // in the CLI). Required when the session has a loudness target or a BWF
     // export under a master block; the engine has no meter of its own.
     LoudnessProbeFactory loudness_probe;
+    // Writes no file: the mix goes to master_tap only, block by block (the
+    // album renders its sessions' mixes this way and masters them itself;
+    // it hands in a session without a master block).
+    bool mix_only = false;
 };
 
 // A region render's frames (session rate).
