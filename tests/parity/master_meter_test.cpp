@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <limits>
+#include <numbers>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,13 @@ namespace {
 
 constexpr double kLuTolerance = 0.01;   // issue 15: equal to analysis/ within 0.01 LU
 constexpr double kTpToleranceDb = 0.02; // ... and 0.02 dB
+// What this implementation reaches (the energy is stored as float: ~1e-7 LU;
+// the true peak runs the CPU's float arithmetic): far tighter than the
+// promise, and tight enough to catch a K-weighting state carried across
+// segments 0.1 % wrong (1e-4 LU on these signals), which the 0.01 LU
+// promise alone would let through.
+constexpr double kMeasuredLuBound = 1e-5;
+constexpr double kMeasuredTpBoundDb = 1e-4;
 
 using ebu::kSilence;
 using ebu::stepped_sine;
@@ -99,6 +107,8 @@ protected:
                 expect_equal((*gpu)[p], cpu[p], names[p] + " (chunk " + std::to_string(chunk) + ")", worst);
             std::printf("[ measured ] %d programmes, chunk %lld: worst |GPU - CPU| %.2e LU, true peak %.2e dB\n",
                         static_cast<int>(programmes.size()), static_cast<long long>(chunk), worst.lu, worst.tp_db);
+            EXPECT_LT(worst.lu, kMeasuredLuBound) << "chunk " << chunk;
+            EXPECT_LT(worst.tp_db, kMeasuredTpBoundDb) << "chunk " << chunk;
         }
     }
 };
@@ -113,32 +123,42 @@ TEST_F(MasterMeterParity, EbuSignalsInOneBatchMatchTheCpuMeters) {
         names.push_back(std::move(name));
         p.push_back(std::move(b));
     };
-    add("3341-1 -23 dBFS", stepped_sine(48000, 2, {{5.0, -23.0}}));
-    add("3341-3 relative gate", stepped_sine(48000, 2, {{2.0, -36.0}, {5.0, -23.0}, {2.0, -36.0}}));
-    add("3341-4 both gates", stepped_sine(48000, 2, {{1.5, -72.0}, {1.5, -36.0}, {4.0, -23.0}, {1.5, -36.0}, {1.5, -72.0}}));
-    add("3341-5 louder part", stepped_sine(48000, 2, {{3.0, -26.0}, {3.1, -20.0}, {3.0, -26.0}}));
+    add("3341-1 -23 dBFS", stepped_sine(48000, 2, {{3.0, -23.0}}));
+    add("3341-3 relative gate", stepped_sine(48000, 2, {{1.5, -36.0}, {3.0, -23.0}, {1.5, -36.0}}));
+    add("3341-4 both gates", stepped_sine(48000, 2, {{1.0, -72.0}, {1.0, -36.0}, {3.0, -23.0}, {1.0, -36.0}, {1.0, -72.0}}));
+    add("3341-5 louder part", stepped_sine(48000, 2, {{2.0, -26.0}, {2.1, -20.0}, {2.0, -26.0}}));
     add("3341-13 burst", stepped_sine(48000, 2, {{1.13, kSilence}, {0.4, -23.0}, {0.5, kSilence}}));
-    add("3342-1 LRA", stepped_sine(48000, 2, {{6.0, -20.0}, {6.0, -30.0}}));
-    add("3342-2 LRA", stepped_sine(48000, 2, {{6.0, -20.0}, {6.0, -15.0}}));
+    add("3342-1 LRA", stepped_sine(48000, 2, {{4.0, -20.0}, {4.0, -30.0}}));
+    add("3342-2 LRA", stepped_sine(48000, 2, {{4.0, -20.0}, {4.0, -15.0}}));
     const double half = std::pow(10.0, -6.0 / 20.0);
     add("3341-15 fs/4 0", ebu::phased_sine(48000, 2, 0.5, 4.0, 0.0, half));
     add("3341-16 fs/4 45", ebu::phased_sine(48000, 2, 0.5, 4.0, 45.0, half));
     add("3341-17 fs/6 60", ebu::phased_sine(48000, 2, 0.5, 6.0, 60.0, half));
     add("3341-18 fs/8 67.5", ebu::phased_sine(48000, 2, 0.5, 8.0, 67.5, half));
     add("3341-19 over full scale", ebu::phased_sine(48000, 2, 0.5, 4.0, 45.0, std::sqrt(2.0)));
-    check(p, names, 48000, {1 << 20, 77777, 40009});
+    check(p, names, 48000, {1 << 20, 40009});
 }
 
 // Noise in bursts with silences, different lengths (one shorter than a
 // gating block, one silent), at 44.1 kHz; chunk sizes down to 1000 frames.
+// The last programme is mostly DC and 20 Hz, which the K-weighting's
+// high-pass removes with a long memory: a K-weighting state carried wrongly
+// across segments or chunks shows there first (a scan that started every
+// segment from zero read it 7 LU too loud, while the noise programmes moved
+// by 0.001 LU).
 TEST_F(MasterMeterParity, RandomProgrammesMatchTheCpuMetersWholeAndInOddChunks) {
     Random rng(1515);
     std::vector<AudioBuffer> p;
     std::vector<std::string> names;
     const int rate = 44100;
-    for (int64_t len : {int64_t{5 * 44100 + 123}, int64_t{3 * 44100 + 7}, int64_t{13001}, int64_t{2 * 44100}}) {
+    for (int64_t len : {int64_t{5 * 44100 + 123}, int64_t{3 * 44100 + 7}, int64_t{13001}, int64_t{2 * 44100}, int64_t{3 * 44100 + 1}}) {
         AudioBuffer b(2, len);
-        if (p.size() != 3) {
+        if (p.size() == 4) {
+            for (int64_t i = 0; i < len; ++i)
+                for (int c = 0; c < 2; ++c)
+                    b.channel(c)[i] = static_cast<float>(0.5 + 0.4 * std::sin(2.0 * std::numbers::pi * 20.0 * static_cast<double>(i) / rate) +
+                                                         0.001 * rng.bipolar());
+        } else if (p.size() != 3) {
             double level = 0.3;
             for (int64_t i = 0; i < len; ++i) {
                 if (i % 7919 == 0) level = rng.uniform() < 0.25 ? 0.0 : std::pow(10.0, -40.0 * rng.uniform() / 20.0);
@@ -146,7 +166,7 @@ TEST_F(MasterMeterParity, RandomProgrammesMatchTheCpuMetersWholeAndInOddChunks) 
                 b.channel(1)[i] = static_cast<float>(level * (0.5 * rng.bipolar() + 0.5 * b.channel(0)[i]));
             }
         }
-        names.push_back("programme " + std::to_string(p.size()) + (p.size() == 3 ? " (silent)" : ""));
+        names.push_back("programme " + std::to_string(p.size()) + (p.size() == 3 ? " (silent)" : p.size() == 4 ? " (DC and 20 Hz)" : ""));
         p.push_back(std::move(b));
     }
     check(p, names, rate, {1 << 20, 30011, 1000});
