@@ -149,6 +149,7 @@ int run_render(const RenderArgs& args) {
         verify_options.output_override = spool.dir / "verify.wav";  // discarded; the master tap is what counts
         verify_options.loudness_probe = options.loudness_probe;
         verify_options.cancel = options.cancel;
+        if (result.master) verify_options.master_replay = master::MasterReplay{result.master->gain_db, result.master->working_ceiling_dbtp};
         std::vector<float> scratch;
         verify_options.master_tap = [&](const AudioBuffer& m, int64_t n) { spool.compare(m, n, scratch); };
         auto verified = render_session(*session, **other, verify_options);
@@ -162,6 +163,17 @@ int run_render(const RenderArgs& args) {
         v["residual_peak_dbfs"] = db_or_null(spool.peak);
         v["residual_rms_dbfs"] = db_or_null(std::sqrt(spool.sum_sq / static_cast<double>(std::max<int64_t>(1, spool.samples))));
         v["timing"] = {{"total", verified->timing_s.at("total")}};
+        if (result.master && verified->master && !result.master->delivered.empty() && !verified->master->delivered.empty()) {
+            // The delivered masters' own measurements, both backends (the verify render replays the gain and ceiling).
+            const auto& a = result.master->delivered.front().measured;
+            const auto& b = verified->master->delivered.front().measured;
+            const double tp_a = std::max(a.true_peak_dbtp, result.master->delivered.front().true_peak_8x_dbtp);
+            const double tp_b = std::max(b.true_peak_dbtp, verified->master->delivered.front().true_peak_8x_dbtp);
+            v["integrated_lufs"] = number_or_null(b.integrated_lufs);
+            v["integrated_lufs_difference_lu"] = number_or_null(a.integrated_lufs - b.integrated_lufs);
+            v["true_peak_dbtp"] = number_or_null(tp_b);
+            v["true_peak_difference_db"] = number_or_null(tp_a - tp_b);
+        }
         out["verify"] = v;
     }
 

@@ -17,6 +17,7 @@
 #include "engine/export/export_sink.h"
 #include "engine/export/metadata.h"
 #include "engine/master/crossover.h"
+#include "engine/master/master_backend.h"
 #include "engine/master/stereo_tools.h"
 
 
@@ -310,15 +311,32 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
     if (need_probe && !job.probe)
         return fail(ErrorCode::InvalidArgument, "master: a loudness target or a BWF export needs a loudness meter, and none was given");
 
+    // A master backend (the GPU's) runs steps 1-3 when it can master this spec.
+    MasterBackend* backend = job.backend;
+    if (backend)
+        if (auto why = backend->unsupported(m)) {
+            report.decisions.push_back("master: on the CPU, not the " + backend->name() + " (" + *why + ")");
+            backend = nullptr;
+        }
+
     // ---- 1. pre-chain ----
     auto t0 = Clock::now();
+    std::optional<Spool> pre;   // the CPU chain's output (L, R, envelope)
+    if (backend) {
+        auto b = backend->prechain(m, rate, mix);
+        if (!b) return std::unexpected(b.error());
+        report.pre_limiter = b->pre_limiter;
+        report.latency_frames = b->latency_frames;
+        report.eq_max_error_db = b->eq_max_error_db;
+    } else {
     auto chain = PreChain::create(m, rate, report);
     if (!chain) return std::unexpected(chain.error());
     report.latency_frames = (*chain)->latency_frames();
     const std::filesystem::path spool_dir = job.exports.empty() ? std::filesystem::temp_directory_path()
                                                                  : job.exports.front().file.parent_path();
-    auto pre = Spool::create(spool_dir.empty() ? std::filesystem::path(".") : spool_dir, 3);
-    if (!pre) return std::unexpected(pre.error());
+    auto pre_spool = Spool::create(spool_dir.empty() ? std::filesystem::path(".") : spool_dir, 3);
+    if (!pre_spool) return std::unexpected(pre_spool.error());
+    pre.emplace(std::move(*pre_spool));
     std::unique_ptr<LoudnessProbe> pre_probe = job.probe ? job.probe() : nullptr;
     if (pre_probe) pre_probe->reset(rate, 2, false);
     auto ok = run_pass(mix, job.block_frames, report.latency_frames, job.cancel,
@@ -329,8 +347,9 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
                        });
     if (!ok) return std::unexpected(ok.error());
     if (pre_probe) report.pre_limiter = pre_probe->stats();
-    result.timing_s["master_prechain"] = seconds_since(t0);
     chain->reset();
+    }
+    result.timing_s["master_prechain"] = seconds_since(t0);
 
     // One pass of step 2: the limiter (or plain gain) at `gain_db`, measured.
     auto loop_pass = [&](double gain_db, double ceiling_dbtp) -> Result<PassResult> {
@@ -348,7 +367,20 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
 
     // Step 2: the gain that puts the limiter's output on target.
     std::optional<LoopStep> last_round;  // the previous round's answer: the next round starts there
+    std::optional<MasterReplay> replay = job.replay;
     auto normalise = [&](double target, double ceiling_dbtp) -> Result<double> {
+        if (replay) {
+            const double g = replay->gain_db;
+            replay.reset();
+            return g;
+        }
+        if (backend) {
+            auto r = backend->loudness_loop(target, ceiling_dbtp, kLoopToleranceLu);
+            if (!r) return std::unexpected(r.error());
+            report.loop.insert(report.loop.end(), r->steps.begin(), r->steps.end());
+            report.loop_passes += r->passes;
+            return r->gain_db;
+        }
         const double start = report.pre_limiter.integrated_lufs;
         if (!std::isfinite(start))
             return fail(ErrorCode::BadAudio, "master.loudness_target_lufs: the master is silent (no block above the -70 LUFS gate): "
@@ -401,7 +433,7 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
     }
 
     const double ceiling = m.limiter ? m.limiter->ceiling_dbtp : 0.0;
-    double working_ceiling = ceiling - kInitialCeilingMarginDb;
+    double working_ceiling = job.replay ? job.replay->working_ceiling_dbtp : ceiling - kInitialCeilingMarginDb;
     std::optional<double> loop_target = m.loudness_target_lufs;
     double loop_s = 0.0, export_s = 0.0, verify_s = 0.0;
     bool delivered = false;
@@ -429,21 +461,27 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
             if (!sink) return std::unexpected(sink.error());
             sinks.push_back(std::move(*sink));
         }
-        LimiterStage stage(m.limiter, gain_db, working_ceiling, rate, frames, /*exact=*/true);
         std::unique_ptr<LoudnessProbe> master_probe = job.probe ? job.probe() : nullptr;
         if (master_probe) master_probe->reset(rate, 2, false);  // true peak: measured on the delivered files
-        auto fin = run_pass(*pre, job.block_frames, stage.latency_frames(), job.cancel, stage,
-                            [&](const AudioBuffer& out, int64_t n) -> Result<void> {
-                                if (master_probe) master_probe->add(out, n);
-                                for (ExportSink& sink : sinks)
-                                    if (auto r = sink.write(out, n); !r) return r;
-                                return {};
-                            });
-        if (!fin) return std::unexpected(fin.error());
+        auto deliver = [&](const AudioBuffer& out, int64_t n) -> Result<void> {
+            if (master_probe) master_probe->add(out, n);
+            for (ExportSink& sink : sinks)
+                if (auto r = sink.write(out, n); !r) return r;
+            return {};
+        };
+        if (backend) {
+            auto pass = limit_through_guard(*backend, m.limiter, gain_db, working_ceiling, frames, job.cancel, deliver, &guard);
+            if (!pass) return std::unexpected(pass.error());
+            report.limiter = pass->limiter;
+        } else {
+            LimiterStage stage(m.limiter, gain_db, working_ceiling, rate, frames, /*exact=*/true);
+            auto fin = run_pass(*pre, job.block_frames, stage.latency_frames(), job.cancel, stage, deliver);
+            if (!fin) return std::unexpected(fin.error());
+            report.limiter = stage.stats();
+            guard = stage.guard_stats();
+        }
         for (ExportSink& sink : sinks)
             if (auto r = sink.finish(); !r) return std::unexpected(r.error());
-        report.limiter = stage.stats();
-        guard = stage.guard_stats();
         if (master_probe) report.master = master_probe->stats();
         export_s += seconds_since(t0);
 
@@ -502,7 +540,15 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
                                              (report.decisions.empty() ? std::string("?") : report.decisions.back()) + ")");
 
     // The tap sees the delivered master once (a round may have been redone).
-    if (job.master_tap) {
+    if (job.master_tap && backend) {
+        auto tapped = limit_through_guard(*backend, m.limiter, report.gain_db, report.working_ceiling_dbtp, frames, job.cancel,
+                                          [&](const AudioBuffer& out, int64_t n) -> Result<void> {
+                                              job.master_tap(out, n);
+                                              return {};
+                                          },
+                                          nullptr);
+        if (!tapped) return std::unexpected(tapped.error());
+    } else if (job.master_tap) {
         LimiterStage stage(m.limiter, report.gain_db, report.working_ceiling_dbtp, rate, frames, /*exact=*/true);
         auto tapped = run_pass(*pre, job.block_frames, stage.latency_frames(), job.cancel, stage,
                                [&](const AudioBuffer& out, int64_t n) -> Result<void> {
@@ -517,7 +563,8 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
         report.decisions.insert(report.decisions.begin(),
                                 "loudness: " + fmt(report.pre_limiter.integrated_lufs) + " LUFS before the limiter; gain " + fmt(report.gain_db) +
                                     " dB into the limiter reaches " + fmt(*m.loudness_target_lufs, 1) + " LUFS after " +
-                                    std::to_string(report.loop.size()) + " passes");
+                                    std::to_string(report.loop_passes > 0 ? static_cast<size_t>(report.loop_passes) : report.loop.size()) + " passes" +
+                                    (backend ? " on the " + backend->name() + " (" + std::to_string(report.loop.size()) + " gains measured)" : std::string()));
     if (m.limiter && report.limiter)
         report.decisions.push_back("limiter: working ceiling " + fmt(report.working_ceiling_dbtp, 3) + " dBTP, max gain reduction " +
                                    fmt(report.limiter->max_gain_reduction_db) + " dB, limiting " +

@@ -101,6 +101,7 @@ struct MasterReport {
     double working_ceiling_dbtp_previous = 0.0;  // the round before (seeds the loop)
     double gain_db = 0.0;               // the gain into the limiter that was delivered
     std::vector<LoopStep> loop;         // every loudness-loop pass, all rounds
+    int loop_passes = 0;                // limiter passes of a master backend's loop, which measures several gains per pass (0: one per step)
     int delivery_rounds = 0;
     LoudnessStats pre_limiter;          // after EQ/multiband/stereo, before gain and limiter
     std::optional<LimiterStats> limiter;
@@ -109,6 +110,17 @@ struct MasterReport {
     std::vector<std::string> decisions; // one line per decision, in order
     int64_t latency_frames = 0;         // compensated pre-chain latency
     std::optional<double> eq_max_error_db;
+};
+
+class MasterBackend;   // engine/master/master_backend.h
+
+// Another render's decisions, replayed (`render --verify`: the second
+// backend masters at the first one's gain and working ceiling, so the
+// residual of the delivered masters measures the chains, not two loops'
+// answers within their tolerance).
+struct MasterReplay {
+    double gain_db = 0.0;
+    double working_ceiling_dbtp = 0.0;
 };
 
 struct MasterJob {
@@ -121,6 +133,10 @@ struct MasterJob {
     // Required: the command's transaction. The exports and their CUE sheets
     // are staged in it; the caller commits it (or drops it: nothing changes).
     DeliveryTransaction* transaction = nullptr;
+    // Optional: runs the pre-chain, loudness loop and limiter (the GPU's,
+    // borrowed from the mix backend); see master_backend.h.
+    MasterBackend* backend = nullptr;
+    std::optional<MasterReplay> replay;   // the first round uses these instead of its loop and margin
 };
 
 struct MasterOutput {

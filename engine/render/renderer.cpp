@@ -228,6 +228,8 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         job.master_tap = options.master_tap;
         job.cancel = options.cancel;
         job.transaction = &transaction;
+        job.backend = backend.master_backend();
+        job.replay = options.master_replay;
         auto mastered = master::render_master(job, *spool);
         if (!mastered) return std::unexpected(mastered.error());
         result.outputs = mastered->outputs;

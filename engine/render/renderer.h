@@ -45,6 +45,9 @@ struct RenderOptions {
     // in the CLI). Required when the session has a loudness target or a BWF
     // export under a master block; the engine has no meter of its own.
     LoudnessProbeFactory loudness_probe;
+    // `render --verify`: the master step replays the primary render's gain
+    // and working ceiling (master_chain.h, MasterReplay).
+    std::optional<master::MasterReplay> master_replay;
 };
 
 struct RenderResult {

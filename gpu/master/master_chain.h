@@ -64,7 +64,7 @@ struct GpuMasterSpec {
     int sample_rate = 48000;
     std::vector<int64_t> lengths_frames;   // one per programme (its mix's frames)
     int max_candidates = 4;                // most lanes per programme in one limiter pass
-    int64_t page_frames = 0;               // 0: the largest power of two (<= 2^19) whose buffers fit
+    int64_t page_frames = 0;               // 0: the largest power of two (<= 2^19; 2^16 on a CPU device) whose buffers fit
 };
 
 // One lane's result of a limiter pass.
