@@ -110,6 +110,17 @@ struct GpuMaster::Impl {
 
     std::array<CommandSlot, 2> slots;
     std::array<GpuTimer, 2> timers;
+    GpuMasterWork work;
+
+    // The floor's count for one batched convolver record: io read and
+    // written, each transform's work buffer read and written once.
+    void count_convolver(const FftConvolver& conv, uint64_t frames) {
+        const double n = static_cast<double>(conv.fft_size());
+        const uint64_t rows = conv.rows();
+        work.fft_points += 2 * rows * static_cast<uint64_t>(conv.fft_size());
+        work.fft_flops += 2.0 * static_cast<double>(rows) * 2.5 * n * std::log2(n);
+        work.traffic_bytes += rows * frames * 8 + 2 * rows * static_cast<uint64_t>(conv.fft_size()) * 8;
+    }
 
     Result<void> make(Buffer& out_buf, uint64_t bytes, MemoryUse use, const char* label) {
         bytes = std::max<uint64_t>(bytes, 16);
@@ -192,6 +203,7 @@ int64_t GpuMaster::latency_frames() const { return impl_->delay; }
 int64_t GpuMaster::page_frames() const { return impl_->chunk; }
 uint64_t GpuMaster::device_bytes() const { return impl_->device_bytes; }
 const std::vector<MasterMeterReading>& GpuMaster::pre_limiter() const { return impl_->pre_readings; }
+const GpuMasterWork& GpuMaster::work() const { return impl_->work; }
 
 std::vector<std::pair<std::string, double>> GpuMaster::gpu_time_s() const {
     std::vector<std::pair<std::string, double>> all;
@@ -606,6 +618,26 @@ Result<void> GpuMaster::run_prechain(const MixSource& source) {
         compute_barrier(cmd);
         g.timers[s].mark(cmd, "master_limiter");
         if (c0 + frames >= total) g.pre_meter->record_finish(cmd);
+        {   // the floor's count of this chunk (floats of R mix rows, Rb band rows, N envelope rows)
+            const uint64_t n = frames, R = 2 * g.programmes, N = g.programmes, Rb = R * g.bands;
+            g.work.bytes_uploaded += R * n * 4;
+            g.work.traffic_bytes += 2 * R * n * 4;                          // staging -> mix
+            if (g.eq) g.count_convolver(g.eq->convolver(), n);
+            if (g.crossover) {
+                g.work.traffic_bytes += 2 * Rb * n * 4;                     // fan-out
+                g.count_convolver(*g.crossover, n);
+                g.work.traffic_bytes += 2 * Rb * n * 4 + Rb * n * 4 + R * n * 4;   // compressors; band sum
+            }
+            if (g.mono) {
+                g.work.traffic_bytes += 4 * R * n * 4;                      // split, join
+                g.count_convolver(*g.mono, n);
+            } else if (g.stereo_flags) {
+                g.work.traffic_bytes += 2 * R * n * 4;
+            }
+            g.work.traffic_bytes += (2 * R + 5 * N) * n * 4;                // pre-limiter meter: two reads, energy, prefix, windows
+            g.work.traffic_bytes += (R + N) * n * 4 + 2 * N * n * 4;        // detector; window maximum
+            g.work.traffic_bytes += 2 * (R + N) * n * 4;                    // into the pages
+        }
         if (auto ok = g.submit(s); !ok) return ok;
     }
     if (auto ok = g.settle(); !ok) return ok;
@@ -738,6 +770,17 @@ Result<std::vector<GpuLaneResult>> GpuMaster::run_limiter(std::span<const double
         const int64_t skip = std::clamp<int64_t>(g.q - static_cast<int64_t>(j * F), 0, frames);
         if (skip < frames) meter.record(cmd, 0, static_cast<uint32_t>(frames - skip), static_cast<uint32_t>(skip), g.chunk);
         g.timers[s].mark(cmd, "master_meter");
+        {   // the floor's count of this page, per lane: the window maximum
+            // read twice, f written and read (double), x read, y written; the
+            // meter's two reads of y, energy, prefix and windows; the true peak's read
+            const uint64_t n = frames;
+            g.work.traffic_bytes += uint64_t{lanes} * n * (2 * 4 + 2 * 8 + 2 * 4 + 2 * 4) + uint64_t{lanes} * n * (2 * 2 * 4 + 4 * 4);
+            if (final_pass) g.work.traffic_bytes += uint64_t{lanes} * n * 2 * 4;
+            if (sink) {
+                g.work.bytes_downloaded += uint64_t{lanes} * n * 2 * 4;
+                g.work.traffic_bytes += uint64_t{lanes} * n * 2 * 4 * 2;
+            }
+        }
         const bool last = j + 1 == g.pages;
         if (last) meter.record_finish(cmd);
         if (sink) {

@@ -80,6 +80,17 @@ using MasterSink = std::function<Result<void>(int programme, int64_t first, int6
 // rows[2p] (L) and rows[2p + 1] (R), zeros past the programme's end.
 using MixSource = std::function<Result<void>(int64_t first, int64_t frames, std::span<float* const> rows)>;
 
+// Work done so far, counted as it is recorded (not measured), for the
+// benchmark's floor: what no implementation can avoid moving or computing.
+struct GpuMasterWork {
+    uint64_t bytes_uploaded = 0, bytes_downloaded = 0;   // host <-> device
+    // Device memory every kernel and copy must read and write at least once
+    // (an FFT: its work buffer once per transform, a one-pass FFT).
+    uint64_t traffic_bytes = 0;
+    uint64_t fft_points = 0;      // real points transformed (forward and inverse)
+    double fft_flops = 0.0;       // 2.5 N log2 N per N-point real transform
+};
+
 class GpuMaster {
 public:
     // Designs every stage (design_eq, design_crossover,
@@ -122,6 +133,7 @@ public:
     // GPU time per phase so far (master_eq, master_multiband, master_stereo,
     // master_limiter, master_meter, master_transfer), from timestamps.
     std::vector<std::pair<std::string, double>> gpu_time_s() const;
+    const GpuMasterWork& work() const;
 
     struct Impl;
 
