@@ -58,8 +58,9 @@ class MasterBackend {
 public:
     virtual ~MasterBackend() = default;
     virtual std::string name() const = 0;
-    // Why this backend cannot master `spec` (nullopt: it can).
-    virtual std::optional<std::string> unsupported(const MasterSpec& spec) const = 0;
+    // Why this backend cannot master `spec` over `frames` frames at
+    // `sample_rate` (nullopt: it can), e.g. a chain it lacks or memory.
+    virtual std::optional<std::string> unsupported(const MasterSpec& spec, int64_t frames, int sample_rate) const = 0;
     // Step 1 over the whole spooled mix (2 channels, sample_rate); keeps its
     // output for the calls below.
     virtual Result<BackendPrechain> prechain(const MasterSpec& spec, int sample_rate, Spool& mix) = 0;
@@ -70,6 +71,8 @@ public:
     // Step 3: the limiter's output (before the ceiling guard) at gain_db
     // under ceiling_dbtp, exactly the mix's length, into `sink`.
     virtual Result<BackendPass> limit(double gain_db, double ceiling_dbtp, const BackendSink& sink) = 0;
+    // Frees what prechain() kept (render_master calls it when it returns).
+    virtual void release() = 0;
 };
 
 // Step 3 as render_master runs it on a backend: limit()'s output through a

@@ -314,10 +314,12 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
     // A master backend (the GPU's) runs steps 1-3 when it can master this spec.
     MasterBackend* backend = job.backend;
     if (backend)
-        if (auto why = backend->unsupported(m)) {
+        if (auto why = backend->unsupported(m, frames, rate)) {
             report.decisions.push_back("master: on the CPU, not the " + backend->name() + " (" + *why + ")");
             backend = nullptr;
         }
+    // Not an owner: when render_master returns, the backend frees what it kept.
+    const std::unique_ptr<MasterBackend, void (*)(MasterBackend*)> release_backend(backend, [](MasterBackend* b) { b->release(); });
 
     // ---- 1. pre-chain ----
     auto t0 = Clock::now();

@@ -9,8 +9,16 @@
 
 namespace sf::gpu {
 
-std::optional<std::string> GpuMasterBackend::unsupported(const MasterSpec& m) const {
+std::optional<std::string> GpuMasterBackend::unsupported(const MasterSpec& m, int64_t frames, int sample_rate) const {
     if (!ctx_.float64()) return "the device has no shaderFloat64";
+    // The pre-chain's output stays on the GPU for the loudness loop: L, R
+    // and the envelope's window maximum, 12 bytes per frame (plus the
+    // limiter's look-ahead). Half the budget leaves room for the mixer's
+    // buffers and the chain's working set.
+    const double resident = 12.0 * (static_cast<double>(frames) + 0.2 * sample_rate);
+    const double room = 0.5 * static_cast<double>(ctx_.budget_bytes()) - static_cast<double>(ctx_.allocated_bytes());
+    if (resident > room)
+        return "its " + std::to_string(static_cast<int64_t>(resident / 1e6)) + " MB of resident pre-chain output do not fit the GPU memory budget";
     if (m.fade_in_s > 0.0 || m.fade_out_s > 0.0) return "master fades run on the CPU only";
     if (m.trim_start_s > 0.0 || m.trim_end_s > 0.0 || m.trim_silence_db) return "master trims run on the CPU only";
     if (m.match_eq) return "match_eq runs on the CPU only";
@@ -73,6 +81,11 @@ Result<master::BackendLoop> GpuMasterBackend::loudness_loop(double target_lufs, 
     auto loop = gpu_loudness_loop(*chain_, target, ceiling, tolerance_lu, max_gr, kLoopCandidates, master::kMaxLoopIterations / 2);
     if (!loop) return std::unexpected(loop.error());
     return master::BackendLoop{loop->programmes.front().gain_db, loop->programmes.front().steps, loop->passes};
+}
+
+void GpuMasterBackend::release() {
+    keep_times();
+    chain_.reset();
 }
 
 Result<master::BackendPass> GpuMasterBackend::limit(double gain_db, double ceiling_dbtp, const master::BackendSink& sink) {

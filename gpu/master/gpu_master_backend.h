@@ -4,8 +4,10 @@
 // GPU loudness loop (gpu/master/loudness_loop.h). The GPU mixer owns one and
 // hands it to the renderer, so `render --backend gpu` masters on the GPU.
 //
-// Masters every spec except master fades, trims and match_eq (unsupported()
-// names them; the CPU chain then masters, and the report says so). Borrows
+// Masters every spec except master fades, trims and match_eq, and every
+// length whose resident pre-chain output (12 bytes per frame) fits half the
+// context's memory budget (unsupported() says why not; the CPU chain then
+// masters, and the report says so). Borrows
 // the mixer's context. GPU time per phase (master_eq, master_multiband,
 // master_stereo, master_limiter, master_meter, master_transfer) adds up
 // over every render.
@@ -29,10 +31,11 @@ class GpuMasterBackend final : public master::MasterBackend {
 public:
     explicit GpuMasterBackend(Context& ctx) : ctx_(ctx) {}   // borrows ctx: it outlives this
     std::string name() const override { return "gpu"; }
-    std::optional<std::string> unsupported(const MasterSpec& spec) const override;
+    std::optional<std::string> unsupported(const MasterSpec& spec, int64_t frames, int sample_rate) const override;
     Result<master::BackendPrechain> prechain(const MasterSpec& spec, int sample_rate, master::Spool& mix) override;
     Result<master::BackendLoop> loudness_loop(double target_lufs, double ceiling_dbtp, double tolerance_lu) override;
     Result<master::BackendPass> limit(double gain_db, double ceiling_dbtp, const master::BackendSink& sink) override;
+    void release() override;
 
     // GPU time per phase over every master so far.
     std::vector<std::pair<std::string, double>> gpu_time_s() const;
