@@ -6,10 +6,11 @@
 //   cpu: the CPU master step (render_master: pre-chain, secant loudness
 //        loop, delivering pass through the ceiling guard; no files), every
 //        programme at once on every core;
-//   gpu: one GpuMaster batch (gpu/master/master_chain.h): pre-chain, the
-//        batched loudness loop, the delivering pass into host memory, and
-//        the ceiling guard on the host wherever a true-peak position is over
-//        (else the guard is the identity, exactly, and is skipped).
+//   gpu: one batch through gpu::master_batch (gpu/master/master_batch.h):
+//        pre-chain, the batched loudness loop, the delivering pass into host
+//        memory, and the ceiling guard on the host wherever a true-peak
+//        position is over (else the guard is the identity, exactly, and is
+//        skipped).
 // Both are timed from the programmes in memory to the masters in memory.
 // The floor is counted, not measured (GpuMaster::work): the device-memory
 // traffic every kernel must make, the FFT work, the PCIe transfers, at the
@@ -35,8 +36,7 @@
 #include "engine/synth/programme.h"
 
 #ifdef STEMFORGE_HAS_GPU
-#include "gpu/master/loudness_loop.h"
-#include "gpu/master/master_chain.h"
+#include "gpu/master/master_batch.h"
 #endif
 
 namespace sf::cli {
@@ -157,18 +157,12 @@ int run_bench_master_gpu(const BenchMasterArgs& args) {
     auto ctx = gpu::Context::create(options.with_environment());
     if (!ctx) return report(ctx.error());
     Side g;
-    int guard_runs = 0;
-    std::vector<AudioBuffer> mastered(static_cast<size_t>(n));
-    for (int p = 0; p < n; ++p) mastered[static_cast<size_t>(p)].resize(2, programmes[static_cast<size_t>(p)].frames());
     gpu::GpuMasterSpec spec;
     spec.master = chain;
     spec.sample_rate = rate;
-    spec.max_candidates = 4;
     for (const AudioBuffer& b : programmes) spec.lengths_frames.push_back(b.frames());
     const auto t0 = Clock::now();
-    auto batch = gpu::GpuMaster::create(**ctx, spec);
-    if (!batch) return report(batch.error());
-    auto ok = (*batch)->run_prechain([&](int64_t first, int64_t frames, std::span<float* const> rows) -> Result<void> {
+    auto batch = gpu::master_batch(**ctx, spec, [&](int64_t first, int64_t frames, std::span<float* const> rows) -> Result<void> {
         for (int p = 0; p < n; ++p)
             for (int c = 0; c < 2; ++c) {
                 const AudioBuffer& b = programmes[static_cast<size_t>(p)];
@@ -179,62 +173,27 @@ int run_bench_master_gpu(const BenchMasterArgs& args) {
             }
         return {};
     });
-    if (!ok) return report(ok.error());
-    const double working = args.ceiling_dbtp - master::kInitialCeilingMarginDb;
-    const std::vector<double> targets(static_cast<size_t>(n), args.target_lufs), ceilings(static_cast<size_t>(n), working);
-    auto loop = gpu::gpu_loudness_loop(**batch, targets, ceilings, master::kLoopToleranceLu, chain.limiter->max_gain_reduction_db, 4);
-    if (!loop) return report(loop.error());
-    std::vector<double> gains;
-    for (const auto& o : loop->programmes) gains.push_back(o.gain_db);
-    const gpu::MasterSink keep = [&](int p, int64_t first, int64_t frames, const float* l, const float* r) -> Result<void> {
-        std::copy_n(l, frames, mastered[static_cast<size_t>(p)].channel(0) + first);
-        std::copy_n(r, frames, mastered[static_cast<size_t>(p)].channel(1) + first);
-        return {};
-    };
-    auto delivered = (*batch)->run_limiter(gains, 1, ceilings, true, &keep);
-    if (!delivered) return report(delivered.error());
-    // The ceiling guard where it is not the identity: a position over the
-    // working ceiling inside (the GPU meter's true peak) or at an edge
-    // (the support reaching past the ends, measured here on the first and
-    // last 96 frames with zeros around them: conservative).
-    std::atomic<int> runs{0};
-    tbb::parallel_for(0, n, [&](int p) {
-        AudioBuffer& y = mastered[static_cast<size_t>(p)];
-        const double ceiling = std::pow(10.0, working / 20.0);
-        const int64_t edge = std::min<int64_t>(96, y.frames());
-        AudioBuffer head(2, edge), tail(2, edge);
-        for (int c = 0; c < 2; ++c) {
-            std::copy_n(y.channel(c), edge, head.channel(c));
-            std::copy_n(y.channel(c) + y.frames() - edge, edge, tail.channel(c));
-        }
-        const bool over = (*delivered)[static_cast<size_t>(p)].meter.true_peak > ceiling ||
-                          master::TruePeakDetector::true_peak_of(head, edge) > ceiling || master::TruePeakDetector::true_peak_of(tail, edge) > ceiling;
-        if (!over) return;
-        ++runs;
-        master::CeilingGuard guard(working, 2);
-        AudioBuffer padded(2, y.frames() + master::CeilingGuard::latency_frames());
-        for (int c = 0; c < 2; ++c) std::copy_n(y.channel(c), y.frames(), padded.channel(c));
-        guard.process(padded, padded.frames());
-        for (int c = 0; c < 2; ++c) std::copy_n(padded.channel(c) + master::CeilingGuard::latency_frames(), y.frames(), y.channel(c));
-    });
-    guard_runs = runs.load();
     g.seconds = seconds_since(t0);
-    g.loop_passes = loop->passes;
-    for (const auto& lane : *delivered) g.worst_error_lu = std::max(g.worst_error_lu, std::abs(lane.meter.loudness.integrated_lufs - args.target_lufs));
-
-    const gpu::GpuMasterWork& w = (*batch)->work();
+    if (!batch) return report(batch.error());
+    g.loop_passes = batch->loop_passes;
+    int guard_runs = 0;
+    for (const gpu::BatchMaster& b : batch->programmes) {
+        g.worst_error_lu = std::max(g.worst_error_lu, std::abs(b.meter.loudness.integrated_lufs - args.target_lufs));
+        guard_runs += b.guarded ? 1 : 0;
+    }
+    const gpu::GpuMasterWork& w = batch->work;
     nlohmann::json phases = nlohmann::json::object();
-    for (const auto& [phase, s] : (*batch)->gpu_time_s()) phases[phase] = s;
+    for (const auto& [phase, t] : batch->gpu_time_s) phases[phase] = t;
     out["gpu"] = {{"seconds", g.seconds},
                   {"device", (*ctx)->description()},
                   {"x_realtime", audio_s / std::max(1e-9, g.seconds)},
                   {"loop_passes", g.loop_passes},
-                  {"loop_candidates", 4},
+                  {"loop_candidates", gpu::kBatchCandidates},
                   {"worst_target_error_lu", g.worst_error_lu},
-                  {"guard_runs", guard_runs},
+                  {"guard_corrected", guard_runs},
                   {"gpu_time_s", phases},
-                  {"device_bytes", (*batch)->device_bytes()},
-                  {"page_frames", (*batch)->page_frames()}};
+                  {"device_bytes", batch->device_bytes},
+                  {"page_frames", batch->page_frames}};
     const double traffic_s = static_cast<double>(w.traffic_bytes) / kAssumedDeviceBytesPerS;
     const double fft_s = w.fft_flops / kAssumedFftFlopsPerS;
     const double pcie_s = static_cast<double>(w.bytes_uploaded + w.bytes_downloaded) / kAssumedPcieBytesPerS;
@@ -268,9 +227,9 @@ int run_bench_master_gpu(const BenchMasterArgs& args) {
                 out["cpu"]["x_realtime"].get<double>(), std::thread::hardware_concurrency(), cpu.loop_passes, cpu.worst_error_lu);
     if (out["gpu"].is_object()) {
         const auto& gj = out["gpu"];
-        std::printf("gpu  %8.2f s  %7.1fx realtime on %s  (loop %d passes of 4, worst %.3f LU off, guard ran %d times)\n",
+        std::printf("gpu  %8.2f s  %7.1fx realtime on %s  (loop %d passes of 4, worst %.3f LU off, ceiling guard corrected %d)\n",
                     gj["seconds"].get<double>(), gj["x_realtime"].get<double>(), gj["device"].get<std::string>().c_str(),
-                    gj["loop_passes"].get<int>(), gj["worst_target_error_lu"].get<double>(), gj["guard_runs"].get<int>());
+                    gj["loop_passes"].get<int>(), gj["worst_target_error_lu"].get<double>(), gj["guard_corrected"].get<int>());
         const auto& f = out["floor"];
         std::printf("floor %.4f s (device memory %.1f GB: %.4f s; FFT %.3g flops: %.4f s; PCIe %.1f GB: %.4f s, at assumed H200 rates)\n",
                     f["floor_s"].get<double>(), f["device_traffic_bytes"].get<double>() / 1e9, f["device_memory_floor_s"].get<double>(),

@@ -17,6 +17,8 @@
 #include "engine/export/transaction.h"
 #include "engine/master/master_chain.h"
 #include "gpu/master/loudness_loop.h"
+#include "gpu/master/master_batch.h"
+#include "tests/parity/parity_support.h"
 #include "tests/gpu/gpu_fixture.h"
 #include "tests/parity/master_support.h"
 
@@ -108,6 +110,51 @@ TEST_F(MasterLoopParity, BatchedCandidatesConvergeInFewerPassesThanTheCpuLoop) {
     std::printf("[ measured ] GPU loop: %d passes (%d candidates each) for 3 programmes at once; CPU loop: up to %d passes per programme\n",
                 loop->passes, 4, cpu_passes);
     EXPECT_LT(loop->passes, cpu_passes);
+}
+
+// The many-masters API: three programmes in one batch, each delivered master
+// against the CPU chain at the batch's gain through the CPU's ceiling guard
+// (the limiter path's bound), on target by the CPU meter, under the
+// ceiling by the CPU true-peak meter.
+TEST_F(MasterLoopParity, ManyMastersInOneBatchMatchTheCpuChain) {
+    const std::vector<AudioBuffer> mixes = {musical_programme(kRate, 2.5, 41, 0.5), musical_programme(kRate, 1.9, 42, 0.9),
+                                            musical_programme(kRate, 2.2, 43, 0.2)};
+    gpu::GpuMasterSpec spec;
+    spec.master = loop_spec(-11.0);
+    spec.sample_rate = kRate;
+    for (const AudioBuffer& b : mixes) spec.lengths_frames.push_back(b.frames());
+    auto batch = gpu::master_batch(*ctx_, spec, [&](int64_t first, int64_t frames, std::span<float* const> rows) -> Result<void> {
+        for (size_t p = 0; p < mixes.size(); ++p)
+            for (int c = 0; c < 2; ++c)
+                for (int64_t i = 0; i < frames; ++i) rows[2 * p + static_cast<size_t>(c)][i] = first + i < mixes[p].frames() ? mixes[p].channel(c)[first + i] : 0.0f;
+        return {};
+    });
+    ASSERT_TRUE(batch.has_value()) << batch.error().message;
+    const double working = kCeilingDbtp - master::kInitialCeilingMarginDb;
+    for (size_t p = 0; p < mixes.size(); ++p) {
+        const gpu::BatchMaster& b = batch->programmes[p];
+        const CpuPrechain pre = cpu_prechain(spec.master, kRate, mixes[p]);
+        CpuLimited want = cpu_limit(spec.master.limiter, b.gain_db, working, kRate, pre);
+        master::CeilingGuard guard(working, 2);
+        AudioBuffer padded(2, want.signal.frames() + master::CeilingGuard::latency_frames());
+        for (int c = 0; c < 2; ++c) std::copy_n(want.signal.channel(c), want.signal.frames(), padded.channel(c));
+        guard.process(padded, padded.frames());
+        for (int c = 0; c < 2; ++c) std::copy_n(padded.channel(c) + master::CeilingGuard::latency_frames(), want.signal.frames(), want.signal.channel(c));
+        const Residual r = residual(b.signal, want.signal);
+        analysis::LoudnessOptions lo;
+        lo.sample_rate = kRate;
+        auto meter = analysis::LoudnessMeter::create(lo);
+        meter->add(b.signal, b.signal.frames());
+        auto tp = analysis::TruePeakMeter::create(2);
+        tp->add(b.signal, b.signal.frames());
+        std::printf("[ measured ] batch programme %zu: residual peak %.1f dBFS, RMS %.1f dBFS; %.4f LUFS, %.4f dBTP, guard %s\n", p, r.peak_dbfs,
+                    r.rms_dbfs, *meter->integrated_lufs(), *tp->true_peak_dbtp(), b.guarded ? "corrected" : "identity");
+        EXPECT_LE(r.peak_dbfs, -90.0);
+        EXPECT_LE(r.rms_dbfs, -110.0);
+        EXPECT_NEAR(*meter->integrated_lufs(), -11.0, master::kLoopToleranceLu + 0.01);
+        EXPECT_LE(*tp->true_peak_dbtp(), working);
+    }
+    EXPECT_LE(batch->loop_passes, 3);
 }
 
 TEST(MasterLoopPlan, CandidatesBracketAndShrink) {
