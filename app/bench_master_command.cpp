@@ -74,6 +74,7 @@ nlohmann::json contender_json(const Contender& c, double duration_s, double targ
 }  // namespace
 
 int run_bench_master(const BenchMasterArgs& args) {
+    if (!args.backend.empty()) return run_bench_master_gpu(args);
     std::error_code ec;
     std::filesystem::path dir = args.dir;
     const bool temporary = dir.empty();

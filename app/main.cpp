@@ -137,6 +137,10 @@ int main(int argc, char** argv) {
     bms->add_option("--target", bench_master.target_lufs, "Loudness target, LUFS")->capture_default_str()->check(CLI::Range(-40.0, -5.0));
     bms->add_option("--ceiling", bench_master.ceiling_dbtp, "True-peak ceiling, dBTP")->capture_default_str()->check(CLI::Range(-9.0, 0.0));
     bms->add_option("--dir", bench_master.dir, "Keep the generated and rendered files in this folder");
+    bms->add_option("--backend", bench_master.backend, "gpu: a batch of programmes on the GPU vs the CPU master step on every core")
+        ->check(CLI::IsMember({"gpu"}));
+    bms->add_option("--programmes", bench_master.programmes, "Programmes in the batch (with --backend gpu)")
+        ->capture_default_str()->check(CLI::Range(1, 64));
     bms->add_flag("--json", bench_master.json, "Print one JSON object on stdout");
 
     BenchBatchArgs bench_batch;

@@ -334,6 +334,15 @@ int render_command(const RenderArgs& args) {
                 for (int64_t i = 0; i < n; ++i) scaled.channel(c)[i] = m.channel(c)[i] * fault_gain;
             spools.compare(e, scaled, n);
         };
+        // The other backend masters at this render's decisions (gain, working
+        // ceiling and lossy trims per export), so the residual measures the
+        // two chains, not two loudness loops' answers within their tolerance.
+        if (result.master) {
+            master::MasterReplay replay;
+            for (const master::ExportReport& x : result.master->exports)
+                replay.exports.push_back({x.gain_db, x.working_ceiling_dbtp, x.trim_db});
+            verify_options.master_replay = std::move(replay);
+        }
         auto verified = render_session(twin, **other, verify_options);
         if (!verified) return report(verified.error());
         nlohmann::json v, per = nlohmann::json::array();
@@ -372,6 +381,17 @@ int render_command(const RenderArgs& args) {
         v["pass"] = pass;
         v["exports"] = per;
         v["timing"] = {{"total", verified->timing_s.at("total")}};
+        if (result.master && verified->master && !result.master->delivered.empty() && !verified->master->delivered.empty()) {
+            // The delivered masters' own measurements, both backends (the verify render replays the gain and ceiling).
+            const auto& a = result.master->delivered.front().measured;
+            const auto& b = verified->master->delivered.front().measured;
+            const double tp_a = std::max(a.true_peak_dbtp, result.master->delivered.front().true_peak_8x_dbtp);
+            const double tp_b = std::max(b.true_peak_dbtp, verified->master->delivered.front().true_peak_8x_dbtp);
+            v["integrated_lufs"] = number_or_null(b.integrated_lufs);
+            v["integrated_lufs_difference_lu"] = number_or_null(a.integrated_lufs - b.integrated_lufs);
+            v["true_peak_dbtp"] = number_or_null(tp_b);
+            v["true_peak_difference_db"] = number_or_null(tp_a - tp_b);
+        }
         out["verify"] = v;
     }
 

@@ -88,8 +88,15 @@ GpuMixerStats GpuMixer::stats() const {
             if (it == s.gpu_time_s.end()) s.gpu_time_s.emplace_back(phase, t);
             else it->second += t;
         }
+    if (master_)   // the master chain's phases (master_eq, master_limiter, ...) beside the mix's
+        for (const auto& [phase, t] : master_->gpu_time_s()) s.gpu_time_s.emplace_back(phase, t);
     s.device_bytes = ctx_->allocated_bytes();
     return s;
+}
+
+master::MasterBackend* GpuMixer::master_backend() {
+    if (!master_) master_ = std::make_unique<GpuMasterBackend>(*ctx_);
+    return master_.get();
 }
 
 // What prepare() designs before it allocates: per node, its own latency and

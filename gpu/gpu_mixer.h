@@ -45,6 +45,7 @@
 #include "engine/audio/audio_buffer.h"
 #include "engine/render/mix_backend.h"
 #include "engine/render/mix_graph.h"
+#include "gpu/master/gpu_master_backend.h"
 #include "gpu/stages/chorus.h"
 #include "gpu/stages/compressor.h"
 #include "gpu/stages/delay.h"
@@ -94,6 +95,8 @@ public:
     void set_max_chunk_frames(int64_t frames) { max_chunk_frames_ = frames; }
     GpuMixerStats stats() const;
     Context& context() { return *ctx_; }
+    // The master chain on this mixer's device (made on first use).
+    master::MasterBackend* master_backend() override;
 
 private:
     struct Slot {
@@ -171,6 +174,7 @@ private:
     size_t next_slot_ = 0;             // the slot the next chunk goes to: the older one when both are pending
     std::array<Slot, 2> slots_;
     GpuMixerStats stats_;
+    std::unique_ptr<GpuMasterBackend> master_;   // borrows ctx_ (declared first: outlives it)
 };
 
 }  // namespace sf::gpu

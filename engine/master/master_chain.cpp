@@ -19,6 +19,7 @@
 #include "engine/export/metadata.h"
 #include "engine/master/crossover.h"
 #include "engine/master/preset.h"
+#include "engine/master/master_backend.h"
 #include "engine/master/stereo_tools.h"
 
 
@@ -359,6 +360,8 @@ struct Group {
     std::vector<size_t> exports;          // into job.exports
     double gain_db = 0.0, working_ceiling = 0.0, working_ceiling_previous = 0.0;
     std::vector<LoopStep> loop;
+    int loop_passes = 0;                  // a master backend's limiter passes (several gains each); 0: one per step
+    std::optional<MasterReplay::Export> replay;  // render --verify: the first round's gain and working ceiling
     int rounds = 0;
     LoudnessStats master;
     std::optional<LimiterStats> limiter_stats;
@@ -478,6 +481,36 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
     if (!whole && master_needs_whole_timeline(m, job.exports))
         return fail(ErrorCode::Internal, "master: a loudness target or trim_silence_db needs the whole timeline's mix, and the spool holds only part");
 
+    // Another render's decisions (render --verify), per group from its first export.
+    const bool replaying = job.replay && job.replay->exports.size() == job.exports.size() && !job.exports.empty();
+    if (replaying)
+        for (Group& g : groups)
+            if (!g.exports.empty()) g.replay = job.replay->exports[g.exports.front()];
+
+    // A master backend (the GPU's) runs steps 1-3 when it can master this spec
+    // and this job. The programme's edit (fades, trims), region renders, the
+    // match EQ and an album's given gain live in the CPU chain only, as do the
+    // loops of exports at their own rate under a target (they measure after SRC).
+    MasterBackend* backend = job.backend;
+    if (backend) {
+        std::optional<std::string> why = backend->unsupported(m, frames, rate);
+        if (!why) {
+            if (m.match_eq) why = "a match EQ";
+            else if (job.fixed_gain_db) why = "a given gain into the limiter";
+            else if (m.fade_in_s > 0.0 || m.fade_out_s > 0.0 || m.trim_start_s > 0.0 || m.trim_end_s > 0.0 || m.trim_silence_db)
+                why = "fades or trims";
+            else if (job.region || !whole) why = "a region render";
+            else if (std::any_of(groups.begin(), groups.end(), [&](const Group& g) { return g.target.loudness_lufs && g.rate != 0 && g.rate != rate; }))
+                why = "a loudness target measured at an export's own sample rate";
+        }
+        if (why) {
+            report.decisions.push_back("master: on the CPU, not the " + backend->name() + " (" + *why + ")");
+            backend = nullptr;
+        }
+    }
+    // Not an owner: when render_master returns, the backend frees what it kept.
+    const std::unique_ptr<MasterBackend, void (*)(MasterBackend*)> release_backend(backend, [](MasterBackend* b) { b->release(); });
+
     // ---- the programme, step 1: trims ----
     auto trimmed = trimmed_programme(m, rate, total);
     if (!trimmed) return std::unexpected(trimmed.error());
@@ -504,19 +537,28 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
         result.timing_s["master_match_eq"] = seconds_since(t0);
         t0 = Clock::now();
     }
-    auto chain = PreChain::create(m, rate, report, match ? &*match : nullptr);
-    if (!chain) return std::unexpected(chain.error());
-    report.latency_frames = (*chain)->latency_frames();
-    (*chain)->advance_silent(origin);
     const std::filesystem::path spool_dir = !job.spool_dir.empty() ? job.spool_dir
                                             : job.exports.empty()  ? std::filesystem::temp_directory_path()
                                                                    : job.exports.front().file.parent_path();
     const std::filesystem::path work_dir = spool_dir.empty() ? std::filesystem::path(".") : spool_dir;
-    auto pre = Spool::create(work_dir, 3);
-    if (!pre) return std::unexpected(pre.error());
+    std::optional<Spool> pre;  // the CPU chain's output (L, R, true-peak envelope)
+    SilenceScanner silence(m.trim_silence_db.value_or(0.0));
+    if (backend) {
+        auto b = backend->prechain(m, rate, mix);
+        if (!b) return std::unexpected(b.error());
+        report.pre_limiter = b->pre_limiter;
+        report.latency_frames = b->latency_frames;
+        report.eq_max_error_db = b->eq_max_error_db;
+    } else {
+    auto chain = PreChain::create(m, rate, report, match ? &*match : nullptr);
+    if (!chain) return std::unexpected(chain.error());
+    report.latency_frames = (*chain)->latency_frames();
+    (*chain)->advance_silent(origin);
+    auto pre_spool = Spool::create(work_dir, 3);
+    if (!pre_spool) return std::unexpected(pre_spool.error());
+    pre.emplace(std::move(*pre_spool));
     std::unique_ptr<LoudnessProbe> pre_probe = job.probe ? job.probe() : nullptr;
     if (pre_probe) pre_probe->reset(rate, 2, true);
-    SilenceScanner silence(m.trim_silence_db.value_or(0.0));
     {
         // Measured over the programme after the trims (what the region covers, on a pre-roll spool).
         const int64_t from = std::max(edit.begin_frame, job.region && !whole ? job.region->first : edit.begin_frame) - origin;
@@ -542,8 +584,9 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
         if (!ok) return std::unexpected(ok.error());
     }
     if (pre_probe) report.pre_limiter = pre_probe->stats();
-    result.timing_s["master_prechain"] = seconds_since(t0);
     chain->reset();
+    }
+    result.timing_s["master_prechain"] = seconds_since(t0);
 
     // ---- the programme, steps 2 and 3: silence trim, fades ----
     if (auto ok = apply_silence_trim(m, rate, silence, edit); !ok) return std::unexpected(ok.error());
@@ -600,6 +643,13 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
 
     // Step 2: the gain that puts the group's limiter output on target.
     auto normalise = [&](Group& g, double target, double ceiling_dbtp, std::optional<LoopStep>& last_round) -> Result<double> {
+        if (backend) {
+            auto r = backend->loudness_loop(target, ceiling_dbtp, kLoopToleranceLu);
+            if (!r) return std::unexpected(r.error());
+            g.loop.insert(g.loop.end(), r->steps.begin(), r->steps.end());
+            g.loop_passes += r->passes;
+            return r->gain_db;
+        }
         const double start = report.pre_limiter.integrated_lufs;
         if (!std::isfinite(start))
             return fail(ErrorCode::BadAudio, g.target_key + ": the master is silent (no block above the -70 LUFS gate): "
@@ -663,9 +713,38 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
     }
 
     std::vector<double> trim_db(job.exports.size(), 0.0);
+    if (replaying)
+        for (size_t e = 0; e < job.exports.size(); ++e) trim_db[e] = job.replay->exports[e].trim_db;
     std::vector<bool> trim_lowered(job.exports.size(), false);
     std::vector<ExportReport> exports(job.exports.size());
     double loop_s = 0.0, export_s = 0.0, verify_s = 0.0;
+
+    // Step 3's limiter: group g's output at its gain and working ceiling over
+    // timeline frames [from, to), block by block into `take` — the CPU chain
+    // (fades and the ceiling guard inside LimiterStage), or the backend's
+    // limiter through the CPU ceiling guard (whole programme, no edit: the
+    // backend is used only then).
+    auto limited_pass = [&](const Group& g, int64_t from, int64_t to, const std::string& what, std::optional<LimiterStats>* limiter_stats,
+                            std::optional<GuardStats>* guard_stats,
+                            const std::function<Result<void>(const AudioBuffer&, int64_t)>& take) -> Result<void> {
+        if (backend) {
+            auto pass = limit_through_guard(*backend, g.limiter, g.gain_db, g.working_ceiling, frames, job.cancel, take, guard_stats);
+            if (!pass) return std::unexpected(pass.error());
+            if (limiter_stats) *limiter_stats = pass->limiter;
+            return {};
+        }
+        LimiterStage stage(g.limiter, g.gain_db, g.working_ceiling, rate, frames, /*exact=*/true, edit, origin);
+        auto fin = run_pass(*pre, job.block_frames, stage.latency_frames(), job.cancel, stage,
+                            [&](AudioBuffer& out, int64_t n, int64_t first) -> Result<void> {
+                                return within(out, n, first, from - origin, to - origin,
+                                              [&](AudioBuffer& o, int64_t k, int64_t) -> Result<void> { return take(o, k); });
+                            },
+                            to - origin, phase(what));
+        if (!fin) return std::unexpected(fin.error());
+        if (limiter_stats) *limiter_stats = stage.stats();
+        if (guard_stats) *guard_stats = stage.guard_stats();
+        return {};
+    };
 
     // Step 3: one pass writing the group's exports marked in `which` to
     // `paths`, timeline frames [from, to). With `measure`, the limiter
@@ -683,13 +762,13 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
             sinks.push_back(std::move(*sink));
             sink_export.push_back(e);
         }
-        LimiterStage stage(g.limiter, g.gain_db, g.working_ceiling, rate, frames, /*exact=*/true, edit, origin);
         std::unique_ptr<LoudnessProbe> probe = measure && job.probe ? job.probe() : nullptr;
         if (probe) probe->reset(rate, 2, true);
         AudioBuffer trimmed_block;
-        auto fin = run_pass(*pre, job.block_frames, stage.latency_frames(), job.cancel, stage,
-                            [&](AudioBuffer& out, int64_t n, int64_t first) -> Result<void> {
-                                return within(out, n, first, from - origin, to - origin, [&](AudioBuffer& o, int64_t k, int64_t) -> Result<void> {
+        std::optional<LimiterStats> limiter_stats;
+        std::optional<GuardStats> guard_stats;
+        auto fin = limited_pass(g, from, to, what, &limiter_stats, &guard_stats,
+                                [&](const AudioBuffer& o, int64_t k) -> Result<void> {
                                     if (probe) probe->add(o, k);
                                     // Without exports the one pass is the delivered master.
                                     if (job.exports.empty() && job.master_tap) job.master_tap(o, k);
@@ -707,8 +786,6 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
                                     }
                                     return {};
                                 });
-                            },
-                            to - origin, phase(what));
         if (!fin) return std::unexpected(fin.error());
         for (size_t i = 0; i < sinks.size(); ++i) {
             if (auto r = sinks[i].finish(); !r) return std::unexpected(r.error());
@@ -720,8 +797,8 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
         }
         if (measure) {
             if (probe) g.master = probe->stats();
-            g.limiter_stats = stage.stats();
-            g.guard = stage.guard_stats();
+            g.limiter_stats = limiter_stats;
+            g.guard = guard_stats;
         }
         export_s += seconds_since(t_start);
         return {};
@@ -750,7 +827,11 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
                 g.working_ceiling_previous = g.working_ceiling;
                 g.working_ceiling = working;
                 t0 = Clock::now();
-                if (job.fixed_gain_db) {
+                if (g.replay && round == 0) {
+                    g.gain_db = g.replay->gain_db;  // render --verify: the other backend's decision
+                    g.working_ceiling = g.replay->working_ceiling_dbtp;
+                    working = g.working_ceiling;
+                } else if (job.fixed_gain_db) {
                     g.gain_db = *job.fixed_gain_db;  // an album's common gain: no loop
                 } else if (loop_target) {
                     auto gain = normalise(g, *loop_target, working, last_round);
@@ -895,12 +976,9 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
             Group& g = groups[gi];
             const bool master_here = job.master_tap && gi == primary;
             if (!master_here && !job.export_tap) continue;
-            LimiterStage stage(g.limiter, g.gain_db, g.working_ceiling, rate, frames, /*exact=*/true, edit, origin);
             AudioBuffer trimmed_block;
-            auto tapped = run_pass(*pre, job.block_frames, stage.latency_frames(), job.cancel, stage,
-                                   [&](AudioBuffer& out, int64_t n, int64_t first) -> Result<void> {
-                                       return within(out, n, first, deliver_from - origin, deliver_to - origin,
-                                                     [&](AudioBuffer& o, int64_t k, int64_t) -> Result<void> {
+            auto tapped = limited_pass(g, deliver_from, deliver_to, "master: verify tap " + g.label(), nullptr, nullptr,
+                                                     [&](const AudioBuffer& o, int64_t k) -> Result<void> {
                                                          if (master_here) job.master_tap(o, k);
                                                          if (!job.export_tap) return {};
                                                          for (size_t e : g.exports) {
@@ -912,8 +990,6 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
                                                          }
                                                          return {};
                                                      });
-                                   },
-                                   deliver_to - origin, phase("master: verify tap " + g.label()));
             if (!tapped) return std::unexpected(tapped.error());
         }
     }
@@ -945,6 +1021,7 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
         report.working_ceiling_dbtp_previous = g.working_ceiling_previous;
         report.gain_db = g.gain_db;
         report.loop = g.loop;
+        report.loop_passes = g.loop_passes;
         report.delivery_rounds = g.rounds;
         report.limiter = g.limiter_stats;
         report.master = g.master;
@@ -957,7 +1034,8 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
         else if (g.target.loudness_lufs)
             report.decisions.push_back(prefix + "loudness: " + fmt(report.pre_limiter.integrated_lufs) + " LUFS before the limiter; gain " +
                                        fmt(g.gain_db) + " dB into the limiter reaches " + fmt(*g.target.loudness_lufs, 1) + " LUFS after " +
-                                       std::to_string(g.loop.size()) + " passes");
+                                       std::to_string(g.loop_passes > 0 ? static_cast<size_t>(g.loop_passes) : g.loop.size()) + " passes" +
+                                       (backend ? " on the " + backend->name() + " (" + std::to_string(g.loop.size()) + " gains measured)" : std::string()));
         report.decisions.insert(report.decisions.end(), g.decisions.begin(), g.decisions.end());
         if (g.limiter && g.limiter_stats)
             report.decisions.push_back(prefix + "limiter: working ceiling " + fmt(g.working_ceiling, 3) + " dBTP, max gain reduction " +

@@ -156,6 +156,7 @@ struct MasterReport {
     double working_ceiling_dbtp_previous = 0.0;  // the round before (seeds the loop)
     double gain_db = 0.0;               // the gain into the limiter that was delivered
     std::vector<LoopStep> loop;         // every loudness-loop pass, all rounds
+    int loop_passes = 0;                // limiter passes of a master backend's loop, which measures several gains per pass (0: one per step)
     int delivery_rounds = 0;
     LoudnessStats pre_limiter;          // after EQ/multiband/stereo, before gain and limiter (programme after trims; true peak included)
     std::optional<LimiterStats> limiter;
@@ -171,6 +172,21 @@ struct MasterReport {
     int64_t delivered_from_frame = 0, delivered_to_frame = 0;  // timeline frames written (a region, or the programme)
     std::optional<MatchEqCurve> match_eq;          // master.match_eq's curve, as applied
     std::optional<double> match_eq_max_error_db;   // its FIR against the curve
+};
+
+class MasterBackend;   // engine/master/master_backend.h
+
+// Another render's decisions, replayed (`render --verify`: the second
+// backend masters at the first one's gain and working ceiling, so the
+// residual of the delivered masters measures the chains, not two loops'
+// answers within their tolerance).
+struct MasterReplay {
+    struct Export {
+        double gain_db = 0.0;               // into its group's limiter
+        double working_ceiling_dbtp = 0.0;
+        double trim_db = 0.0;               // its own gain after the limiter (a lossy export's correction)
+    };
+    std::vector<Export> exports;            // in export order; ignored unless one per export
 };
 
 struct MasterJob {
@@ -211,6 +227,10 @@ struct MasterJob {
     const LongTermSpectrum* match_reference = nullptr;
     // Where the master's temporary files go; empty: the first export's folder.
     std::filesystem::path spool_dir;
+    // Optional: runs the pre-chain, loudness loop and limiter (the GPU's,
+    // borrowed from the mix backend); see master_backend.h.
+    MasterBackend* backend = nullptr;
+    std::optional<MasterReplay> replay;   // each group's first round uses these instead of its loop and margin
 };
 
 // A file the render wrote (clip counts from its ExportSink).

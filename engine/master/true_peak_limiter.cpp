@@ -56,13 +56,24 @@ double TruePeakDetector::true_peak_of(const AudioBuffer& in, int64_t frames) {
 // ---------------------------------------------------------------------------
 // LimiterGain
 
-LimiterGain::LimiterGain(const LimiterSettings& settings, int sample_rate) {
+LimiterDesign design_limiter(const LimiterSettings& settings, int sample_rate) {
     assert(sample_rate > 0 && settings.release_ms > 0.0 && settings.lookahead_ms >= 0.0);
-    input_gain_ = db_to_gain(settings.input_gain_db);
-    ceiling_over_input_ = db_to_gain(settings.ceiling_dbtp) / input_gain_;
-    release_coeff_ = std::exp(-1.0 / (settings.release_ms * 1e-3 * sample_rate));
-    lookahead_ = std::max<int64_t>(1, std::llround(settings.lookahead_ms * 1e-3 * sample_rate));
-    window_ = lookahead_ + 2 * kGuardFrames + 1;
+    LimiterDesign d;
+    d.input_gain = db_to_gain(settings.input_gain_db);
+    d.ceiling_over_input = db_to_gain(settings.ceiling_dbtp) / d.input_gain;
+    d.release_coeff = std::exp(-1.0 / (settings.release_ms * 1e-3 * sample_rate));
+    d.lookahead = std::max<int64_t>(1, std::llround(settings.lookahead_ms * 1e-3 * sample_rate));
+    d.window = d.lookahead + 2 * kGuardFrames + 1;
+    return d;
+}
+
+LimiterGain::LimiterGain(const LimiterSettings& settings, int sample_rate) {
+    const LimiterDesign d = design_limiter(settings, sample_rate);
+    input_gain_ = d.input_gain;
+    ceiling_over_input_ = d.ceiling_over_input;
+    release_coeff_ = d.release_coeff;
+    lookahead_ = d.lookahead;
+    window_ = d.window;
     f_ring_.assign(static_cast<size_t>(lookahead_ + 1), 1.0);
     f_sum_ = static_cast<double>(lookahead_ + 1);
 }

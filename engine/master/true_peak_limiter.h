@@ -76,6 +76,18 @@ struct LimiterSettings {
     double input_gain_db = 0.0;
 };
 
+// LimiterGain's design (part 2 above), for its GPU twin: C / G, G, the
+// release coefficient a, W (frames) and the look-ahead minimum's span
+// W + 2H + 1.
+struct LimiterDesign {
+    double ceiling_over_input = 1.0;
+    double input_gain = 1.0;
+    double release_coeff = 0.0;
+    int64_t lookahead = 1;
+    int64_t window = 1;
+};
+LimiterDesign design_limiter(const LimiterSettings& settings, int sample_rate);
+
 struct LimiterStats {
     double max_gain_reduction_db = 0.0;   // max over frames of -20 log10 g
     double mean_gain_reduction_db = 0.0;  // mean over the frames where g < 1

@@ -18,6 +18,10 @@
 
 namespace sf {
 
+namespace master {
+class MasterBackend;
+}
+
 class MixBackend {
 public:
     virtual ~MixBackend() = default;
@@ -35,6 +39,11 @@ public:
     // into master (2 channels, >= frames long).
     virtual Result<void> process(int64_t block_start, int64_t frames, std::span<const AudioBuffer> inputs,
                                  AudioBuffer& master) = 0;
+
+    // The master chain on this backend's device, for the master step
+    // (engine/master/master_backend.h); null: the CPU chain masters. Owned
+    // by the backend, valid while it lives.
+    virtual master::MasterBackend* master_backend() { return nullptr; }
 };
 
 }  // namespace sf

@@ -357,6 +357,8 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         job.timeline_frames = plan.total_frames;
         job.region = region;
         job.progress = [&progress](const std::string& phase, double f) { progress.master(phase, f); };
+        job.backend = backend.master_backend();
+        job.replay = options.master_replay;
         auto mastered = master::render_master(job, *spool);
         if (!mastered) return std::unexpected(mastered.error());
         result.outputs = mastered->outputs;

@@ -66,6 +66,9 @@ struct RenderOptions {
     // album renders its sessions' mixes this way and masters them itself;
     // it hands in a session without a master block).
     bool mix_only = false;
+    // `render --verify`: the master step replays the primary render's gain
+    // and working ceiling (master_chain.h, MasterReplay).
+    std::optional<master::MasterReplay> master_replay;
 };
 
 // A region render's frames (session rate).

@@ -140,6 +140,8 @@ TEST(GpuCli, FullSessionWithBusesAndMasterVerifies) {
 TEST(GpuCli, GpuMemoryDoesNotGrowWithSessionLength) {
     // Streaming: the GPU holds chunk-sized buffers and stage state, never the
     // session; a 12× longer session needs exactly the same device memory.
+    // (The master chain's resident pre-chain output, which does grow with
+    // the length, is released when the master step ends: gpu/master.)
     TempDir short_dir, long_dir;
     auto a = run_stemforge({"render", write_full_session(short_dir, 1.0).string(), "--backend", "gpu", "--json"});
     auto b = run_stemforge({"render", write_full_session(long_dir, 12.0).string(), "--backend", "gpu", "--json"});
