@@ -11,10 +11,15 @@
 namespace sf::cli {
 
 int report(const Error& error) {
-    std::string msg = error.message;
-    for (char& c : msg)
-        if (c == '\n') c = ' ';  // one line, always
-    std::fprintf(stderr, "stemforge: error: %s\n", msg.c_str());
+    // One `stemforge: error:` line per error: a session file breaking several
+    // rules reports each on its own line (the validator joins them with \n).
+    size_t start = 0;
+    do {
+        const size_t end = error.message.find('\n', start);
+        const std::string line = error.message.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        std::fprintf(stderr, "stemforge: error: %s\n", line.c_str());
+        start = end == std::string::npos ? std::string::npos : end + 1;
+    } while (start != std::string::npos);
     switch (error.code) {
         case ErrorCode::InvalidSession:
         case ErrorCode::InvalidArgument:

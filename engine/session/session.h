@@ -31,6 +31,11 @@ enum class Detector { Peak, Rms };
 // mp3 (MPEG-1 Layer III), opus and ogg (Vorbis) are lossy: written through
 // libsndfile, decoded again and their true peak checked against the ceiling.
 enum class ExportFormat { Wav, Bwf, Flac, Aiff, Rf64, Mp3, Opus, Ogg };
+inline constexpr bool is_lossy(ExportFormat f) {
+    return f == ExportFormat::Mp3 || f == ExportFormat::Opus || f == ExportFormat::Ogg;
+}
+// The file name extensions format_from_extension knows, for messages.
+inline constexpr const char* kExportExtensions = ".wav, .flac, .aif, .aiff, .rf64, .mp3, .opus, .ogg or .oga";
 enum class Dither { None, Tpdf, TpdfShaped };
 
 struct EqBand {

@@ -9,8 +9,13 @@
 // written by hand next to the table it extends, reader and writer together.
 //
 // The reader walks the JSON with a path-tracking reader. A rule that fails
-// throws a private ParseFailure carrying "<json.path>: <rule>"; the public
-// entry points catch it and return an Error, so nothing escapes this file.
+// throws a private ParseFailure carrying "<json.path>: <rule>". Every error of
+// a file is reported at once: the reader catches a failure at the smallest
+// unit that can go on without it (one key, one array element, one block,
+// one cross-block rule), records it and reads on; the public entry points
+// return all of them, one per line, in file order. Rules across blocks
+// (names, routing, sidechains) run only when every block read cleanly: on a
+// half-read model they would report errors that are not in the file.
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -26,6 +31,7 @@
 #include "engine/core/input_file.h"
 #include "engine/master/preset.h"
 #include "engine/session/session.h"
+#include "engine/session/session_blocks.h"
 
 namespace sf {
 
@@ -86,6 +92,78 @@ struct ParseFailure {
 
 [[noreturn]] void fail_at(const std::string& path, const std::string& rule) {
     throw ParseFailure{path + ": " + rule};
+}
+
+// The errors of the file being read (set for the duration of one parse).
+// A hostile file can break a rule a million times: past kMaxReportedErrors
+// the rest are counted, not kept.
+constexpr size_t kMaxReportedErrors = 50;
+struct ErrorLog {
+    std::vector<std::string> messages;
+    size_t dropped = 0;
+    void add(std::string message) {
+        if (messages.size() < kMaxReportedErrors) messages.push_back(std::move(message));
+        else ++dropped;
+    }
+    bool empty() const { return messages.empty(); }
+    // One line per error, each with the prefix (the file's name).
+    std::string joined(const std::string& prefix) const {
+        std::string text;
+        for (const auto& m : messages) text += (text.empty() ? "" : "\n") + prefix + m;
+        if (dropped) text += "\n" + prefix + "... and " + std::to_string(dropped) + " more errors";
+        return text;
+    }
+};
+thread_local ErrorLog* t_errors = nullptr;
+
+// Errors so far: a block's rules across its keys run only when reading its
+// keys added none (a bad value would otherwise also break the rule).
+size_t error_mark() { return t_errors ? t_errors->messages.size() + t_errors->dropped : 0; }
+
+// Runs one unit of reading; a failure inside is recorded and reading goes on.
+// Outside a collecting parse (no log) the failure propagates.
+template <class F>
+void guard(F&& read_unit) {
+    if (!t_errors) return read_unit();
+    try {
+        read_unit();
+    } catch (ParseFailure& f) {
+        t_errors->add(std::move(f.message));
+    }
+}
+
+// The valid key nearest to an unknown one, for "did you mean": a key that
+// starts with the unknown text ("threshold" -> "threshold_db") or is within a
+// small edit distance of it (Levenshtein, at most 2 or a third of its length).
+std::optional<std::string> nearest_key(const std::string& unknown, const std::vector<std::string>& valid) {
+    auto distance = [](const std::string& a, const std::string& b) {
+        std::vector<size_t> row(b.size() + 1);
+        for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+        for (size_t i = 1; i <= a.size(); ++i) {
+            size_t diag = row[0];
+            row[0] = i;
+            for (size_t j = 1; j <= b.size(); ++j) {
+                const size_t up = row[j];
+                row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+                diag = up;
+            }
+        }
+        return row[b.size()];
+    };
+    if (unknown.size() > 64) return std::nullopt;  // no key is this long; spare the quadratic distance
+    std::optional<std::string> best;
+    size_t best_d = std::max<size_t>(2, unknown.size() / 3) + 1;
+    for (const auto& key : valid) {
+        if (unknown.size() >= 3 && key.rfind(unknown, 0) == 0) return key;
+        const size_t d = distance(unknown, key);
+        if (d < best_d) best_d = d, best = key;
+    }
+    return best;
+}
+
+std::string unknown_key_rule(const std::string& key, const std::vector<std::string>& valid) {
+    if (auto near = nearest_key(key, valid)) return "unknown key (did you mean \"" + *near + "\"?)";
+    return "unknown key";
 }
 
 std::string fmt_num(double v) {
@@ -287,10 +365,14 @@ public:
         return v;
     }
 
+    // Every key not read is an error (each one reported), with the nearest
+    // key this block reads as a suggestion.
     void finish() const {
+        const std::vector<std::string> valid(seen_.begin(), seen_.end());
         for (auto it = j_.begin(); it != j_.end(); ++it)
-            if (!seen_.count(it.key())) fail_at(child(it.key()), "unknown key");
+            if (!seen_.count(it.key())) guard([&] { fail_at(child(it.key()), unknown_key_rule(it.key(), valid)); });
     }
+
 
 private:
     const json& j_;
@@ -335,8 +417,8 @@ template <auto M>
 auto enum_member() { return make_enum_member<M>(M); }
 
 template <class T>
-using Member = std::variant<double T::*, std::optional<double> T::*, int T::*, bool T::*, std::string T::*,
-                            std::optional<std::string> T::*, PathMember<T>, EnumMember<T>>;
+using Member = std::variant<double T::*, std::optional<double> T::*, int T::*, std::optional<int> T::*, bool T::*,
+                            std::string T::*, std::optional<std::string> T::*, PathMember<T>, EnumMember<T>>;
 
 // A string key's extra check: returns the value to store (e.g. normalised)
 // or fails naming `path`.
@@ -495,12 +577,61 @@ const Field<MasterSpec> kMasterFields[] = {
     // "limiter": by hand
     {.key = "loudness_target_lufs", .unit = "LUFS", .member = &MasterSpec::loudness_target_lufs, .rule = Rule::Closed,
      .lo = -70, .hi = 0},
+    // "match_eq": by hand
+    {.key = "fade_in_s", .unit = "s", .member = &MasterSpec::fade_in_s, .rule = Rule::Closed, .lo = 0, .hi = 3600},
+    {.key = "fade_out_s", .unit = "s", .member = &MasterSpec::fade_out_s, .rule = Rule::Closed, .lo = 0, .hi = 3600},
+    {.key = "fade_curve", .unit = "", .member = enum_member<&MasterSpec::fade_curve>()},
+    {.key = "trim_start_s", .unit = "s", .member = &MasterSpec::trim_start_s, .rule = Rule::Closed, .lo = 0, .hi = 86400},
+    {.key = "trim_end_s", .unit = "s", .member = &MasterSpec::trim_end_s, .rule = Rule::Closed, .lo = 0, .hi = 86400},
+    {.key = "trim_silence_db", .unit = "dBFS", .member = &MasterSpec::trim_silence_db, .rule = Rule::Closed, .lo = -144, .hi = 0},
+    {.key = "trim_silence_preroll_s", .unit = "s", .member = &MasterSpec::trim_silence_preroll_s, .rule = Rule::Closed, .lo = 0,
+     .hi = 10},
 };
 
-// CUE sheets quote these strings and cannot escape a quote.
-std::string cue_text(const std::string& path, const std::string& v) {
-    if (v.find('"') != std::string::npos || v.find('\n') != std::string::npos)
-        fail_at(path, "must not contain a double quote or a line break");
+const Field<MatchEqSpec> kMatchEqFields[] = {
+    {.key = "reference", .unit = "path", .member = PathMember<MatchEqSpec>{&MatchEqSpec::reference_as_written, &MatchEqSpec::reference},
+     .rule = Rule::NonEmpty, .required = true},
+    {.key = "amount", .unit = "", .member = &MatchEqSpec::amount, .rule = Rule::Closed, .lo = 0, .hi = 1},
+    {.key = "smoothing_oct", .unit = "oct", .member = &MatchEqSpec::smoothing_oct, .rule = Rule::Closed, .lo = 0.05, .hi = 2},
+    {.key = "max_db", .unit = "dB", .member = &MatchEqSpec::max_db, .rule = Rule::Closed, .lo = 0, .hi = 24},
+};
+
+// Any UTF-8 text, quotes included (each format escapes what it must: a CUE
+// sheet's quotes, for one); control characters (line breaks, ESC, NUL) have
+// no place in a tag and would reach terminals and sheets raw.
+std::string tag_text(const std::string& path, const std::string& v) {
+    for (unsigned char c : v)
+        if (c < 0x20 || c == 0x7f) fail_at(path, "must not contain control characters (line breaks, tabs, ESC, NUL)");
+    return v;
+}
+// "YYYY"
+std::string year_text(const std::string& path, const std::string& v) {
+    const bool ok = v.size() == 4 && std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+    if (!ok) fail_at(path, "must be a year of 4 digits, e.g. \"2026\"");
+    return v;
+}
+// ISO 8601: "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS", a real calendar date.
+std::string iso_date(const std::string& path, const std::string& v) {
+    auto digits = [&](size_t at, size_t n) {
+        int x = 0;
+        for (size_t i = at; i < at + n; ++i) {
+            if (i >= v.size() || !std::isdigit(static_cast<unsigned char>(v[i]))) return -1;
+            x = x * 10 + (v[i] - '0');
+        }
+        return x;
+    };
+    const int y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2);
+    bool ok = (v.size() == 10 || v.size() == 19) && v[4] == '-' && v[7] == '-' && y >= 0 && mo >= 1 && mo <= 12 && d >= 1;
+    if (ok) {
+        static constexpr int kDays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        ok = d <= kDays[mo - 1] && !(mo == 2 && d == 29 && !leap);
+    }
+    if (ok && v.size() == 19) {
+        const int h = digits(11, 2), mi = digits(14, 2), se = digits(17, 2);
+        ok = v[10] == 'T' && v[13] == ':' && v[16] == ':' && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && se >= 0 && se <= 59;
+    }
+    if (!ok) fail_at(path, "must be an ISO 8601 date \"YYYY-MM-DD\" or date-time \"YYYY-MM-DDTHH:MM:SS\"");
     return v;
 }
 // ISRC: stored without hyphens, upper case (so it writes back as stored).
@@ -522,24 +653,50 @@ std::string catalog_number(const std::string& path, const std::string& v) {
 }
 
 const Field<DeliveryMetadata> kMetadataFields[] = {
-    {.key = "title", .unit = "", .member = &DeliveryMetadata::title, .check = cue_text},
-    {.key = "artist", .unit = "", .member = &DeliveryMetadata::artist, .check = cue_text},
-    {.key = "album", .unit = "", .member = &DeliveryMetadata::album, .check = cue_text},
+    {.key = "title", .unit = "", .member = &DeliveryMetadata::title, .check = tag_text},
+    {.key = "artist", .unit = "", .member = &DeliveryMetadata::artist, .check = tag_text},
+    {.key = "album", .unit = "", .member = &DeliveryMetadata::album, .check = tag_text},
+    // "year": by hand (a string or a number)
+    {.key = "track", .unit = "", .member = &DeliveryMetadata::track, .rule = Rule::Step, .lo = 1, .hi = 99, .step = 1},
+    {.key = "composer", .unit = "", .member = &DeliveryMetadata::composer, .check = tag_text},
+    {.key = "copyright", .unit = "", .member = &DeliveryMetadata::copyright, .check = tag_text},
+    {.key = "date", .unit = "ISO 8601", .member = &DeliveryMetadata::date, .check = iso_date},
     {.key = "isrc", .unit = "", .member = &DeliveryMetadata::isrc, .check = isrc_code},
     {.key = "catalog", .unit = "", .member = &DeliveryMetadata::catalog, .check = catalog_number},
 };
+const Field<DeliveryMetadata> kMetadataYearField = {.key = "year", .unit = "", .member = &DeliveryMetadata::year,
+                                                     .check = year_text};
 
+bool export_is_lossy(const ExportSpec& e) { return is_lossy(e.format); }
+bool export_is_pcm(const ExportSpec& e) { return !is_lossy(e.format); }
+
+// "file" and "format" come first: the format (written or inferred from the
+// file name) decides which of the other keys apply.
+constexpr size_t kExportHeadFields = 2;
 const Field<ExportSpec> kExportFields[] = {
     {.key = "file", .unit = "path", .member = PathMember<ExportSpec>{&ExportSpec::file_as_written, &ExportSpec::file},
      .rule = Rule::NonEmpty, .required = true},
     // absent: inferred from the file name (by hand)
     {.key = "format", .unit = "", .member = enum_member<&ExportSpec::format>(), .emit = Emit::Always},
     {.key = "bit_depth", .unit = "bit", .member = &ExportSpec::bit_depth, .rule = Rule::Choices, .choices = kBitDepths,
-     .emit = Emit::Always},
+     .applies = export_is_pcm, .emit = Emit::Always},
     {.key = "sample_rate", .unit = "Hz", .member = &ExportSpec::sample_rate, .rule = Rule::Closed, .lo = 8000, .hi = 384000},
-    {.key = "dither", .unit = "", .member = enum_member<&ExportSpec::dither>(), .emit = Emit::Always},
-    {.key = "cue_sheet", .unit = "", .member = &ExportSpec::cue_sheet, .emit = Emit::Preset},
+    {.key = "dither", .unit = "", .member = enum_member<&ExportSpec::dither>(), .applies = export_is_pcm, .emit = Emit::Always},
+    {.key = "cue_sheet", .unit = "", .member = &ExportSpec::cue_sheet, .applies = export_is_pcm, .emit = Emit::Preset},
+    {.key = "bitrate_kbps", .unit = "kbit/s", .member = &ExportSpec::bitrate_kbps, .rule = Rule::Closed, .lo = 6, .hi = 510,
+     .applies = export_is_lossy},
+    {.key = "quality", .unit = "", .member = &ExportSpec::quality, .rule = Rule::Closed, .lo = 0, .hi = 1, .applies = export_is_lossy},
+    {.key = "preset", .unit = "", .member = &ExportSpec::preset, .names = kMasterPresetNames},
+    {.key = "loudness_target_lufs", .unit = "LUFS", .member = &ExportSpec::loudness_target_lufs, .rule = Rule::Closed, .lo = -70,
+     .hi = 0},
+    {.key = "ceiling_dbtp", .unit = "dBTP", .member = &ExportSpec::ceiling_dbtp, .rule = Rule::Closed, .lo = -60, .hi = 0},
 };
+
+// MPEG-1 Layer III bit rates (ISO/IEC 11172-3) and sample rates (with the
+// MPEG-2 LSF rates lame also writes); the rates an Opus stream holds (RFC 6716).
+constexpr std::array<int, 14> kMp3Bitrates{32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320};
+constexpr std::array<int, 6> kMp3Rates{16000, 22050, 24000, 32000, 44100, 48000};
+constexpr std::array<int, 5> kOpusRates{8000, 12000, 16000, 24000, 48000};
 
 const Field<Session> kSessionFields[] = {
     // "format", "version": by hand (constants)
@@ -633,6 +790,9 @@ struct Reader {
                            // The rule bounds the value within int before the conversion.
                            if (auto v = r.integer(f.key)) check_number(f, path, *v), obj.*m = static_cast<int>(*v);
                        },
+                       [&](std::optional<int> T::* m) {
+                           if (auto v = r.integer(f.key)) check_number(f, path, *v), obj.*m = static_cast<int>(*v);
+                       },
                        [&](bool T::* m) {
                            if (auto v = r.boolean(f.key)) obj.*m = *v;
                        },
@@ -658,7 +818,7 @@ struct Reader {
 
     template <class T, size_t N>
     void read_all(ObjectReader& r, const Field<T> (&fields)[N], T& obj) const {
-        for (const auto& f : fields) read(r, f, obj);
+        for (const auto& f : fields) guard([&] { read(r, f, obj); });
     }
 
     // A block made of its schema's keys and nothing else (a send, a reverb,
@@ -683,7 +843,8 @@ void write_all(ojson& j, const Field<T> (&fields)[N], const T& obj, bool preset_
         std::visit(Overloaded{
                        [&](auto T::* m) {
                            using V = std::remove_cvref_t<decltype(obj.*m)>;
-                           if constexpr (std::is_same_v<V, std::optional<double>> || std::is_same_v<V, std::optional<std::string>>) {
+                           if constexpr (std::is_same_v<V, std::optional<double>> || std::is_same_v<V, std::optional<int>> ||
+                                         std::is_same_v<V, std::optional<std::string>>) {
                                if (obj.*m) j[f.key] = *(obj.*m);  // present = written
                            } else {
                                if (force || !(obj.*m == kDefault.*m)) j[f.key] = obj.*m;
@@ -709,7 +870,8 @@ struct Parser : Reader {
         read_all(r, kEqFields, spec);
         if (const json* bands = r.array("bands")) {
             if (bands->size() > kMaxEqBands) fail_at(r.child("bands"), "must hold at most " + std::to_string(kMaxEqBands) + " bands");
-            for (size_t i = 0; i < bands->size(); ++i) spec.bands.push_back(band((*bands)[i], index_path(path + ".bands", i)));
+            for (size_t i = 0; i < bands->size(); ++i)
+                guard([&] { spec.bands.push_back(band((*bands)[i], index_path(path + ".bands", i))); });
         }
         r.finish();
         return spec;
@@ -722,19 +884,25 @@ struct Parser : Reader {
         ObjectReader r(j, path);
         CompressorSpec c;
         read_all(r, kCompressorFields, c);
-        if (const json* e = r.object("sidechain_eq")) c.sidechain_eq = eq(*e, r.child("sidechain_eq"));
+        guard([&] {
+            if (const json* e = r.object("sidechain_eq")) c.sidechain_eq = eq(*e, r.child("sidechain_eq"));
+        });
         r.finish();
         return c;
     }
 
     ChorusSpec chorus(const json& j, const std::string& path) {
+        const size_t mark = error_mark();
         ChorusSpec c = flat_block(j, path, kChorusFields);
+        if (error_mark() != mark) return c;
         if (!(c.delay_ms > c.depth_ms)) fail_at(path + ".delay_ms", "must be > depth_ms (" + fmt_num(c.depth_ms) + ")");
         return c;
     }
 
     DelaySpec delay(const json& j, const std::string& path) {
+        const size_t mark = error_mark();
         DelaySpec d = flat_block(j, path, kDelayFields);
+        if (error_mark() != mark) return d;
         if (d.time_ms.has_value() == d.note.has_value()) fail_at(path, "needs exactly one of time_ms and note");
         if (d.time_ms && std::llround(*d.time_ms / 1000.0 * sample_rate) < 1)
             fail_at(path + ".time_ms", "must be at least one sample (" + fmt_num(1000.0 / sample_rate) + " ms)");
@@ -767,23 +935,28 @@ struct Parser : Reader {
     Automation automation(const json& j, const std::string& path, bool stem) {
         if (!j.is_object()) fail_at(path, std::string("must be an object, not ") + type_name(j));
         Automation a;
-        for (auto it = j.begin(); it != j.end(); ++it) {
-            const std::string& key = it.key();
-            const std::string kp = path + "." + key;
-            if (key == "gain_db") a.gain_db = lane(*it, kp, "gain_db", kGainMinDb, kGainMaxDb);
-            else if (key == "width") a.width = lane(*it, kp, "width", 0.0, 4.0);
-            else if (key == "pan" && stem) a.pan = lane(*it, kp, "pan", -1.0, 1.0);
-            else if (key == "send_db" && stem) {
-                if (!it->is_object()) fail_at(kp, std::string("must be an object of bus names, not ") + type_name(*it));
-                for (auto b = it->begin(); b != it->end(); ++b) add_send_lane(a, b.key(), *b, kp + "." + b.key());
-            } else if (key.rfind("send_db.", 0) == 0 && stem) {
-                add_send_lane(a, key.substr(8), *it, kp);
-            } else {
-                fail_at(kp, stem ? "unknown key (automation lanes: gain_db, pan, width, send_db.<bus>)"
-                                 : "unknown key (a bus automates gain_db and width)");
-            }
-        }
+        for (auto it = j.begin(); it != j.end(); ++it) guard([&] { automation_lane(a, it.key(), *it, path + "." + it.key(), stem); });
         return a;
+    }
+
+    // One key of an automation block: a lane, or the send lanes.
+    void automation_lane(Automation& a, const std::string& key, const json& lane_json, const std::string& kp, bool stem) {
+        if (key == "gain_db") a.gain_db = lane(lane_json, kp, "gain_db", kGainMinDb, kGainMaxDb);
+        else if (key == "width") a.width = lane(lane_json, kp, "width", 0.0, 4.0);
+        else if (key == "pan" && stem) a.pan = lane(lane_json, kp, "pan", -1.0, 1.0);
+        else if (key == "send_db" && stem) {
+            if (!lane_json.is_object()) fail_at(kp, std::string("must be an object of bus names, not ") + type_name(lane_json));
+            for (auto b = lane_json.begin(); b != lane_json.end(); ++b)
+                guard([&] { add_send_lane(a, b.key(), *b, kp + "." + b.key()); });
+        } else if (key.rfind("send_db.", 0) == 0 && stem) {
+            add_send_lane(a, key.substr(8), lane_json, kp);
+        } else {
+            const std::vector<std::string> lanes = stem ? std::vector<std::string>{"gain_db", "pan", "width", "send_db"}
+                                                        : std::vector<std::string>{"gain_db", "width"};
+            auto near = nearest_key(key, lanes);
+            fail_at(kp, (near ? "unknown key (did you mean \"" + *near + "\"?); " : std::string("unknown key; ")) +
+                            (stem ? "automation lanes: gain_db, pan, width, send_db.<bus>" : "a bus automates gain_db and width"));
+        }
     }
 
     void add_send_lane(Automation& a, const std::string& bus, const json& j, const std::string& path) {
@@ -796,14 +969,23 @@ struct Parser : Reader {
         ObjectReader r(j, path);
         StemSpec s;
         read_all(r, kStemFields, s);
-        if (const json* a = r.object("automation")) s.automation = automation(*a, r.child("automation"), true);
-        if (const json* e = r.object("eq")) s.eq = eq(*e, r.child("eq"));
-        if (const json* c = r.object("compressor")) s.compressor = compressor(*c, r.child("compressor"));
-        if (const json* c = r.object("chorus")) s.chorus = chorus(*c, r.child("chorus"));
-        if (const json* sends = r.array("sends")) {
-            for (size_t i = 0; i < sends->size(); ++i)
-                s.sends.push_back(flat_block((*sends)[i], index_path(r.child("sends"), i), kSendFields));
-        }
+        guard([&] {
+            if (const json* a = r.object("automation")) s.automation = automation(*a, r.child("automation"), true);
+        });
+        guard([&] {
+            if (const json* e = r.object("eq")) s.eq = eq(*e, r.child("eq"));
+        });
+        guard([&] {
+            if (const json* c = r.object("compressor")) s.compressor = compressor(*c, r.child("compressor"));
+        });
+        guard([&] {
+            if (const json* c = r.object("chorus")) s.chorus = chorus(*c, r.child("chorus"));
+        });
+        guard([&] {
+            if (const json* sends = r.array("sends"))
+                for (size_t i = 0; i < sends->size(); ++i)
+                    guard([&] { s.sends.push_back(flat_block((*sends)[i], index_path(r.child("sends"), i), kSendFields)); });
+        });
         r.finish();
         return s;
     }
@@ -812,13 +994,27 @@ struct Parser : Reader {
         ObjectReader r(j, path);
         BusSpec b;
         read_all(r, kBusFields, b);
-        if (b.name == kMasterBusName) fail_at(r.child("name"), "\"master\" is reserved for the master bus");
-        if (const json* d = r.object("delay")) b.delay = delay(*d, r.child("delay"));
-        if (const json* v = r.object("reverb")) b.reverb = flat_block(*v, r.child("reverb"), kReverbFields);
-        if (const json* e = r.object("eq")) b.eq = eq(*e, r.child("eq"));
-        if (const json* c = r.object("compressor")) b.compressor = compressor(*c, r.child("compressor"));
-        if (const json* c = r.object("chorus")) b.chorus = chorus(*c, r.child("chorus"));
-        if (const json* a = r.object("automation")) b.automation = automation(*a, r.child("automation"), false);
+        guard([&] {
+            if (b.name == kMasterBusName) fail_at(r.child("name"), "\"master\" is reserved for the master bus");
+        });
+        guard([&] {
+            if (const json* d = r.object("delay")) b.delay = delay(*d, r.child("delay"));
+        });
+        guard([&] {
+            if (const json* v = r.object("reverb")) b.reverb = flat_block(*v, r.child("reverb"), kReverbFields);
+        });
+        guard([&] {
+            if (const json* e = r.object("eq")) b.eq = eq(*e, r.child("eq"));
+        });
+        guard([&] {
+            if (const json* c = r.object("compressor")) b.compressor = compressor(*c, r.child("compressor"));
+        });
+        guard([&] {
+            if (const json* c = r.object("chorus")) b.chorus = chorus(*c, r.child("chorus"));
+        });
+        guard([&] {
+            if (const json* a = r.object("automation")) b.automation = automation(*a, r.child("automation"), false);
+        });
         r.finish();
         return b;
     }
@@ -843,7 +1039,7 @@ struct Parser : Reader {
             fail_at(mr.child("bands"), "must hold one entry per band: " + std::to_string(spec.crossovers_hz.size() + 1) + " for " +
                                            std::to_string(spec.crossovers_hz.size()) + " crossovers");
         for (size_t i = 0; i < bands->size(); ++i)
-            spec.bands.push_back(flat_block((*bands)[i], index_path(mr.child("bands"), i), kMultibandBandFields));
+            guard([&] { spec.bands.push_back(flat_block((*bands)[i], index_path(mr.child("bands"), i), kMultibandBandFields)); });
         mr.finish();
         return spec;
     }
@@ -856,15 +1052,27 @@ struct Parser : Reader {
         if (m.preset) preset = master::preset_from_name(*m.preset);
         const master::PresetDefaults* pd = preset ? &master::preset_defaults(*preset) : nullptr;
         if (pd && !r.has("loudness_target_lufs")) m.loudness_target_lufs = pd->loudness_target_lufs;
-        if (const json* e = r.object("eq")) m.eq = eq(*e, r.child("eq"));
-        if (const json* mb = r.object("multiband")) m.multiband = multiband(*mb, r.child("multiband"));
-        if (const json* l = r.object("limiter")) {
-            ObjectReader lr(*l, r.child("limiter"));
-            LimiterSpec lim;
-            if (pd) lim.ceiling_dbtp = pd->ceiling_dbtp;
-            read_all(lr, kLimiterFields, lim);
-            lr.finish();
-            m.limiter = lim;
+        if (pd && !r.has("mono_below_hz") && pd->mono_below_hz) m.mono_below_hz = pd->mono_below_hz;
+        guard([&] {
+            if (const json* e = r.object("eq")) m.eq = eq(*e, r.child("eq"));
+        });
+        guard([&] {
+            if (const json* e = r.object("match_eq")) m.match_eq = flat_block(*e, r.child("match_eq"), kMatchEqFields);
+        });
+        guard([&] {
+            if (const json* mb = r.object("multiband")) m.multiband = multiband(*mb, r.child("multiband"));
+        });
+        const json* l = nullptr;
+        guard([&] { l = r.object("limiter"); });
+        if (l) {
+            guard([&] {
+                ObjectReader lr(*l, r.child("limiter"));
+                LimiterSpec lim;
+                if (pd) lim.ceiling_dbtp = pd->ceiling_dbtp;
+                read_all(lr, kLimiterFields, lim);
+                lr.finish();
+                m.limiter = lim;
+            });
         } else if (pd) {
             LimiterSpec lim;
             lim.ceiling_dbtp = pd->ceiling_dbtp;
@@ -878,33 +1086,90 @@ struct Parser : Reader {
         ObjectReader r(j, path);
         DeliveryMetadata md;
         read_all(r, kMetadataFields, md);
+        guard([&] {
+            // "year": "2026" or 2026
+            if (const json* y = r.get("year"); y && y->is_number()) {
+                const double v = y->get<double>();
+                if (!(v >= 1000 && v <= 9999 && std::floor(v) == v)) fail_at(r.child("year"), "must be a year of 4 digits, e.g. \"2026\"");
+                md.year = std::to_string(static_cast<int>(v));
+            } else {
+                read(r, kMetadataYearField, md);
+            }
+        });
         r.finish();
         return md;
     }
 
-    ExportSpec export_entry(const json& j, const std::string& path) {
+    ExportSpec export_entry(const json& j, const std::string& path, int session_rate, bool has_master) {
         ObjectReader r(j, path);
         ExportSpec e;
-        read_all(r, kExportFields, e);
+        for (size_t i = 0; i < kExportHeadFields; ++i) read(r, kExportFields[i], e);
         if (!r.has("format")) {
             auto inferred = format_from_extension(e.file);
-            if (!inferred) fail_at(r.child("format"), "is required when the file name does not end in .wav, .flac, .aif, .aiff or .rf64");
+            if (!inferred)
+                fail_at(r.child("format"), "is required when the file name does not end in " + std::string(kExportExtensions));
             e.format = *inferred;
         }
-        if (preset) {
-            const Dither explicit_dither = e.dither;
-            master::apply_preset_export_defaults(e, *preset, r.has("format"), r.has("bit_depth"), r.has("sample_rate"),
-                                                 r.has("cue_sheet"));
-            if (r.has("dither")) e.dither = explicit_dither;  // explicit keys win over the preset
+        const size_t mark = error_mark();
+        for (size_t i = kExportHeadFields; i < std::size(kExportFields); ++i) guard([&] { read(r, kExportFields[i], e); });
+        if (error_mark() != mark) {
+            r.finish();
+            return e;
         }
-        if (e.format == ExportFormat::Flac && e.bit_depth == 32)
-            fail_at(r.child("bit_depth"), "FLAC holds integer PCM only: use 16 or 24");
-        if (e.bit_depth == 32) {
-            if (r.has("dither") && e.dither != Dither::None) fail_at(r.child("dither"), "float output (bit_depth 32) is never dithered");
+        if (is_lossy(e.format)) {
+            // Encoders take float: no bit depth, no dither.
+            e.bit_depth = 32;
             e.dither = Dither::None;
         }
+        // The export's own preset wins over the master's for its defaults.
+        std::optional<MasterPreset> p = preset;
+        if (e.preset) p = master::preset_from_name(*e.preset);
+        if (p && !is_lossy(e.format)) {
+            const Dither explicit_dither = e.dither;
+            master::apply_preset_export_defaults(e, *p, r.has("format"), r.has("bit_depth"), r.has("sample_rate"), r.has("cue_sheet"));
+            if (r.has("dither")) e.dither = explicit_dither;  // explicit keys win over the preset
+        }
+        guard([&] {
+            if (e.format == ExportFormat::Flac && e.bit_depth == 32)
+                fail_at(r.child("bit_depth"), "FLAC holds integer PCM only: use 16 or 24");
+        });
+        if (e.bit_depth == 32 && !is_lossy(e.format)) {
+            guard([&] {
+                if (r.has("dither") && e.dither != Dither::None) fail_at(r.child("dither"), "float output (bit_depth 32) is never dithered");
+            });
+            e.dither = Dither::None;
+        }
+        if (is_lossy(e.format)) guard([&] { check_lossy(r, e, session_rate); });
+        guard([&] {
+            const char* key = e.loudness_target_lufs ? "loudness_target_lufs" : e.ceiling_dbtp ? "ceiling_dbtp" : e.preset ? "preset" : nullptr;
+            if (key && !has_master) fail_at(r.child(key), "an export's own delivery target needs a master block");
+        });
         r.finish();
         return e;
+    }
+
+    // A lossy export's rate and bit rate must be ones its codec holds.
+    static void check_lossy(ObjectReader& r, ExportSpec& e, int session_rate) {
+        const std::string name = to_string(e.format);
+        if (e.bitrate_kbps && e.quality) fail_at(r.child("quality"), "give bitrate_kbps or quality, not both");
+        if (e.format == ExportFormat::Ogg && e.bitrate_kbps)
+            fail_at(r.child("bitrate_kbps"), "ogg (Vorbis) is written at a quality (quality 0..1), not a bit rate");
+        if (e.format == ExportFormat::Mp3 && e.bitrate_kbps &&
+            std::find(kMp3Bitrates.begin(), kMp3Bitrates.end(), *e.bitrate_kbps) == kMp3Bitrates.end())
+            fail_at(r.child("bitrate_kbps"), "must be an MP3 bit rate: 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256 or 320");
+        auto allowed = [&](int rate) {
+            if (e.format == ExportFormat::Mp3) return std::find(kMp3Rates.begin(), kMp3Rates.end(), rate) != kMp3Rates.end();
+            if (e.format == ExportFormat::Opus) return std::find(kOpusRates.begin(), kOpusRates.end(), rate) != kOpusRates.end();
+            return rate <= 192000;  // Vorbis: any rate libsndfile writes
+        };
+        if (e.sample_rate != 0) {
+            if (!allowed(e.sample_rate))
+                fail_at(r.child("sample_rate"), name + (e.format == ExportFormat::Mp3 ? " holds 16000, 22050, 24000, 32000, 44100 or 48000 Hz"
+                                                                                   : " holds 8000, 12000, 16000, 24000 or 48000 Hz"));
+        } else if (!allowed(session_rate)) {
+            // The session's rate cannot be held: deliver at 48 kHz (written back explicitly).
+            e.sample_rate = 48000;
+        }
     }
 
     Session session(const json& root) {
@@ -924,54 +1189,69 @@ struct Parser : Reader {
         const json* stems = r.array("stems");
         if (!stems) fail_at("stems", "is required");
         if (stems->empty()) fail_at("stems", "must hold at least one stem");
-        for (size_t i = 0; i < stems->size(); ++i) s.stems.push_back(stem((*stems)[i], index_path("stems", i)));
-        if (const json* buses = r.array("buses"))
-            for (size_t i = 0; i < buses->size(); ++i) s.buses.push_back(bus((*buses)[i], index_path("buses", i)));
-        if (const json* m = r.object("master")) s.master = master(*m, "master");
-        if (const json* md = r.object("metadata")) s.metadata = metadata(*md, "metadata");
+        for (size_t i = 0; i < stems->size(); ++i) guard([&] { s.stems.push_back(stem((*stems)[i], index_path("stems", i))); });
+        guard([&] {
+            if (const json* buses = r.array("buses"))
+                for (size_t i = 0; i < buses->size(); ++i) guard([&] { s.buses.push_back(bus((*buses)[i], index_path("buses", i))); });
+        });
+        guard([&] {
+            if (const json* m = r.object("master")) s.master = master(*m, "master");
+        });
+        guard([&] {
+            if (const json* md = r.object("metadata")) s.metadata = metadata(*md, "metadata");
+        });
         if (const json* ex = r.array("export"))
-            for (size_t i = 0; i < ex->size(); ++i) s.exports.push_back(export_entry((*ex)[i], index_path("export", i)));
+            for (size_t i = 0; i < ex->size(); ++i)
+                guard([&] { s.exports.push_back(export_entry((*ex)[i], index_path("export", i), s.sample_rate, s.master.has_value())); });
         r.finish();
 
+        if (t_errors && !t_errors->empty()) return s;  // rules across blocks need every block read
         check_names_and_routing(s);
         return s;
     }
 
     static void check_names_and_routing(const Session& s) {
         std::map<std::string, size_t> stem_index, bus_index;
-        for (size_t i = 0; i < s.stems.size(); ++i) {
+        for (size_t i = 0; i < s.stems.size(); ++i) guard([&] {
             auto [it, fresh] = stem_index.emplace(s.stems[i].name, i);
             if (!fresh)
                 fail_at(index_path("stems", i) + ".name",
                         "duplicate stem name \"" + s.stems[i].name + "\" (also stems[" + std::to_string(it->second) + "])");
-        }
-        for (size_t i = 0; i < s.buses.size(); ++i) {
+        });
+        for (size_t i = 0; i < s.buses.size(); ++i) guard([&] {
             auto [it, fresh] = bus_index.emplace(s.buses[i].name, i);
             if (!fresh)
                 fail_at(index_path("buses", i) + ".name",
                         "duplicate bus name \"" + s.buses[i].name + "\" (also buses[" + std::to_string(it->second) + "])");
-        }
+        });
         auto check_target = [&](const std::string& target, const std::string& path) {
-            if (target != kMasterBusName && !bus_index.count(target))
-                fail_at(path, "unknown bus \"" + target + "\" (a bus name or \"master\")");
+            guard([&] {
+                if (target != kMasterBusName && !bus_index.count(target))
+                    fail_at(path, "unknown bus \"" + target + "\" (a bus name or \"master\")");
+            });
         };
         for (size_t i = 0; i < s.stems.size(); ++i) {
             check_target(s.stems[i].output, index_path("stems", i) + ".output");
             for (size_t k = 0; k < s.stems[i].sends.size(); ++k) {
                 const std::string& target = s.stems[i].sends[k].bus;
                 const std::string sp = index_path(index_path("stems", i) + ".sends", k) + ".bus";
-                if (target == kMasterBusName) fail_at(sp, "a send goes to a bus, not to \"master\" (use output)");
-                check_target(target, sp);
+                if (target == kMasterBusName) guard([&] { fail_at(sp, "a send goes to a bus, not to \"master\" (use output)"); });
+                else check_target(target, sp);
             }
         }
         for (size_t i = 0; i < s.buses.size(); ++i) check_target(s.buses[i].output, index_path("buses", i) + ".output");
+        // The rules below follow the routing: they need every name and target valid.
+        if (t_errors && !t_errors->empty()) return;
 
         // Bus -> bus routing must be acyclic: follow each bus's output chain.
-        for (size_t i = 0; i < s.buses.size(); ++i) {
+        for (size_t i = 0; i < s.buses.size(); ++i) guard([&] {
             std::vector<std::string> chain{s.buses[i].name};
             std::string next = s.buses[i].output;
             while (next != kMasterBusName) {
                 if (next == s.buses[i].name) {
+                    // One report per cycle: from the bus of the cycle listed first.
+                    for (const auto& n : chain)
+                        if (bus_index.at(n) < i) return;
                     std::string cycle;
                     for (const auto& n : chain) cycle += n + " -> ";
                     fail_at(index_path("buses", i) + ".output", "routing cycle " + cycle + next);
@@ -980,17 +1260,20 @@ struct Parser : Reader {
                 chain.push_back(next);
                 next = s.buses[bus_index.at(next)].output;
             }
-        }
+        });
+        if (t_errors && !t_errors->empty()) return;  // the sidechain order needs acyclic routing
 
         for (size_t i = 0; i < s.stems.size(); ++i)
             for (const SendAutomation& sa : s.stems[i].automation.send_db) {
                 const auto& sends = s.stems[i].sends;
                 if (std::none_of(sends.begin(), sends.end(), [&](const SendSpec& send) { return send.bus == sa.bus; }))
-                    fail_at(index_path("stems", i) + ".automation.send_db." + sa.bus, "the stem has no send to \"" + sa.bus + "\"");
+                    guard([&] {
+                        fail_at(index_path("stems", i) + ".automation.send_db." + sa.bus, "the stem has no send to \"" + sa.bus + "\"");
+                    });
             }
         for (size_t i = 0; i < s.buses.size(); ++i)
             if (s.buses[i].delay && s.buses[i].delay->note && !s.tempo_bpm)
-                fail_at(index_path("buses", i) + ".delay.note", "needs the session's tempo_bpm");
+                guard([&] { fail_at(index_path("buses", i) + ".delay.note", "needs the session's tempo_bpm"); });
         check_sidechains(s, stem_index, bus_index);
     }
 
@@ -1159,6 +1442,11 @@ ojson write_master(const MasterSpec& m) {
     ojson j = ojson::object();
     if (head.contains("preset")) j["preset"] = head["preset"];
     if (m.eq) j["eq"] = write_eq(*m.eq);
+    if (m.match_eq) {
+        ojson me = ojson::object();
+        write_all(me, kMatchEqFields, *m.match_eq, false);
+        j["match_eq"] = std::move(me);
+    }
     if (m.multiband) {
         ojson bands = ojson::array();
         for (const auto& b : m.multiband->bands) {
@@ -1175,7 +1463,9 @@ ojson write_master(const MasterSpec& m) {
         write_all(l, kLimiterFields, *m.limiter, preset_active);
         j["limiter"] = std::move(l);
     }
-    if (head.contains("loudness_target_lufs")) j["loudness_target_lufs"] = head["loudness_target_lufs"];
+    for (const char* key : {"loudness_target_lufs", "fade_in_s", "fade_out_s", "fade_curve", "trim_start_s", "trim_end_s",
+                            "trim_silence_db", "trim_silence_preroll_s"})
+        if (head.contains(key)) j[key] = head[key];
     return j;
 }
 
@@ -1218,14 +1508,42 @@ Result<Session> parse_session(const std::string& text, const std::filesystem::pa
     std::error_code ec;
     std::filesystem::path base = base_dir.empty() ? std::filesystem::current_path(ec) : std::filesystem::absolute(base_dir, ec);
     if (ec) return fail(ErrorCode::InvalidSession, origin + ": cannot resolve the session folder " + base_dir.string() + ": " + ec.message());
+    ErrorLog log;
+    struct Collecting {
+        explicit Collecting(ErrorLog* l) { t_errors = l; }
+        ~Collecting() { t_errors = nullptr; }
+    } collecting(&log);
     try {
         Parser parser;
         parser.base_dir = base;
-        return parser.session(dom.root);
-    } catch (const ParseFailure& f) {
-        return fail(ErrorCode::InvalidSession, origin + ": " + f.message);
+        Session s = parser.session(dom.root);
+        if (log.empty()) return s;
+    } catch (ParseFailure& f) {
+        log.add(std::move(f.message));
     }
+    return fail(ErrorCode::InvalidSession, log.joined(origin + ": "));
 }
+
+Result<MasterSpec> parse_master_block(const nlohmann::json& block, const std::string& json_path,
+                                      const std::filesystem::path& base_dir, int sample_rate) {
+    ErrorLog log;
+    struct Collecting {
+        explicit Collecting(ErrorLog* l) { t_errors = l; }
+        ~Collecting() { t_errors = nullptr; }
+    } collecting(&log);
+    try {
+        Parser parser;
+        parser.base_dir = base_dir;
+        parser.sample_rate = sample_rate;
+        MasterSpec m = parser.master(block, json_path);
+        if (log.empty()) return m;
+    } catch (ParseFailure& f) {
+        log.add(std::move(f.message));
+    }
+    return fail(ErrorCode::InvalidSession, log.joined(""));
+}
+
+nlohmann::ordered_json master_block_json(const MasterSpec& master) { return write_master(master); }
 
 Result<Session> load_session(const std::filesystem::path& file) {
     std::error_code ec;
@@ -1259,13 +1577,14 @@ std::string to_json(const Session& s) {
     if (s.master) j["master"] = write_master(*s.master);
     ojson md = ojson::object();
     write_all(md, kMetadataFields, s.metadata, false);
+    if (!s.metadata.year.empty()) md["year"] = s.metadata.year;
     if (!md.empty()) j["metadata"] = std::move(md);
     if (!s.exports.empty()) {
         const bool preset_active = s.master && s.master->preset;
         ojson ex = ojson::array();
         for (const auto& e : s.exports) {
             ojson je = ojson::object();
-            write_all(je, kExportFields, e, preset_active);
+            write_all(je, kExportFields, e, preset_active || e.preset.has_value());
             ex.push_back(std::move(je));
         }
         j["export"] = std::move(ex);

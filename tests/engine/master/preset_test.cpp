@@ -88,7 +88,7 @@ TEST(Preset, MetadataIsValidated) {
     EXPECT_EQ(s->metadata.isrc, "USS1Z9900001");
     EXPECT_EQ(s->metadata.catalog, "0123456789012");
     for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
-             {"isrc", "US-S1Z-99-0001"}, {"isrc", "1S-S1Z-99-00001"}, {"catalog", "12345"}, {"title", "a \"quoted\" title"}}) {
+             {"isrc", "US-S1Z-99-0001"}, {"isrc", "1S-S1Z-99-00001"}, {"catalog", "12345"}, {"title", "a\ttab"}}) {
         auto bad = parse(nlohmann::json::object(), nlohmann::json::array(), {{key, value}});
         ASSERT_FALSE(bad.has_value()) << key << "=" << value;
         EXPECT_NE(bad.error().message.find("metadata." + key), std::string::npos) << bad.error().message;
@@ -97,7 +97,11 @@ TEST(Preset, MetadataIsValidated) {
 
 // CUE sheet text per the CDRWIN format (Red Book fields: CATALOG 13 digits, ISRC 12 chars).
 TEST(Delivery, CueSheetCarriesCatalogAndIsrc) {
-    DeliveryMetadata md{"Song", "Band", "", "USS1Z9900001", "0123456789012"};
+    DeliveryMetadata md;
+    md.title = "Song";
+    md.artist = "Band";
+    md.isrc = "USS1Z9900001";
+    md.catalog = "0123456789012";
     const std::string cue = cue_sheet_text("/x/y/track.wav", ExportFormat::Wav, md);
     EXPECT_EQ(cue,
               "REM COMMENT \"Stemforge\"\r\nCATALOG 0123456789012\r\nPERFORMER \"Band\"\r\nTITLE \"Song\"\r\n"

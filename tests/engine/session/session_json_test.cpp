@@ -27,7 +27,7 @@ void expect_error(const json& j, const std::string& path_and_rule_prefix) {
     EXPECT_EQ(r.error().code, ErrorCode::InvalidSession);
     const std::string expected = "s.json: " + path_and_rule_prefix;
     EXPECT_EQ(r.error().message.substr(0, expected.size()), expected) << r.error().message;
-    EXPECT_EQ(r.error().message.find('\n'), std::string::npos);
+    EXPECT_EQ(r.error().message.find('\n'), std::string::npos) << r.error().message;
 }
 
 TEST(SessionJson, MinimalSessionHasDocumentedDefaults) {

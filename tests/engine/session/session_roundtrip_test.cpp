@@ -69,16 +69,24 @@ const char* kEveryKey = R"({
                             {"threshold_db": -22}, {"width": 1.2}]},
     "width": 1.1, "mono_below_hz": 120, "balance": -0.1,
     "limiter": {"ceiling_dbtp": -2.0, "release_ms": 60, "lookahead_ms": 4, "max_gain_reduction_db": 12},
-    "loudness_target_lufs": -15.5
+    "loudness_target_lufs": -15.5,
+    "match_eq": {"reference": "refs/ref.wav", "amount": 0.75, "smoothing_oct": 0.5, "max_db": 6},
+    "fade_in_s": 0.5, "fade_out_s": 4, "fade_curve": "equal-power", "trim_start_s": 0.25, "trim_end_s": 1.5,
+    "trim_silence_db": -60, "trim_silence_preroll_s": 0.2
   },
-  "metadata": {"title": "Title", "artist": "Artist", "album": "Album", "isrc": "us-s1z-99-00001",
-               "catalog": "0123456789012"},
+  "metadata": {"title": "Title \"quoted\" é", "artist": "Artist", "album": "Album", "isrc": "us-s1z-99-00001",
+               "catalog": "0123456789012", "year": "2026", "track": 7, "composer": "Composer",
+               "copyright": "(c) 2026 Label", "date": "2026-12-04T08:30:00"},
   "export": [
     {"file": "out/a.wav", "format": "wav", "bit_depth": 16, "sample_rate": 48000, "dither": "none", "cue_sheet": true},
     {"file": "out/b.wav", "format": "bwf", "bit_depth": 24, "dither": "tpdf"},
     {"file": "out/c.flac", "format": "flac", "bit_depth": 16, "dither": "tpdf-shaped"},
     {"file": "out/d.aiff", "format": "aiff", "bit_depth": 32},
-    {"file": "out/e.rf64", "format": "rf64", "bit_depth": 32, "dither": "none"}
+    {"file": "out/e.rf64", "format": "rf64", "bit_depth": 32, "dither": "none"},
+    {"file": "out/f.mp3", "bitrate_kbps": 320, "preset": "apple"},
+    {"file": "out/g.opus", "format": "opus", "sample_rate": 48000, "bitrate_kbps": 128, "loudness_target_lufs": -23},
+    {"file": "out/h.ogg", "format": "ogg", "quality": 0.6, "ceiling_dbtp": -2.0},
+    {"file": "out/i.wav", "preset": "ebu-r128"}
   ]
 })";
 
@@ -174,8 +182,11 @@ TEST(SessionRoundTrip, EveryEnumNameMapsBothWays) {
     check(ExportFormat{});
     check(Dither{});
     check(MasterPreset{});
+    check(FadeCurve{});
     EXPECT_EQ(enum_names<EqBandType>().size(), 7u);
-    EXPECT_EQ(enum_names<MasterPreset>().size(), 5u);
+    EXPECT_EQ(enum_names<MasterPreset>().size(), 8u);
+    EXPECT_EQ(enum_names<ExportFormat>().size(), 8u);
+    EXPECT_EQ(master::preset_from_name("vinyl"), MasterPreset::Vinyl);
     EXPECT_EQ(master::preset_from_name("ebu-r128"), MasterPreset::EbuR128);
     EXPECT_EQ(std::string(master::to_string(MasterPreset::AtscA85)), "atsc-a85");
 }
