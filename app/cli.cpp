@@ -2,6 +2,7 @@
 
 #include <csignal>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <unistd.h>
@@ -10,13 +11,37 @@
 
 namespace sf::cli {
 
+namespace {
+
+// A message quotes what the user gave (file names, session keys and text),
+// which may hold bytes a terminal acts on (ESC sequences, BEL, CR rewriting
+// the line, NUL ending it early): they are printed as \xNN instead.
+std::string printable(std::string_view line) {
+    std::string out;
+    out.reserve(line.size());
+    for (const char ch : line) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c == 0x7f) {
+            char hex[5];
+            std::snprintf(hex, sizeof hex, "\\x%02x", c);
+            out += hex;
+        } else {
+            out += ch;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
 int report(const Error& error) {
     // One `stemforge: error:` line per error: a session file breaking several
     // rules reports each on its own line (the validator joins them with \n).
     size_t start = 0;
     do {
         const size_t end = error.message.find('\n', start);
-        const std::string line = error.message.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        const std::string line =
+            printable(std::string_view(error.message).substr(start, end == std::string::npos ? std::string::npos : end - start));
         std::fprintf(stderr, "stemforge: error: %s\n", line.c_str());
         start = end == std::string::npos ? std::string::npos : end + 1;
     } while (start != std::string::npos);
@@ -34,6 +59,15 @@ int report(const Error& error) {
         case ErrorCode::Internal: return kFailure;
     }
     return kFailure;
+}
+
+int report_usage(std::string_view message) {
+    // CLI11 messages may span lines; the contract is one error line.
+    std::string joined(message);
+    std::replace(joined.begin(), joined.end(), '\n', ' ');
+    const std::string line = printable(joined);
+    std::fprintf(stderr, "stemforge: error: %s (see stemforge --help)\n", line.c_str());
+    return kUsage;
 }
 
 Progress::Progress(std::string label) : label_(std::move(label)), enabled_(::isatty(STDERR_FILENO) != 0) {}

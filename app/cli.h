@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -23,8 +24,13 @@ enum Exit : int {
     kNotSupported = 5,  // the session uses something this build cannot render yet
 };
 
-// Prints "stemforge: error: <message>" on stderr, returns the exit code for it.
+// Prints "stemforge: error: <message>" on stderr (one such line per line of
+// the message; bytes a terminal would act on printed as \xNN), returns the
+// exit code for it.
 int report(const Error& error);
+// A command-line error: "stemforge: error: <message> (see stemforge --help)"
+// the same way; returns kUsage.
+int report_usage(std::string_view message);
 
 // Progress on stderr, only when stderr is a terminal.
 class Progress {
@@ -98,6 +104,10 @@ struct GuiArgs {
     std::string backend = "auto";
     std::string exec;
 };
+
+// Parses the command line and runs one command; returns the exit code
+// (app/main.cpp). An exception a command lets escape propagates.
+int parse_and_run(int argc, char** argv);
 
 int run_render(const RenderArgs& args);
 int run_gui(const GuiArgs& args);

@@ -5,11 +5,13 @@
 #include <cmath>
 #include <cstring>
 #include <optional>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sndfile.h>
 
 #include "engine/audio/resampler.h"
+#include "engine/core/fault.h"
 #include "engine/core/input_file.h"
 
 namespace sf {
@@ -145,6 +147,8 @@ Result<AudioInfo> probe_audio(const std::filesystem::path& file) {
 
 struct AudioSource::Impl {
     std::filesystem::path file;
+    struct stat opened_stat {};  // of `file` at open(), for check_unchanged()
+    bool have_stat = false;
     std::string label;
     SndfilePtr handle;
     AudioInfo info;
@@ -255,6 +259,7 @@ Result<AudioSource> AudioSource::open(const std::filesystem::path& file, const S
     }
     auto impl = std::make_unique<Impl>();
     impl->file = file;
+    impl->have_stat = ::stat(file.c_str(), &impl->opened_stat) == 0;
     impl->label = options.label;
     impl->handle = std::move(opened->first);
     const SF_INFO& si = opened->second;
@@ -299,6 +304,17 @@ Result<int64_t> AudioSource::read(AudioBuffer& out, int64_t frames) {
         for (int64_t i = 0; i < frames; ++i) dst[i] = src[i * ch + c];
     }
     return real;
+}
+
+Result<void> AudioSource::check_unchanged() const {
+    struct stat now {};
+    if (!impl_->have_stat || ::stat(impl_->file.c_str(), &now) != 0) return {};  // deleted: the handle read it whole
+    const struct stat& then = impl_->opened_stat;
+    if (now.st_dev != then.st_dev || now.st_ino != then.st_ino) return {};  // replaced: likewise
+    if (now.st_size == then.st_size && now.st_mtim.tv_sec == then.st_mtim.tv_sec && now.st_mtim.tv_nsec == then.st_mtim.tv_nsec)
+        return {};
+    return fail(ErrorCode::FileRead, impl_->where() + ": changed while the render read it (" + std::to_string(then.st_size) + " bytes at open, " +
+                                         std::to_string(now.st_size) + " now); render again once it is final");
 }
 
 Result<AudioBuffer> AudioSource::read_all(const std::filesystem::path& file, const SourceOptions& options) {
@@ -382,6 +398,8 @@ Result<AudioFileWriter> AudioFileWriter::create(const std::filesystem::path& tar
     info.format = major | sub;
     if (!sf_format_check(&info))
         return fail(ErrorCode::InvalidArgument, target.string() + ": libsndfile cannot write this format combination");
+    if (const int e = fault::io_error(fault::IoOp::Create, impl->temp))
+        return fail(ErrorCode::FileWrite, target.string() + ": cannot create output: " + std::strerror(e));
     impl->handle.reset(sf_open(impl->temp.c_str(), SFM_WRITE, &info));
     if (!impl->handle)
         return fail(ErrorCode::FileWrite, target.string() + ": cannot create output: " + sf_strerror(nullptr));
@@ -424,6 +442,8 @@ Result<void> AudioFileWriter::write(const AudioBuffer& block, int64_t frames) {
                 return fail(ErrorCode::BadAudio, w.target.string() + ": refusing to write a non-finite sample at " +
                                                      describe_position(w.frames_written + i, w.spec.sample_rate));
     }
+    if (const int e = fault::io_error(fault::IoOp::Write, w.temp))
+        return fail(ErrorCode::FileWrite, w.target.string() + ": write failed: " + std::strerror(e));
     sf_count_t wrote = 0;
     if (w.spec.bit_depth == 32) {
         w.floats.resize(static_cast<size_t>(frames * ch));
@@ -457,7 +477,8 @@ Result<void> AudioFileWriter::commit() {
     if (close_err != 0)
         return fail(ErrorCode::FileWrite, w.target.string() + ": cannot finish the file: " + sf_error_number(close_err));
     std::error_code ec;
-    std::filesystem::rename(w.temp, w.target, ec);
+    if (const int e = fault::io_error(fault::IoOp::Rename, w.temp, w.target)) ec.assign(e, std::generic_category());
+    else std::filesystem::rename(w.temp, w.target, ec);
     if (ec) return fail(ErrorCode::FileWrite, w.target.string() + ": cannot move the finished file into place: " + ec.message());
     w.committed = true;
     return {};

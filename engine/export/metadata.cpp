@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/core/fault.h"
+
 namespace sf {
 
 namespace {
@@ -65,7 +67,7 @@ Result<void> patch_bext_loudness(const std::filesystem::path& file, const BextLo
     f.seekp(*at + kBextLoudnessOffset);
     f.write(reinterpret_cast<const char*>(bytes), 10);
     f.flush();
-    if (!f) return fail(ErrorCode::FileWrite, file.string() + ": cannot write the bext loudness fields");
+    if (!f || fault::io_error(fault::IoOp::Write, file)) return fail(ErrorCode::FileWrite, file.string() + ": cannot write the bext loudness fields");
     return {};
 }
 
@@ -179,15 +181,20 @@ Result<void> write_flac_tags(const std::filesystem::path& file, const DeliveryMe
     {
         std::ofstream o(temp, std::ios::binary | std::ios::trunc);
         o.write(out.data(), static_cast<std::streamsize>(out.size()));
-        if (!o) {
+        if (!o || fault::io_error(fault::IoOp::Write, temp)) {
             std::error_code ec;
             std::filesystem::remove(temp, ec);
             return fail(ErrorCode::FileWrite, file.string() + ": cannot write the tagged file");
         }
     }
     std::error_code ec;
-    std::filesystem::rename(temp, file, ec);
-    if (ec) return fail(ErrorCode::FileWrite, file.string() + ": cannot replace with the tagged file: " + ec.message());
+    if (const int e = fault::io_error(fault::IoOp::Rename, temp, file)) ec.assign(e, std::generic_category());
+    else std::filesystem::rename(temp, file, ec);
+    if (ec) {
+        std::error_code ignored;
+        std::filesystem::remove(temp, ignored);  // beside the staged file, outside the transaction: nobody else removes it
+        return fail(ErrorCode::FileWrite, file.string() + ": cannot replace with the tagged file: " + ec.message());
+    }
     return {};
 }
 

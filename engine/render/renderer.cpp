@@ -10,6 +10,7 @@
 
 #include "engine/audio/audio_file.h"
 #include "engine/core/clock.h"
+#include "engine/core/fault.h"
 #include "engine/export/export_sink.h"
 #include "engine/export/metadata.h"
 #include "engine/export/transaction.h"
@@ -103,6 +104,7 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
     }
     plan.total_frames = plan.content_frames;
     plan.bus_order = bus_processing_order(session);
+    fault::pause_at("opened");
 
     if (auto ok = backend.prepare(session, plan); !ok) return std::unexpected(ok.error());
 
@@ -216,8 +218,14 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         for (ExportSink& sink : sinks)
             if (auto ok = sink.write(master, out_n); !ok) return std::unexpected(ok.error());
         export_s += seconds_since(t0);
+        fault::pause_at_block(b0 / block);
         if (options.progress) options.progress(static_cast<double>(b0 + n) / static_cast<double>(timeline_end));
     }
+
+    // A stem edited in place while it was read may have given blocks of two
+    // versions: refuse the render rather than deliver a blend.
+    for (const AudioSource& s : sources)
+        if (auto ok = s.check_unchanged(); !ok) return std::unexpected(ok.error());
 
     if (spool) {
         master::MasterJob job;
