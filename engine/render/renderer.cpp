@@ -49,6 +49,7 @@ Result<void> check_render_outputs(const Session& session, const std::vector<Expo
         const std::string role = "export[" + std::to_string(e) + "]";
         outputs.push_back({exports[e].file, role});
         if (exports[e].cue_sheet) {
+            if (auto ok = check_cue_file_name(exports[e].file, role); !ok) return ok;
             std::filesystem::path cue = exports[e].file;
             cue.replace_extension(".cue");
             outputs.push_back({cue, role + "'s CUE sheet"});

@@ -4,8 +4,9 @@
 // Any session the validator accepts must give a sheet that reads back
 // (cue_reader.h) into the commands the writer meant: one FILE naming the
 // export, TITLE/PERFORMER with one argument each, a track and its INDEX 01,
-// and the metadata's text wherever it holds no double quote (CUE strings
-// cannot escape one, so the writer must replace it).
+// and the metadata's text with each double quote written as '' (CUE strings
+// cannot escape one). An export file name a sheet cannot hold is refused by
+// the render before any work (check_cue_file_name), so it is skipped here.
 #include <string>
 
 #include "engine/export/metadata.h"
@@ -28,12 +29,13 @@ void check_sheet(const std::string& sheet, const std::filesystem::path& audio, c
             FUZZ_CHECK(c.args.size() == 1, c.name + " with " + std::to_string(c.args.size()) + " arguments\n" + sheet);
             const std::string& want = c.name == "PERFORMER" ? md.artist : c.name == "SONGWRITER" ? md.composer
                                       : c.indent == 0 && !md.album.empty() ? md.album : md.title;
-            if (want.find('"') == std::string::npos) FUZZ_CHECK(c.args[0] == want, c.name + " \"" + c.args[0] + "\"\n" + sheet);
+            std::string quoted_as;  // the writer's spelling of a quote: ''
+            for (char ch : want) quoted_as += ch == '"' ? std::string("''") : std::string(1, ch);
+            FUZZ_CHECK(c.args[0] == quoted_as, c.name + " \"" + c.args[0] + "\"\n" + sheet);
         } else if (c.name == "FILE") {
             ++files;
             FUZZ_CHECK(c.args.size() == 2, sheet);
-            const std::string name = audio.filename().string();
-            if (name.find('"') == std::string::npos) FUZZ_CHECK(c.args[0] == name, sheet);
+            FUZZ_CHECK(c.args[0] == audio.filename().string(), sheet);
         } else if (c.name == "TRACK") {
             ++tracks;
             FUZZ_CHECK(c.args.size() == 2 && c.args[1] == "AUDIO", sheet);
@@ -58,7 +60,8 @@ int cue_input(const uint8_t* data, size_t size) {
     auto session = parse_session(text, "/stemforge-fuzz-cue", "fuzz.json");
     if (!session) return 0;
     for (const ExportSpec& e : session->exports)
-        check_sheet(cue_sheet_text(e.file, e.format, session->metadata), e.file, session->metadata);
+        if (check_cue_file_name(e.file, "export"))  // a render refuses the others before any work
+            check_sheet(cue_sheet_text(e.file, e.format, session->metadata), e.file, session->metadata);
     if (session->exports.empty()) check_sheet(cue_sheet_text("master.wav", ExportFormat::Wav, session->metadata), "master.wav", session->metadata);
     return 0;
 }
