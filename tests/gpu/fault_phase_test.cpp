@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
@@ -65,7 +66,9 @@ void expect_clean_device_error(const CommandResult& r, const Snapshot& before, c
     EXPECT_EQ(r.exit_code, 4) << r.err;  // kDevice
     EXPECT_EQ(r.err.rfind("stemforge: error: ", 0), 0u) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    if (vk_name) EXPECT_NE(r.err.find(vk_name), std::string::npos) << r.err;
+    if (vk_name) {
+        EXPECT_NE(r.err.find(vk_name), std::string::npos) << r.err;
+    }
     for (const auto& d : differences(before, snapshot(dir))) ADD_FAILURE() << d;
 }
 
@@ -87,6 +90,7 @@ TEST(GpuFaultPhases, DeviceLostAtEverySubmissionFailsCleanly) {
         expect_clean_device_error(r, before, dir.path(), "VK_ERROR_DEVICE_LOST");
         if (HasFailure()) return;
     }
+    std::printf("[   INFO   ] %d submissions, each the first lost in turn, failed cleanly\n", submissions);
     // One past the last submission: nothing is lost, the render stands.
     auto ok = render(session, "gpu", {"STEMFORGE_GPU_FAULT_LOSE_DEVICE_FROM=" + std::to_string(submissions + 1)});
     EXPECT_EQ(ok.exit_code, 0) << ok.err;
@@ -106,6 +110,7 @@ TEST(GpuFaultPhases, OutOfDeviceMemoryAtEveryAllocationFailsCleanly) {
         EXPECT_NE(r.err.find("out of device memory"), std::string::npos) << r.err;
         if (HasFailure()) return;
     }
+    std::printf("[   INFO   ] %d device allocations, each the first to fail in turn, failed cleanly\n", failed);
     EXPECT_GE(failed, 5) << "stage buffers, chunk buffers and FFT buffers are separate allocations";
     EXPECT_LT(failed, 299) << "the render succeeds once the fault is past its last allocation";
 }
@@ -122,8 +127,9 @@ TEST(GpuFaultPhases, AutoFallsBackToTheCpuRenderAtAnyPhase) {
     auto probe = render(session, "gpu", {}, true);
     ASSERT_EQ(probe.exit_code, 0) << probe.err;
     const int submissions = json::parse(probe.out)["gpu"]["submissions"].get<int>();
-    for (const std::string fault : {"STEMFORGE_GPU_FAULT_LOSE_DEVICE_FROM=1", "STEMFORGE_GPU_FAULT_LOSE_DEVICE_FROM=" + std::to_string(submissions),
-                                    "STEMFORGE_GPU_FAULT_OOM_FROM=3"}) {
+    const std::vector<std::string> faults{"STEMFORGE_GPU_FAULT_LOSE_DEVICE_FROM=1",
+                                          "STEMFORGE_GPU_FAULT_LOSE_DEVICE_FROM=" + std::to_string(submissions), "STEMFORGE_GPU_FAULT_OOM_FROM=3"};
+    for (const std::string& fault : faults) {
         SCOPED_TRACE(fault);
         write_text(dir / "out/master.wav", "older");
         auto r = render(session, "auto", {"STEMFORGE_GPU_ALLOW_SOFTWARE=1", fault}, true);
