@@ -48,12 +48,14 @@ int run_analyze(const AnalyzeArgs& args) {
     options.series = args.series || !args.png_dir.empty();
     options.spectrogram = !args.png_dir.empty();
     options.vectorscope = !args.png_dir.empty();
+    options.waveform = !args.png_dir.empty();   // the loudness plot's sample-peak trace
     nlohmann::json files = nlohmann::json::array();
     for (const auto& f : args.files) {
         auto a = analysis::analyze_file(f, options);
         if (!a) return report(a.error());
         auto j = analysis::to_json(*a);
         if (!args.series) j.erase("series");   // the plots needed it, the report did not ask for it
+        j.erase("waveform");
         if (!args.png_dir.empty()) {
             auto written = analysis::write_plots(*a, args.png_dir);
             if (!written) return report(written.error());

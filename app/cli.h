@@ -22,6 +22,7 @@ enum Exit : int {
     kBadInput = 3,      // a session, audio file or argument broke a rule
     kDevice = 4,        // GPU device failure
     kNotSupported = 5,  // the session uses something this build cannot render yet
+    kQcFailed = 6,      // `qc`: the work succeeded and at least one check failed
 };
 
 // Prints "stemforge: error: <message>" on stderr (one such line per line of
@@ -62,6 +63,17 @@ struct AnalyzeArgs {
     bool json = false;
     bool series = false;
     std::string png_dir;
+};
+
+struct QcArgs {
+    std::vector<std::string> files;
+    std::string preset;                  // empty: none
+    std::optional<double> target_lufs;   // override the preset's
+    std::optional<double> ceiling_dbtp;
+    std::string codecs = "mp3,opus,vorbis";   // comma-separated, or "none"
+    std::string vinyl_format = "12-33";
+    std::string html;                    // report file; empty: none
+    bool json = false;
 };
 
 struct CompareArgs {
@@ -115,6 +127,7 @@ int run_bench_mix(const BenchMixArgs& args);
 int run_analyze(const AnalyzeArgs& args);
 int run_demo(const DemoArgs& args);
 int run_compare(const CompareArgs& args);
+int run_qc(const QcArgs& args);
 int run_bench_analyze(const BenchArgs& args);
 
 }  // namespace sf::cli

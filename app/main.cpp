@@ -41,6 +41,21 @@ int sf::cli::parse_and_run(int argc, char** argv) {
     a->add_flag("--series", analyze.series, "Include loudness over time (JSON)");
     a->add_option("--png", analyze.png_dir, "Write plots (PNG) into this folder");
 
+    QcArgs qc;
+    auto* q = app.add_subcommand("qc", "Delivery QC: check masters against a preset or target (exit 6 when a check fails)");
+    q->add_option("files", qc.files, "Audio files (masters)")->required();
+    q->add_option("--preset", qc.preset, "streaming, apple, ebu-r128, atsc-a85, cd, youtube, radio, vinyl")
+        ->check(CLI::IsMember({"streaming", "apple", "ebu-r128", "atsc-a85", "cd", "youtube", "radio", "vinyl"}));
+    double qc_target = 0.0, qc_ceiling = 0.0;
+    auto* q_target = q->add_option("--target", qc_target, "Loudness target, LUFS (overrides the preset's)")->check(CLI::Range(-70.0, 0.0));
+    auto* q_ceiling = q->add_option("--ceiling", qc_ceiling, "True-peak ceiling, dBTP (overrides the preset's)")->check(CLI::Range(-20.0, 0.0));
+    q->add_option("--codecs", qc.codecs, "Codec round trips: a comma-separated list of mp3, opus, vorbis; or none")->capture_default_str();
+    q->add_option("--vinyl-format", qc.vinyl_format, "Preset vinyl: disc size and speed, 12-33, 12-45, 10-33, 10-45, 7-33, 7-45")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"12-33", "12-45", "10-33", "10-45", "7-33", "7-45"}));
+    q->add_option("--html", qc.html, "Also write the report as one self-contained HTML page");
+    q->add_flag("--json", qc.json, "Print one JSON object on stdout ({\"files\": [...]} for several)");
+
     CompareArgs compare;
     auto* cmp = app.add_subcommand("compare", "Align B to A and measure the null residual (QA)");
     cmp->add_option("a", compare.a, "Reference file")->required();
@@ -109,6 +124,11 @@ int sf::cli::parse_and_run(int argc, char** argv) {
     if (d->parsed()) return run_demo(demo);
     if (dev->parsed()) return run_devices(devices);
     if (cmp->parsed()) return run_compare(compare);
+    if (q->parsed()) {
+        if (q_target->count() > 0) qc.target_lufs = qc_target;
+        if (q_ceiling->count() > 0) qc.ceiling_dbtp = qc_ceiling;
+        return run_qc(qc);
+    }
     if (ba->parsed()) return run_bench_analyze(bench_analyze);
     if (bm->parsed()) return run_bench_mix(bench_mix);
     if (bg->parsed()) return run_bench_gpu(bench_gpu);

@@ -22,6 +22,10 @@ packages=(
   nlohmann-json3-dev libcli11-dev libpng-dev libtbb-dev
   # tests, benchmarks and the independent oracles
   libgtest-dev libgmock-dev libbenchmark-dev libebur128-dev ffmpeg
+  # tag readers for the delivery tests: metaflac (FLAC), mutagen (ID3 in MP3/WAV/AIFF)
+  flac python3-mutagen
+  # the qc HTML report, loaded in a headless browser by its tests
+  chromium
   # the fuzzers: libFuzzer + ASan/UBSan runtimes (clang 16: clang 14 cannot
   # compile libstdc++ 12's std::expected)
   clang-16 libclang-rt-16-dev

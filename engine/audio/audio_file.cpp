@@ -1,10 +1,12 @@
 #include "engine/audio/audio_file.h"
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstring>
 #include <optional>
+#include <span>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -329,6 +331,134 @@ Result<AudioBuffer> AudioSource::read_all(const std::filesystem::path& file, con
 // ---------------------------------------------------------------------------
 // AudioFileWriter
 
+bool format_holds_rate(ExportFormat format, int sample_rate) {
+    switch (format) {
+        case ExportFormat::Mp3:
+            return sample_rate == 16000 || sample_rate == 22050 || sample_rate == 24000 || sample_rate == 32000 || sample_rate == 44100 ||
+                   sample_rate == 48000;
+        case ExportFormat::Opus:
+            return sample_rate == 8000 || sample_rate == 12000 || sample_rate == 16000 || sample_rate == 24000 || sample_rate == 48000;
+        case ExportFormat::Ogg: return sample_rate >= 8000 && sample_rate <= 192000;
+        default: return sample_rate > 0;
+    }
+}
+
+namespace {
+
+std::string rates_held(ExportFormat format) {
+    switch (format) {
+        case ExportFormat::Mp3: return "16000, 22050, 24000, 32000, 44100 or 48000 Hz";
+        case ExportFormat::Opus: return "8000, 12000, 16000, 24000 or 48000 Hz";
+        case ExportFormat::Ogg: return "8000 to 192000 Hz";
+        default: return "any rate";
+    }
+}
+
+// The encoder settings of a lossy export, as libsndfile 1.2 takes them: a
+// compression level (0 = best .. 1 = smallest) and, for LAME, a bit-rate mode.
+struct LossySettings {
+    double compression_level = 0.0;
+    std::optional<int> bitrate_mode;  // SF_BITRATE_MODE_*; LAME only
+};
+
+// Errors name the format, not the file (the caller adds it).
+Result<LossySettings> lossy_settings(const WriteSpec& spec) {
+    const std::string where = std::string(to_string(spec.format)) + ": ";
+    if (spec.bitrate_kbps && spec.quality)
+        return fail(ErrorCode::InvalidArgument, where + "give bitrate_kbps or quality, not both");
+    if (spec.quality && !(*spec.quality >= 0.0 && *spec.quality <= 1.0))
+        return fail(ErrorCode::InvalidArgument, where + "quality " + std::to_string(*spec.quality) + " is outside 0..1");
+    if (!format_holds_rate(spec.format, spec.sample_rate))
+        return fail(ErrorCode::InvalidArgument, where + "cannot hold " + std::to_string(spec.sample_rate) + " Hz; it holds " +
+                                                    rates_held(spec.format));
+    LossySettings s;
+    switch (spec.format) {
+        case ExportFormat::Mp3: {
+            if (spec.channels > 2) return fail(ErrorCode::InvalidArgument, where + "holds mono or stereo only");
+            if (spec.quality) {
+                // LAME VBR: libsndfile sets -V to 10 x level.
+                s.compression_level = 1.0 - *spec.quality;
+                s.bitrate_mode = SF_BITRATE_MODE_VARIABLE;
+                break;
+            }
+            // libsndfile 1.2: kbps = (int)(top - level * (top - bottom)), with
+            // [32, 320] for MPEG-1 rates and [8, 160] for the MPEG-2 LSF ones.
+            const bool lsf = spec.sample_rate < 32000;
+            const std::span<const int> allowed = lsf ? std::span<const int>(kMp3LsfBitratesKbps) : std::span<const int>(kMp3BitratesKbps);
+            const double top = lsf ? 160.0 : 320.0, bottom = lsf ? 8.0 : 32.0;
+            const int kbps = spec.bitrate_kbps.value_or(static_cast<int>(top));
+            if (std::find(allowed.begin(), allowed.end(), kbps) == allowed.end()) {
+                std::string list;
+                for (int b : allowed) list += (list.empty() ? "" : ", ") + std::to_string(b);
+                return fail(ErrorCode::InvalidArgument, where + "bitrate_kbps " + std::to_string(kbps) + " is not an " +
+                                                            (lsf ? "MPEG-2 (LSF)" : "MPEG-1") + " Layer III bit rate at " +
+                                                            std::to_string(spec.sample_rate) + " Hz (" + list + ")");
+            }
+            // LAME writes its info tag (encoder delay and padding, which make
+            // decoders give back exactly the frames written) into one frame at
+            // the CBR rate, and leaves it out when the frame is too small:
+            // 4 header + side info + 156 bytes (measured on LAME 3.100 at every
+            // rate and bit rate libsndfile writes). Without it a decode is
+            // longer and late by LAME's delay, so such a bit rate is refused.
+            auto holds_info_tag = [&](int b) {
+                const int frame_bytes = static_cast<int>((lsf ? 72LL : 144LL) * b * 1000 / spec.sample_rate);
+                const int side_info = lsf ? (spec.channels == 1 ? 9 : 17) : (spec.channels == 1 ? 17 : 32);
+                return frame_bytes >= 4 + side_info + 156;
+            };
+            if (!holds_info_tag(kbps)) {
+                const auto lowest = std::find_if(allowed.begin(), allowed.end(), holds_info_tag);
+                return fail(ErrorCode::InvalidArgument, where + "bitrate_kbps " + std::to_string(kbps) + " at " +
+                                                            std::to_string(spec.sample_rate) +
+                                                            " Hz leaves no room for LAME's info tag (encoder delay and padding), "
+                                                            "so decoders could not give back the exact length; the lowest is " +
+                                                            std::to_string(*lowest) + " kbps");
+            }
+            // The half-kbps offset keeps the truncation on `kbps`, never one below.
+            s.compression_level = std::clamp((top - kbps - 0.5) / (top - bottom), 0.0, 1.0);
+            s.bitrate_mode = SF_BITRATE_MODE_CONSTANT;
+            break;
+        }
+        case ExportFormat::Opus: {
+            // libsndfile 1.2: bps = (int)((1 - level) * 250000 + 6000) * channels,
+            // i.e. 6..256 kbps per channel.
+            double per_channel_bps = 0.0;
+            if (spec.quality) {
+                per_channel_bps = 6000.0 + *spec.quality * 250000.0;
+            } else {
+                const int kbps = spec.bitrate_kbps.value_or(kDefaultOpusBitrateKbps);
+                const int64_t bps = int64_t{kbps} * 1000;
+                if (bps % spec.channels != 0 || bps / spec.channels < 6000 || bps / spec.channels > 256000)
+                    return fail(ErrorCode::InvalidArgument, where + "bitrate_kbps " + std::to_string(kbps) + " is outside " +
+                                                                std::to_string(6 * spec.channels) + ".." +
+                                                                std::to_string(256 * spec.channels) + " for " +
+                                                                std::to_string(spec.channels) + " channel(s) (6..256 kbps each)");
+                per_channel_bps = static_cast<double>(bps / spec.channels) + 0.5;
+            }
+            s.compression_level = std::clamp(1.0 - (per_channel_bps - 6000.0) / 250000.0, 0.0, 1.0);
+            break;
+        }
+        case ExportFormat::Ogg:
+            if (spec.bitrate_kbps)
+                return fail(ErrorCode::InvalidArgument, where + "Vorbis is written at a quality (variable bit rate) only: "
+                                                            "use quality (0..1) instead of bitrate_kbps");
+            // libsndfile 1.2: Vorbis quality = 1 - level.
+            s.compression_level = 1.0 - spec.quality.value_or(kDefaultVorbisQuality);
+            break;
+        default: assert(false && "lossy_settings: not a lossy format");
+    }
+    return s;
+}
+
+}  // namespace
+
+Result<void> check_write_spec(const WriteSpec& spec) {
+    if (spec.format == ExportFormat::Flac && spec.bit_depth == 32)
+        return fail(ErrorCode::InvalidArgument, "FLAC holds integer PCM only (16 or 24 bit)");
+    if (is_lossy(spec.format))
+        if (auto ls = lossy_settings(spec); !ls) return std::unexpected(ls.error());
+    return {};
+}
+
 struct AudioFileWriter::Impl {
     std::filesystem::path target;
     std::filesystem::path temp;
@@ -337,6 +467,7 @@ struct AudioFileWriter::Impl {
     std::vector<Quantizer> quantizers;
     std::vector<int32_t> ints;
     std::vector<float> floats;
+    bool write_float = false;  // 32-bit float and lossy formats: no quantiser
     int64_t frames_written = 0;
     bool committed = false;
 
@@ -371,8 +502,10 @@ Result<AudioFileWriter> AudioFileWriter::create(const std::filesystem::path& tar
     if (spec.format == ExportFormat::Mp3) sub = SF_FORMAT_MPEG_LAYER_III;
     if (spec.format == ExportFormat::Opus) sub = SF_FORMAT_OPUS;
     if (spec.format == ExportFormat::Ogg) sub = SF_FORMAT_VORBIS;
-    if (spec.format == ExportFormat::Flac && spec.bit_depth == 32)
-        return fail(ErrorCode::InvalidArgument, target.string() + ": FLAC holds integer PCM only (16 or 24 bit)");
+    const bool lossy = is_lossy(spec.format);
+    if (auto ok = check_write_spec(spec); !ok) return fail(ok.error().code, target.string() + ": " + ok.error().message);
+    std::optional<LossySettings> lossy_config;
+    if (lossy) lossy_config = *lossy_settings(spec);
 
     std::error_code ec;
     std::filesystem::path dir = target.parent_path();
@@ -391,18 +524,35 @@ Result<AudioFileWriter> AudioFileWriter::create(const std::filesystem::path& tar
     temp_name += ".part-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
     impl->temp = dir / temp_name;
     impl->spec = spec;
+    impl->write_float = lossy || spec.bit_depth == 32;
 
     SF_INFO info{};
     info.samplerate = spec.sample_rate;
     info.channels = spec.channels;
     info.format = major | sub;
     if (!sf_format_check(&info))
-        return fail(ErrorCode::InvalidArgument, target.string() + ": libsndfile cannot write this format combination");
+        return fail(ErrorCode::InvalidArgument, target.string() + ": libsndfile " + sf_version_string() + " cannot write " +
+                                                    to_string(spec.format) + " at " + std::to_string(spec.sample_rate) + " Hz, " +
+                                                    std::to_string(spec.channels) + " channel(s)");
     if (const int e = fault::io_error(fault::IoOp::Create, impl->temp))
         return fail(ErrorCode::FileWrite, target.string() + ": cannot create output: " + std::strerror(e));
     impl->handle.reset(sf_open(impl->temp.c_str(), SFM_WRITE, &info));
     if (!impl->handle)
         return fail(ErrorCode::FileWrite, target.string() + ": cannot create output: " + sf_strerror(nullptr));
+    if (lossy_config) {
+        // The level first: setting the mode re-applies the saved level (LAME),
+        // and both must precede the first write.
+        double level = lossy_config->compression_level;
+        if (sf_command(impl->handle.get(), SFC_SET_COMPRESSION_LEVEL, &level, sizeof(level)) != SF_TRUE)
+            return fail(ErrorCode::FileWrite, target.string() + ": the " + to_string(spec.format) +
+                                                  " encoder refused its bit rate / quality setting");
+        if (lossy_config->bitrate_mode) {
+            int mode = *lossy_config->bitrate_mode;
+            if (sf_command(impl->handle.get(), SFC_SET_BITRATE_MODE, &mode, sizeof(mode)) != SF_TRUE)
+                return fail(ErrorCode::FileWrite, target.string() + ": the " + to_string(spec.format) +
+                                                      " encoder refused its bit-rate mode");
+        }
+    }
 
     if (spec.format == ExportFormat::Bwf) {
         SF_BROADCAST_INFO bext{};
@@ -424,7 +574,7 @@ Result<AudioFileWriter> AudioFileWriter::create(const std::filesystem::path& tar
         if (sf_command(impl->handle.get(), SFC_SET_BROADCAST_INFO, &bext, sizeof(bext)) != SF_TRUE)
             return fail(ErrorCode::FileWrite, target.string() + ": cannot write the BWF bext chunk");
     }
-    if (spec.bit_depth != 32) {
+    if (!impl->write_float) {
         for (int c = 0; c < spec.channels; ++c)
             impl->quantizers.emplace_back(spec.bit_depth, spec.dither, spec.dither_seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(c));
     }
@@ -445,7 +595,7 @@ Result<void> AudioFileWriter::write(const AudioBuffer& block, int64_t frames) {
     if (const int e = fault::io_error(fault::IoOp::Write, w.temp))
         return fail(ErrorCode::FileWrite, w.target.string() + ": write failed: " + std::strerror(e));
     sf_count_t wrote = 0;
-    if (w.spec.bit_depth == 32) {
+    if (w.write_float) {
         w.floats.resize(static_cast<size_t>(frames * ch));
         for (int c = 0; c < ch; ++c) {
             const float* src = block.channel(c);

@@ -85,22 +85,60 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+// Lossy formats (mp3, opus, ogg Vorbis) go through libsndfile 1.2's encoders
+// (LAME, libopus, libvorbis) as float: no quantisation, no dither, no clipping
+// (the codec takes float; the master's limiter and the delivered-file check
+// own the level). The rules, measured on libsndfile 1.2.0 (docs/delivery.md):
+// - mp3: MPEG-1 Layer III at 32000 / 44100 / 48000 Hz (bit rates
+//   kMp3BitratesKbps, default 320), MPEG-2 LSF at 16000 / 22050 / 24000 Hz
+//   (kMp3LsfBitratesKbps, default 160); 1–2 channels. bitrate_kbps: constant
+//   bit rate (LAME CBR), refused where one frame cannot hold LAME's info tag
+//   (e.g. below 64 kbps at 48 kHz stereo: decoders could not remove the
+//   encoder delay); quality q: LAME VBR -V 10·(1 − q).
+// - opus: 8000 / 12000 / 16000 / 24000 / 48000 Hz; bitrate_kbps is libopus's
+//   target (libsndfile 1.2 cannot switch Opus to hard CBR: the file's average
+//   lands on the target for programme material), 6–256 kbps per channel;
+//   quality q targets 6 + 250·q kbps per channel; default kDefaultOpusBitrateKbps.
+// - ogg (Vorbis): 8000–192000 Hz; quality q is Vorbis -q 10·q (VBR);
+//   libsndfile 1.2 has no bit-rate mode for Vorbis, so bitrate_kbps is an
+//   error; default kDefaultVorbisQuality.
+// - bitrate_kbps and quality together are an error.
+// Decoding (AudioSource, libsndfile) gives back exactly the frames written,
+// time-aligned: LAME's delay and padding are removed through its info tag,
+// Opus's pre-skip and end trim through the granule positions.
+inline constexpr int kMp3BitratesKbps[] = {32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320};
+inline constexpr int kMp3LsfBitratesKbps[] = {8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160};
+inline constexpr int kDefaultOpusBitrateKbps = 128;
+inline constexpr double kDefaultVorbisQuality = 0.6;
+
+// Whether `format` can be written at `sample_rate` (lossy codecs hold only
+// some rates; the lossless containers hold any).
+bool format_holds_rate(ExportFormat format, int sample_rate);
+
 struct WriteSpec {
     ExportFormat format = ExportFormat::Wav;
-    int bit_depth = 24;        // 16, 24: integer PCM; 32: IEEE float
+    int bit_depth = 24;        // 16, 24: integer PCM; 32: IEEE float; ignored for lossy formats
     int sample_rate = 48000;
     int channels = 2;
     Dither dither = Dither::Tpdf;   // ignored for 32-bit float
     uint64_t dither_seed = 1;       // same seed, same input -> same bits
     std::optional<BextLoudness> bext;  // BWF only: the bext v2 loudness fields
-    // Lossy formats (mp3, opus, ogg): the encoder's constant bit rate, or a
-    // variable-rate quality 0..1 (1 = best). Neither: the format's default.
+    // Lossy formats (mp3, opus, ogg): the encoder's bit rate (whole stream,
+    // all channels), or a variable-rate quality 0..1 (1 = best). Neither: the
+    // format's default (above). Ignored for lossless formats.
     std::optional<int> bitrate_kbps;
     std::optional<double> quality;
 };
 
+// The writer's format rules without a file (FLAC bit depth, the lossy rules
+// above): InvalidArgument whose message names the format, not a file.
+Result<void> check_write_spec(const WriteSpec& spec);
+
 class AudioFileWriter {
 public:
+    // Errors (InvalidArgument, naming `target`): a rate, bit rate or quality
+    // the format cannot hold (see the lossy rules above); FileWrite: the
+    // folder or file cannot be created.
     static Result<AudioFileWriter> create(const std::filesystem::path& target, const WriteSpec& spec);
 
     AudioFileWriter(AudioFileWriter&&) noexcept;
@@ -108,7 +146,8 @@ public:
     ~AudioFileWriter();  // without commit(): closes and removes the temporary file
 
     // Appends frames [0, frames) of each channel of `block`. Samples are
-    // clipped to full scale for integer formats; NaN is an error.
+    // clipped to full scale for integer formats (float and lossy formats take
+    // them as they are); NaN is an error.
     Result<void> write(const AudioBuffer& block, int64_t frames);
 
     // Finishes the file and renames it over the target.

@@ -24,9 +24,25 @@ namespace sf {
 // The dither seed of the export at `index` in the session's export list.
 uint64_t export_dither_seed(size_t index);
 
-// What the writer is asked for: the export's rate (the session rate when it
-// names none), its bit depth, and its dither (never for 32-bit float).
+// The rate an export is written at: its `sample_rate`, else the session
+// rate, else (a lossy codec that cannot hold the session rate) 48000 Hz, as
+// the session parser writes it. The writer refuses an explicit rate the codec
+// cannot hold.
+int export_sample_rate(const ExportSpec& spec, int session_rate);
+
+// What the writer is asked for: export_sample_rate(), the bit depth, the
+// dither (never for 32-bit float or lossy formats), the lossy bit rate / quality.
 WriteSpec export_write_spec(const ExportSpec& spec, size_t index, int session_rate, int channels);
+
+// Checks, before any work, that the writer can write `spec` (rate, bit rate,
+// quality, format): the error the writer would give, naming `role` (e.g.
+// "export[2]") and the export's file.
+Result<void> check_export(const ExportSpec& spec, int session_rate, int channels, const std::string& role);
+
+// The format a file name's extension names (format_from_extension); an error
+// (InvalidArgument) naming the file and listing kExportExtensions when it
+// names none: `-o out.xyz` never becomes a WAV under another name.
+Result<ExportFormat> export_format_for_file(const std::filesystem::path& file);
 
 class ExportSink {
 public:
@@ -45,7 +61,8 @@ public:
     Result<void> finish();
 
     const ExportSpec& spec() const;
-    int sample_rate() const;  // of the file
+    int sample_rate() const;      // of the file
+    int64_t frames_written() const;  // at the file's rate, so far
 
 private:
     struct Impl;

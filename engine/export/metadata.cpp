@@ -88,117 +88,6 @@ Result<BextLoudness> read_bext_loudness(const std::filesystem::path& file) {
     return BextLoudness{v(0), v(1), v(2), v(3), v(4)};
 }
 
-Result<void> write_flac_tags(const std::filesystem::path& file, const DeliveryMetadata& md) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return fail(ErrorCode::FileWrite, file.string() + ": cannot open to write tags");
-    std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    in.close();
-    if (data.size() < 4 || data.compare(0, 4, "fLaC") != 0) return fail(ErrorCode::FileRead, file.string() + ": not a FLAC file");
-    struct Block {
-        int type;
-        std::string body;
-    };
-    std::vector<Block> blocks;
-    size_t at = 4;
-    for (bool last = false; !last;) {
-        if (at + 4 > data.size()) return fail(ErrorCode::FileRead, file.string() + ": truncated FLAC metadata");
-        const auto h = static_cast<unsigned char>(data[at]);
-        last = (h & 0x80) != 0;
-        const size_t len = (static_cast<unsigned char>(data[at + 1]) << 16) | (static_cast<unsigned char>(data[at + 2]) << 8) |
-                           static_cast<unsigned char>(data[at + 3]);
-        if (at + 4 + len > data.size()) return fail(ErrorCode::FileRead, file.string() + ": truncated FLAC metadata");
-        blocks.push_back({h & 0x7f, data.substr(at + 4, len)});
-        at += 4 + len;
-    }
-    const std::string audio = data.substr(at);
-
-    // Vorbis comment (little-endian lengths): vendor, count, "NAME=value"...
-    std::string vendor = "Stemforge";
-    std::vector<std::string> comments;
-    auto vc = std::find_if(blocks.begin(), blocks.end(), [](const Block& b) { return b.type == 4; });
-    if (vc != blocks.end()) {
-        const std::string& b = vc->body;
-        size_t p = 0;
-        auto u32 = [&](uint32_t& out) {
-            if (p + 4 > b.size()) return false;
-            out = le32(reinterpret_cast<const unsigned char*>(b.data() + p));
-            p += 4;
-            return true;
-        };
-        uint32_t n = 0, count = 0;
-        if (!u32(n) || p + n > b.size()) return fail(ErrorCode::FileRead, file.string() + ": malformed Vorbis comment");
-        vendor = b.substr(p, n);
-        p += n;
-        if (!u32(count)) return fail(ErrorCode::FileRead, file.string() + ": malformed Vorbis comment");
-        for (uint32_t i = 0; i < count; ++i) {
-            if (!u32(n) || p + n > b.size()) return fail(ErrorCode::FileRead, file.string() + ": malformed Vorbis comment");
-            comments.push_back(b.substr(p, n));
-            p += n;
-        }
-    }
-    auto set = [&](const std::string& name, const std::string& value) {
-        if (value.empty()) return;
-        std::erase_if(comments, [&](const std::string& c) {
-            if (c.size() <= name.size() || c[name.size()] != '=') return false;
-            for (size_t i = 0; i < name.size(); ++i)
-                if (std::toupper(static_cast<unsigned char>(c[i])) != name[i]) return false;
-            return true;
-        });
-        comments.push_back(name + "=" + value);
-    };
-    set("TITLE", md.title);
-    set("ARTIST", md.artist);
-    set("ALBUM", md.album);
-    set("ISRC", md.isrc);
-    std::string body;
-    auto put32 = [&](uint32_t v) {
-        for (int i = 0; i < 4; ++i) body += static_cast<char>((v >> (8 * i)) & 0xff);
-    };
-    put32(static_cast<uint32_t>(vendor.size()));
-    body += vendor;
-    put32(static_cast<uint32_t>(comments.size()));
-    for (const auto& c : comments) {
-        put32(static_cast<uint32_t>(c.size()));
-        body += c;
-    }
-    if (vc != blocks.end())
-        vc->body = body;
-    else
-        blocks.insert(blocks.begin() + 1, Block{4, body});  // right after STREAMINFO
-
-    std::string out = "fLaC";
-    for (size_t i = 0; i < blocks.size(); ++i) {
-        const size_t len = blocks[i].body.size();
-        if (len >= (1u << 24)) return fail(ErrorCode::FileWrite, file.string() + ": FLAC metadata block too large");
-        out += static_cast<char>((i + 1 == blocks.size() ? 0x80 : 0) | blocks[i].type);
-        out += static_cast<char>((len >> 16) & 0xff);
-        out += static_cast<char>((len >> 8) & 0xff);
-        out += static_cast<char>(len & 0xff);
-        out += blocks[i].body;
-    }
-    out += audio;
-    std::filesystem::path temp = file;
-    temp += ".tags-tmp";
-    {
-        std::ofstream o(temp, std::ios::binary | std::ios::trunc);
-        o.write(out.data(), static_cast<std::streamsize>(out.size()));
-        if (!o || fault::io_error(fault::IoOp::Write, temp)) {
-            std::error_code ec;
-            std::filesystem::remove(temp, ec);
-            return fail(ErrorCode::FileWrite, file.string() + ": cannot write the tagged file");
-        }
-    }
-    std::error_code ec;
-    if (const int e = fault::io_error(fault::IoOp::Rename, temp, file)) ec.assign(e, std::generic_category());
-    else std::filesystem::rename(temp, file, ec);
-    if (ec) {
-        std::error_code ignored;
-        std::filesystem::remove(temp, ignored);  // beside the staged file, outside the transaction: nobody else removes it
-        return fail(ErrorCode::FileWrite, file.string() + ": cannot replace with the tagged file: " + ec.message());
-    }
-    return {};
-}
-
 namespace {
 
 // A CUE string: CDRWIN's syntax has no escape for a quote inside quotes, so
@@ -249,8 +138,12 @@ Result<std::vector<std::filesystem::path>> finish_exports(std::span<const Finish
             if (!e.measured) return fail(ErrorCode::Internal, e.spec.file.string() + ": a BWF export needs the file's measured loudness");
             if (auto r = patch_bext_loudness(e.staged, *e.measured); !r) return std::unexpected(r.error());
         }
-        if (e.spec.format == ExportFormat::Flac)
-            if (auto r = write_flac_tags(e.staged, metadata); !r) return std::unexpected(r.error());
+        if (auto r = write_tags(e.staged, e.spec.format, metadata); !r) {
+            Error err = r.error();
+            // Name the export, not its staged temporary.
+            if (err.message.starts_with(e.staged.string())) err.message = e.spec.file.string() + err.message.substr(e.staged.string().size());
+            return std::unexpected(err);
+        }
         audio.push_back(e.spec.file);
         if (e.spec.cue_sheet) {
             std::filesystem::path cue = e.spec.file;

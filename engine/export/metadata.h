@@ -1,10 +1,9 @@
 // Stemforge — delivery metadata written into finished (staged) files: the BWF bext v2
-// loudness fields (EBU Tech 3285 v2), FLAC Vorbis-comment tags, CUE sheets.
+// loudness fields (EBU Tech 3285 v2), the tags of every format (tags.h), CUE sheets.
 //
-// These edit a finished file in place (bext: five int16 fields at fixed
-// offsets; FLAC: the VORBIS_COMMENT metadata block is rebuilt and the file
-// rewritten through a temporary copy), because the values are those measured
-// on the file itself after it was written.
+// These edit a finished file (bext loudness: five int16 fields at fixed
+// offsets, in place; tags: see tags.h), because the loudness values are
+// those measured on the file itself after it was written.
 #pragma once
 
 #include <filesystem>
@@ -16,6 +15,7 @@
 
 #include "engine/audio/dither.h"
 #include "engine/core/error.h"
+#include "engine/export/tags.h"
 #include "engine/export/transaction.h"
 #include "engine/session/session.h"
 
@@ -28,11 +28,6 @@ Result<void> patch_bext_loudness(const std::filesystem::path& file, const BextLo
 
 // Reads the bext loudness fields back (for tests and checks).
 Result<BextLoudness> read_bext_loudness(const std::filesystem::path& file);
-
-// Adds Vorbis comments ("TITLE=...", "ARTIST=...", "ALBUM=...", "ISRC=...")
-// for the non-empty fields of `metadata` to a FLAC file, replacing existing
-// comments with those names.
-Result<void> write_flac_tags(const std::filesystem::path& file, const DeliveryMetadata& metadata);
 
 // The text of a one-track CUE sheet for `audio_file` (its file name only:
 // the sheet lives beside it). FILE type: WAVE for WAV/BWF/RF64/FLAC, AIFF.
@@ -53,8 +48,9 @@ struct FinishedExport {
 };
 
 // The last step of every export: the bext loudness fields of BWF files, the
-// FLAC tags, and the CUE sheets (staged in `transaction` beside their
-// audio). Returns the command's outputs in order: the audio files, then the
+// tags of every format (write_tags: title, artist, album, year, track,
+// composer, copyright, ISRC; BWF origination date/time), and the CUE sheets
+// (staged in `transaction` beside their audio). Returns the command's outputs in order: the audio files, then the
 // CUE sheets. On error the staged files may be half-edited: the caller's
 // transaction discards them.
 Result<std::vector<std::filesystem::path>> finish_exports(std::span<const FinishedExport> exports, const DeliveryMetadata& metadata,

@@ -24,7 +24,24 @@ std::vector<ExportSpec> effective_exports(const Session& session, const RenderOp
         ExportSpec e = session.exports.empty() ? ExportSpec{} : session.exports.front();
         e.file = *options.output_override;
         e.file_as_written = options.output_override->string();
+        // render_session refuses an extension that names no format (export_format_for_file).
         e.format = format_from_extension(e.file).value_or(ExportFormat::Wav);
+        if (is_lossy(e.format) || (!session.exports.empty() && is_lossy(session.exports.front().format))) {
+            // Another codec: its own defaults, not the first export's codec settings.
+            const ExportSpec defaults;
+            if (session.exports.empty() || e.format != session.exports.front().format) {
+                e.bitrate_kbps = defaults.bitrate_kbps;
+                e.quality = defaults.quality;
+                e.sample_rate = defaults.sample_rate;
+                e.bit_depth = defaults.bit_depth;
+                e.dither = defaults.dither;
+                e.cue_sheet = false;
+            }
+            if (is_lossy(e.format)) {  // as the session parser sets lossy exports: float in, no dither
+                e.bit_depth = 32;
+                e.dither = Dither::None;
+            }
+        }
         if (session.master && session.master->preset)
             if (auto p = master::preset_from_name(*session.master->preset))
                 master::apply_preset_export_defaults(e, *p, false, !session.exports.empty(), !session.exports.empty(),
@@ -47,6 +64,7 @@ Result<void> check_render_outputs(const Session& session, const std::vector<Expo
     std::vector<NamedPath> outputs, inputs;
     for (size_t e = 0; e < exports.size(); ++e) {
         const std::string role = "export[" + std::to_string(e) + "]";
+        if (auto ok = check_export(exports[e], session.sample_rate, 2, role); !ok) return ok;
         outputs.push_back({exports[e].file, role});
         if (exports[e].cue_sheet) {
             if (auto ok = check_cue_file_name(exports[e].file, role); !ok) return ok;
@@ -66,6 +84,8 @@ Result<void> check_render_outputs(const Session& session, const std::vector<Expo
 
 Result<RenderResult> render_session(const Session& session, MixBackend& backend, const RenderOptions& options) {
     const auto t_start = Clock::now();
+    if (options.output_override)
+        if (auto f = export_format_for_file(*options.output_override); !f) return std::unexpected(f.error());
     const auto exports = effective_exports(session, options);
     if (auto ok = check_render_outputs(session, exports); !ok) return std::unexpected(ok.error());
     DeliveryTransaction own_transaction;
