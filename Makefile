@@ -1,10 +1,14 @@
 # Stemforge — the two commands of the README, and their parts.
 #   make demo   install what is missing, build (Release), render the demo session
 #   make test   install what is missing, build Release + ASan/UBSan (warnings as errors,
-#               asserts on), run every test in both
+#               asserts on), run every test in both, then build the libFuzzer
+#               fuzzers (clang) and run each for FUZZ_SECONDS on its corpus
 JOBS  ?= $(shell nproc)
 BUILD ?= build
 ASAN  ?= build-asan
+FUZZ  ?= build-fuzz
+# Seconds per fuzzer in `make test` (five fuzzers); longer runs: scripts/fuzz.sh -t.
+FUZZ_SECONDS ?= 15
 DEMO_DIR ?= $(BUILD)/demo
 
 # The test builds are stricter than a user's: warnings in our code are
@@ -15,7 +19,7 @@ CONFIG_FLAGS ?=
 TEST_CONFIG_FLAGS = -DSTEMFORGE_WERROR=ON -DSTEMFORGE_ASSERTS=ON
 test test-release test-asan: CONFIG_FLAGS = $(TEST_CONFIG_FLAGS)
 
-.PHONY: deps build build-asan demo test test-release test-asan clean
+.PHONY: deps build build-asan build-fuzz demo test test-release test-asan test-fuzz clean
 
 deps:
 	./scripts/install-deps.sh
@@ -28,6 +32,13 @@ build-asan: deps
 	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DSTEMFORGE_SANITIZE=ON -DSTEMFORGE_GUI=OFF $(CONFIG_FLAGS)
 	cmake --build $(ASAN) -j $(JOBS)
 
+# libFuzzer needs clang (16: the first that compiles libstdc++'s std::expected).
+# Clang's warning set is not GCC's: the GCC builds above are the -Werror gate.
+build-fuzz: deps
+	cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang-16 -DCMAKE_CXX_COMPILER=clang++-16 \
+		-DSTEMFORGE_FUZZ=ON -DSTEMFORGE_GPU=OFF -DSTEMFORGE_GUI=OFF -DSTEMFORGE_ASSERTS=ON -DSTEMFORGE_WERROR=OFF
+	cmake --build $(FUZZ) -j $(JOBS) --target fuzzers
+
 demo: build
 	$(BUILD)/bin/stemforge demo $(DEMO_DIR)
 
@@ -39,7 +50,10 @@ test-asan: build-asan
 		LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt:print_suppressions=0 \
 		ctest --output-on-failure -j $(JOBS)
 
-test: test-release test-asan
+test-fuzz: build-fuzz
+	./scripts/fuzz.sh -b $(FUZZ) -t $(FUZZ_SECONDS)
+
+test: test-release test-asan test-fuzz
 
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) $(FUZZ)

@@ -2,6 +2,7 @@
 
 #include <csignal>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <sys/ioctl.h>
@@ -71,6 +72,14 @@ int report(const Error& error) {
         case ErrorCode::Internal: return kFailure;
     }
     return kFailure;
+}
+
+int report_usage(std::string_view message) {
+    // CLI11 messages may span lines; the contract is one error line.
+    std::string joined(message);
+    std::replace(joined.begin(), joined.end(), '\n', ' ');
+    print_error_line(joined + " (see stemforge --help)");
+    return kUsage;
 }
 
 Progress::Progress(std::string label) : label_(std::move(label)), enabled_(::isatty(STDERR_FILENO) != 0) {}

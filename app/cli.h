@@ -25,7 +25,9 @@ enum Exit : int {
     kQcFailed = 6,      // `qc`: the work succeeded and at least one check failed
 };
 
-// Prints "stemforge: error: <message>" on stderr, returns the exit code for it.
+// Prints "stemforge: error: <message>" on stderr (one such line per line of
+// the message; bytes a terminal would act on printed as \xNN), returns the
+// exit code for it.
 int report(const Error& error);
 // The one function that prints a `stemforge: error:` line (report(), once
 // per line of a message, and the argument parser use it): one line, with
@@ -35,6 +37,9 @@ int report(const Error& error);
 void print_error_line(std::string_view message);
 // The escaping alone (for tests and other one-line reports).
 std::string escape_control_characters(std::string_view text);
+// A command-line error: "stemforge: error: <message> (see stemforge --help)"
+// the same way; returns kUsage.
+int report_usage(std::string_view message);
 
 // Progress on stderr, only when stderr is a terminal: one line, redrawn in
 // place ("\r", erase to the end), cut to the terminal's width so it never
@@ -143,6 +148,10 @@ struct GuiArgs {
     std::string backend = "auto";
     std::string exec;
 };
+
+// Parses the command line and runs one command; returns the exit code
+// (app/main.cpp). An exception a command lets escape propagates.
+int parse_and_run(int argc, char** argv);
 
 int run_render(const RenderArgs& args);
 int run_gui(const GuiArgs& args);

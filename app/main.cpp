@@ -1,5 +1,6 @@
-// stemforge — command line entry point. Parses arguments (CLI11) and hands
-// each subcommand to its run_* function; no DSP here.
+// stemforge — the command line. Parses arguments (CLI11) and hands each
+// subcommand to its run_* function; no DSP here. main() is in
+// app/process_main.cpp.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -12,7 +13,7 @@
 #include "app/gpu_commands.h"
 #include "engine/audio/decoder_quiet.h"
 
-int main(int argc, char** argv) {
+int sf::cli::parse_and_run(int argc, char** argv) {
     using namespace sf::cli;
     CLI::App app{"stemforge — render, master and measure multitrack stem sessions (GPU and CPU)"};
     app.require_subcommand(1);
@@ -181,8 +182,7 @@ int main(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-        print_error_line(std::string(e.what()) + " (see stemforge --help)");
-        return kUsage;
+        return report_usage(e.what());
     }
     // libmpg123 (inside libsndfile) would print its own notes around our error line.
     sf::set_decoder_diagnostics_quiet(true);

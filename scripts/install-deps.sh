@@ -31,6 +31,9 @@ packages=(
   # scale-out: `stemforge batch --engine slurm`, and the one-node cluster of
   # scripts/slurm-local.sh that its tests start (the daemons are not started here)
   slurm-wlm munge
+  # the fuzzers: libFuzzer + ASan/UBSan runtimes (clang 16: clang 14 cannot
+  # compile libstdc++ 12's std::expected)
+  clang-16 libclang-rt-16-dev
 )
 if [ $# -gt 0 ]; then packages=("$@"); fi
 

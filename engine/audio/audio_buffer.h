@@ -10,6 +10,8 @@
 #include <span>
 #include <vector>
 
+#include "engine/core/fault.h"
+
 namespace sf {
 
 class AudioBuffer {
@@ -20,6 +22,7 @@ public:
     // Sets the shape and zeroes every sample; reuses the allocation if it fits.
     void resize(int channels, int64_t frames) {
         assert(channels >= 0 && frames >= 0);
+        fault::check_allocation(static_cast<size_t>(channels) * static_cast<size_t>(frames) * sizeof(float));
         channels_ = channels;
         frames_ = frames;
         data_.assign(static_cast<size_t>(channels) * static_cast<size_t>(frames), 0.0f);

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <optional>
 #include <span>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sndfile.h>
@@ -15,6 +16,7 @@
 #include "engine/audio/ogg_serial.h"
 #include "engine/audio/peak_chunk.h"
 #include "engine/audio/resampler.h"
+#include "engine/core/fault.h"
 #include "engine/core/input_file.h"
 
 namespace sf {
@@ -159,6 +161,8 @@ Result<AudioInfo> probe_audio(const std::filesystem::path& file) {
 
 struct AudioSource::Impl {
     std::filesystem::path file;
+    struct stat opened_stat {};  // of `file` at open(), for check_unchanged()
+    bool have_stat = false;
     std::string label;
     SndfilePtr handle;
     AudioInfo info;
@@ -274,6 +278,7 @@ Result<AudioSource> AudioSource::open(const std::filesystem::path& file, const S
     }
     auto impl = std::make_unique<Impl>();
     impl->file = file;
+    impl->have_stat = ::stat(file.c_str(), &impl->opened_stat) == 0;
     impl->label = options.label;
     impl->handle = std::move(opened->first);
     const SF_INFO& si = opened->second;
@@ -337,6 +342,17 @@ Result<void> AudioSource::skip(int64_t frames) {
         frames -= n;
     }
     return {};
+}
+
+Result<void> AudioSource::check_unchanged() const {
+    struct stat now {};
+    if (!impl_->have_stat || ::stat(impl_->file.c_str(), &now) != 0) return {};  // deleted: the handle read it whole
+    const struct stat& then = impl_->opened_stat;
+    if (now.st_dev != then.st_dev || now.st_ino != then.st_ino) return {};  // replaced: likewise
+    if (now.st_size == then.st_size && now.st_mtim.tv_sec == then.st_mtim.tv_sec && now.st_mtim.tv_nsec == then.st_mtim.tv_nsec)
+        return {};
+    return fail(ErrorCode::FileRead, impl_->where() + ": changed while the render read it (" + std::to_string(then.st_size) + " bytes at open, " +
+                                         std::to_string(now.st_size) + " now); render again once it is final");
 }
 
 Result<AudioBuffer> AudioSource::read_all(const std::filesystem::path& file, const SourceOptions& options) {
@@ -554,6 +570,8 @@ Result<AudioFileWriter> AudioFileWriter::create(const std::filesystem::path& tar
         return fail(ErrorCode::InvalidArgument, target.string() + ": libsndfile " + sf_version_string() + " cannot write " +
                                                     to_string(spec.format) + " at " + std::to_string(spec.sample_rate) + " Hz, " +
                                                     std::to_string(spec.channels) + " channel(s)");
+    if (const int e = fault::io_error(fault::IoOp::Create, impl->temp))
+        return fail(ErrorCode::FileWrite, target.string() + ": cannot create output: " + std::strerror(e));
     impl->handle.reset(sf_open(impl->temp.c_str(), SFM_WRITE, &info));
     if (!impl->handle)
         return fail(ErrorCode::FileWrite, target.string() + ": cannot create output: " + sf_strerror(nullptr));
@@ -615,6 +633,8 @@ Result<void> AudioFileWriter::write(const AudioBuffer& block, int64_t frames) {
                 return fail(ErrorCode::BadAudio, w.target.string() + ": refusing to write a non-finite sample at " +
                                                      describe_position(w.frames_written + i, w.spec.sample_rate));
     }
+    if (const int e = fault::io_error(fault::IoOp::Write, w.temp))
+        return fail(ErrorCode::FileWrite, w.target.string() + ": write failed: " + std::strerror(e));
     // libsndfile 1.2.0 with libvorbis crashes inside vorbis_analysis_wrote on
     // one write of about 2M frames or more (a 45 s stereo buffer handed over
     // whole, as codec_round_trip does): pass it bounded pieces.
@@ -680,7 +700,8 @@ Result<void> AudioFileWriter::commit() {
     if (w.write_float && w.spec.bit_depth == 32)
         if (auto ok = clear_peak_timestamp(w.temp); !ok) return fail(ErrorCode::FileWrite, w.target.string() + ": " + ok.error().message);
     std::error_code ec;
-    std::filesystem::rename(w.temp, w.target, ec);
+    if (const int e = fault::io_error(fault::IoOp::Rename, w.temp, w.target)) ec.assign(e, std::generic_category());
+    else std::filesystem::rename(w.temp, w.target, ec);
     if (ec) return fail(ErrorCode::FileWrite, w.target.string() + ": cannot move the finished file into place: " + ec.message());
     w.committed = true;
     return {};

@@ -77,6 +77,12 @@ public:
     // seeked, a resampled one decoded and dropped (the resampler's state
     // carries on). Errors as read().
     Result<void> skip(int64_t frames);
+    // Whether the file was changed in place since open() (same file, other
+    // size or modification time): its blocks may then mix two versions, so a
+    // render refuses it (FileRead naming the source). A file replaced
+    // (renamed over) or deleted meanwhile is not an error: the open handle
+    // still reads the file as it was opened.
+    Result<void> check_unchanged() const;
 
     // Reads the whole stream (for short signals: IRs, tests).
     static Result<AudioBuffer> read_all(const std::filesystem::path& file, const SourceOptions& options);

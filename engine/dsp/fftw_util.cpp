@@ -6,7 +6,10 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <unordered_map>
+
+#include "engine/core/fault.h"
 
 namespace sf {
 
@@ -14,15 +17,15 @@ namespace {
 
 template <class T>
 T* fftw_alloc_array(size_t n) {
+    fault::check_allocation(n * sizeof(T));
     void* p = nullptr;
     if constexpr (std::is_same_v<T, float>) p = fftwf_alloc_real(n);
     else if constexpr (std::is_same_v<T, fftwf_complex>) p = fftwf_alloc_complex(n);
     else if constexpr (std::is_same_v<T, double>) p = fftw_alloc_real(n);
     else p = fftw_alloc_complex(n);
-    if (!p && n) {
-        std::fprintf(stderr, "stemforge: error: out of memory (FFT buffer of %zu elements)\n", n);
-        std::abort();
-    }
+    // As operator new does: the command's top level turns it into one error
+    // line, and the unwinding removes every staged and spooled file.
+    if (!p && n) throw std::bad_alloc();
     return static_cast<T*>(p);
 }
 

@@ -33,7 +33,7 @@ template <class T>
 class FftwArray {
 public:
     FftwArray() = default;
-    explicit FftwArray(size_t count);  // zero-filled; aborts on allocation failure
+    explicit FftwArray(size_t count);  // zero-filled; throws std::bad_alloc when memory is exhausted
     FftwArray(FftwArray&& o) noexcept : p_(o.p_), n_(o.n_) { o.p_ = nullptr; o.n_ = 0; }
     FftwArray& operator=(FftwArray&& o) noexcept {
         if (this != &o) { reset(); p_ = o.p_; n_ = o.n_; o.p_ = nullptr; o.n_ = 0; }

@@ -1,6 +1,7 @@
 #include "engine/dsp/reverb.h"
 
 #include <cmath>
+#include <cstdio>
 
 #include "engine/audio/audio_file.h"
 
@@ -37,9 +38,18 @@ Result<ConvolutionKernels> design_reverb(const ReverbSpec& spec, int sample_rate
     so.target_rate = sample_rate;
     so.max_channels = 64;  // let reverb_kernels name the rule for counts other than 1, 2, 4
     so.label = label + ".ir";
-    auto ir = AudioSource::read_all(spec.ir, so);
-    if (!ir) return std::unexpected(ir.error());
-    return reverb_kernels(*ir, spec.wet_db, predelay_frames(spec.predelay_ms, sample_rate), label);
+    auto source = AudioSource::open(spec.ir, so);
+    if (!source) return std::unexpected(source.error());
+    if (source->frames() > kMaxIrFrames) {
+        char what[160];
+        std::snprintf(what, sizeof what, ": the IR lasts %.1f s at %d Hz; at most %.1f s (%lld frames) are supported",
+                      static_cast<double>(source->frames()) / sample_rate, sample_rate, static_cast<double>(kMaxIrFrames) / sample_rate,
+                      static_cast<long long>(kMaxIrFrames));
+        return fail(ErrorCode::InvalidArgument, so.label + " (" + spec.ir.string() + ")" + what);
+    }
+    AudioBuffer ir(source->channels(), source->frames());
+    if (auto got = source->read(ir, source->frames()); !got) return std::unexpected(got.error());
+    return reverb_kernels(ir, spec.wet_db, predelay_frames(spec.predelay_ms, sample_rate), label);
 }
 
 }  // namespace sf

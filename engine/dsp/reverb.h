@@ -26,6 +26,12 @@
 namespace sf {
 
 inline constexpr int kMaxIrChannels = 4;
+// The longest IR, in frames at the session rate (2^25: 11.6 min at 48 kHz,
+// 2.9 min at 192 kHz). The convolver holds the IR in one FFT of twice its
+// length, about 150 bytes of memory per IR frame (a 10-minute IR at 48 kHz
+// peaks near 4.5 GB): without a bound, a few kilobytes of FLAC claiming hours
+// of silence would exhaust memory. A longer IR is an error naming the block.
+inline constexpr int64_t kMaxIrFrames = int64_t{1} << 25;
 
 // Maps an IR (1, 2 or 4 channels, at the session rate) to 2→2 kernels with
 // gain and predelay folded in. Error (InvalidArgument) names `label` for
@@ -34,7 +40,8 @@ Result<ConvolutionKernels> reverb_kernels(const AudioBuffer& ir, double wet_db, 
                                           const std::string& label);
 
 // Loads spec.ir at `sample_rate` and designs the kernels. `label` names the
-// block in messages, e.g. "buses[0].reverb".
+// block in messages, e.g. "buses[0].reverb". An IR longer than kMaxIrFrames
+// at `sample_rate` is refused (InvalidArgument) before it is read.
 Result<ConvolutionKernels> design_reverb(const ReverbSpec& spec, int sample_rate, const std::string& label);
 
 int64_t predelay_frames(double predelay_ms, int sample_rate);

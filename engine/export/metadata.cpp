@@ -6,6 +6,9 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
+
+#include "engine/core/fault.h"
 
 namespace sf {
 
@@ -65,7 +68,7 @@ Result<void> patch_bext_loudness(const std::filesystem::path& file, const BextLo
     f.seekp(*at + kBextLoudnessOffset);
     f.write(reinterpret_cast<const char*>(bytes), 10);
     f.flush();
-    if (!f) return fail(ErrorCode::FileWrite, file.string() + ": cannot write the bext loudness fields");
+    if (!f || fault::io_error(fault::IoOp::Write, file)) return fail(ErrorCode::FileWrite, file.string() + ": cannot write the bext loudness fields");
     return {};
 }
 
@@ -85,17 +88,43 @@ Result<BextLoudness> read_bext_loudness(const std::filesystem::path& file) {
     return BextLoudness{v(0), v(1), v(2), v(3), v(4)};
 }
 
+namespace {
+
+// A CUE string: CDRWIN's syntax has no escape for a quote inside quotes, so
+// every reader would end the string there; two single quotes read alike
+// (what rippers such as EAC write). The validator keeps control characters
+// out of metadata texts.
+std::string cue_quoted(std::string_view text) {
+    std::string out = "\"";
+    for (char c : text) {
+        if (c == '"') out += "''";
+        else out += c;
+    }
+    return out + "\"";
+}
+
+}  // namespace
+
+Result<void> check_cue_file_name(const std::filesystem::path& audio_file, const std::string& role) {
+    const std::string name = audio_file.filename().string();
+    for (unsigned char c : name)
+        if (c == '"' || c < 0x20 || c == 0x7f)
+            return fail(ErrorCode::InvalidArgument, role + " " + audio_file.string() +
+                                                        ": a CUE sheet cannot name a file whose name holds a double quote or a control character");
+    return {};
+}
+
 std::string cue_sheet_text(const std::filesystem::path& audio_file, ExportFormat format, const DeliveryMetadata& md) {
     std::ostringstream s;
     s << "REM COMMENT \"Stemforge\"\r\n";
     if (!md.catalog.empty()) s << "CATALOG " << md.catalog << "\r\n";
-    if (!md.artist.empty()) s << "PERFORMER \"" << md.artist << "\"\r\n";
+    if (!md.artist.empty()) s << "PERFORMER " << cue_quoted(md.artist) << "\r\n";
     const std::string& disc_title = md.album.empty() ? md.title : md.album;
-    if (!disc_title.empty()) s << "TITLE \"" << disc_title << "\"\r\n";
-    s << "FILE \"" << audio_file.filename().string() << "\" " << (format == ExportFormat::Aiff ? "AIFF" : "WAVE") << "\r\n";
+    if (!disc_title.empty()) s << "TITLE " << cue_quoted(disc_title) << "\r\n";
+    s << "FILE " << cue_quoted(audio_file.filename().string()) << " " << (format == ExportFormat::Aiff ? "AIFF" : "WAVE") << "\r\n";
     s << "  TRACK 01 AUDIO\r\n";
-    if (!md.title.empty()) s << "    TITLE \"" << md.title << "\"\r\n";
-    if (!md.artist.empty()) s << "    PERFORMER \"" << md.artist << "\"\r\n";
+    if (!md.title.empty()) s << "    TITLE " << cue_quoted(md.title) << "\r\n";
+    if (!md.artist.empty()) s << "    PERFORMER " << cue_quoted(md.artist) << "\r\n";
     if (!md.isrc.empty()) s << "    ISRC " << md.isrc << "\r\n";
     s << "    INDEX 01 00:00:00\r\n";
     return s.str();

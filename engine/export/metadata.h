@@ -31,7 +31,14 @@ Result<BextLoudness> read_bext_loudness(const std::filesystem::path& file);
 
 // The text of a one-track CUE sheet for `audio_file` (its file name only:
 // the sheet lives beside it). FILE type: WAVE for WAV/BWF/RF64/FLAC, AIFF.
+// CUE strings are quoted and cannot escape a quote: a double quote in a
+// metadata text is written as two single quotes ('').
 std::string cue_sheet_text(const std::filesystem::path& audio_file, ExportFormat format, const DeliveryMetadata& metadata);
+
+// A CUE sheet names its audio file in quotes on one line: a file name with a
+// double quote or a control character cannot be written into one. Error
+// (InvalidArgument) naming `role` and the file; checked before any work.
+Result<void> check_cue_file_name(const std::filesystem::path& audio_file, const std::string& role);
 
 // One export whose audio is written (staged, not yet in place).
 struct FinishedExport {

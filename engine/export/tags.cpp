@@ -12,6 +12,8 @@
 #include <optional>
 #include <system_error>
 
+#include "engine/core/fault.h"
+
 namespace sf {
 
 namespace fs = std::filesystem;
@@ -82,10 +84,11 @@ Result<void> rewrite_file(const fs::path& file, const std::string& head, uint64_
         }
         out.write(tail.data(), static_cast<std::streamsize>(tail.size()));
         out.flush();
-        if (!out || in.bad()) return give_up("cannot write the tagged file (disk full?)");
+        if (!out || in.bad() || fault::io_error(fault::IoOp::Write, temp)) return give_up("cannot write the tagged file (disk full?)");
     }
     std::error_code ec;
-    fs::rename(temp, file, ec);
+    if (const int e = fault::io_error(fault::IoOp::Rename, temp, file)) ec.assign(e, std::generic_category());
+    else fs::rename(temp, file, ec);
     if (ec) return give_up("cannot replace with the tagged file: " + ec.message());
     return {};
 }

@@ -1,9 +1,12 @@
 #include "engine/export/transaction.h"
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <optional>
 #include <unistd.h>
+
+#include "engine/core/fault.h"
 
 namespace sf {
 
@@ -95,10 +98,12 @@ Result<fs::path> DeliveryTransaction::stage(const fs::path& target) {
 Result<void> DeliveryTransaction::stage_text(const fs::path& target, std::string_view text) {
     auto temp = stage(target);
     if (!temp) return std::unexpected(temp.error());
+    if (const int e = fault::io_error(fault::IoOp::Create, *temp))
+        return fail(ErrorCode::FileWrite, target.string() + ": cannot create: " + std::strerror(e));
     std::ofstream out(*temp, std::ios::binary | std::ios::trunc);
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
     out.flush();
-    if (!out) return fail(ErrorCode::FileWrite, target.string() + ": cannot write (disk full?)");
+    if (!out || fault::io_error(fault::IoOp::Write, *temp)) return fail(ErrorCode::FileWrite, target.string() + ": cannot write (disk full?)");
     return {};
 }
 
@@ -133,7 +138,8 @@ Result<void> DeliveryTransaction::commit() {
 
     // 2. Rename every staged file over its target; on a failure, undo.
     for (size_t i = 0; i < targets_.size(); ++i) {
-        fs::rename(temps_[i], targets_[i], ec);
+        if (const int e = fault::io_error(fault::IoOp::Rename, temps_[i], targets_[i])) ec.assign(e, std::generic_category());
+        else fs::rename(temps_[i], targets_[i], ec);
         if (!ec) continue;
         const std::string why = targets_[i].string() + ": cannot move the finished file into place (" + ec.message() +
                                 "); no output was changed";

@@ -9,6 +9,7 @@
 
 #include "engine/audio/audio_file.h"
 #include "engine/core/clock.h"
+#include "engine/core/fault.h"
 #include "engine/core/timecode.h"
 #include "engine/dsp/compressor.h"
 #include "engine/dsp/delay_line.h"
@@ -53,7 +54,7 @@ Result<Spool> Spool::create(const std::filesystem::path& dir, int channels) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     impl->path = dir / (".stemforge-spool-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1)) + ".f32");
-    impl->file = std::fopen(impl->path.c_str(), "w+b");
+    impl->file = fault::io_error(fault::IoOp::Create, impl->path) ? nullptr : std::fopen(impl->path.c_str(), "w+b");
     if (!impl->file) {
         impl->path.clear();
         return fail(ErrorCode::FileWrite, (dir / ".stemforge-spool").string() + ": cannot create the master's temporary file");
@@ -72,7 +73,7 @@ Result<void> Spool::write(const AudioBuffer& block, int64_t frames) {
         const float* src = block.channel(static_cast<int>(c));
         for (int64_t i = 0; i < frames; ++i) s.interleaved[static_cast<size_t>(i) * ch + c] = src[i];
     }
-    if (std::fwrite(s.interleaved.data(), sizeof(float), s.interleaved.size(), s.file) != s.interleaved.size())
+    if (fault::io_error(fault::IoOp::Write, s.path) || std::fwrite(s.interleaved.data(), sizeof(float), s.interleaved.size(), s.file) != s.interleaved.size())
         return fail(ErrorCode::FileWrite, s.path.string() + ": cannot write the master's temporary file (disk full?)");
     s.frames += frames;
     return {};

@@ -63,7 +63,9 @@ void add_scaled(const AudioBuffer& src, float gain, int64_t frames, AudioBuffer&
 Result<void> CpuMixer::make_sidechain(const CompressorSpec& spec, int detector_channels, int rate, int64_t block,
                                       const std::string& path, std::optional<Sidechain>& out, NodeTiming& chain) {
     if (spec.sidechain.empty() && !spec.sidechain_eq) return {};
-    Sidechain& sc = out.emplace();
+    // (from a temporary: clang 16 judges the nested struct not default-
+    // constructible while CpuMixer, which holds optional<Sidechain>, is incomplete)
+    Sidechain& sc = out.emplace(Sidechain{});
     sc.channels = detector_channels;
     sc.detector.resize(detector_channels, block);
     sc.filtered.resize(detector_channels, block);

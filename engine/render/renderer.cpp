@@ -10,6 +10,7 @@
 
 #include "engine/audio/audio_file.h"
 #include "engine/core/clock.h"
+#include "engine/core/fault.h"
 #include "engine/export/export_sink.h"
 #include "engine/export/metadata.h"
 #include "engine/export/transaction.h"
@@ -66,6 +67,7 @@ Result<void> check_render_outputs(const Session& session, const std::vector<Expo
         const std::string role = "export[" + std::to_string(e) + "]";
         outputs.push_back({exports[e].file, role});
         if (exports[e].cue_sheet) {
+            if (auto ok = check_cue_file_name(exports[e].file, role); !ok) return ok;
             std::filesystem::path cue = exports[e].file;
             cue.replace_extension(".cue");
             outputs.push_back({cue, role + "'s CUE sheet"});
@@ -168,6 +170,7 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
     }
     plan.total_frames = plan.content_frames;
     plan.bus_order = bus_processing_order(session);
+    fault::pause_at("opened");
 
     if (auto ok = backend.prepare(session, plan); !ok) return std::unexpected(ok.error());
     result.timeline_frames = plan.total_frames;
@@ -341,7 +344,13 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
                 if (auto ok = sink.write(master, out_n); !ok) return std::unexpected(ok.error());
         }
         export_s += seconds_since(t0);
+        fault::pause_at_block((b0 - start) / block);
     }
+
+    // A stem edited in place while it was read may have given blocks of two
+    // versions: refuse the render rather than deliver a blend.
+    for (const AudioSource& s : sources)
+        if (auto ok = s.check_unchanged(); !ok) return std::unexpected(ok.error());
 
     if (spool) {
         master::MasterJob job;

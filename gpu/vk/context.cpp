@@ -209,6 +209,8 @@ ContextOptions ContextOptions::with_environment() const {
     if (const char* t = std::getenv("STEMFORGE_GPU_FENCE_TIMEOUT_MS"); t && *t) o.fence_timeout_ms = std::max<uint64_t>(1, std::strtoull(t, nullptr, 10));
     if (const char* f = std::getenv("STEMFORGE_GPU_FAULT_LOSE_DEVICE_AFTER"); f && *f) o.lose_device_after_submissions = std::strtoull(f, nullptr, 10);
     if (const char* h = std::getenv("STEMFORGE_GPU_FAULT_HANG_AFTER"); h && *h) o.hang_after_submissions = std::strtoull(h, nullptr, 10);
+    if (const char* l = std::getenv("STEMFORGE_GPU_FAULT_LOSE_DEVICE_FROM"); l && *l) o.lose_device_from_submission = std::strtoull(l, nullptr, 10);
+    if (const char* m = std::getenv("STEMFORGE_GPU_FAULT_OOM_FROM"); m && *m) o.fail_allocations_from = std::strtoull(m, nullptr, 10);
     return o;
 }
 
@@ -485,7 +487,9 @@ Result<Buffer> Context::create_buffer(VkDeviceSize size, VkBufferUsageFlags usag
     mai.allocationSize = req.size;
     mai.memoryTypeIndex = static_cast<uint32_t>(type);
     VkDeviceMemory memory = VK_NULL_HANDLE;
-    if (VkResult r = vkAllocateMemory(device_, &mai, nullptr, &memory); r != VK_SUCCESS)
+    const uint64_t allocation = ++allocations_;
+    const bool injected_oom = options_.fail_allocations_from > 0 && allocation >= options_.fail_allocations_from;
+    if (VkResult r = injected_oom ? VK_ERROR_OUT_OF_DEVICE_MEMORY : vkAllocateMemory(device_, &mai, nullptr, &memory); r != VK_SUCCESS)
         return std::unexpected(vk_error(r, "out of device memory: GPU buffer " + std::string(label) + " (" + mib(req.size) + ")"));
     out.memory_ = adopt(memory, vkFreeMemory);
     out.owner_ = this;
@@ -528,7 +532,8 @@ Result<void> Context::submit(CommandSlot& slot) {
     if (faulted()) return std::unexpected(fault_error());
     assert(!slot.pending && "submit: the slot's previous submission was not waited for");
     const uint64_t number = ++submissions_;
-    if (options_.lose_device_after_submissions > 0 && number > options_.lose_device_after_submissions)
+    if ((options_.lose_device_after_submissions > 0 && number > options_.lose_device_after_submissions) ||
+        (options_.lose_device_from_submission > 0 && number >= options_.lose_device_from_submission))
         return std::unexpected(record_fault(VK_ERROR_DEVICE_LOST, "vkQueueSubmit: VK_ERROR_DEVICE_LOST (injected fault)"));
     if (auto ok = check(vkResetFences(device_, 1, slot.fence.ptr()), "vkResetFences"); !ok) return ok;
     const bool hang = options_.hang_after_submissions > 0 && number == options_.hang_after_submissions + 1 && hang_cmd_;

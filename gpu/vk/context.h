@@ -60,9 +60,17 @@ struct ContextOptions {
     // its fence times out as a hung GPU's would while its commands are still
     // queued, and they run (writing their buffers) after the fault.
     uint64_t hang_after_submissions = 0;
+    // Lost from submission N on (counted from 1; N = 1 is the very first),
+    // so that a test can step N through every submission of a render, each
+    // phase in turn; 0 = off.
+    uint64_t lose_device_from_submission = 0;
+    // Out of device memory from allocation N on (counted from 1 per context):
+    // vkAllocateMemory fails as VK_ERROR_OUT_OF_DEVICE_MEMORY; 0 = off.
+    uint64_t fail_allocations_from = 0;
     // Reads STEMFORGE_GPU_ALLOW_SOFTWARE, STEMFORGE_GPU_DEVICE, STEMFORGE_VK_VALIDATION,
     // STEMFORGE_GPU_MEMORY_BUDGET_MB, STEMFORGE_GPU_FENCE_TIMEOUT_MS,
-    // STEMFORGE_GPU_FAULT_LOSE_DEVICE_AFTER and STEMFORGE_GPU_FAULT_HANG_AFTER into a copy of *this.
+    // STEMFORGE_GPU_FAULT_LOSE_DEVICE_AFTER, STEMFORGE_GPU_FAULT_HANG_AFTER,
+    // STEMFORGE_GPU_FAULT_LOSE_DEVICE_FROM and STEMFORGE_GPU_FAULT_OOM_FROM into a copy of *this.
     ContextOptions with_environment() const;
 };
 
@@ -242,6 +250,7 @@ private:
     uint64_t budget_ = 0;
     std::atomic<uint64_t> allocated_{0}, peak_{0};
     std::atomic<uint64_t> submissions_{0};
+    std::atomic<uint64_t> allocations_{0};  // vkAllocateMemory calls (options.fail_allocations_from)
     mutable std::mutex fault_mutex_;
     std::string fault_message_;  // the first fault's message
     std::mutex queue_mutex_;
