@@ -7,7 +7,7 @@ JOBS  ?= $(shell nproc)
 BUILD ?= build
 ASAN  ?= build-asan
 FUZZ  ?= build-fuzz
-# Seconds per fuzzer in `make test` (five fuzzers); longer runs: scripts/fuzz.sh -t.
+# Seconds per fuzzer in `make test` (eight fuzzers); longer runs: scripts/fuzz.sh -t.
 FUZZ_SECONDS ?= 15
 DEMO_DIR ?= $(BUILD)/demo
 

@@ -7,7 +7,8 @@
 #   -b BUILD    a build configured with -DSTEMFORGE_FUZZ=ON (default build-fuzz)
 #   -t SECONDS  time per fuzzer (default 15)
 #   -r RUNS     stop each fuzzer after RUNS executions instead (0 = no bound)
-#   NAME        fuzzers to run (default: every one built: session audio ir cue cli)
+#   NAME        fuzzers to run (default: every one built: session audio ir cue cli album batch
+#               manifest)
 #
 # The committed seeds (tests/fuzz/corpus/NAME) are read, never written: new
 # inputs go to BUILD/fuzz-corpus/NAME, which later runs resume from. A crash,
@@ -31,11 +32,12 @@ while getopts "b:t:r:" opt; do
 done
 shift $((OPTIND - 1))
 names=("$@")
-if [ ${#names[@]} -eq 0 ]; then names=(session audio ir cue cli); fi
+if [ ${#names[@]} -eq 0 ]; then names=(session audio ir cue cli album batch manifest); fi
 
 # Per fuzzer: the largest input worth trying, and its dictionary.
-declare -A max_len=([session]=8192 [cue]=8192 [audio]=32768 [ir]=32768 [cli]=512)
-declare -A dict=([session]=session.dict [cue]=cue.dict [audio]=audio.dict [ir]=audio.dict [cli]=cli.dict)
+declare -A max_len=([session]=8192 [cue]=8192 [audio]=32768 [ir]=32768 [cli]=512 [album]=8192 [batch]=8192 [manifest]=16384)
+declare -A dict=([session]=session.dict [cue]=cue.dict [audio]=audio.dict [ir]=audio.dict [cli]=cli.dict
+                [album]=album.dict [batch]=batch.dict [manifest]=manifest.dict)
 
 failed=0
 summary=()

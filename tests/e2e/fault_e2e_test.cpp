@@ -1,6 +1,6 @@
 // Fault injection through the real binary (docs/robustness.md, "Fault
 // matrix"): the output disk full or read-only at each stage of a render
-// (mix, master loop, delivery, CUE), a real kernel write failure, an input
+// (mix, master loop, delivery, CUE, manifest), a real kernel write failure, an input
 // truncated, rewritten, replaced or deleted mid-render, and every large
 // allocation failing in turn. Each fault must end in one `stemforge: error:`
 // line, the documented exit code, no temporary file anywhere in the project,
@@ -69,7 +69,7 @@ void make_project(Project& p, Kind kind, double seconds, bool older_outputs = tr
     p.session = p.dir / "session.json";
     write_text(p.session, session_json(kind).dump(1));
     const char* base = kind == Kind::Plain ? "out/mix" : "out/m";
-    for (const char* ext : {".wav", ".flac", ".cue"}) p.outputs.push_back(p.dir / (std::string(base) + ext));
+    for (const char* ext : {".wav", ".flac", ".cue", ".wav.manifest.json"}) p.outputs.push_back(p.dir / (std::string(base) + ext));
     fs::create_directories(p.dir / "out");
     if (older_outputs)
         for (const auto& o : p.outputs) write_text(o, "an older render of " + o.filename().string());
@@ -144,10 +144,40 @@ const IoCase kIoCases[] = {
     {"DeliveryCommitReadOnlyMastered", Kind::Mastered, "EROFS:rename:m.cue", "Read-only file system"},
     {"CueDiskFull", Kind::Plain, "ENOSPC:write:*.cue*", "mix.cue"},
     {"CueReadOnly", Kind::Mastered, "EROFS:create:*.cue*", "Read-only file system"},
+    // The manifest (<first export>.manifest.json) is staged last, after every
+    // export is hashed, and moved into place last: its rename failing undoes
+    // every rename before it.
+    {"ManifestDiskFull", Kind::Plain, "ENOSPC:write:*.manifest.json*", "mix.wav.manifest.json: cannot write (disk full?)"},
+    {"ManifestDiskFullMastered", Kind::Mastered, "ENOSPC:write:*.manifest.json*", "m.wav.manifest.json: cannot write (disk full?)"},
+    {"ManifestReadOnly", Kind::Mastered, "EROFS:create:*.manifest.json*", "m.wav.manifest.json: cannot create: Read-only file system"},
+    {"ManifestCommitReadOnly", Kind::Plain, "EROFS:rename:mix.wav.manifest.json", "no output was changed"},
+    {"ManifestCommitReadOnlyMastered", Kind::Mastered, "EROFS:rename:m.wav.manifest.json", "no output was changed"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Stages, IoFault, testing::ValuesIn(kIoCases),
                          [](const testing::TestParamInfo<IoCase>& i) { return std::string(i.param.name); });
+
+// A render into a folder with no earlier output: a fault while the manifest
+// is staged or committed leaves no file at all (neither the manifest nor
+// any export it would describe, nor a temporary).
+TEST(FaultE2e, ManifestFaultInAFreshFolderLeavesNoFile) {
+    for (const char* fault : {"ENOSPC:write:*.manifest.json*", "EROFS:create:*.manifest.json*", "EROFS:rename:m.wav.manifest.json"}) {
+        SCOPED_TRACE(fault);
+        Project p;
+        make_project(p, Kind::Mastered, 2.0, /*older_outputs=*/false);
+        auto r = render_with(p, {std::string("STEMFORGE_FAULT_IO=") + fault});
+        EXPECT_EQ(r.exit_code, 1) << r.err;
+        expect_one_error_line(r);
+        EXPECT_NE(r.err.find("m.wav.manifest.json"), std::string::npos) << r.err;
+        std::vector<std::string> left;
+        for (const auto& e : fs::directory_iterator(p.dir / "out")) left.push_back(e.path().filename().string());
+        EXPECT_TRUE(left.empty()) << left.size() << " files left in out/, the first " << (left.empty() ? "" : left.front());
+        // Without the fault: the exports and their manifest, nothing else.
+        auto ok = render_with(p, {});
+        ASSERT_EQ(ok.exit_code, 0) << ok.err;
+        for (const auto& o : p.outputs) EXPECT_TRUE(fs::is_regular_file(o)) << o;
+    }
+}
 
 // A real write failure from the kernel, no hook involved: a file size limit
 // (RLIMIT_FSIZE, with SIGXFSZ ignored) makes write(2) fail with EFBIG part

@@ -21,6 +21,9 @@ int audio_input(const uint8_t* data, size_t size);
 int ir_input(const uint8_t* data, size_t size);
 int cue_input(const uint8_t* data, size_t size);
 int cli_input(const uint8_t* data, size_t size);
+int album_input(const uint8_t* data, size_t size);
+int batch_input(const uint8_t* data, size_t size);
+int manifest_input(const uint8_t* data, size_t size);
 
 // Called by the CLI fuzzer's stand-ins for the run_* commands.
 void command_ran();

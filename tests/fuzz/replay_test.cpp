@@ -44,6 +44,9 @@ TEST(FuzzReplay, AudioCorpusAndRegressions) { EXPECT_GE(replay("audio", audio_in
 TEST(FuzzReplay, IrCorpusAndRegressions) { EXPECT_GE(replay("ir", ir_input), 4); }
 TEST(FuzzReplay, CueCorpusAndRegressions) { EXPECT_GE(replay("cue", cue_input), 4); }
 TEST(FuzzReplay, CliCorpusAndRegressions) { EXPECT_GE(replay("cli", cli_input), 8); }
+TEST(FuzzReplay, AlbumCorpusAndRegressions) { EXPECT_GE(replay("album", album_input), 4); }
+TEST(FuzzReplay, BatchCorpusAndRegressions) { EXPECT_GE(replay("batch", batch_input), 4); }
+TEST(FuzzReplay, ManifestCorpusAndRegressions) { EXPECT_GE(replay("manifest", manifest_input), 3); }
 
 }  // namespace
 }  // namespace sf::fuzz
