@@ -124,9 +124,9 @@ int run_batch(const BatchArgs& args) {
     summary["engine"] = args.engine;
     summary["backend"] = args.backend;
     summary["output_dir"] = spec->output_dir.string();
-    summary["jobs"] = *entries;
+    summary["jobs"] = std::move(*entries);  // moved, not copied: the entries are most of the batch's memory
     summary["jobs_ok"] = ok_count;
-    summary["jobs_failed"] = entries->size() - ok_count;
+    summary["jobs_failed"] = summary["jobs"].size() - ok_count;
     summary["seconds"] = seconds_since(t0);
     if (auto ok = write_atomically(summary_path, summary.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"); !ok)
         return report(ok.error());
@@ -134,7 +134,7 @@ int run_batch(const BatchArgs& args) {
     if (args.json) {
         print_json(summary);
     } else {
-        for (const auto& e : *entries) {
+        for (const auto& e : summary["jobs"]) {
             const std::string label = e["name"].get<std::string>() + "/" + e["variant"].get<std::string>();
             if (e["status"] == "ok") {
                 std::string outs;
@@ -144,10 +144,10 @@ int run_batch(const BatchArgs& args) {
                 std::printf("FAILED  %-28s %s\n", label.c_str(), e["error"].is_string() ? e["error"].get<std::string>().c_str() : "");
             }
         }
-        std::printf("batch: %zu ok, %zu failed in %.1f s; summary %s\n", ok_count, entries->size() - ok_count, summary["seconds"].get<double>(),
+        std::printf("batch: %zu ok, %zu failed in %.1f s; summary %s\n", ok_count, summary["jobs"].size() - ok_count, summary["seconds"].get<double>(),
                     summary_path.string().c_str());
     }
-    return ok_count == entries->size() ? kOk : kFailure;
+    return ok_count == summary["jobs"].size() ? kOk : kFailure;
 }
 
 }  // namespace sf::cli

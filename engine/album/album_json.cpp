@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/album/album.h"
+#include "engine/core/message_name.h"
 #include "engine/session/session_blocks.h"
 
 namespace sf::album {
@@ -67,7 +68,7 @@ struct Reader {
         for (const auto& [key, value] : obj.items()) {
             if (std::find(valid.begin(), valid.end(), key) != valid.end()) continue;
             const auto near = nearest(key, valid);
-            error(at(path, key), near ? "unknown key (did you mean \"" + *near + "\"?)" : "unknown key");
+            error(at(path, message_name(key)), near ? "unknown key (did you mean \"" + *near + "\"?)" : "unknown key");
         }
     }
     const json* find(const json& obj, const std::string& key) {
@@ -187,6 +188,11 @@ AlbumTrack read_track(Reader& r, const json& j, const std::string& path, const s
         const std::string& w = has_session ? t.session_as_written : t.file_as_written;
         t.title = std::filesystem::path(w).stem().string();
         if (has_session && t.title == "session") t.title = std::filesystem::path(w).parent_path().filename().string();
+        // A title goes into tags and the CUE sheet, which hold no control character.
+        if (std::any_of(t.title.begin(), t.title.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+            r.error(Reader::at(path, "title"), "absent, and the file name it defaults to holds control characters: give the track a \"title\"");
+            t.title.clear();
+        }
     }
     t.artist = r.tag(j, "artist", path);
     t.composer = r.tag(j, "composer", path);

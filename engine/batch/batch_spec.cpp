@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "engine/core/input_file.h"
+#include "engine/core/message_name.h"
 
 namespace sf {
 
@@ -78,7 +79,7 @@ public:
             size_t best_d = 3;  // suggest only what is at most 2 edits away
             for (const auto k : known)
                 if (const size_t d = edit_distance(it.key(), k); d < best_d) best_d = d, best = k;
-            error(join_path(path, it.key()), best.empty() ? "unknown key" : "unknown key (did you mean \"" + std::string(best) + "\"?)");
+            error(join_path(path, message_name(it.key())), best.empty() ? "unknown key" : "unknown key (did you mean \"" + std::string(best) + "\"?)");
         }
     }
 
@@ -261,7 +262,11 @@ public:
             if (stem == "session" || stem == "album") stem = j.file.parent_path().filename().string();
             const std::string base = sanitize_name(stem);
             std::string name = base;
-            for (int n = 2; used.count(name); ++n) name = base + "-" + std::to_string(n);
+            // The suffix fits in the folder name's 100 characters (the base may use all of them).
+            for (int n = 2; used.count(name); ++n) {
+                const std::string suffix = "-" + std::to_string(n);
+                name = base.substr(0, 100 - suffix.size()) + suffix;
+            }
             used.insert(name);
             j.name = name;
         }

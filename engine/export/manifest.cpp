@@ -10,6 +10,7 @@
 #include <soxr.h>
 
 #include "engine/core/input_file.h"
+#include "engine/core/message_name.h"
 #include "engine/core/sha256.h"
 #include "engine/export/export_sink.h"
 
@@ -64,7 +65,7 @@ std::map<std::string, std::string> string_map(const ojson& obj, const std::strin
     const ojson& m = need(obj, key, where);
     if (!m.is_object()) throw ManifestError{where + key + ": must be an object"};
     for (const auto& [k, v] : m.items()) {
-        if (!v.is_string()) throw ManifestError{where + key + "." + k + ": must be a string"};
+        if (!v.is_string()) throw ManifestError{where + key + "." + message_name(k) + ": must be a string"};
         out[k] = v.get<std::string>();
     }
     return out;
@@ -255,7 +256,7 @@ Result<RenderManifest> parse_manifest(std::string_view text, const std::string& 
         if (!render.is_object()) throw ManifestError{"render: must be an object"};
         for (const auto& [k, v] : render.items())
             if (k != "output" && k != "backend" && k != "threads")
-                throw ManifestError{"render." + k + ": unknown render option (written by a newer Stemforge?)"};
+                throw ManifestError{"render." + message_name(k) + ": unknown render option (written by a newer Stemforge?)"};
         if (const ojson& o = need(render, "output", "render."); !o.is_null()) {
             if (!o.is_string()) throw ManifestError{"render.output: must be a path or null"};
             m.output_override = fs::path(o.get<std::string>());

@@ -5,6 +5,8 @@
 #include <optional>
 #include <vector>
 
+#include "engine/core/message_name.h"
+
 namespace sf {
 
 namespace {
@@ -22,6 +24,10 @@ Result<std::vector<Step>> parse_path(std::string_view path) {
     size_t i = 0;
     auto bad = [&](const std::string& why) { return fail(ErrorCode::InvalidArgument, "path \"" + std::string(path) + "\": " + why); };
     if (path.empty()) return bad("empty");
+    // Shown escaped: a raw line break would split the error line.
+    for (unsigned char c : path)
+        if (c < 0x20 || c == 0x7f)
+            return fail(ErrorCode::InvalidArgument, "path " + message_name(path) + ": holds a control character (no session key has one)");
     while (i < path.size()) {
         Step s;
         while (i < path.size() && path[i] != '.' && path[i] != '[') s.key += path[i++];

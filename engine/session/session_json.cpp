@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/core/input_file.h"
+#include "engine/core/message_name.h"
 #include "engine/master/preset.h"
 #include "engine/session/session.h"
 #include "engine/session/session_blocks.h"
@@ -370,7 +371,7 @@ public:
     void finish() const {
         const std::vector<std::string> valid(seen_.begin(), seen_.end());
         for (auto it = j_.begin(); it != j_.end(); ++it)
-            if (!seen_.count(it.key())) guard([&] { fail_at(child(it.key()), unknown_key_rule(it.key(), valid)); });
+            if (!seen_.count(it.key())) guard([&] { fail_at(child(message_name(it.key())), unknown_key_rule(it.key(), valid)); });
     }
 
 

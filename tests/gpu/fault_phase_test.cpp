@@ -141,5 +141,111 @@ TEST(GpuFaultPhases, AutoFallsBackToTheCpuRenderAtAnyPhase) {
     }
 }
 
+// ---- the master chain on the GPU ------------------------------------------------
+//
+// `render --backend gpu` masters on the GPU (pre-chain, loudness loop
+// passes, meters, the delivering pass): its submissions come after the
+// mixer's, which `render --json` counts as gpu.submissions, and its device
+// allocations after the mixer's. The fault counters count every one.
+
+// The session without its master block: the mixer's part of the render alone.
+fs::path write_mix_only(const fs::path& session) {
+    json s = json::parse(read_text(session));
+    s.erase("master");
+    const fs::path mix_only = session.parent_path() / "mix-only.json";
+    write_text(mix_only, s.dump(1));
+    return mix_only;
+}
+
+// The smallest N in [lo, hi] from which `variable`=N lets the GPU render
+// succeed (a fault from N on meets no submission/allocation): one past the
+// render's count. hi + 1 when none does.
+int first_passing(const fs::path& session, const char* variable, int lo, int hi) {
+    while (lo <= hi) {
+        const int mid = (lo + hi) / 2;
+        if (render(session, "gpu", {std::string(variable) + "=" + std::to_string(mid)}).exit_code == 0) hi = mid - 1;
+        else lo = mid + 1;
+    }
+    return lo;
+}
+
+// The device lost at each of the master's submissions in turn: one Device
+// error line, exit 4, nothing left, outputs untouched.
+TEST(GpuFaultPhases, DeviceLostAtEveryMasterSubmissionFailsCleanly) {
+    TempDir dir;
+    const auto session = write_project(dir);
+    TempDir probe_dir;
+    const auto probe_session = write_project(probe_dir);
+    auto probe = render(probe_session, "gpu", {}, true);
+    ASSERT_EQ(probe.exit_code, 0) << probe.err;
+    const json report = json::parse(probe.out);
+    ASSERT_TRUE(report["gpu"]["gpu_time_s"].contains("master_limiter")) << "the master ran on the GPU: " << probe.out;
+    const int mix_submissions = report["gpu"]["submissions"].get<int>();
+    const int total = first_passing(probe_session, "STEMFORGE_GPU_FAULT_LOSE_DEVICE_FROM", mix_submissions + 1, 400) - 1;
+    ASSERT_GE(total, mix_submissions + 2) << "the master's pre-chain, loop passes and meters are submissions of their own";
+    ASSERT_LT(total, 400);
+
+    const Snapshot before = snapshot(dir.path());
+    for (int n = mix_submissions + 1; n <= total; ++n) {
+        SCOPED_TRACE("lost from submission " + std::to_string(n) + " (the master's " + std::to_string(n - mix_submissions) + " of " +
+                     std::to_string(total - mix_submissions) + ")");
+        auto r = render(session, "gpu", {"STEMFORGE_GPU_FAULT_LOSE_DEVICE_FROM=" + std::to_string(n)});
+        expect_clean_device_error(r, before, dir.path(), "VK_ERROR_DEVICE_LOST");
+        if (HasFailure()) return;
+    }
+    std::printf("[   INFO   ] %d mixer submissions, %d master submissions, each the first lost in turn, failed cleanly\n", mix_submissions,
+                total - mix_submissions);
+}
+
+// Faults in the master phase (the device lost at its first and last
+// submission; device memory exhausted at its first, a middle and its last
+// allocation): `gpu` fails cleanly with exit 4, `auto` renders again on the
+// CPU path and delivers the CPU render bit for bit.
+TEST(GpuFaultPhases, MasterPhaseFaultsFailCleanlyOrFallBackToTheCpuRender) {
+    TempDir dir;
+    const auto session = write_project(dir);
+    auto cpu = render(session, "cpu", {});
+    ASSERT_EQ(cpu.exit_code, 0) << cpu.err;
+    const std::string want_wav = read_text(dir / "out/master.wav"), want_flac = read_text(dir / "out/master.flac");
+    const json want_manifest = json::parse(read_text(dir / "out/master.wav.manifest.json"));
+
+    auto probe = render(session, "gpu", {}, true);
+    ASSERT_EQ(probe.exit_code, 0) << probe.err;
+    const int mix_submissions = json::parse(probe.out)["gpu"]["submissions"].get<int>();
+    const int submissions = first_passing(session, "STEMFORGE_GPU_FAULT_LOSE_DEVICE_FROM", mix_submissions + 1, 400) - 1;
+    const int mix_allocations = first_passing(write_mix_only(session), "STEMFORGE_GPU_FAULT_OOM_FROM", 1, 400) - 1;
+    const int allocations = first_passing(session, "STEMFORGE_GPU_FAULT_OOM_FROM", mix_allocations + 1, 400) - 1;
+    ASSERT_GT(submissions, mix_submissions);
+    ASSERT_GT(allocations, mix_allocations) << "the master chain allocates its own device buffers";
+    ASSERT_LT(allocations, 400);
+    std::printf("[   INFO   ] submissions: %d mixer + %d master; device allocations: %d mixer + %d master\n", mix_submissions,
+                submissions - mix_submissions, mix_allocations, allocations - mix_allocations);
+
+    const std::vector<std::string> faults{"STEMFORGE_GPU_FAULT_LOSE_DEVICE_FROM=" + std::to_string(mix_submissions + 1),
+                                          "STEMFORGE_GPU_FAULT_LOSE_DEVICE_FROM=" + std::to_string(submissions),
+                                          "STEMFORGE_GPU_FAULT_OOM_FROM=" + std::to_string(mix_allocations + 1),
+                                          "STEMFORGE_GPU_FAULT_OOM_FROM=" + std::to_string((mix_allocations + 1 + allocations) / 2),
+                                          "STEMFORGE_GPU_FAULT_OOM_FROM=" + std::to_string(allocations)};
+    for (const std::string& fault : faults) {
+        SCOPED_TRACE(fault);
+        for (const char* f : {"out/master.wav", "out/master.flac", "out/master.wav.manifest.json"}) write_text(dir / f, "older");
+        const Snapshot before = snapshot(dir.path());
+        auto failed = render(session, "gpu", {fault});
+        expect_clean_device_error(failed, before, dir.path(), fault.find("OOM") != std::string::npos ? "VK_ERROR_OUT_OF_DEVICE_MEMORY" : "VK_ERROR_DEVICE_LOST");
+
+        auto r = render(session, "auto", {"STEMFORGE_GPU_ALLOW_SOFTWARE=1", fault}, true);
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        EXPECT_NE(r.err.find("GPU render failed"), std::string::npos) << r.err;
+        EXPECT_EQ(json::parse(r.out)["backend"], "cpu");
+        EXPECT_TRUE(read_text(dir / "out/master.wav") == want_wav) << "the fallback delivers the CPU render";
+        EXPECT_TRUE(read_text(dir / "out/master.flac") == want_flac);
+        // Its manifest records the CPU backend and the CPU render's output hashes.
+        const json manifest = json::parse(read_text(dir / "out/master.wav.manifest.json"));
+        EXPECT_EQ(manifest["backend"], "cpu");
+        EXPECT_EQ(manifest["outputs"], want_manifest["outputs"]);
+        if (HasFailure()) return;
+    }
+}
+
 }  // namespace
 }  // namespace sf::test
