@@ -55,7 +55,8 @@ struct Reader {
     std::string origin;
     std::vector<std::string> errors;
 
-    void error(const std::string& path, const std::string& rule) { errors.push_back(origin + ": " + path + ": " + rule); }
+    // Escaped: a name or value from the file must not split the line.
+    void error(const std::string& path, const std::string& rule) { errors.push_back(origin + ": " + escape_controls(path + ": " + rule)); }
 
     static std::string at(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
 
@@ -140,7 +141,7 @@ struct Reader {
         if (auto e = enum_from_name<E>(*v)) return e;
         std::string list;
         for (auto n : enum_names<E>()) list += (list.empty() ? "" : ", ") + std::string(n);
-        error(at(path, key), "must be one of " + list + " (is \"" + *v + "\")");
+        error(at(path, key), "must be one of " + list + " (is " + json(*v).dump() + ")");  // dump: quoted, controls escaped
         return std::nullopt;
     }
     std::optional<std::filesystem::path> path_value(const json& obj, const std::string& key, const std::string& path,
@@ -301,7 +302,7 @@ Result<AlbumSpec> parse_album(const std::string& text, const std::filesystem::pa
         if (auto m = r.text(*l, "mode", "loudness")) {
             if (*m == "track") mode = LoudnessMode::Track;
             else if (*m == "album") mode = LoudnessMode::Album;
-            else r.error("loudness.mode", "must be \"track\" or \"album\" (is \"" + *m + "\")");
+            else r.error("loudness.mode", "must be \"track\" or \"album\" (is " + json(*m).dump() + ")");
         }
         target = r.number(*l, "target_lufs", "loudness", -70.0, 0.0, "LUFS");
         ceiling = r.number(*l, "ceiling_dbtp", "loudness", -60.0, 0.0, "dBTP");

@@ -69,7 +69,10 @@ public:
     std::filesystem::path base_dir;
     std::vector<std::string> errors;
 
-    void error(const std::string& path, const std::string& rule) { errors.push_back(origin + ": " + (path.empty() ? "(top level)" : path) + ": " + rule); }
+    // Escaped: a name or value from the file must not split the line.
+    void error(const std::string& path, const std::string& rule) {
+        errors.push_back(origin + ": " + escape_controls((path.empty() ? "(top level)" : path) + ": " + rule));
+    }
 
     // Reports every key of `obj` not in `known`, naming the nearest known key.
     void unknown_keys(const ojson& obj, const std::string& path, std::initializer_list<std::string_view> known) {

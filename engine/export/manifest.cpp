@@ -293,7 +293,7 @@ Result<RenderManifest> parse_manifest(std::string_view text, const std::string& 
         if (m.outputs.empty()) throw ManifestError{"outputs: lists no file"};
         return m;
     } catch (const ManifestError& e) {
-        return fail(ErrorCode::InvalidArgument, origin + ": " + e.message);
+        return fail(ErrorCode::InvalidArgument, origin + ": " + escape_controls(e.message));
     } catch (const nlohmann::json::exception& e) {
         return fail(ErrorCode::InvalidArgument, origin + ": malformed manifest: " + e.what());
     }

@@ -92,7 +92,7 @@ struct ParseFailure {
 };
 
 [[noreturn]] void fail_at(const std::string& path, const std::string& rule) {
-    throw ParseFailure{path + ": " + rule};
+    throw ParseFailure{escape_controls(path + ": " + rule)};  // one line, whatever the file's names and values hold
 }
 
 // The errors of the file being read (set for the duration of one parse).
