@@ -5,6 +5,7 @@
 
 #ifdef STEMFORGE_HAS_GPU
 #include "gpu/gpu_mixer.h"
+#include "gpu/vk/handles.h"
 #endif
 
 namespace sf::cli {
@@ -97,6 +98,14 @@ nlohmann::json backend_metrics(const MixBackend& backend) {
 #endif
     (void)backend;
     return nullptr;
+}
+
+bool gpu_device_abandoned() {
+#ifdef STEMFORGE_HAS_GPU
+    return gpu::abandoned_count() > 0;
+#else
+    return false;
+#endif
 }
 
 }  // namespace sf::cli

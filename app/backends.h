@@ -44,4 +44,8 @@ Result<BackendRender> render_with_fallback(const std::string& which, const Sessi
                                            const std::function<void(const std::string&)>& log,
                                            const std::function<void()>& before_retry = {});
 
+// True once a GPU device of this process faulted and was abandoned rather
+// than destroyed (gpu/vk/handles.h): its driver's threads may still run.
+bool gpu_device_abandoned();
+
 }  // namespace sf::cli
