@@ -72,6 +72,27 @@ void expect_clean_device_error(const CommandResult& r, const Snapshot& before, c
     for (const auto& d : differences(before, snapshot(dir))) ADD_FAILURE() << d;
 }
 
+// The session without its master block: the mixer's part of the render alone.
+fs::path write_mix_only(const fs::path& session) {
+    json s = json::parse(read_text(session));
+    s.erase("master");
+    const fs::path mix_only = session.parent_path() / "mix-only.json";
+    write_text(mix_only, s.dump(1));
+    return mix_only;
+}
+
+// The smallest N in [lo, hi] from which `variable`=N lets the GPU render
+// succeed (a fault from N on meets no submission/allocation): one past the
+// render's count. hi + 1 when none does.
+int first_passing(const fs::path& session, const char* variable, int lo, int hi) {
+    while (lo <= hi) {
+        const int mid = (lo + hi) / 2;
+        if (render(session, "gpu", {std::string(variable) + "=" + std::to_string(mid)}).exit_code == 0) hi = mid - 1;
+        else lo = mid + 1;
+    }
+    return lo;
+}
+
 TEST(GpuFaultPhases, DeviceLostAtEverySubmissionFailsCleanly) {
     TempDir dir;
     const auto session = write_project(dir);
@@ -91,9 +112,9 @@ TEST(GpuFaultPhases, DeviceLostAtEverySubmissionFailsCleanly) {
         if (HasFailure()) return;
     }
     std::printf("[   INFO   ] %d submissions, each the first lost in turn, failed cleanly\n", submissions);
-    // One past the last submission: nothing is lost, the render stands.
-    auto ok = render(session, "gpu", {"STEMFORGE_GPU_FAULT_LOSE_DEVICE_FROM=" + std::to_string(submissions + 1)});
-    EXPECT_EQ(ok.exit_code, 0) << ok.err;
+    // From one past the render's last submission (the master's come after
+    // the mixer's, which gpu.submissions counts) nothing is lost: the render stands.
+    EXPECT_LE(first_passing(session, "STEMFORGE_GPU_FAULT_LOSE_DEVICE_FROM", submissions + 1, 400), 400);
 }
 
 TEST(GpuFaultPhases, OutOfDeviceMemoryAtEveryAllocationFailsCleanly) {
@@ -147,27 +168,6 @@ TEST(GpuFaultPhases, AutoFallsBackToTheCpuRenderAtAnyPhase) {
 // passes, meters, the delivering pass): its submissions come after the
 // mixer's, which `render --json` counts as gpu.submissions, and its device
 // allocations after the mixer's. The fault counters count every one.
-
-// The session without its master block: the mixer's part of the render alone.
-fs::path write_mix_only(const fs::path& session) {
-    json s = json::parse(read_text(session));
-    s.erase("master");
-    const fs::path mix_only = session.parent_path() / "mix-only.json";
-    write_text(mix_only, s.dump(1));
-    return mix_only;
-}
-
-// The smallest N in [lo, hi] from which `variable`=N lets the GPU render
-// succeed (a fault from N on meets no submission/allocation): one past the
-// render's count. hi + 1 when none does.
-int first_passing(const fs::path& session, const char* variable, int lo, int hi) {
-    while (lo <= hi) {
-        const int mid = (lo + hi) / 2;
-        if (render(session, "gpu", {std::string(variable) + "=" + std::to_string(mid)}).exit_code == 0) hi = mid - 1;
-        else lo = mid + 1;
-    }
-    return lo;
-}
 
 // The device lost at each of the master's submissions in turn: one Device
 // error line, exit 4, nothing left, outputs untouched.
