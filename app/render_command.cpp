@@ -194,6 +194,9 @@ int render_command(const RenderArgs& args) {
         if (auto ok = spools.open(exports.size()); !ok) return report(ok.error());
         options.export_tap = [&spools](size_t e, const AudioBuffer& m, int64_t n) { spools.write(e, m, n); };
     }
+    // The inputs as the render opens them (the manifest records these). One
+    // that cannot be read is the render's to report, naming its stem.
+    const auto inputs_hashed = hash_files(render_inputs(*session));
     auto rendered = render_with_fallback(args.backend, *session, options, [&](const std::string& note) { progress.note("stemforge: " + note); },
                                          [&] {
                                              if (args.verify) spools.rewind_for_writing();
@@ -396,7 +399,8 @@ int render_command(const RenderArgs& args) {
     }
 
     // The manifest is staged with the outputs: a failed or cancelled render leaves none.
-    auto manifest = stage_render_manifest(*session, effective_exports(*session, options), render_manifest_context(args, *backend), transaction);
+    auto manifest = stage_render_manifest(*session, effective_exports(*session, options), render_manifest_context(args, *backend), transaction,
+                                          inputs_hashed ? &*inputs_hashed : nullptr);
     if (!manifest) return report(manifest.error());
     out["manifest"] = manifest_path_for(effective_exports(*session, options).front().file).string();
     if (cancel_requested(cancel)) return report(cancelled_error());
