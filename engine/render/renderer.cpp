@@ -215,6 +215,9 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         result.region = rr;
     }
     RenderProgress progress(options, session.master.has_value(), exports.size());
+    std::vector<AudioBuffer> stem_taps;
+    MixDiagnostics* const diagnostics = options.diagnostics && backend.set_stem_taps(&stem_taps) ? options.diagnostics : nullptr;
+    if (diagnostics) diagnostics->start(rate, region ? region->first : 0, region ? region->second : plan.total_frames);
 
     // ---- open the exports (temporary files; renamed on success only) ----
     // With a master block the mix is spooled and the master step writes the
@@ -319,6 +322,7 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         const int64_t skip = std::clamp<int64_t>(latency - (b0 - start), 0, n);
         int64_t out_n = n - skip;
         int64_t out_first = b0 + skip - latency;  // the timeline frame of master[0] after the move
+        if (diagnostics && out_n > 0) diagnostics->add(master, stem_taps, skip, out_n, out_first);
         if (skip > 0 && out_n > 0)
             for (int c = 0; c < 2; ++c) std::memmove(master.channel(c), master.channel(c) + skip, static_cast<size_t>(out_n) * sizeof(float));
         progress.mix(static_cast<double>(b0 + n - start) / static_cast<double>(timeline_end - start));
