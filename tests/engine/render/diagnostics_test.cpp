@@ -187,8 +187,10 @@ TEST(MixDiagnostics, RegionRenderReportsTimelineFrames) {
     write_over_stems(region_dir, frames);
     write_over_stems(before_dir, frames);
     const Diagnosed full = render_diagnosed(kOverSession, full_dir);
-    const Diagnosed region = render_diagnosed(kOverSession, region_dir, TimeRegion{0.9, 1.5});
-    const Diagnosed before = render_diagnosed(kOverSession, before_dir, TimeRegion{0.2, 0.95});
+    // Small blocks: the render starts at a pre-roll well inside the timeline.
+    const Diagnosed region = render_diagnosed(kOverSession, region_dir, TimeRegion{0.9, 1.5}, 4096);
+    const Diagnosed before = render_diagnosed(kOverSession, before_dir, TimeRegion{0.2, 0.95}, 4096);
+    ASSERT_EQ(region.out.frames(), std::llround(0.6 * kRate));
     ASSERT_EQ(full.report.overs.size(), 1u);
     ASSERT_EQ(region.report.overs.size(), 1u);
     EXPECT_EQ(region.report.overs[0].first_frame, full.report.overs[0].first_frame);
