@@ -67,8 +67,9 @@ inline constexpr double kMaskingMinActiveS = 1.0;  // a pair/band needs this lon
 inline constexpr size_t kMaskingMaxEntries = 20;
 
 // Zwicker's critical-band edges in Hz (E. Zwicker, "Subdivision of the
-// audible frequency range into critical bands", JASA 33(2), 1961, table I),
-// the lowest band starting at 20 Hz instead of 0: 24 bands, 20 Hz–15.5 kHz.
+// audible frequency range into critical bands", JASA 33(2), 1961, table I:
+// the upper cut-offs, and the first band's 80 Hz width below 100 Hz): 24
+// bands, 20 Hz–15.5 kHz.
 inline constexpr std::array<double, 25> kCriticalBandEdgesHz = {20,   100,  200,  300,  400,  510,  630,  770,  920,
                                                                 1080, 1270, 1480, 1720, 2000, 2320, 2700, 3150, 3700,
                                                                 4400, 5300, 6400, 7700, 9500, 12000, 15500};
