@@ -252,6 +252,7 @@ private:
     uint64_t budget_ = 0;
     std::atomic<uint64_t> allocated_{0}, peak_{0};
     std::atomic<uint64_t> submissions_{0};
+    std::atomic<bool> loss_injected_{false};  // options' lose_device_*: the device itself still works
     std::atomic<uint64_t> allocations_{0};  // vkAllocateMemory calls (options.fail_allocations_from)
     mutable std::mutex fault_mutex_;
     std::string fault_message_;  // the first fault's message
