@@ -24,6 +24,7 @@
 #include "engine/master/master_chain.h"
 #include "engine/render/mix_backend.h"
 #include "engine/render/region.h"
+#include "engine/render/render_cache.h"
 #include "engine/session/session.h"
 
 namespace sf {
@@ -66,6 +67,10 @@ struct RenderOptions {
     // album renders its sessions' mixes this way and masters them itself;
     // it hands in a session without a master block).
     bool mix_only = false;
+    // Decoded stems, designs and stem signals kept from earlier renders
+    // (engine/render/render_cache.h; the workstation keeps one per open
+    // session). The render is bit-identical with and without it. Null: none.
+    RenderCache* cache = nullptr;
     // `render --verify`: the master step replays the primary render's gain
     // and working ceiling (master_chain.h, MasterReplay).
     std::optional<master::MasterReplay> master_replay;
