@@ -202,12 +202,13 @@ void draw_mixer_view(ViewContext& ctx) {
         if (!can_render) ImGui::EndDisabled();
     }
     // Fast feedback: the render on edit (through the session's render cache)
-    // and the master's meter values it measured.
+    // and the master's meter values it measured, on the snapshots' row.
     {
+        ImGui::SameLine();
         ImGui::Checkbox("Render on edit", &ws.settings().render_on_edit);
         ctx.controls.note("render_on_edit");
-        ImGui::SameLine();
         const PreviewRun& pv = ws.preview();
+        if (pv.job || pv.meters || !pv.error.empty()) ImGui::SameLine();  // never a SameLine with nothing after it: the strips would follow
         if (pv.job) {
             ImGui::Text("%s %.0f %%", pv.selection ? "rendering the selection" : "rendering", 100.0 * pv.job->progress());
         } else if (pv.meters) {
