@@ -13,6 +13,7 @@ struct BenchEditArgs {
     std::string edit_path;         // default: stems[lead].gain_db (the demo's lead stem)
     double edit_db = -2.0;         // added to the key's value
     std::string backend = "cpu";
+    bool master = true;            // --no-master: the demo without its master block (the meters hear the mix)
     bool json = false;
 };
 

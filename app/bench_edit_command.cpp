@@ -85,6 +85,7 @@ int run_bench_edit(const BenchEditArgs& args) {
     if (!file) return report(file.error());
     auto session = load_session(*file);
     if (!session) return report(session.error());
+    if (!args.master) session->master.reset();
 
     std::string path = args.edit_path;
     if (path.empty()) {
@@ -133,6 +134,7 @@ int run_bench_edit(const BenchEditArgs& args) {
     j["session"] = file->string();
     j["duration_s"] = args.duration_s;
     j["backend"] = cached->preview.render.backend;
+    j["master"] = args.master;
     j["edit"] = "set " + path + " " + std::to_string(value);
     j["first_render_s"] = first_s;
     j["cached"] = {{"edit_to_meter_s", cached->edit_to_meter_s},
@@ -155,8 +157,8 @@ int run_bench_edit(const BenchEditArgs& args) {
     if (args.json) {
         print_json(j);
     } else {
-        std::printf("bench edit: %s on %s (%.0f s demo, %s backend)\n", j["edit"].get<std::string>().c_str(), file->c_str(),
-                    args.duration_s, j["backend"].get<std::string>().c_str());
+        std::printf("bench edit: %s on %s (%.0f s demo%s, %s backend)\n", j["edit"].get<std::string>().c_str(), file->c_str(),
+                    args.duration_s, args.master ? "" : " without its master block", j["backend"].get<std::string>().c_str());
         std::printf("  first render (fills the cache): %.2f s\n", first_s);
         std::printf("  edit -> meters with the cache:    %.2f s (%zu of %zu stem signals from the cache)\n", cached->edit_to_meter_s,
                     after.stem_signal_hits, after.stem_signal_hits + after.stem_signal_misses);

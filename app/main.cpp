@@ -182,6 +182,7 @@ int sf::cli::parse_and_run(int argc, char** argv) {
     be->add_option("--edit", bench_edit.edit_path, "The stem key edited (default: stems[lead].gain_db)");
     be->add_option("--db", bench_edit.edit_db, "Added to the key's value")->capture_default_str()->check(CLI::Range(-48.0, 12.0));
     be->add_option("--backend", bench_edit.backend, "Render backend: auto, cpu, gpu")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "gpu"}));
+    be->add_flag("!--no-master", bench_edit.master, "Without the demo's master block (the meters hear the mix)");
     be->add_flag("--json", bench_edit.json, "Print one JSON object on stdout");
 
     if (auto unknown = unknown_command_message(app, argc, argv)) {
