@@ -27,7 +27,10 @@
 // (default kDefaultBudgetBytes); the least recently used are evicted to make
 // room, and an entry larger than the budget is not stored (the render then
 // streams as without a cache). Entries are shared_ptr<const>: one evicted
-// while a render uses it stays valid for that render.
+// while a render uses it stays valid for that render. A render allocates the
+// buffers it fills (only those that fit the budget) before they are stored
+// and charged, so while a cold render runs, up to twice the budget may be in
+// use.
 //
 // Thread-safe (one mutex): a render's parallel stem preparation and the
 // decode thread use it at once. Not copyable.
