@@ -428,7 +428,9 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
     for (size_t e = 0; e < job.exports.size(); ++e) {
         const ExportSpec& x = job.exports[e];
         const DeliveryTarget t = export_target(m, x);
-        const int group_rate = t.loudness_lufs ? (x.sample_rate > 0 ? x.sample_rate : rate) : 0;
+        // Only a loudness loop measures at the file's rate; with a given gain
+        // (an album's) every export shares one group and one working ceiling.
+        const int group_rate = t.loudness_lufs && !job.fixed_gain_db ? (x.sample_rate > 0 ? x.sample_rate : rate) : 0;
         auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.target == t && g.rate == group_rate; });
         if (it == groups.end()) {
             Group g;

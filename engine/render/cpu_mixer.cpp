@@ -83,6 +83,8 @@ Result<void> CpuMixer::make_sidechain(const CompressorSpec& spec, int detector_c
 Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
     session_ = &session;
     cache_ = plan.cache;
+    stem_taps_ = nullptr;
+    block_frames_ = plan.block_frames;
     const int rate = plan.sample_rate;
     const int64_t block = plan.block_frames;
     const size_t nb = session.buses.size();
@@ -469,7 +471,44 @@ Result<void> CpuMixer::process(int64_t block_start, int64_t frames, std::span<co
         });
     }
     gather(graph_.destinations.size() - 1, block_start, frames, master);
+    if (stem_taps_) write_stem_taps(frames);
     return {};
+}
+
+bool CpuMixer::set_stem_taps(std::vector<AudioBuffer>* taps) {
+    stem_taps_ = taps;
+    tap_delays_.clear();
+    if (!taps) return true;
+    taps->resize(stems_.size());
+    // `pre` at block frame m is timeline frame m − the stem's output latency;
+    // the master block's frame m is m − the master's.
+    const int64_t master_latency = graph_.master().latency_frames;
+    for (size_t k = 0; k < stems_.size(); ++k) {
+        (*taps)[k].resize(2, block_frames_);
+        tap_delays_.emplace_back(2, std::max<int64_t>(0, master_latency - graph_.stem_output[k].latency_frames));
+    }
+    return true;
+}
+
+void CpuMixer::write_stem_taps(int64_t frames) {
+    tbb::parallel_for(size_t{0}, stems_.size(), [&](size_t k) {
+        const StemState& st = stems_[k];
+        AudioBuffer& tap = (*stem_taps_)[k];
+        // The fader as build_mix_graph makes the stem's output edge.
+        const float fader = static_cast<float>(db_to_gain(st.spec->gain_db));
+        const bool heard = st.active && st.plan->audible;
+        for (int c = 0; c < 2; ++c) {
+            float* t = tap.channel(c);
+            if (!heard) {
+                std::fill_n(t, frames, 0.0f);
+                continue;
+            }
+            const float* p = st.pre.channel(c);
+            for (int64_t i = 0; i < frames; ++i) t[i] = fader * p[i];
+        }
+        float* ch[] = {tap.channel(0), tap.channel(1)};
+        tap_delays_[k].process(ch, frames);  // every block: the delay line must advance
+    });
 }
 
 }  // namespace sf

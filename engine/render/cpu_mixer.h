@@ -61,6 +61,7 @@ public:
     Result<void> prepare(const Session& session, RenderPlan& plan) override;
     Result<void> process(int64_t block_start, int64_t frames, std::span<const AudioBuffer> inputs,
                          AudioBuffer& master) override;
+    bool set_stem_taps(std::vector<AudioBuffer>* taps) override;
 
 private:
     // The compensation delay and the scratch sum of one input group of a
@@ -139,6 +140,12 @@ private:
     std::vector<BusState> buses_;
     MixGraph graph_;
     std::vector<std::vector<GroupState>> groups_;  // per graph_.destinations[d].groups[j]
+    // Stem taps (MixBackend::set_stem_taps): each stem's fader · pre, delayed
+    // from the stem's output latency to the master's.
+    std::vector<AudioBuffer>* stem_taps_ = nullptr;
+    std::vector<DelayLine> tap_delays_;
+    int64_t block_frames_ = 0;
+    void write_stem_taps(int64_t frames);
 };
 
 

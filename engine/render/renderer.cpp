@@ -229,6 +229,9 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         result.region = rr;
     }
     RenderProgress progress(options, session.master.has_value(), exports.size());
+    std::vector<AudioBuffer> stem_taps;
+    MixDiagnostics* const diagnostics = options.diagnostics && backend.set_stem_taps(&stem_taps) ? options.diagnostics : nullptr;
+    if (diagnostics) diagnostics->start(rate, region ? region->first : 0, region ? region->second : plan.total_frames);
 
     // ---- open the exports (temporary files; renamed on success only) ----
     // With a master block the mix is spooled and the master step writes the
@@ -283,7 +286,7 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
     }
     AudioBuffer master(2, block);
     std::vector<std::optional<Error>> stem_errors(plan.stems.size());
-    double decode_s = 0, mix_s = 0, export_s = 0;
+    double decode_s = 0, mix_s = 0, export_s = 0, diagnostics_s = 0;
 
     // The backend's graph latency: run the timeline that much longer and drop
     // as many leading master frames, so the output is aligned with the stems.
@@ -356,6 +359,11 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         const int64_t skip = std::clamp<int64_t>(latency - (b0 - start), 0, n);
         int64_t out_n = n - skip;
         int64_t out_first = b0 + skip - latency;  // the timeline frame of master[0] after the move
+        if (diagnostics && out_n > 0) {
+            const auto t_diag = Clock::now();
+            diagnostics->add(master, stem_taps, skip, out_n, out_first);
+            diagnostics_s += seconds_since(t_diag);
+        }
         if (skip > 0 && out_n > 0)
             for (int c = 0; c < 2; ++c) std::memmove(master.channel(c), master.channel(c) + skip, static_cast<size_t>(out_n) * sizeof(float));
         progress.mix(static_cast<double>(b0 + n - start) / static_cast<double>(timeline_end - start));
@@ -450,6 +458,7 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
     result.timing_s["decode"] = decode_s;
     result.timing_s["mix"] = mix_s;
     result.timing_s["export"] = export_s;
+    if (diagnostics) result.timing_s["diagnostics"] = diagnostics_s;  // mix (the taps) excluded
     result.timing_s["total"] = seconds_since(t_start);
     progress.done();
     return result;

@@ -165,6 +165,8 @@ public:
     const DeviceInfo& info() const { return info_; }
     const VkPhysicalDeviceLimits& limits() const { return limits_; }
     const ContextOptions& options() const { return options_; }
+    // Queue submissions so far, every user of this context (mix and master).
+    uint64_t submission_count() const { return submissions_.load(std::memory_order_relaxed); }
     std::string description() const;  // "NVIDIA H100 (discrete, Vulkan 1.3.x)"
 
     // Device-local memory is also host-visible: no staging copies are needed.
