@@ -46,6 +46,7 @@
 #include "engine/dsp/gain.h"
 #include "engine/render/mix_backend.h"
 #include "engine/render/mix_graph.h"
+#include "engine/render/render_cache.h"
 
 namespace sf {
 
@@ -101,6 +102,11 @@ private:
         int64_t active_after_end_frames = 0;
         bool active = false;           // produced output this block
         bool started = false;          // has been processed at least once
+        // The render cache's copy of this stem's signal after its inserts
+        // (used instead of running them), or the one this render fills.
+        std::shared_ptr<const StemSignal> cached_signal;
+        std::shared_ptr<StemSignal> filling;
+        std::string signal_key;
     };
     struct BusState {
         const BusSpec* spec = nullptr;
@@ -125,7 +131,11 @@ private:
     Result<void> make_sidechain(const CompressorSpec& spec, int own_channels, int rate, int64_t block, const std::string& path,
                                 std::optional<Sidechain>& out, NodeTiming& chain);
 
+    // Looks up (or prepares to fill) each stem's signal in the render cache.
+    void attach_stem_signals(const Session& session, RenderPlan& plan);
+
     const Session* session_ = nullptr;
+    RenderCache* cache_ = nullptr;  // RenderPlan::cache (borrowed, for this render)
     std::vector<StemState> stems_;
     std::vector<BusState> buses_;
     MixGraph graph_;

@@ -25,6 +25,7 @@
 #include "engine/render/diagnostics.h"
 #include "engine/render/mix_backend.h"
 #include "engine/render/region.h"
+#include "engine/render/render_cache.h"
 #include "engine/session/session.h"
 
 namespace sf {
@@ -67,6 +68,10 @@ struct RenderOptions {
     // album renders its sessions' mixes this way and masters them itself;
     // it hands in a session without a master block).
     bool mix_only = false;
+    // Decoded stems, designs and stem signals kept from earlier renders
+    // (engine/render/render_cache.h; the workstation keeps one per open
+    // session). The render is bit-identical with and without it. Null: none.
+    RenderCache* cache = nullptr;
     // `render --json`'s diagnostics (engine/render/diagnostics.h): started
     // and fed, per block, the bus sum into the master step and every stem's
     // contribution over the delivered stretch (the region, or the whole
