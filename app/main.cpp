@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "app/batch_command.h"
+#include "app/bench_edit.h"
 #include "app/album_commands.h"
 #include "app/bench_master.h"
 #include "app/cli.h"
@@ -174,6 +175,16 @@ int sf::cli::parse_and_run(int argc, char** argv) {
     bal->add_option("--dir", bench_album.dir, "Keep the generated sessions and the renders in this folder");
     bal->add_flag("--json", bench_album.json, "Print one JSON object on stdout");
 
+    BenchEditArgs bench_edit;
+    auto* be = bench->add_subcommand("edit", "Edit-to-meter time on the demo: one edit re-rendered with the render cache and without it");
+    be->add_option("--dir", bench_edit.dir, "Keep the demo and the renders in this folder");
+    be->add_option("--duration", bench_edit.duration_s, "Demo length in seconds (>= 8)")->capture_default_str()->check(CLI::Range(8.0, 3600.0));
+    be->add_option("--edit", bench_edit.edit_path, "The stem key edited (default: stems[lead].gain_db)");
+    be->add_option("--db", bench_edit.edit_db, "Added to the key's value")->capture_default_str()->check(CLI::Range(-48.0, 12.0));
+    be->add_option("--backend", bench_edit.backend, "Render backend: auto, cpu, gpu")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "gpu"}));
+    be->add_flag("!--no-master", bench_edit.master, "Without the demo's master block (the meters hear the mix)");
+    be->add_flag("--json", bench_edit.json, "Print one JSON object on stdout");
+
     if (auto unknown = unknown_command_message(app, argc, argv)) {
         print_error_line(*unknown);
         return kUsage;
@@ -207,5 +218,6 @@ int sf::cli::parse_and_run(int argc, char** argv) {
     if (bg->parsed()) return run_bench_gpu(bench_gpu);
     if (bms->parsed()) return run_bench_master(bench_master);
     if (bb->parsed()) return run_bench_batch(bench_batch);
+    if (be->parsed()) return run_bench_edit(bench_edit);
     return kUsage;
 }

@@ -18,7 +18,10 @@
 #include "app/master_report.h"
 #include "app/render_manifest.h"
 #include "app/signals.h"
+#include "engine/core/clock.h"
 #include "engine/core/timecode.h"
+#include "engine/render/cpu_mixer.h"
+#include "engine/render/diagnostics.h"
 #include "engine/render/region.h"
 #include "engine/render/renderer.h"
 #include "engine/session/session.h"
@@ -136,6 +139,50 @@ std::string format_name(const ExportSpec& e) {
     return s;
 }
 
+// `diagnostics` of the render report (docs/diagnostics.md). `source`:
+// "render" when the render's own backend fed them, "cpu_pass" when a CPU
+// mix pass did (a backend without stem taps).
+nlohmann::json diagnostics_json(const MixDiagnosticsReport& d, const std::string& source) {
+    const double rate = d.sample_rate > 0 ? d.sample_rate : 1.0;
+    nlohmann::json overs = nlohmann::json::array();
+    for (const MixOver& o : d.overs) {
+        nlohmann::json stems = nlohmann::json::array();
+        for (const OverStem& s : o.stems) stems.push_back({{"name", s.name}, {"share", s.share}});
+        overs.push_back({{"time_s", static_cast<double>(o.first_frame) / rate},
+                         {"timecode", timecode(o.first_frame, d.sample_rate)},
+                         {"duration_s", static_cast<double>(o.last_frame - o.first_frame + 1) / rate},
+                         {"peak_dbfs", 20.0 * std::log10(o.peak)},
+                         {"peak_time_s", static_cast<double>(o.peak_frame) / rate},
+                         {"peak_channel", o.peak_channel == 0 ? "left" : "right"},
+                         {"stems", stems}});
+    }
+    nlohmann::json masking = nlohmann::json::array();
+    for (const MaskingPair& m : d.masking)
+        masking.push_back({{"stems", {m.stems[0], m.stems[1]}}, {"band_hz", {m.band_lo_hz, m.band_hi_hz}}, {"overlap_percent", m.overlap_percent}});
+    return {{"source", source}, {"overs", overs}, {"masking", masking}};
+}
+
+// The diagnostics when the render's backend has no stem taps (the GPU
+// mixer): the CPU reference mixes the same stretch once more, writing
+// nothing, and its bus sum and stems are analysed. The GPU's mix equals
+// the CPU's within float rounding (docs/gpu.md), so the overs are the same
+// but for samples within that rounding of full scale.
+Result<MixDiagnosticsReport> diagnostics_from_cpu_pass(const Session& session, const RenderOptions& render_options,
+                                                       std::vector<std::string> names) {
+    Session twin = session;
+    twin.master.reset();  // the bus sum into the master step is the mix alone
+    MixDiagnostics diagnostics(std::move(names));
+    RenderOptions o;
+    o.mix_only = true;
+    o.region = render_options.region;
+    o.block_frames = render_options.block_frames;
+    o.cancel = render_options.cancel;
+    o.diagnostics = &diagnostics;
+    CpuMixer cpu;
+    if (auto r = render_session(twin, cpu, o); !r) return std::unexpected(r.error());
+    return diagnostics.finish();
+}
+
 }  // namespace
 
 int render_command(const RenderArgs& args);
@@ -189,11 +236,19 @@ int render_command(const RenderArgs& args) {
     };
     options.progress = [&](double f) { progress.update(f, phase, phase_fraction); };
 
+    std::vector<std::string> stem_names;
+    for (const StemSpec& st : session->stems) stem_names.push_back(st.name);
+    MixDiagnostics diagnostics(stem_names);
+    if (args.json) options.diagnostics = &diagnostics;
+
     VerifySpools spools;
     if (args.verify) {
         if (auto ok = spools.open(exports.size()); !ok) return report(ok.error());
         options.export_tap = [&spools](size_t e, const AudioBuffer& m, int64_t n) { spools.write(e, m, n); };
     }
+    // The inputs as the render opens them (the manifest records these). One
+    // that cannot be read is the render's to report, naming its stem.
+    const auto inputs_hashed = hash_files(render_inputs(*session));
     auto rendered = render_with_fallback(args.backend, *session, options, [&](const std::string& note) { progress.note("stemforge: " + note); },
                                          [&] {
                                              if (args.verify) spools.rewind_for_writing();
@@ -218,6 +273,17 @@ int render_command(const RenderArgs& args) {
     out["timing"] = timing;
     if (auto metrics = backend_metrics(*backend); !metrics.is_null()) out["gpu"] = metrics;
     if (result.master) out["master"] = master_report_json(*result.master, rate);
+    if (args.json) {
+        if (diagnostics.started()) {
+            out["diagnostics"] = diagnostics_json(diagnostics.finish(), "render");
+        } else {
+            const auto t0 = Clock::now();
+            auto d = diagnostics_from_cpu_pass(*session, options, stem_names);
+            if (!d) return report(d.error());
+            out["diagnostics"] = diagnostics_json(*d, "cpu_pass");
+            out["timing"]["diagnostics_pass"] = seconds_since(t0);
+        }
+    }
     if (result.region) {
         const RegionResult& r = *result.region;
         out["region"] = {{"from_s", static_cast<double>(r.from_frame) / rate},
@@ -396,7 +462,8 @@ int render_command(const RenderArgs& args) {
     }
 
     // The manifest is staged with the outputs: a failed or cancelled render leaves none.
-    auto manifest = stage_render_manifest(*session, effective_exports(*session, options), render_manifest_context(args, *backend), transaction);
+    auto manifest = stage_render_manifest(*session, effective_exports(*session, options), render_manifest_context(args, *backend), transaction,
+                                          inputs_hashed ? &*inputs_hashed : nullptr);
     if (!manifest) return report(manifest.error());
     out["manifest"] = manifest_path_for(effective_exports(*session, options).front().file).string();
     if (cancel_requested(cancel)) return report(cancelled_error());

@@ -91,6 +91,7 @@ GpuMixerStats GpuMixer::stats() const {
     if (master_)   // the master chain's phases (master_eq, master_limiter, ...) beside the mix's
         for (const auto& [phase, t] : master_->gpu_time_s()) s.gpu_time_s.emplace_back(phase, t);
     s.device_bytes = ctx_->allocated_bytes();
+    s.submissions = ctx_->submission_count();  // the master chain's too: what a fault count addresses
     return s;
 }
 

@@ -187,7 +187,8 @@ Result<void> run_child(const BatchJob& job, const std::filesystem::path& prepare
         if (!help || !has_subcommand(help->out, "album"))
             return fail(ErrorCode::NotSupported, "this stemforge has no `album` command (not in `stemforge --help`), so album jobs cannot run");
     }
-    const auto out_file = options.work_dir / (command + ".json");
+    // Not "<command>.json": the prepared album file is album.json in this folder.
+    const auto out_file = options.work_dir / (command + "-report.json");
     const auto err_file = options.work_dir / (command + ".err");
     auto child = ChildProcess::spawn({self->string(), command, prepared.string(), "--json", "--backend", options.backend}, out_file, err_file);
     if (!child) return std::unexpected(child.error());

@@ -9,6 +9,8 @@ Result<void> run_workstation(const GuiLaunch& launch) {
                                                            "\" (session, mixer, render, loudness, spectrum, spectrogram, stereo, compare)");
     Workstation ws;
     ws.set_backend(launch.backend);
+    // Headless runs do what they are told: their `render` renders, no render on edit.
+    if (launch.screenshot || !launch.exec.empty()) ws.settings().render_on_edit = false;
     if (!launch.files.empty())
         if (auto r = ws.open(launch.files); !r) return r;
     if (!launch.exec.empty()) {

@@ -201,6 +201,31 @@ void draw_mixer_view(ViewContext& ctx) {
         }
         if (!can_render) ImGui::EndDisabled();
     }
+    // Fast feedback: the render on edit (through the session's render cache)
+    // and the master's meter values it measured, on the snapshots' row.
+    {
+        ImGui::SameLine();
+        ImGui::Checkbox("Render on edit", &ws.settings().render_on_edit);
+        ctx.controls.note("render_on_edit");
+        const PreviewRun& pv = ws.preview();
+        if (pv.job || pv.meters || !pv.error.empty()) ImGui::SameLine();  // never a SameLine with nothing after it: the strips would follow
+        if (pv.job) {
+            ImGui::Text("%s %.0f %%", pv.selection ? "rendering the selection" : "rendering", 100.0 * pv.job->progress());
+        } else if (pv.meters) {
+            std::string line = std::string(pv.selection ? "selection" : "preview") + ": " + fmt_level(pv.meters->integrated_lufs, "LUFS") +
+                               ", max short-term " + fmt_level(pv.meters->max_short_term_lufs, "LUFS") + ", true peak " +
+                               fmt_level(pv.meters->true_peak_dbtp, "dBTP");
+            char extra[120];
+            if (pv.edit_to_meter_s >= 0.0)
+                std::snprintf(extra, sizeof extra, "  (edit to meter %.2f s; %zu of %zu stems from the cache)", pv.edit_to_meter_s, pv.stems_cached, pv.stems);
+            else
+                std::snprintf(extra, sizeof extra, "  (%.2f s; %zu of %zu stems from the cache)", pv.render_s, pv.stems_cached, pv.stems);
+            ImGui::TextUnformatted((line + extra).c_str());
+            ctx.controls.note("preview_meters");
+        } else if (!pv.error.empty()) {
+            ImGui::TextDisabled("preview: %s", pv.error.c_str());
+        }
+    }
     draw_refusal(ctx, "");  // the last refused edit of any control, until an edit lands
     std::string& eq_target = ws.settings().eq_target;
     const float avail_h = ImGui::GetContentRegionAvail().y;
@@ -377,9 +402,12 @@ void draw_mixer_view(ViewContext& ctx) {
     for (size_t k = 0; k < s.buses.size(); ++k)
         strip("[" + s.buses[k].name + "]", "buses[" + std::to_string(k) + "]", s.buses[k].gain_db, std::nullopt, std::make_optional(s.buses[k].width),
               std::nullopt, s.buses[k].output, nullptr, i++);
+    // The master strip's meter: the render on edit's, once measured, else the delivered master's.
     const Source* master = nullptr;
     for (const Source& src : ws.sources())
-        if (src.kind == SourceKind::Master) {
+        if (src.kind == SourceKind::Master && src.label == "master (preview)" && src.analysis) master = &src;
+    for (const Source& src : ws.sources())
+        if (!master && src.kind == SourceKind::Master) {
             master = &src;
             break;
         }

@@ -1,6 +1,7 @@
 #include "app/gui/workstation.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <system_error>
 
 #include <unistd.h>
@@ -63,12 +64,16 @@ Workstation::~Workstation() {
     // Jobs cancel and join in their destructors; cancel them all first so
     // they stop in parallel rather than one after another.
     if (render_.job) render_.job->cancel();
+    if (preview_.job) preview_.job->cancel();
+    for (auto& j : retired_) j->cancel();
     if (qa_job_) qa_job_->cancel();
     if (compare_.job) compare_.job->cancel();
     for (Source& s : sources_)
         if (s.job) s.job->cancel();
     // Join them (a Job's destructor waits) before the QA renders' folder goes.
     render_.job.reset();
+    preview_.job.reset();
+    retired_.clear();
     qa_job_.reset();
     compare_.job.reset();
     for (Source& s : sources_) s.job.reset();
@@ -106,6 +111,15 @@ void Workstation::open_session(const fs::path& file) {
     settings_.selected_source.reset();
     render_.result.reset();
     render_.error.clear();
+    // A new session: a new cache (the old one goes with the last job using it).
+    cache_ = std::make_shared<RenderCache>();
+    if (preview_.job) {
+        preview_.job->cancel();
+        retired_.push_back(std::move(preview_.job));
+    }
+    preview_ = PreviewRun{};
+    edit_pending_.reset();
+    preview_edit_.reset();
 
     undo_.clear();
     redo_.clear();
@@ -177,7 +191,7 @@ Result<void> Workstation::render() {
     render_.error.clear();
     render_log_seen_ = 0;
     log_line("render " + session_->file.string() + " (backend " + render_.backend + ")");
-    render_.job = std::make_shared<Job>("render", [session, backend = render_.backend](JobControl& jc) -> Result<void> {
+    render_.job = std::make_shared<Job>("render", [session, backend = render_.backend, cache = cache_](JobControl& jc) -> Result<void> {
         // As `stemforge render`: one transaction for every output, committed
         // only when the whole render succeeded; the cancel button's flag
         // stops it at the next block and removes every temporary.
@@ -187,6 +201,7 @@ Result<void> Workstation::render() {
         options.transaction = &transaction;
         options.loudness_probe = [] { return analysis::make_loudness_probe(); };
         options.progress = [&jc](double f) { jc.set_progress(f); };
+        options.cache = cache.get();  // bit-identical with or without it
         jc.set_phase("render");
         auto rendered = cli::render_with_fallback(backend, *session, options, [&jc](const std::string& note) { jc.log(note); });
         if (!rendered) return std::unexpected(rendered.error());
@@ -201,6 +216,137 @@ Result<void> Workstation::render() {
 
 void Workstation::cancel_render() {
     if (render_.job && render_.job->running()) render_.job->cancel();
+}
+
+namespace {
+
+// A preview's output: the render and what the cache gave it.
+struct PreviewOutput {
+    cli::PreviewResult preview;
+    RenderCache::Stats cache;
+};
+
+RenderCache::Stats stats_since(const RenderCache::Stats& a, const RenderCache::Stats& b) {
+    RenderCache::Stats d;
+    d.stem_audio_hits = b.stem_audio_hits - a.stem_audio_hits;
+    d.stem_audio_misses = b.stem_audio_misses - a.stem_audio_misses;
+    d.eq_design_hits = b.eq_design_hits - a.eq_design_hits;
+    d.eq_design_misses = b.eq_design_misses - a.eq_design_misses;
+    d.reverb_hits = b.reverb_hits - a.reverb_hits;
+    d.reverb_misses = b.reverb_misses - a.reverb_misses;
+    d.stem_signal_hits = b.stem_signal_hits - a.stem_signal_hits;
+    d.stem_signal_misses = b.stem_signal_misses - a.stem_signal_misses;
+    d.evictions = b.evictions - a.evictions;
+    return d;
+}
+
+}  // namespace
+
+Result<void> Workstation::render_selection() {
+    if (!time_.selection_s || !(time_.selection_s->second > time_.selection_s->first))
+        return fail(ErrorCode::InvalidArgument, "render selection: select a stretch first (Shift+drag on a time view)");
+    preview_edit_.reset();
+    return start_preview(TimeRegion{time_.selection_s->first, time_.selection_s->second});
+}
+
+Result<void> Workstation::render_preview() {
+    preview_edit_.reset();
+    edit_pending_.reset();
+    return start_preview(std::nullopt);
+}
+
+void Workstation::tick_render_on_edit() {
+    if (!edit_pending_ || !settings_.render_on_edit) return;
+    const double settled_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - *edit_pending_).count();
+    if (settled_s < settings_.render_on_edit_delay_s) return;
+    const auto edit = *edit_pending_;
+    edit_pending_.reset();
+    if (!session_ || !session_->session) return;
+    if (auto r = start_preview(std::nullopt); !r) {
+        log_line("render on edit: " + r.error().message);
+        return;
+    }
+    preview_edit_ = edit;
+}
+
+Result<void> Workstation::start_preview(std::optional<TimeRegion> region) {
+    if (!session_ || !session_->session) return fail(ErrorCode::InvalidArgument, "render: no valid session is open");
+    auto dir = private_dir();
+    if (!dir) return std::unexpected(dir.error());
+    if (preview_.job) {  // the previous one is outdated: it stops at its next block, on its own
+        preview_.job->cancel();
+        retired_.push_back(std::move(preview_.job));
+    }
+    if (!cache_) cache_ = std::make_shared<RenderCache>();
+    preview_.selection = region.has_value();
+    const fs::path file = *dir / (region ? "selection.wav" : "preview.wav");
+    auto session = std::make_shared<const Session>(*session_->session);
+    preview_.job = std::make_shared<Job>(region ? "render selection" : "render on edit",
+                                         [session, cache = cache_, backend = render_.backend, file, region](JobControl& jc) -> Result<void> {
+        cli::PreviewRequest req;
+        req.backend = backend;
+        req.file = file;
+        req.cache = cache.get();
+        req.region = region;
+        req.cancel = jc.cancel_flag();
+        req.progress = [&jc](double f) { jc.set_progress(f); };
+        req.log = [&jc](const std::string& note) { jc.log(note); };
+        jc.set_phase(region ? "render selection" : "render on edit");
+        const RenderCache::Stats before = cache->stats();
+        auto p = cli::render_preview(*session, req);
+        if (!p) return std::unexpected(p.error());
+        jc.set_output(std::make_shared<const PreviewOutput>(PreviewOutput{std::move(*p), stats_since(before, cache->stats())}));
+        return {};
+    });
+    return {};
+}
+
+// A finished preview: its meters into the state, its file as a source.
+void Workstation::finish_preview() {
+    std::shared_ptr<Job> job = std::move(preview_.job);
+    preview_.job.reset();
+    auto out = job->output<PreviewOutput>();
+    if (!out) {
+        preview_.error = job->error().message;
+        if (job->state() != JobState::Cancelled) log_line(std::string(preview_.selection ? "render selection" : "render on edit") + ": " + preview_.error);
+        preview_edit_.reset();
+        return;
+    }
+    const RenderResult& r = out->preview.render;
+    preview_.meters = out->preview.meters;
+    preview_.region = r.region;
+    preview_.render_s = r.timing_s.count("total") ? r.timing_s.at("total") : job->elapsed_s();
+    preview_.cache = out->cache;
+    preview_.stems_cached = out->cache.stem_signal_hits;
+    preview_.stems = out->cache.stem_signal_hits + out->cache.stem_signal_misses;
+    preview_.file = r.outputs.empty() ? fs::path() : r.outputs.front();
+    preview_.error.clear();
+    preview_.edit_to_meter_s = preview_edit_ ? std::chrono::duration<double>(std::chrono::steady_clock::now() - *preview_edit_).count() : -1.0;
+    preview_edit_.reset();
+    ++preview_.finished;
+    // The source: replaced in place (indices of the others stay), else appended.
+    const std::string label = preview_.selection ? "selection" : "master (preview)";
+    size_t i = sources_.size();
+    for (size_t k = 0; k < sources_.size(); ++k)
+        if (sources_[k].label == label && sources_[k].kind == SourceKind::Master) i = k;
+    if (i < sources_.size()) {
+        if (now_playing_ && (now_playing_->first == i || now_playing_->second == i)) stop_playback();
+        if (sources_[i].job) {
+            sources_[i].job->cancel();
+            retired_.push_back(std::move(sources_[i].job));
+        }
+        sources_[i] = Source{};
+        sources_[i].label = label;
+        sources_[i].file = preview_.file;
+        sources_[i].kind = SourceKind::Master;
+    } else {
+        i = add_source(label, preview_.file, SourceKind::Master);
+    }
+    analyze(i);
+    char line[200];
+    std::snprintf(line, sizeof line, "%s: %.1f LUFS, true peak %.1f dBTP in %.2f s (%zu of %zu stem signals from the cache)", label.c_str(),
+                  preview_.meters->integrated_lufs, preview_.meters->true_peak_dbtp, preview_.render_s, preview_.stems_cached, preview_.stems);
+    log_line(line);
 }
 
 Result<void> Workstation::compare(size_t a, size_t b) {
@@ -390,6 +536,15 @@ void Workstation::replace_session(Session edited) {
     if (edited.master && edited.master->limiter) settings_.ceiling_dbtp = edited.master->limiter->ceiling_dbtp;
     session_->session = std::move(edited);
     dirty_ = true;
+    if (settings_.render_on_edit) {
+        // The running render on edit is outdated: cancelled now, the next one starts once the edits settle.
+        edit_pending_ = std::chrono::steady_clock::now();
+        if (preview_.job && !preview_.selection) {
+            preview_.job->cancel();
+            retired_.push_back(std::move(preview_.job));
+            preview_.job.reset();
+        }
+    }
 }
 
 void Workstation::apply_edit(Session edited, bool coalesce) {
@@ -649,6 +804,8 @@ void Workstation::poll() {
             log_line("render for comparison: " + compare_.error);
         }
     }
+    std::erase_if(retired_, [](const std::shared_ptr<Job>& j) { return !j->running(); });
+    if (preview_.job && !preview_.job->running()) finish_preview();
     // The render: its log as it grows, then its result.
     if (render_.job) {
         const std::vector<std::string> lines = render_.job->log();
@@ -704,13 +861,15 @@ void Workstation::poll() {
 }
 
 bool Workstation::busy() const {
-    if (render_.job || compare_.job || qa_job_) return true;
+    if (render_.job || compare_.job || qa_job_ || preview_.job || !retired_.empty()) return true;
     return std::any_of(sources_.begin(), sources_.end(), [](const Source& s) { return s.job != nullptr; });
 }
 
 void Workstation::wait_idle() {
     while (busy()) {
         if (render_.job) render_.job->wait();
+        if (preview_.job) preview_.job->wait();
+        for (auto& j : retired_) j->wait();
         if (qa_job_) qa_job_->wait();
         if (compare_.job) compare_.job->wait();
         for (Source& s : sources_)

@@ -8,6 +8,7 @@
 // render_with_fallback (the CLI's own path, so the files are bit-identical).
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -20,6 +21,7 @@
 #include "analysis/compare.h"
 #include "app/gui/jobs.h"
 #include "app/gui/playback.h"
+#include "app/edit_preview.h"
 #include "engine/render/renderer.h"
 #include "engine/session/session.h"
 
@@ -60,6 +62,25 @@ struct RenderRun {
     std::string error;                   // the last render's failure (or "cancelled")
 };
 
+// Fast feedback: the render on edit and the render selection. Both render
+// the open session as `render -o` into the private folder through the
+// session's RenderCache and measure the master on the way (app/edit_preview.h);
+// the file becomes the source "master (preview)" / "selection".
+struct PreviewRun {
+    std::shared_ptr<Job> job;          // while one runs
+    bool selection = false;            // the running (or last) one is a render selection
+    // The last finished one:
+    std::optional<LoudnessStats> meters;
+    std::optional<RegionResult> region;  // a selection's frames (and where its pre-roll started)
+    double edit_to_meter_s = -1.0;     // from the edit that started it to its meters in the UI (-1: not from an edit)
+    double render_s = 0.0;
+    RenderCache::Stats cache;          // what the cache gave that render
+    size_t stems_cached = 0, stems = 0;  // stem signals from the cache, of those looked up
+    std::filesystem::path file;
+    std::string error;                 // the last one's failure (or "cancelled")
+    size_t finished = 0;               // previews finished so far (tests wait on it)
+};
+
 struct CompareRun {
     std::optional<size_t> a, b;        // indices into sources()
     std::shared_ptr<Job> job;
@@ -98,6 +119,11 @@ struct ViewSettings {
     std::string eq_band_path;       // "stems[3].eq", "stems[3].compressor.sidechain_eq"
     std::string fx_target;          // the strip whose FX window is open: "stems[3]", "buses[0]"; empty: none
     std::string automation_lane = "gain_db";  // the lane the automation panel edits: gain_db, pan, width, send_db.<bus>
+    // Render on edit: an edit (or undo/redo) that stays untouched this long
+    // renders the preview (a newer edit cancels the running one), so the
+    // master's meters follow without a keypress. Off for --exec / --screenshot.
+    bool render_on_edit = true;
+    double render_on_edit_delay_s = 0.3;
 };
 
 class Workstation {
@@ -117,6 +143,21 @@ public:
     // session, a session with errors, a render already running.
     Result<void> render();
     void cancel_render();
+    // Renders the selected time range (time().selection_s) through
+    // RenderOptions::region into the source "selection", with the pre-roll
+    // the engine computes (docs/gui.md, "Render selection"). Errors: no valid
+    // session, no selection.
+    Result<void> render_selection();
+    // The render on edit, now (what tick_render_on_edit starts once an edit
+    // settled); a running preview is cancelled first.
+    Result<void> render_preview();
+    // Once per frame in the window: starts the render on edit when an edit
+    // has settled (settings().render_on_edit).
+    void tick_render_on_edit();
+    const PreviewRun& preview() const { return preview_; }
+    // The open session's cache (dropped when another session opens); null
+    // before a session is open.
+    const RenderCache* render_cache() const { return cache_.get(); }
     // Starts the analysis of a source unless it ran or runs.
     void analyze(size_t source);
     // Compares two sources on a worker (alignment, residual, differences).
@@ -223,6 +264,13 @@ public:
 private:
     void open_session(const std::filesystem::path& file);
     void replace_session(Session edited);   // the edit lands: sources follow the stems
+    Result<void> start_preview(std::optional<TimeRegion> region);
+    void finish_preview();
+    std::shared_ptr<RenderCache> cache_;   // shared with the render jobs that use it
+    PreviewRun preview_;
+    std::optional<std::chrono::steady_clock::time_point> edit_pending_;  // an edit not yet rendered on edit
+    std::optional<std::chrono::steady_clock::time_point> preview_edit_;  // the edit the running preview renders
+    std::vector<std::shared_ptr<Job>> retired_;  // cancelled jobs left to stop on their own (never joined on the UI thread)
     std::vector<Session> undo_, redo_;
     std::vector<Snapshot> snapshots_;
     bool dirty_ = false;

@@ -39,10 +39,12 @@ void WorkstationApp::shortcuts() {
     const bool ctrl = io.KeyCtrl;
     if (ctrl && ImGui::IsKeyPressed(kKeyQ, false)) quit_ = true;
     if (ctrl && ImGui::IsKeyPressed(kKeyO, false)) open_dialog_.open();
-    if (ctrl && ImGui::IsKeyPressed(kKeyR, false)) {
+    if (ctrl && !io.KeyShift && ImGui::IsKeyPressed(kKeyR, false)) {
         if (auto r = ws_.render(); !r) ws_.log_line("render: " + r.error().message);
         else show(View::Render);
     }
+    if (ctrl && io.KeyShift && ImGui::IsKeyPressed(kKeyR, false))
+        if (auto r = ws_.render_selection(); !r) ws_.log_line(r.error().message);
     if (ImGui::IsKeyPressed(kKeyF1, false)) show_help_ = !show_help_;
     if (ctrl && ImGui::IsKeyPressed(kKeyZ, false)) run_command("undo");
     if (ctrl && ImGui::IsKeyPressed(kKeyY, false)) run_command("redo");
@@ -180,6 +182,11 @@ void WorkstationApp::menu_bar() {
             show(View::Render);
         }
         if (ImGui::MenuItem("Cancel render", nullptr, false, ws_.render_run().job != nullptr)) ws_.cancel_render();
+        ImGui::Separator();
+        const bool selected = ws_.time().selection_s.has_value();
+        if (ImGui::MenuItem("Render selection", "Ctrl+Shift+R", false, ws_.session() && ws_.session()->session && selected))
+            if (auto r = ws_.render_selection(); !r) ws_.log_line(r.error().message);
+        ImGui::MenuItem("Render on edit", nullptr, &ws_.settings().render_on_edit);
         ImGui::EndMenu();
     }
     if (ImGui::BeginMenu("View")) {
@@ -250,6 +257,7 @@ void WorkstationApp::shortcut_help() {
     ImGui::SetNextWindowSize(ImVec2(420, 0), ImGuiCond_Appearing);
     if (ImGui::Begin("Shortcuts", &show_help_, ImGuiWindowFlags_AlwaysAutoResize)) {
         static const char* kRows[][2] = {{"Ctrl+O", "open a session or audio files"}, {"Ctrl+R", "render the open session to its exports"},
+                                         {"Ctrl+Shift+R", "render the selected stretch (source \"selection\")"},
                                          {"Ctrl+Q", "quit"},  {"F1", "this list"},
                                          {"Ctrl+K", "command line: set / add / remove / undo / redo / save / render / quit"},
                                          {"Ctrl+Z / Ctrl+Y", "undo / redo"}, {"Ctrl+S / Ctrl+Shift+S", "save / save as"},
@@ -272,6 +280,7 @@ void WorkstationApp::shortcut_help() {
 
 void WorkstationApp::frame(const FrameInfo& info, Textures& textures) {
     ws_.poll();
+    ws_.tick_render_on_edit();
     controls_.clear();
     if (!info.offscreen) shortcuts();
     const ImGuiViewport* vp = ImGui::GetMainViewport();

@@ -575,11 +575,6 @@ Result<AudioFileWriter> AudioFileWriter::create(const std::filesystem::path& tar
     impl->handle.reset(sf_open(impl->temp.c_str(), SFM_WRITE, &info));
     if (!impl->handle)
         return fail(ErrorCode::FileWrite, target.string() + ": cannot create output: " + sf_strerror(nullptr));
-    if (!lossy && spec.bit_depth == 32) {
-        // libsndfile's PEAK chunk (float WAV/AIFF) carries the wall-clock
-        // time of writing: without it, one session renders to identical bytes.
-        sf_command(impl->handle.get(), SFC_SET_ADD_PEAK_CHUNK, nullptr, SF_FALSE);
-    }
     if (lossy_config) {
         // The level first: setting the mode re-applies the saved level (LAME),
         // and both must precede the first write.

@@ -161,7 +161,7 @@ Result<void> check_manifest_path(const Session& session, const std::vector<Expor
 }
 
 Result<RenderManifest> stage_render_manifest(const Session& session, const std::vector<ExportSpec>& exports, const ManifestContext& context,
-                                             DeliveryTransaction& transaction) {
+                                             DeliveryTransaction& transaction, const std::vector<ManifestFile>* inputs_hashed) {
     if (transaction.targets().empty()) return fail(ErrorCode::Internal, "manifest: the render staged no output");
     RenderManifest m;
     m.versions = library_versions();
@@ -177,10 +177,14 @@ Result<RenderManifest> stage_render_manifest(const Session& session, const std::
     m.session_canonical = to_json(session);
     m.session_canonical_sha256 = sha256_hex(m.session_canonical);
 
-    const auto inputs = render_inputs(session);
-    auto hashed_inputs = hash_files(inputs);
-    if (!hashed_inputs) return std::unexpected(hashed_inputs.error());
-    m.inputs = std::move(*hashed_inputs);
+    if (inputs_hashed) {
+        m.inputs = *inputs_hashed;
+    } else {
+        const auto inputs = render_inputs(session);
+        auto hashed_inputs = hash_files(inputs);
+        if (!hashed_inputs) return std::unexpected(hashed_inputs.error());
+        m.inputs = std::move(*hashed_inputs);
+    }
 
     for (size_t e = 0; e < exports.size(); ++e) {
         const ExportSpec& x = exports[e];

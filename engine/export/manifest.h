@@ -111,8 +111,12 @@ struct ManifestContext {
 // and stages it as manifest_path_for(first target) in the same transaction.
 // `exports`: the effective export list (renderer.h: effective_exports).
 // Errors: a read error of an input or output, a staging error.
+// `inputs_hashed`: the inputs hashed before the render read them (the
+// render goes on reading a stem renamed over or deleted mid-render as it was
+// opened, so hashing its path afterwards would record another file, or fail);
+// null: hashed now.
 Result<RenderManifest> stage_render_manifest(const Session& session, const std::vector<ExportSpec>& exports, const ManifestContext& context,
-                                             DeliveryTransaction& transaction);
+                                             DeliveryTransaction& transaction, const std::vector<ManifestFile>* inputs_hashed = nullptr);
 
 // Refuses, before any work, a manifest path (manifest_path_for the first
 // export) that is an input of the session or one of the exports (or their

@@ -428,7 +428,9 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
     for (size_t e = 0; e < job.exports.size(); ++e) {
         const ExportSpec& x = job.exports[e];
         const DeliveryTarget t = export_target(m, x);
-        const int group_rate = t.loudness_lufs ? (x.sample_rate > 0 ? x.sample_rate : rate) : 0;
+        // Only a loudness loop measures at the file's rate; with a given gain
+        // (an album's) every export shares one group and one working ceiling.
+        const int group_rate = t.loudness_lufs && !job.fixed_gain_db ? (x.sample_rate > 0 ? x.sample_rate : rate) : 0;
         auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.target == t && g.rate == group_rate; });
         if (it == groups.end()) {
             Group g;
@@ -490,8 +492,9 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
 
     // A master backend (the GPU's) runs steps 1-3 when it can master this spec
     // and this job. The programme's edit (fades, trims), region renders, the
-    // match EQ and an album's given gain live in the CPU chain only, as do the
-    // loops of exports at their own rate under a target (they measure after SRC).
+    // match EQ and an album's given gain live in the CPU chain only. Groups of
+    // exports at another rate loop on the backend like the CPU chain does (at
+    // the session rate, corrected by the delivered files' measurement).
     MasterBackend* backend = job.backend;
     if (backend) {
         std::optional<std::string> why = backend->unsupported(m, frames, rate);
@@ -501,8 +504,6 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
             else if (m.fade_in_s > 0.0 || m.fade_out_s > 0.0 || m.trim_start_s > 0.0 || m.trim_end_s > 0.0 || m.trim_silence_db)
                 why = "fades or trims";
             else if (job.region || !whole) why = "a region render";
-            else if (std::any_of(groups.begin(), groups.end(), [&](const Group& g) { return g.target.loudness_lufs && g.rate != 0 && g.rate != rate; }))
-                why = "a loudness target measured at an export's own sample rate";
         }
         if (why) {
             report.decisions.push_back("master: on the CPU, not the " + backend->name() + " (" + *why + ")");

@@ -24,15 +24,15 @@ std::string bus_path(size_t i) { return "buses[" + std::to_string(i) + "]"; }
 
 // An EQ as a convolver on `channels` channels; nullopt when it is the
 // identity. `path`: the EQ block's JSON path, for messages.
-Result<std::optional<FftConvolver>> make_eq(const EqSpec& spec, int channels, int rate, const std::string& path,
+Result<std::optional<FftConvolver>> make_eq(RenderCache* cache, const EqSpec& spec, int channels, int rate, const std::string& path,
                                             NodeTiming& chain) {
-    auto d = design_eq(spec, rate);
+    auto d = cached_eq_design(cache, spec, rate);
     if (!d) return fail(d.error().code, path + ": " + d.error().message);
-    if (d->identity()) return std::optional<FftConvolver>{};
-    const int64_t taps = static_cast<int64_t>(d->taps.size());
-    auto c = FftConvolver::create(diagonal_kernels(channels, std::move(d->taps)));
+    if ((*d)->identity()) return std::optional<FftConvolver>{};
+    const int64_t taps = static_cast<int64_t>((*d)->taps.size());
+    auto c = FftConvolver::create(diagonal_kernels(channels, (*d)->taps));
     if (!c) return fail(c.error().code, path + ": " + c.error().message);
-    chain.latency_frames += c->latency_frames() + d->latency_frames;
+    chain.latency_frames += c->latency_frames() + (*d)->latency_frames;
     chain.extent_frames += c->latency_frames() + taps - 1;
     return std::optional<FftConvolver>(std::move(*c));
 }
@@ -72,7 +72,7 @@ Result<void> CpuMixer::make_sidechain(const CompressorSpec& spec, int detector_c
     if (spec.sidechain_eq) {
         NodeTiming eq_timing;
         EqSpec eq = *spec.sidechain_eq;
-        auto c = make_eq(eq, detector_channels, rate, path + ".compressor.sidechain_eq", eq_timing);
+        auto c = make_eq(cache_, eq, detector_channels, rate, path + ".compressor.sidechain_eq", eq_timing);
         if (!c) return std::unexpected(c.error());
         sc.eq = std::move(*c);
         chain.key_eq_latency_frames = eq_timing.latency_frames;
@@ -82,6 +82,9 @@ Result<void> CpuMixer::make_sidechain(const CompressorSpec& spec, int detector_c
 
 Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
     session_ = &session;
+    cache_ = plan.cache;
+    stem_taps_ = nullptr;
+    block_frames_ = plan.block_frames;
     const int rate = plan.sample_rate;
     const int64_t block = plan.block_frames;
     const size_t nb = session.buses.size();
@@ -108,7 +111,7 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
         st.eq_out.resize(sp.channels, block);
         st.pre.resize(2, block);
         if (spec.eq) {
-            auto eq = make_eq(*spec.eq, sp.channels, rate, stem_path(sp.index) + ".eq", st.chain);
+            auto eq = make_eq(cache_, *spec.eq, sp.channels, rate, stem_path(sp.index) + ".eq", st.chain);
             if (!eq) {
                 errors[k] = eq.error();
                 return;
@@ -152,13 +155,13 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
             bs.delay.emplace(*d);
         }
         if (spec.reverb) {
-            auto k = design_reverb(*spec.reverb, rate, bus_path(b) + ".reverb");
+            auto k = cached_reverb(cache_, *spec.reverb, rate, bus_path(b) + ".reverb");
             if (!k) {
                 bus_errors[b] = k.error();
                 return;
             }
-            const int64_t len = k->length();
-            auto c = FftConvolver::create(*k);
+            const int64_t len = (*k)->length();
+            auto c = FftConvolver::create(**k);
             if (!c) {
                 bus_errors[b] = Error{c.error().code, bus_path(b) + ".reverb: " + c.error().message, 0};
                 return;
@@ -168,7 +171,7 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
             bs.reverb = std::move(*c);
         }
         if (spec.eq) {
-            auto eq = make_eq(*spec.eq, 2, rate, bus_path(b) + ".eq", bs.chain);
+            auto eq = make_eq(cache_, *spec.eq, 2, rate, bus_path(b) + ".eq", bs.chain);
             if (!eq) {
                 bus_errors[b] = eq.error();
                 return;
@@ -230,7 +233,41 @@ Result<void> CpuMixer::prepare(const Session& session, RenderPlan& plan) {
     // render (e.g. silence past the content); shrinking it would leave the
     // caller's buffers sized for the old length partly unwritten.
     plan.total_frames = std::max(plan.total_frames, graph_.total_frames(plan.content_frames));
+    if (cache_ && plan.stem_signals_allowed) attach_stem_signals(session, plan);
     return {};
+}
+
+// The blocks a render from frame 0 runs a stem in are the ones process_stem
+// finds active (a stem without a detector path: its extent plus a hop);
+// a stored signal must cover them all, else the stem is computed (and its
+// signal stored when the cache has room).
+void CpuMixer::attach_stem_signals(const Session& session, RenderPlan& plan) {
+    const std::vector<std::string> keys = stem_signal_keys(session, plan.block_frames);
+    const int64_t block = plan.block_frames, timeline_end = plan.total_frames + plan.latency_frames;
+    for (size_t k = 0; k < stems_.size(); ++k) {
+        StemState& st = stems_[k];
+        StemPlan& sp = plan.stems[k];
+        st.signal_key = st.sidechain ? std::string() : keys[sp.index];
+        if (st.signal_key.empty() || !(sp.audible || graph_.stem_is_key[k])) continue;
+        int64_t first = -1, end = -1;
+        for (int64_t b = 0; b < timeline_end; b += block) {
+            const int64_t n = std::min(block, timeline_end - b);
+            if (b < sp.end_frames() + st.active_after_end_frames && b + n > sp.start_frames) {
+                if (first < 0) first = b;
+                end = b + n;
+            }
+        }
+        if (first < 0) continue;
+        auto hit = cache_->find_stem_signal(st.signal_key);
+        if (hit && hit->first_frame == first && hit->first_frame + hit->audio.frames() >= end && hit->audio.channels() == sp.channels) {
+            st.cached_signal = std::move(hit);
+            sp.input_unused = true;
+        } else if (cache_->fits(static_cast<size_t>(sp.channels) * static_cast<size_t>(end - first) * sizeof(float))) {
+            st.filling = std::make_shared<StemSignal>();
+            st.filling->first_frame = first;
+            st.filling->audio.resize(sp.channels, end - first);
+        }
+    }
 }
 
 // Sums a destination's inputs for this block: per delay class, the edges in
@@ -309,6 +346,15 @@ void CpuMixer::process_stem(size_t k, int64_t block_start, int64_t frames, const
     if (!st.started && st.sidechain && st.sidechain->eq) st.sidechain->eq->advance_silent(block_start);
     st.started = true;
     const int ch = sp.channels;
+    if (st.cached_signal) {  // the inserts' output from the cache (attach_stem_signals)
+        const StemSignal& cached = *st.cached_signal;
+        for (int c = 0; c < ch; ++c)
+            std::copy_n(cached.audio.channel(c) + (block_start - cached.first_frame), frames, st.work.channel(c));
+        st.tap = &st.work;
+        st.pan_width->process(st.work.channel(0), st.work.channel(ch - 1), block_start - graph_.stem_output[k].latency_frames, frames,
+                              st.pre.channel(0), st.pre.channel(1));
+        return;
+    }
     if (st.clip->is_constant()) {
         // No fades or automation: the input is already zero outside the stem.
         const float g = static_cast<float>(st.clip->constant_gain());
@@ -349,6 +395,16 @@ void CpuMixer::process_stem(size_t k, int64_t block_start, int64_t frames, const
         st.chorus->process(chs, frames, block_start - st.chorus_offset_frames);
     }
     st.tap = sig;
+    if (st.filling) {
+        StemSignal& f = *st.filling;
+        const int64_t at = block_start - f.first_frame, n = std::min(frames, f.audio.frames() - at);
+        assert(at >= 0 && n > 0);
+        for (int c = 0; c < ch; ++c) std::copy_n(sig->channel(c), n, f.audio.channel(c) + at);
+        if (at + n == f.audio.frames()) {  // the last block this render runs the stem in
+            cache_->store_stem_signal(st.signal_key, std::move(st.filling));
+            st.filling.reset();
+        }
+    }
     // Width and pan act on the stem's timeline frames: its chain (and a
     // sidechain's signal delay) delays them by its output latency.
     st.pan_width->process(sig->channel(0), sig->channel(ch - 1), block_start - graph_.stem_output[k].latency_frames, frames,
@@ -415,7 +471,44 @@ Result<void> CpuMixer::process(int64_t block_start, int64_t frames, std::span<co
         });
     }
     gather(graph_.destinations.size() - 1, block_start, frames, master);
+    if (stem_taps_) write_stem_taps(frames);
     return {};
+}
+
+bool CpuMixer::set_stem_taps(std::vector<AudioBuffer>* taps) {
+    stem_taps_ = taps;
+    tap_delays_.clear();
+    if (!taps) return true;
+    taps->resize(stems_.size());
+    // `pre` at block frame m is timeline frame m − the stem's output latency;
+    // the master block's frame m is m − the master's.
+    const int64_t master_latency = graph_.master().latency_frames;
+    for (size_t k = 0; k < stems_.size(); ++k) {
+        (*taps)[k].resize(2, block_frames_);
+        tap_delays_.emplace_back(2, std::max<int64_t>(0, master_latency - graph_.stem_output[k].latency_frames));
+    }
+    return true;
+}
+
+void CpuMixer::write_stem_taps(int64_t frames) {
+    tbb::parallel_for(size_t{0}, stems_.size(), [&](size_t k) {
+        const StemState& st = stems_[k];
+        AudioBuffer& tap = (*stem_taps_)[k];
+        // The fader as build_mix_graph makes the stem's output edge.
+        const float fader = static_cast<float>(db_to_gain(st.spec->gain_db));
+        const bool heard = st.active && st.plan->audible;
+        for (int c = 0; c < 2; ++c) {
+            float* t = tap.channel(c);
+            if (!heard) {
+                std::fill_n(t, frames, 0.0f);
+                continue;
+            }
+            const float* p = st.pre.channel(c);
+            for (int64_t i = 0; i < frames; ++i) t[i] = fader * p[i];
+        }
+        float* ch[] = {tap.channel(0), tap.channel(1)};
+        tap_delays_[k].process(ch, frames);  // every block: the delay line must advance
+    });
 }
 
 }  // namespace sf

@@ -46,6 +46,7 @@
 #include "engine/dsp/gain.h"
 #include "engine/render/mix_backend.h"
 #include "engine/render/mix_graph.h"
+#include "engine/render/render_cache.h"
 
 namespace sf {
 
@@ -60,6 +61,7 @@ public:
     Result<void> prepare(const Session& session, RenderPlan& plan) override;
     Result<void> process(int64_t block_start, int64_t frames, std::span<const AudioBuffer> inputs,
                          AudioBuffer& master) override;
+    bool set_stem_taps(std::vector<AudioBuffer>* taps) override;
 
 private:
     // The compensation delay and the scratch sum of one input group of a
@@ -100,6 +102,11 @@ private:
         int64_t active_after_end_frames = 0;
         bool active = false;           // produced output this block
         bool started = false;          // has been processed at least once
+        // The render cache's copy of this stem's signal after its inserts
+        // (used instead of running them), or the one this render fills.
+        std::shared_ptr<const StemSignal> cached_signal;
+        std::shared_ptr<StemSignal> filling;
+        std::string signal_key;
     };
     struct BusState {
         const BusSpec* spec = nullptr;
@@ -124,11 +131,21 @@ private:
     Result<void> make_sidechain(const CompressorSpec& spec, int own_channels, int rate, int64_t block, const std::string& path,
                                 std::optional<Sidechain>& out, NodeTiming& chain);
 
+    // Looks up (or prepares to fill) each stem's signal in the render cache.
+    void attach_stem_signals(const Session& session, RenderPlan& plan);
+
     const Session* session_ = nullptr;
+    RenderCache* cache_ = nullptr;  // RenderPlan::cache (borrowed, for this render)
     std::vector<StemState> stems_;
     std::vector<BusState> buses_;
     MixGraph graph_;
     std::vector<std::vector<GroupState>> groups_;  // per graph_.destinations[d].groups[j]
+    // Stem taps (MixBackend::set_stem_taps): each stem's fader · pre, delayed
+    // from the stem's output latency to the master's.
+    std::vector<AudioBuffer>* stem_taps_ = nullptr;
+    std::vector<DelayLine> tap_delays_;
+    int64_t block_frames_ = 0;
+    void write_stem_taps(int64_t frames);
 };
 
 

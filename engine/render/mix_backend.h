@@ -10,6 +10,7 @@
 
 #include <span>
 #include <string>
+#include <vector>
 
 #include "engine/audio/audio_buffer.h"
 #include "engine/core/error.h"
@@ -39,6 +40,19 @@ public:
     // into master (2 channels, >= frames long).
     virtual Result<void> process(int64_t block_start, int64_t frames, std::span<const AudioBuffer> inputs,
                                  AudioBuffer& master) = 0;
+
+    // Stem taps for the mix diagnostics (engine/render/diagnostics.h).
+    // Called after prepare() (which turns them off again): from then on each
+    // process() also writes, for every plan stem k, its post-fader stereo
+    // signal into its output (a bus or the master; zeros when it is not
+    // heard) into (*taps)[k], resized here to 2 × plan.block_frames, on
+    // the same frames as the master block: frame i of a tap and of the
+    // master belong to one timeline frame. Null turns them off. Returns
+    // false when the backend has no stem taps (nothing is written then).
+    virtual bool set_stem_taps(std::vector<AudioBuffer>* taps) {
+        (void)taps;
+        return false;
+    }
 
     // The master chain on this backend's device, for the master step
     // (engine/master/master_backend.h); null: the CPU chain masters. Owned

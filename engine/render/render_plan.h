@@ -14,12 +14,17 @@
 
 namespace sf {
 
+class RenderCache;
+
 struct StemPlan {
     size_t index = 0;            // into Session::stems
     int channels = 1;            // 1 or 2
     int64_t start_frames = 0;    // offset on the timeline
     int64_t length_frames = 0;   // at the session rate
     bool audible = true;         // false when muted or not soloed
+    // Set by the backend in prepare(): the stem's signal comes from the
+    // render cache, so the renderer need not read its source.
+    bool input_unused = false;
     int64_t end_frames() const { return start_frames + length_frames; }
 };
 
@@ -34,6 +39,12 @@ struct RenderPlan {
     int64_t latency_frames = 0;
     std::vector<StemPlan> stems;
     std::vector<size_t> bus_order;  // buses in an order where every bus comes before its output
+    // RenderOptions::cache (engine/render/render_cache.h), null: none. The
+    // backend may take designs from it, and stem signals only when
+    // stem_signals_allowed (the mix runs from frame 0 over the whole
+    // timeline, as the signals it stores were computed).
+    RenderCache* cache = nullptr;
+    bool stem_signals_allowed = false;
 };
 
 // Orders buses so that each is processed before the bus it feeds.

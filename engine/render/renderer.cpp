@@ -145,6 +145,10 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
     plan.sample_rate = session.sample_rate;
     plan.block_frames = options.block_frames;
     std::vector<AudioSource> sources;
+    // With a cache: each stem's decoded source, whole, from an earlier render
+    // (read from here instead of the file), or filled by this one.
+    std::vector<std::string> audio_keys(session.stems.size());
+    std::vector<std::shared_ptr<const AudioBuffer>> cached_audio(session.stems.size());
     const bool any_solo = std::any_of(session.stems.begin(), session.stems.end(), [](const StemSpec& s) { return s.solo; });
     for (size_t i = 0; i < session.stems.size(); ++i) {
         const StemSpec& s = session.stems[i];
@@ -153,6 +157,13 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         so.label = "stems[" + std::to_string(i) + "] \"" + s.name + "\"";
         auto src = AudioSource::open(s.file, so);
         if (!src) return std::unexpected(src.error());
+        if (options.cache)
+            if (auto stamp = file_stamp(s.file)) {
+                audio_keys[i] = stem_audio_key(*stamp, session.sample_rate);
+                cached_audio[i] = options.cache->find_stem_audio(audio_keys[i]);
+                if (cached_audio[i] && (cached_audio[i]->channels() != src->channels() || cached_audio[i]->frames() != src->frames()))
+                    cached_audio[i].reset();
+            }
         StemPlan sp;
         sp.index = i;
         sp.channels = src->channels();
@@ -170,6 +181,9 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
     }
     plan.total_frames = plan.content_frames;
     plan.bus_order = bus_processing_order(session);
+    plan.cache = options.cache;
+    // Stem signals are stored from, and valid for, mixes that run from frame 0.
+    plan.stem_signals_allowed = !options.region || (session.master && master::master_needs_whole_timeline(*session.master, exports));
     fault::pause_at("opened");
 
     if (auto ok = backend.prepare(session, plan); !ok) return std::unexpected(ok.error());
@@ -215,6 +229,9 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         result.region = rr;
     }
     RenderProgress progress(options, session.master.has_value(), exports.size());
+    std::vector<AudioBuffer> stem_taps;
+    MixDiagnostics* const diagnostics = options.diagnostics && backend.set_stem_taps(&stem_taps) ? options.diagnostics : nullptr;
+    if (diagnostics) diagnostics->start(rate, region ? region->first : 0, region ? region->second : plan.total_frames);
 
     // ---- open the exports (temporary files; renamed on success only) ----
     // With a master block the mix is spooled and the master step writes the
@@ -237,9 +254,20 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         staged.push_back(*temp);
         sinks.push_back(std::move(*sink));
     }
+    // Stems read whole from their first frame are kept in the cache (when it
+    // has room); a region that starts inside a stem or ends before its end
+    // reads part of it, which is not kept.
+    std::vector<std::shared_ptr<AudioBuffer>> fill(plan.stems.size());
+    std::vector<int64_t> filled(plan.stems.size(), 0);
+    for (size_t k = 0; k < plan.stems.size() && options.cache; ++k) {
+        const StemPlan& sp = plan.stems[k];
+        const size_t bytes = static_cast<size_t>(sp.channels) * static_cast<size_t>(sp.length_frames) * sizeof(float);
+        if (!audio_keys[k].empty() && !cached_audio[k] && !sp.input_unused && start <= sp.start_frames && options.cache->fits(bytes))
+            fill[k] = std::make_shared<AudioBuffer>(sp.channels, sp.length_frames);
+    }
     // A region: each stem's source moves to the render's start.
     for (size_t k = 0; k < plan.stems.size() && start > 0; ++k)
-        if (start > plan.stems[k].start_frames)
+        if (start > plan.stems[k].start_frames && !cached_audio[k] && !plan.stems[k].input_unused)
             if (auto ok = sources[k].skip(std::min(start, plan.stems[k].end_frames()) - plan.stems[k].start_frames); !ok)
                 return std::unexpected(ok.error());
     result.timing_s["open"] = seconds_since(t_start);
@@ -258,7 +286,7 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
     }
     AudioBuffer master(2, block);
     std::vector<std::optional<Error>> stem_errors(plan.stems.size());
-    double decode_s = 0, mix_s = 0, export_s = 0;
+    double decode_s = 0, mix_s = 0, export_s = 0, diagnostics_s = 0;
 
     // The backend's graph latency: run the timeline that much longer and drop
     // as many leading master frames, so the output is aligned with the stems.
@@ -269,11 +297,18 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         const auto t0 = Clock::now();
         tbb::parallel_for(size_t{0}, plan.stems.size(), [&](size_t k) {
             const StemPlan& sp = plan.stems[k];
+            if (sp.input_unused) return;  // the backend has its signal from the cache
             AudioBuffer& in = inputs[k];
             in.clear();
             const int64_t from = std::max(b0, sp.start_frames);
             const int64_t to = std::min(b0 + n, sp.end_frames());
             if (to <= from) return;
+            if (cached_audio[k]) {  // what the source would give here (AudioSource::skip's contract for regions)
+                for (int c = 0; c < sp.channels; ++c)
+                    std::memcpy(in.channel(c) + (from - b0), cached_audio[k]->channel(c) + (from - sp.start_frames),
+                                static_cast<size_t>(to - from) * sizeof(float));
+                return;
+            }
             // Stems are read in timeline order, so this is the next chunk of the source.
             auto got = sources[k].read(scratch[k], to - from);
             if (!got) {
@@ -282,6 +317,11 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
             }
             for (int c = 0; c < sp.channels; ++c)
                 std::memcpy(in.channel(c) + (from - b0), scratch[k].channel(c), static_cast<size_t>(to - from) * sizeof(float));
+            if (fill[k] && from - sp.start_frames == filled[k]) {
+                for (int c = 0; c < sp.channels; ++c)
+                    std::memcpy(fill[k]->channel(c) + filled[k], scratch[k].channel(c), static_cast<size_t>(to - from) * sizeof(float));
+                filled[k] += to - from;
+            }
         });
         decode_s += seconds_since(t0);
         for (auto& e : stem_errors)
@@ -319,6 +359,11 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
         const int64_t skip = std::clamp<int64_t>(latency - (b0 - start), 0, n);
         int64_t out_n = n - skip;
         int64_t out_first = b0 + skip - latency;  // the timeline frame of master[0] after the move
+        if (diagnostics && out_n > 0) {
+            const auto t_diag = Clock::now();
+            diagnostics->add(master, stem_taps, skip, out_n, out_first);
+            diagnostics_s += seconds_since(t_diag);
+        }
         if (skip > 0 && out_n > 0)
             for (int c = 0; c < 2; ++c) std::memmove(master.channel(c), master.channel(c) + skip, static_cast<size_t>(out_n) * sizeof(float));
         progress.mix(static_cast<double>(b0 + n - start) / static_cast<double>(timeline_end - start));
@@ -351,6 +396,8 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
     // versions: refuse the render rather than deliver a blend.
     for (const AudioSource& s : sources)
         if (auto ok = s.check_unchanged(); !ok) return std::unexpected(ok.error());
+    for (size_t k = 0; k < fill.size(); ++k)
+        if (fill[k] && filled[k] == plan.stems[k].length_frames) options.cache->store_stem_audio(audio_keys[k], std::move(fill[k]));
 
     if (spool) {
         master::MasterJob job;
@@ -411,6 +458,7 @@ Result<RenderResult> render_session(const Session& session, MixBackend& backend,
     result.timing_s["decode"] = decode_s;
     result.timing_s["mix"] = mix_s;
     result.timing_s["export"] = export_s;
+    if (diagnostics) result.timing_s["diagnostics"] = diagnostics_s;  // mix (the taps) excluded
     result.timing_s["total"] = seconds_since(t_start);
     progress.done();
     return result;

@@ -22,8 +22,10 @@
 #include "engine/export/transaction.h"
 #include "engine/master/loudness_probe.h"
 #include "engine/master/master_chain.h"
+#include "engine/render/diagnostics.h"
 #include "engine/render/mix_backend.h"
 #include "engine/render/region.h"
+#include "engine/render/render_cache.h"
 #include "engine/session/session.h"
 
 namespace sf {
@@ -66,6 +68,16 @@ struct RenderOptions {
     // album renders its sessions' mixes this way and masters them itself;
     // it hands in a session without a master block).
     bool mix_only = false;
+    // Decoded stems, designs and stem signals kept from earlier renders
+    // (engine/render/render_cache.h; the workstation keeps one per open
+    // session). The render is bit-identical with and without it. Null: none.
+    RenderCache* cache = nullptr;
+    // `render --json`'s diagnostics (engine/render/diagnostics.h): started
+    // and fed, per block, the bus sum into the master step and every stem's
+    // contribution over the delivered stretch (the region, or the whole
+    // timeline) when the backend has stem taps (MixBackend::set_stem_taps);
+    // left unstarted otherwise. The caller calls finish().
+    MixDiagnostics* diagnostics = nullptr;
     // `render --verify`: the master step replays the primary render's gain
     // and working ceiling (master_chain.h, MasterReplay).
     std::optional<master::MasterReplay> master_replay;

@@ -421,6 +421,11 @@ Context::~Context() {
     // faulted: nothing here waits (no vkDeviceWaitIdle, which can block
     // forever on a broken driver).
     const bool faulted = life_.abandoned();
+    // An injected loss leaves a working device whose queue may still run the
+    // submissions made before it: they finish here, or the driver's threads
+    // would still be running them while the process exits (lavapipe then
+    // crashed in LLVM's teardown). A real loss is not waited for.
+    if (faulted && loss_injected_ && !hang_cmd_ && device_) vkDeviceWaitIdle(device_);
     // An injected hang ends here: the stalled work runs on into abandoned,
     // still-valid memory, as a late GPU would.
     release_injected_hang();
@@ -533,8 +538,10 @@ Result<void> Context::submit(CommandSlot& slot) {
     assert(!slot.pending && "submit: the slot's previous submission was not waited for");
     const uint64_t number = ++submissions_;
     if ((options_.lose_device_after_submissions > 0 && number > options_.lose_device_after_submissions) ||
-        (options_.lose_device_from_submission > 0 && number >= options_.lose_device_from_submission))
+        (options_.lose_device_from_submission > 0 && number >= options_.lose_device_from_submission)) {
+        loss_injected_ = true;
         return std::unexpected(record_fault(VK_ERROR_DEVICE_LOST, "vkQueueSubmit: VK_ERROR_DEVICE_LOST (injected fault)"));
+    }
     if (auto ok = check(vkResetFences(device_, 1, slot.fence.ptr()), "vkResetFences"); !ok) return ok;
     const bool hang = options_.hang_after_submissions > 0 && number == options_.hang_after_submissions + 1 && hang_cmd_;
     const VkCommandBuffer cmds[2] = {hang_cmd_, slot.cmd};

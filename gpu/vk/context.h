@@ -165,6 +165,8 @@ public:
     const DeviceInfo& info() const { return info_; }
     const VkPhysicalDeviceLimits& limits() const { return limits_; }
     const ContextOptions& options() const { return options_; }
+    // Queue submissions so far, every user of this context (mix and master).
+    uint64_t submission_count() const { return submissions_.load(std::memory_order_relaxed); }
     std::string description() const;  // "NVIDIA H100 (discrete, Vulkan 1.3.x)"
 
     // Device-local memory is also host-visible: no staging copies are needed.
@@ -250,6 +252,7 @@ private:
     uint64_t budget_ = 0;
     std::atomic<uint64_t> allocated_{0}, peak_{0};
     std::atomic<uint64_t> submissions_{0};
+    std::atomic<bool> loss_injected_{false};  // options' lose_device_*: the device itself still works
     std::atomic<uint64_t> allocations_{0};  // vkAllocateMemory calls (options.fail_allocations_from)
     mutable std::mutex fault_mutex_;
     std::string fault_message_;  // the first fault's message

@@ -2,7 +2,9 @@
 // keys go in through io.KeysDown as the host delivers them, ImGui's own
 // checks (Begin/End pairing, ID stack) run with asserts on, and the
 // workstation's state is what the test asserts.
+#include <chrono>
 #include <cmath>
+#include <thread>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -685,6 +687,52 @@ TEST(GuiApp, AutomationLanesAreChosenAndEditedInTheirOwnUnits) {
     EXPECT_NEAR(ws.session()->session->buses[0].automation.gain_db[0].value, -3.0, 0.2);  // a quarter down from +12 on −48..12
     undo_all(ws);
     EXPECT_EQ(*ws.session()->session, original);
+}
+
+// Render on edit through the frame loop: an edit renders on its own once it
+// settled, through the session's cache, and the mixer shows the meter values
+// it measured; the mixer's "Render on edit" box turns it off.
+TEST(GuiApp, AnEditRendersOnItsOwnAndTheMixerShowsTheNewMeters) {
+    NullHost host;
+    TempDir dir;
+    use_private_xdg_dirs(dir.path());
+    gui::Workstation ws;
+    ws.set_backend("cpu");
+    ASSERT_TRUE(ws.open({write_session(dir)}));
+    ws.settings().render_on_edit_delay_s = 0.05;
+    gui::WorkstationApp app(ws);
+    app.show(View::Mixer);
+    // Frames until the n-th render on edit finished (bounded: a hang fails, never waits forever).
+    auto frames_until = [&](size_t n) {
+        for (int i = 0; i < 6000 && ws.preview().finished < n; ++i) {
+            host.frame(app);
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        host.frame(app);
+        return ws.preview().finished >= n;
+    };
+    ASSERT_TRUE(ws.execute("remove master"));  // the meter then hears the mix: a fader move shows
+    ASSERT_TRUE(frames_until(1)) << ws.preview().error;
+    ASSERT_TRUE(ws.preview().meters);
+    const double first = ws.preview().meters->integrated_lufs;
+    ASSERT_NE(app.controls().find("preview_meters"), nullptr) << "the mixer shows the preview's meters";
+    ASSERT_TRUE(ws.execute("set stems[0].gain_db -20"));
+    ASSERT_TRUE(frames_until(2)) << ws.preview().error;
+    EXPECT_LT(ws.preview().meters->integrated_lufs, first - 1.0) << "the tone came down 20 dB";
+    EXPECT_EQ(ws.preview().stems_cached, ws.preview().stems) << "a fader move re-runs no stem insert";
+    EXPECT_GT(ws.preview().edit_to_meter_s, 0.0);
+    // Off: the box in the mixer, clicked; an edit then renders nothing.
+    const gui::ControlMap::Rect* box = app.controls().find("render_on_edit");
+    ASSERT_NE(box, nullptr);
+    host.click(app, box->centre());
+    EXPECT_FALSE(ws.settings().render_on_edit);
+    ASSERT_TRUE(ws.execute("set stems[0].gain_db -10"));
+    for (int i = 0; i < 30; ++i) {
+        host.frame(app);
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_FALSE(ws.preview().job);
+    EXPECT_EQ(ws.preview().finished, 2u);
 }
 
 }  // namespace
