@@ -16,16 +16,32 @@
 
 // Counts this thread's allocations through operator new (every std::vector,
 // AudioBuffer and FIFO growth goes through it), for the no-allocation test.
+// The replacement covers every unaligned form, throwing and nothrow, single
+// and array: this binary's other tests (std::stable_sort's nothrow buffer)
+// must never pair a sanitizer's operator new with this file's free().
 namespace {
 thread_local int64_t t_allocations = 0;
+void* counted_malloc(std::size_t n) noexcept {
+    ++t_allocations;
+    return std::malloc(n ? n : 1);
+}
 }  // namespace
 void* operator new(std::size_t n) {
-    ++t_allocations;
-    if (void* p = std::malloc(n ? n : 1)) return p;
+    if (void* p = counted_malloc(n)) return p;
     throw std::bad_alloc();
 }
+void* operator new[](std::size_t n) {
+    if (void* p = counted_malloc(n)) return p;
+    throw std::bad_alloc();
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_malloc(n); }
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_malloc(n); }
 void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 namespace sf::master {
 namespace {
