@@ -53,6 +53,11 @@ nlohmann::json master_report_json(const master::MasterReport& r, int sample_rate
     j["pre_limiter"] = loudness_json(r.pre_limiter);
     j["master"] = loudness_json(r.master);
     j["limiter"] = limiter_json(r.limiter);
+    // Rounded to 0.01 dB: the series is for plots, one number per bucket.
+    nlohmann::json gr = nlohmann::json::array();
+    for (float v : r.gain_reduction_db_over_time) gr.push_back(std::round(static_cast<double>(v) * 100.0) / 100.0);
+    j["gain_reduction_bucket_s"] = r.gain_reduction_bucket_s;
+    j["gain_reduction_db_over_time"] = std::move(gr);
     j["loop"] = loop_json(r.loop);
     const auto seconds = [sample_rate](int64_t frames) { return static_cast<double>(frames) / sample_rate; };
     const master::ProgrammeEdit& p = r.programme;

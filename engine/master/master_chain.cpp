@@ -296,6 +296,7 @@ public:
                  const ProgrammeEdit& edit, int64_t origin)
         : edit_(edit), origin_(origin) {
         if (spec) {
+            input_gain_ = db_to_gain(gain_db);
             gain_ = std::make_unique<LimiterGain>(LimiterSettings{ceiling_dbtp, spec->release_ms, spec->lookahead_ms, gain_db}, rate);
             gain_->set_stats_limit(frames);
             delay_ = DelayLine(2, gain_->latency_frames());
@@ -320,6 +321,7 @@ public:
             std::fill(g_.begin(), g_.end(), plain_gain_);
         }
         fed_ += n;
+        if (gain_ && bucket_frames_ > 0) track_gain_reduction(at, n);
         edit_.apply(origin_ + at, n, g_.data());
         for (int c = 0; c < 2; ++c) {
             const float* x = in.channel(c);
@@ -330,9 +332,36 @@ public:
     }
     std::optional<LimiterStats> stats() const { return gain_ ? std::optional(gain_->stats()) : std::nullopt; }
     std::optional<GuardStats> guard_stats() const { return guard_ ? std::optional(guard_->stats()) : std::nullopt; }
+    // Records the limiter's gain reduction (-20 log10 g, the input gain and
+    // the fades left out) over spool frames [first, end) as its maximum per
+    // bucket of bucket_frames, the first bucket starting at `first`.
+    void record_gain_reduction(int64_t first, int64_t end, int64_t bucket_frames) {
+        gr_first_ = first;
+        gr_end_ = end;
+        bucket_frames_ = bucket_frames;
+        // The lowest gain per bucket; the logarithm is taken once per bucket.
+        min_gain_.assign(static_cast<size_t>(std::max<int64_t>(0, (end - first + bucket_frames - 1) / bucket_frames)), 1.0f);
+    }
+    std::vector<float> gain_reduction_db() const {
+        std::vector<float> gr(min_gain_.size());
+        for (size_t i = 0; i < gr.size(); ++i)
+            gr[i] = static_cast<float>(std::max(0.0, -20.0 * std::log10(static_cast<double>(min_gain_[i]))));
+        return gr;
+    }
 
 private:
+    void track_gain_reduction(int64_t at, int64_t n) {
+        const int64_t lo = std::max(at, gr_first_), hi = std::min(at + n, gr_end_);
+        const float inv_gain = static_cast<float>(1.0 / input_gain_);
+        for (int64_t frame = lo; frame < hi; ++frame) {
+            float& lowest = min_gain_[static_cast<size_t>((frame - gr_first_) / bucket_frames_)];
+            lowest = std::min(lowest, g_[static_cast<size_t>(frame - at)] * inv_gain);
+        }
+    }
     std::unique_ptr<LimiterGain> gain_;
+    double input_gain_ = 1.0;
+    int64_t gr_first_ = 0, gr_end_ = 0, bucket_frames_ = 0;
+    std::vector<float> min_gain_;
     DelayLine delay_;
     std::unique_ptr<CeilingGuard> guard_;
     float plain_gain_ = 1.0f;
@@ -366,6 +395,7 @@ struct Group {
     int rounds = 0;
     LoudnessStats master;
     std::optional<LimiterStats> limiter_stats;
+    std::vector<float> gain_reduction_db;  // the delivery pass's, per kGainReductionBucketS (CPU limiter only)
     std::optional<GuardStats> guard;
     std::vector<std::string> decisions;
     std::string label() const {
@@ -727,7 +757,7 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
     // limiter through the CPU ceiling guard (whole programme, no edit: the
     // backend is used only then).
     auto limited_pass = [&](const Group& g, int64_t from, int64_t to, const std::string& what, std::optional<LimiterStats>* limiter_stats,
-                            std::optional<GuardStats>* guard_stats,
+                            std::optional<GuardStats>* guard_stats, std::vector<float>* gain_reduction_db,
                             const std::function<Result<void>(const AudioBuffer&, int64_t)>& take) -> Result<void> {
         if (backend) {
             auto pass = limit_through_guard(*backend, g.limiter, g.gain_db, g.working_ceiling, frames, job.cancel, take, guard_stats);
@@ -736,6 +766,8 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
             return {};
         }
         LimiterStage stage(g.limiter, g.gain_db, g.working_ceiling, rate, frames, /*exact=*/true, edit, origin);
+        if (gain_reduction_db)
+            stage.record_gain_reduction(from - origin, to - origin, std::max<int64_t>(1, std::llround(kGainReductionBucketS * rate)));
         auto fin = run_pass(*pre, job.block_frames, stage.latency_frames(), job.cancel, stage,
                             [&](AudioBuffer& out, int64_t n, int64_t first) -> Result<void> {
                                 return within(out, n, first, from - origin, to - origin,
@@ -745,6 +777,7 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
         if (!fin) return std::unexpected(fin.error());
         if (limiter_stats) *limiter_stats = stage.stats();
         if (guard_stats) *guard_stats = stage.guard_stats();
+        if (gain_reduction_db) *gain_reduction_db = g.limiter ? stage.gain_reduction_db() : std::vector<float>();
         return {};
     };
 
@@ -769,7 +802,8 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
         AudioBuffer trimmed_block;
         std::optional<LimiterStats> limiter_stats;
         std::optional<GuardStats> guard_stats;
-        auto fin = limited_pass(g, from, to, what, &limiter_stats, &guard_stats,
+        std::vector<float> gain_reduction_db;
+        auto fin = limited_pass(g, from, to, what, &limiter_stats, &guard_stats, &gain_reduction_db,
                                 [&](const AudioBuffer& o, int64_t k) -> Result<void> {
                                     if (probe) probe->add(o, k);
                                     // Without exports the one pass is the delivered master.
@@ -800,6 +834,7 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
         if (measure) {
             if (probe) g.master = probe->stats();
             g.limiter_stats = limiter_stats;
+            g.gain_reduction_db = std::move(gain_reduction_db);
             g.guard = guard_stats;
         }
         export_s += seconds_since(t_start);
@@ -979,7 +1014,7 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
             const bool master_here = job.master_tap && gi == primary;
             if (!master_here && !job.export_tap) continue;
             AudioBuffer trimmed_block;
-            auto tapped = limited_pass(g, deliver_from, deliver_to, "master: verify tap " + g.label(), nullptr, nullptr,
+            auto tapped = limited_pass(g, deliver_from, deliver_to, "master: verify tap " + g.label(), nullptr, nullptr, nullptr,
                                                      [&](const AudioBuffer& o, int64_t k) -> Result<void> {
                                                          if (master_here) job.master_tap(o, k);
                                                          if (!job.export_tap) return {};
@@ -1026,6 +1061,7 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
         report.loop_passes = g.loop_passes;
         report.delivery_rounds = g.rounds;
         report.limiter = g.limiter_stats;
+        report.gain_reduction_db_over_time = g.gain_reduction_db;
         report.master = g.master;
     }
     for (const Group& g : groups) {

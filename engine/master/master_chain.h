@@ -92,6 +92,9 @@ inline constexpr int kMaxDeliveryRounds = 4;
 // signal moves the codec's peaks by chance as well as by the gain (a few
 // tenths of a dB on hard-limited noise as MP3 at 128 kbit/s).
 inline constexpr double kLossyMarginDb = 0.1;
+// MasterReport::gain_reduction_db_over_time's bucket: 100 ms, fine enough to
+// show a snare's limiting, one float per bucket (36 000 for an hour).
+inline constexpr double kGainReductionBucketS = 0.1;
 
 // A temporary raw float file (interleaved), removed when destroyed.
 class Spool {
@@ -160,6 +163,14 @@ struct MasterReport {
     int delivery_rounds = 0;
     LoudnessStats pre_limiter;          // after EQ/multiband/stereo, before gain and limiter (programme after trims; true peak included)
     std::optional<LimiterStats> limiter;
+    // The delivered master's limiter gain reduction over time: bucket k is the
+    // max of -20 log10 g (dB, >= 0; the gain into the limiter and the fades
+    // left out) over timeline frames [delivered_from_frame + k B,
+    // delivered_from_frame + (k+1) B) with B = round(gain_reduction_bucket_s x
+    // rate); the last bucket may be shorter. Empty without a limiter, and when
+    // a master backend (the GPU) ran the limiter.
+    std::vector<float> gain_reduction_db_over_time;
+    double gain_reduction_bucket_s = kGainReductionBucketS;
     LoudnessStats master;               // the limiter's output at the session rate, over the delivered stretch (true peak included)
     std::vector<DeliveredFile> delivered;  // every export, in export order
     std::vector<std::string> decisions; // one line per decision, in order

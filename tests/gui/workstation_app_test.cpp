@@ -2,6 +2,7 @@
 // keys go in through io.KeysDown as the host delivers them, ImGui's own
 // checks (Begin/End pairing, ID stack) run with asserts on, and the
 // workstation's state is what the test asserts.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <thread>
@@ -733,6 +734,94 @@ TEST(GuiApp, AnEditRendersOnItsOwnAndTheMixerShowsTheNewMeters) {
     }
     EXPECT_FALSE(ws.preview().job);
     EXPECT_EQ(ws.preview().finished, 2u);
+}
+
+// ---- the master section: match EQ and the limiter's gain reduction over time ----
+
+// The master panel in the mixer, drawn (its auto-sized parts show from the second frame).
+void show_master_panel(NullHost& host, gui::Workstation& ws, gui::WorkstationApp& app) {
+    app.show(View::Mixer);
+    ws.settings().eq_target = "master";
+    ws.settings().insert_kind = "master";
+    host.frame(app);
+    host.frame(app);
+}
+
+// The reference typed into the master panel is a `set` through the validator:
+// one undo step, saved as written, and after a render its curve is drawn.
+TEST(GuiApp, TheMatchEqReferenceIsTypedUndoneAndSaved) {
+    NullHost host;
+    TempDir dir;
+    gui::Workstation ws;
+    ws.set_backend("cpu");
+    ASSERT_TRUE(ws.open({write_session(dir)}));
+    write_wav(dir / "reference.wav", noise(2, 3 * kRate, 9, 0.2), kRate, 24);
+    gui::WorkstationApp app(ws);
+    show_master_panel(host, ws, app);
+    const auto master = [&] { return *ws.session()->session->master; };
+    ASSERT_FALSE(master().match_eq);
+    const auto field = control(app, "master.match_eq.reference");
+    ASSERT_TRUE(field) << "no match-EQ reference field in the master panel";
+    host.wait(app);
+    host.click(app, *field);
+    host.type(app, "reference.wav");
+    ASSERT_TRUE(master().match_eq) << "typing a reference and Enter adds the match EQ";
+    EXPECT_EQ(master().match_eq->reference, dir / "reference.wav");  // relative to the session file
+    EXPECT_TRUE(ws.dirty());
+    ASSERT_TRUE(ws.undo());
+    EXPECT_FALSE(master().match_eq);
+    ASSERT_TRUE(ws.redo());
+    ASSERT_TRUE(master().match_eq);
+    host.frame(app);
+    // The amount, typed (Ctrl+click) into its own control.
+    const auto amount = control(app, "master.match_eq.amount");
+    ASSERT_TRUE(amount);
+    host.wait(app);
+    host.click(app, *amount, true);
+    host.frame(app);
+    host.frame(app);
+    host.type(app, "0.5");
+    EXPECT_DOUBLE_EQ(master().match_eq->amount, 0.5);
+
+    ASSERT_TRUE(ws.save());
+    const json saved = json::parse(read_text(dir / "session.json"));
+    EXPECT_EQ(saved["master"]["match_eq"]["reference"], "reference.wav");
+    EXPECT_EQ(saved["master"]["match_eq"]["amount"], 0.5);
+
+    EXPECT_FALSE(control(app, "master:match-eq-curve"));
+    ASSERT_TRUE(ws.render());
+    ws.wait_idle();
+    ASSERT_TRUE(ws.render_run().result) << ws.render_run().error;
+    host.frame(app);
+    host.frame(app);
+    EXPECT_TRUE(control(app, "master:match-eq-curve")) << "the report's match-EQ curve is drawn after a render";
+}
+
+// A session whose limiter must work (a ceiling under the tone's peak): after
+// a render the panel plots the report's series.
+TEST(GuiApp, AfterARenderTheMasterPanelPlotsTheLimitersGainReduction) {
+    NullHost host;
+    TempDir dir;
+    gui::Workstation ws;
+    ws.set_backend("cpu");
+    ASSERT_TRUE(ws.open({write_session(dir)}));
+    ASSERT_TRUE(ws.execute("remove master.loudness_target_lufs"));
+    ASSERT_TRUE(ws.execute("set master.limiter.ceiling_dbtp -20"));  // the tone peaks near -12 dBFS
+    gui::WorkstationApp app(ws);
+    show_master_panel(host, ws, app);
+    EXPECT_FALSE(control(app, "master:gain-reduction")) << "no plot before a render";
+    ASSERT_TRUE(ws.render());
+    ws.wait_idle();
+    ASSERT_TRUE(ws.render_run().result) << ws.render_run().error;
+    host.frame(app);
+    host.frame(app);
+    EXPECT_TRUE(control(app, "master:gain-reduction"));
+    const master::MasterReport& r = *ws.render_run().result->master;
+    ASSERT_TRUE(r.limiter);
+    EXPECT_GT(r.limiter->max_gain_reduction_db, 1.0);
+    ASSERT_EQ(r.gain_reduction_db_over_time.size(), 30u);  // 3 s in 100 ms buckets
+    const float deepest = *std::max_element(r.gain_reduction_db_over_time.begin(), r.gain_reduction_db_over_time.end());
+    EXPECT_NEAR(deepest, r.limiter->max_gain_reduction_db, 1e-3);
 }
 
 }  // namespace
