@@ -27,6 +27,8 @@ layout(push_constant) uniform LimiterPush {
     uint out_stride;    // floats per output row (lane l, channel c: row 2l + c)
     uint tail_stride;   // doubles per lane in the F buffer: W + page frames
     uint groups;        // apply workgroups per lane in the Partials buffer
+    uint bucket_frames; // gain-reduction bucket B in frames (0: none recorded)
+    uint buckets;       // buckets per lane in the BucketMin buffer
 } pc;
 
 const uint kSegment = 1024u;

@@ -122,7 +122,7 @@ void draw_last_render(ViewContext& ctx) {
         plot.readout(text);
         ctx.controls.note("master:gain-reduction", plot.min(), plot.max());
     } else if (r.limiter) {
-        ImGui::TextDisabled("Gain reduction over time: not recorded (the GPU ran the limiter).");
+        ImGui::TextDisabled("Gain reduction over time: not recorded by the backend that ran the limiter.");
     }
     if (r.match_eq && !r.match_eq->freq_hz.empty()) {
         double extent = 3.0;

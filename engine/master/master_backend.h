@@ -49,6 +49,10 @@ struct BackendLoop {
 struct BackendPass {
     std::optional<LimiterStats> limiter;   // nullopt without a limiter spec
     LoudnessStats loudness;                 // the limiter's output as measured by the backend (before the guard)
+    // The limiter's gain reduction per kGainReductionBucketS bucket of the
+    // programme (MasterReport::gain_reduction_db_over_time); empty when the
+    // backend does not record it.
+    std::vector<float> gain_reduction_db;
 };
 
 // Receives the limiter's output in order: frames [0, frames) of `block`'s two channels.

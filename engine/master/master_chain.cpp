@@ -395,7 +395,7 @@ struct Group {
     int rounds = 0;
     LoudnessStats master;
     std::optional<LimiterStats> limiter_stats;
-    std::vector<float> gain_reduction_db;  // the delivery pass's, per kGainReductionBucketS (CPU limiter only)
+    std::vector<float> gain_reduction_db;  // the delivery pass's, per kGainReductionBucketS (either limiter: the CPU stage or the backend)
     std::optional<GuardStats> guard;
     std::vector<std::string> decisions;
     std::string label() const {
@@ -763,6 +763,7 @@ Result<MasterOutput> render_master(const MasterJob& job, Spool& mix) {
             auto pass = limit_through_guard(*backend, g.limiter, g.gain_db, g.working_ceiling, frames, job.cancel, take, guard_stats);
             if (!pass) return std::unexpected(pass.error());
             if (limiter_stats) *limiter_stats = pass->limiter;
+            if (gain_reduction_db) *gain_reduction_db = g.limiter ? std::move(pass->gain_reduction_db) : std::vector<float>();
             return {};
         }
         LimiterStage stage(g.limiter, g.gain_db, g.working_ceiling, rate, frames, /*exact=*/true, edit, origin);

@@ -167,8 +167,9 @@ struct MasterReport {
     // max of -20 log10 g (dB, >= 0; the gain into the limiter and the fades
     // left out) over timeline frames [delivered_from_frame + k B,
     // delivered_from_frame + (k+1) B) with B = round(gain_reduction_bucket_s x
-    // rate); the last bucket may be shorter. Empty without a limiter, and when
-    // a master backend (the GPU) ran the limiter.
+    // rate); the last bucket may be shorter. Empty without a limiter (and
+    // when a master backend that does not record it ran the limiter; the
+    // GPU's does).
     std::vector<float> gain_reduction_db_over_time;
     double gain_reduction_bucket_s = kGainReductionBucketS;
     LoudnessStats master;               // the limiter's output at the session rate, over the delivered stretch (true peak included)

@@ -54,6 +54,7 @@ Result<master::BackendPrechain> GpuMasterBackend::prechain(const MasterSpec& spe
     gs.sample_rate = sample_rate;
     gs.lengths_frames = {mix.frames()};
     gs.max_candidates = kLoopCandidates;
+    gs.gain_reduction_bucket_frames = std::max<int64_t>(1, std::llround(master::kGainReductionBucketS * sample_rate));
     auto chain = GpuMaster::create(ctx_, gs);
     if (!chain) return std::unexpected(chain.error());
     chain_ = std::move(*chain);
@@ -101,7 +102,10 @@ Result<master::BackendPass> GpuMasterBackend::limit(double gain_db, double ceili
     auto lanes = chain_->run_limiter(gain, 1, ceiling, true, &to_host);
     if (!lanes) return std::unexpected(lanes.error());
     master::BackendPass out;
-    if (spec_.limiter) out.limiter = lanes->front().limiter;
+    if (spec_.limiter) {
+        out.limiter = lanes->front().limiter;
+        out.gain_reduction_db = std::move(lanes->front().gain_reduction_db);
+    }
     out.loudness = lanes->front().meter.loudness;
     return out;
 }

@@ -42,8 +42,9 @@ struct LimiterPush {
     uint32_t frames, page_stride, lanes, candidates;
     uint32_t segments, max_segments, lookahead, u0;
     uint32_t q, out_stride, tail_stride, groups;
+    uint32_t bucket_frames, buckets;
 };
-static_assert(sizeof(LimiterPush) == 48);
+static_assert(sizeof(LimiterPush) == 56);
 
 // Mirrors struct Lane (shaders/master_limiter_common.glsl).
 struct LaneParams {
@@ -87,6 +88,7 @@ struct GpuMaster::Impl {
     bool has_limiter = false;
     int64_t q = 0, window = 0;      // W + H, W + 2H
     uint32_t max_segments = 0, tail_stride = 0, groups = 0;
+    int64_t bucket_frames = 0, buckets = 0;   // gain reduction per bucket of bucket_frames (0: not recorded)
     float width = 1.0f, gain_l = 1.0f, gain_r = 1.0f;
     uint32_t stereo_flags = 0;
     uint64_t device_bytes = 0;
@@ -103,7 +105,7 @@ struct GpuMaster::Impl {
     std::vector<MasterMeterReading> pre_readings;
 
     // Limiter.
-    Buffer design, lanes, maps, start, state, fvals, fscratch, out, min_gain, partials, totals, ones;
+    Buffer design, lanes, maps, start, state, fvals, fscratch, out, min_gain, partials, totals, ones, bucket_min;
     std::array<Buffer, 2> readback;
     Kernel partial_k, scan_k, release_k, apply_k, stats_k;
     std::optional<MasterMeter> loop_meter, final_meter;
@@ -317,6 +319,10 @@ Result<std::unique_ptr<GpuMaster>> GpuMaster::create(Context& ctx, const GpuMast
     g.max_segments = ceil_div(page, kSegment);
     g.tail_stride = static_cast<uint32_t>(g.limiter.lookahead) + g.chunk;
     g.groups = ceil_div(page, kApplyGroup);
+    if (spec.gain_reduction_bucket_frames > static_cast<int64_t>(kApplyGroup)) {   // master_limiter_apply.comp: a workgroup meets <= 2 buckets
+        g.bucket_frames = spec.gain_reduction_bucket_frames;
+        g.buckets = (g.longest + g.bucket_frames - 1) / g.bucket_frames;
+    }
     const uint64_t F = page;
 
     // ---- buffers ----
@@ -450,6 +456,8 @@ Result<std::unique_ptr<GpuMaster>> GpuMaster::create(Context& ctx, const GpuMast
                    g.make(g.fscratch, lanes * w * sizeof(double), MemoryUse::Device, "limiter release tail"),
                    g.make(g.out, 2 * lanes * F * sizeof(float), MemoryUse::Device, "limiter output"),
                    g.make(g.min_gain, lanes * sizeof(uint32_t), MemoryUse::Readback, "limiter minimum gain"),
+                   g.make(g.bucket_min, lanes * std::max<uint64_t>(1, g.buckets) * sizeof(uint32_t), MemoryUse::Readback,
+                          "limiter minimum gain per bucket"),
                    g.make(g.partials, lanes * g.groups * 2 * sizeof(double), MemoryUse::Device, "limiter statistics"),
                    g.make(g.totals, lanes * 2 * sizeof(double), MemoryUse::Readback, "limiter totals"),
                    g.make(g.ones, std::max<uint64_t>(lanes, w) * sizeof(double), MemoryUse::Device, "limiter ones"),
@@ -465,7 +473,7 @@ Result<std::unique_ptr<GpuMaster>> GpuMaster::create(Context& ctx, const GpuMast
         uint32_t buffers, sets;
     };
     for (const Make& mk : {Make{&g.partial_k, "master_limiter_partial", 4, g.pages}, Make{&g.scan_k, "master_limiter_scan", 4, 1},
-                           Make{&g.release_k, "master_limiter_release", 6, g.pages}, Make{&g.apply_k, "master_limiter_apply", 6, g.pages},
+                           Make{&g.release_k, "master_limiter_release", 6, g.pages}, Make{&g.apply_k, "master_limiter_apply", 7, g.pages},
                            Make{&g.stats_k, "master_limiter_stats", 2, 1}}) {
         auto k = Kernel::create(ctx, mk.name, mk.buffers, sizeof(LimiterPush), mk.sets);
         if (!k) return std::unexpected(k.error());
@@ -477,7 +485,7 @@ Result<std::unique_ptr<GpuMaster>> GpuMaster::create(Context& ctx, const GpuMast
         g.partial_k.bind(j, pb);
         const std::array<VkBuffer, 6> rb{pg, g.design.get(), g.lanes.get(), g.start.get(), g.state.get(), g.fvals.get()};
         g.release_k.bind(j, rb);
-        const std::array<VkBuffer, 6> ab{pg, g.lanes.get(), g.fvals.get(), g.out.get(), g.min_gain.get(), g.partials.get()};
+        const std::array<VkBuffer, 7> ab{pg, g.lanes.get(), g.fvals.get(), g.out.get(), g.min_gain.get(), g.partials.get(), g.bucket_min.get()};
         g.apply_k.bind(j, ab);
     }
     const std::array<VkBuffer, 4> scb{g.design.get(), g.maps.get(), g.start.get(), g.state.get()};
@@ -710,6 +718,7 @@ Result<std::vector<GpuLaneResult>> GpuMaster::run_limiter(std::span<const double
         const float one = 1.0f;
         std::memcpy(&one_bits, &one, sizeof one_bits);
         vkCmdFillBuffer(cmd, g.min_gain.get(), 0, VK_WHOLE_SIZE, one_bits);
+        vkCmdFillBuffer(cmd, g.bucket_min.get(), 0, VK_WHOLE_SIZE, one_bits);
         vkCmdFillBuffer(cmd, g.totals.get(), 0, VK_WHOLE_SIZE, 0);
         meter.record_reset(cmd);
     }
@@ -745,6 +754,8 @@ Result<std::vector<GpuLaneResult>> GpuMaster::run_limiter(std::span<const double
         push.out_stride = g.chunk;
         push.tail_stride = g.tail_stride;
         push.groups = g.groups;
+        push.bucket_frames = u32(g.bucket_frames);
+        push.buckets = u32(g.buckets);
         g.partial_k.record(cmd, j, &push, ceil_div(push.segments, 64), lanes);
         compute_barrier(cmd);
         g.scan_k.record(cmd, 0, &push, lanes);
@@ -819,6 +830,16 @@ Result<std::vector<GpuLaneResult>> GpuMaster::run_limiter(std::span<const double
         const double limited = totals[2 * l], sum_db = totals[2 * l + 1];
         st.mean_gain_reduction_db = limited > 0.0 ? sum_db / limited : 0.0;
         st.limited_fraction = st.frames > 0 ? limited / static_cast<double>(st.frames) : 0.0;
+        if (g.bucket_frames > 0) {   // -20 log10 of each bucket's smallest gain, as the CPU's LimiterStage reports it
+            const auto* bucket_bits = static_cast<const uint32_t*>(g.bucket_min.mapped()) + uint64_t{l} * g.buckets;
+            std::vector<float>& gr = out[r].gain_reduction_db;
+            gr.resize(static_cast<size_t>((st.frames + g.bucket_frames - 1) / g.bucket_frames));
+            for (size_t b = 0; b < gr.size(); ++b) {
+                float lowest = 1.0f;
+                std::memcpy(&lowest, bucket_bits + b, sizeof lowest);
+                gr[b] = static_cast<float>(std::max(0.0, -20.0 * std::log10(static_cast<double>(lowest))));
+            }
+        }
     }
     return out;
 }

@@ -65,12 +65,19 @@ struct GpuMasterSpec {
     std::vector<int64_t> lengths_frames;   // one per programme (its mix's frames)
     int max_candidates = 4;                // most lanes per programme in one limiter pass
     int64_t page_frames = 0;               // 0: the largest power of two (<= 2^19; 2^16 on a CPU device) whose buffers fit
+    // The limiter's gain reduction recorded per bucket of this many frames
+    // (GpuLaneResult::gain_reduction_db); 0, or 64 frames and fewer: not recorded.
+    int64_t gain_reduction_bucket_frames = 0;
 };
 
 // One lane's result of a limiter pass.
 struct GpuLaneResult {
     MasterMeterReading meter;              // the limiter's output, measured
     master::LimiterStats limiter;          // as LimiterGain::stats() over the programme's frames
+    // Per bucket k of GpuMasterSpec::gain_reduction_bucket_frames B: the max
+    // of -20 log10 g over the programme's frames [k B, (k + 1) B), as the
+    // CPU's MasterReport::gain_reduction_db_over_time. Empty when not recorded.
+    std::vector<float> gain_reduction_db;
 };
 
 // Receives the output of programme `programme` (lane programme × 1), frames

@@ -73,6 +73,46 @@ TEST(GpuMasterCli, RenderMastersOnTheGpuAndVerifyComparesTheDeliveredMasters) {
                 v["true_peak_difference_db"].get<double>());
 }
 
+// The limiter's gain reduction over time, recorded by the GPU's apply
+// kernel, against the CPU master's: each loudness loop lands within its
+// tolerance of the target, so the two gains into the limiter differ a
+// little, and a bucket's reduction by no more than that difference.
+TEST(GpuMasterCli, GainReductionOverTimeMatchesTheCpuMaster) {
+    TempDir dir;
+    const auto session = write_master_session(dir);
+    {   // loud enough that the limiter works in most buckets
+        auto s = nlohmann::json::parse(read_text(session));
+        s["master"]["loudness_target_lufs"] = -7.0;
+        write_text(session, s.dump(1));
+    }
+    auto gpu = run_stemforge({"render", session.string(), "--backend", "gpu", "--json"});
+    ASSERT_EQ(gpu.exit_code, 0) << gpu.err;
+    auto cpu = run_stemforge({"render", session.string(), "--backend", "cpu", "--json"});
+    ASSERT_EQ(cpu.exit_code, 0) << cpu.err;
+    const auto g = nlohmann::json::parse(gpu.out)["master"], c = nlohmann::json::parse(cpu.out)["master"];
+    ASSERT_TRUE(g["gain_reduction_db_over_time"].is_array()) << g.dump();
+    const auto& gs = g["gain_reduction_db_over_time"];
+    const auto& cs = c["gain_reduction_db_over_time"];
+    ASSERT_EQ(gs.size(), cs.size());
+    ASSERT_EQ(gs.size(), static_cast<size_t>(std::ceil(96000.0 / 4800.0)));   // the longer stem: 2 s in 0.1 s buckets
+    EXPECT_EQ(g["gain_reduction_bucket_s"].get<double>(), 0.1);
+    // The two loops' gains into the limiter differ by the loop's tolerance at most.
+    const double dgain = std::abs(g["gain_db"].get<double>() - c["gain_db"].get<double>());
+    double worst = 0.0, deepest = 0.0;
+    int limited = 0;
+    for (size_t k = 0; k < gs.size(); ++k) {
+        const double a = gs[k].get<double>(), b = cs[k].get<double>();
+        worst = std::max(worst, std::abs(a - b));
+        deepest = std::max(deepest, a);
+        limited += a > 0.0;
+    }
+    std::printf("[ measured ] GR over time, %zu buckets (%d limited, deepest %.2f dB): GPU - CPU worst %.4f dB, gains %.4f dB apart\n", gs.size(),
+                limited, deepest, worst, dgain);
+    EXPECT_GE(limited, static_cast<int>(gs.size()) / 2) << "the session is limited in most buckets";
+    EXPECT_NEAR(deepest, g["limiter"]["max_gain_reduction_db"].get<double>(), 0.01) << "the series' maximum is the limiter's";
+    EXPECT_LE(worst, dgain + 0.01);
+}
+
 TEST(GpuMasterCli, AMasterWithFadesIsMasteredOnTheCpuAndSaysSo) {
     TempDir dir;
     const auto session = write_master_session(dir, R"("fade_in_s": 0.2,)");
