@@ -48,11 +48,11 @@ test-release: build
 
 # Under ASan/UBSan: every unit test, and the end-to-end and GPU suites that
 # reach the most code per second (bad input, messages, I/O faults, delivery,
-# batch, the CLI, the GPU context, faults and the small parity stages). The
+# batch, the GPU context, faults and the small parity stages). The
 # long renders and the memory-bound tests run in the Release pass only: ASan
 # runs them 3-4x slower and its quarantine and shadow memory make a peak-RSS
 # bound meaningless. `make test-asan ASAN_TESTS=.` runs everything.
-ASAN_TESTS ?= ^(Stages/)?(BadInput|MessagesE2E|CompareE2E|AnalyzeCli|LimitsE2E|DeliveryE2E|BatchE2E|Cli|IoFault|DiagnosticsE2E|GpuFault|ContextTest|DeviceChoice|MasterLoopPlan|FftConvolverParity|CompressorParity|EqParity|GainParity)[./]
+ASAN_TESTS ?= ^(Stages/)?(BadInput|MessagesE2E|CompareE2E|AnalyzeCli|LimitsE2E|DeliveryE2E|BatchE2E|IoFault|GpuFault|ContextTest|DeviceChoice|MasterLoopPlan|FftConvolverParity|CompressorParity|EqParity|GainParity)[./]
 ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt:print_suppressions=0
 
