@@ -82,6 +82,17 @@ Result<BackendRender> render_with_fallback(const std::string& which, const Sessi
     return BackendRender{std::move(*result), std::move(*backend), false};
 }
 
+std::map<std::string, std::string> backend_versions(MixBackend& backend) {
+#ifdef STEMFORGE_HAS_GPU
+    if (auto* gpu = dynamic_cast<gpu::GpuMixer*>(&backend)) {
+        const gpu::DeviceInfo& info = gpu->context().info();
+        return {{"vulkan_device", info.name + " (" + info.type + ")"}, {"vulkan_api", info.api_version}, {"vulkan_driver", info.driver_version}};
+    }
+#endif
+    (void)backend;
+    return {};
+}
+
 nlohmann::json backend_metrics(const MixBackend& backend) {
 #ifdef STEMFORGE_HAS_GPU
     if (const auto* gpu = dynamic_cast<const gpu::GpuMixer*>(&backend)) {

@@ -1,6 +1,7 @@
 // Stemforge CLI — choosing a mix backend (--backend auto|cpu|gpu).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,10 @@ Result<std::unique_ptr<MixBackend>> make_backend(const std::string& which, std::
 // The other backend, for --verify: the CPU reference for a GPU primary, the
 // GPU (any device, lavapipe included) for a CPU primary.
 Result<std::unique_ptr<MixBackend>> make_verify_backend(const MixBackend& primary);
+
+// "vulkan_device", "vulkan_api", "vulkan_driver" for the GPU backend (a
+// render manifest's extra versions); empty for the CPU path.
+std::map<std::string, std::string> backend_versions(MixBackend& backend);
 
 // What a backend measured about its last render, for the render report:
 // for the GPU, per-phase GPU time (timestamp queries), bytes moved, device

@@ -11,9 +11,6 @@
 
 namespace sf::cli {
 
-// "vulkan_device", "vulkan_api", "vulkan_driver" for the GPU backend; empty for the CPU path.
-std::map<std::string, std::string> backend_versions(MixBackend& backend);
-
 // The manifest context of a `render` run that rendered on `backend`.
 ManifestContext render_manifest_context(const RenderArgs& args, MixBackend& backend);
 

@@ -10,6 +10,7 @@
 #include "app/backends.h"
 #include "engine/audio/audio_file.h"
 #include "engine/session/session_edit.h"
+#include "engine/export/manifest.h"
 #include "engine/export/transaction.h"
 
 namespace sf::gui {
@@ -202,9 +203,22 @@ Result<void> Workstation::render() {
         options.loudness_probe = [] { return analysis::make_loudness_probe(); };
         options.progress = [&jc](double f) { jc.set_progress(f); };
         options.cache = cache.get();  // bit-identical with or without it
+        // The manifest too, so `stemforge replay` proves a UI render as it
+        // does a CLI one: its path is checked first, the inputs hashed as
+        // the render opens them, and it is committed with the outputs.
+        const std::vector<ExportSpec> exports = effective_exports(*session, options);
+        if (auto ok = check_manifest_path(*session, exports); !ok) return std::unexpected(ok.error());
+        const auto inputs_hashed = hash_files(render_inputs(*session));
         jc.set_phase("render");
         auto rendered = cli::render_with_fallback(backend, *session, options, [&jc](const std::string& note) { jc.log(note); });
         if (!rendered) return std::unexpected(rendered.error());
+        ManifestContext context;
+        context.backend = rendered->backend->name();
+        context.device = rendered->backend->device();
+        context.extra_versions = cli::backend_versions(*rendered->backend);
+        context.backend_requested = backend;
+        if (auto m = stage_render_manifest(*session, exports, context, transaction, inputs_hashed ? &*inputs_hashed : nullptr); !m)
+            return std::unexpected(m.error());
         jc.set_phase("commit");
         if (auto ok = transaction.commit(); !ok) return std::unexpected(ok.error());
         for (const fs::path& f : rendered->result.outputs) jc.log("wrote " + f.string());

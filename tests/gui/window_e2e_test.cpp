@@ -1,6 +1,7 @@
 // The workstation as a person uses it (GUI.md tier 3): a real window under
 // Xvfb, Ctrl+R typed with xdotool renders the session, Ctrl+Q quits with
-// exit 0, and the files the window wrote are the CLI's, byte for byte.
+// exit 0, and the files the window wrote are the CLI's, byte for byte, with
+// a manifest that `stemforge replay` verifies.
 #include <cstdlib>
 #include <filesystem>
 
@@ -43,6 +44,14 @@ TEST(GuiWindow, CtrlRInARealWindowWritesTheCliFilesAndCtrlQQuits) {
         ASSERT_TRUE(fs::exists(ui / f)) << f;
         EXPECT_EQ(read_text(ui / f), read_text(cli / f)) << f << ": the window's file differs from the CLI's";
     }
+    // Its manifest beside the first output, as the CLI's: replay proves the
+    // window's render bit for bit.
+    const fs::path manifest = ui / "out/master.flac.manifest.json";
+    ASSERT_TRUE(fs::exists(manifest)) << "the window's render wrote no manifest";
+    const json m = json::parse(read_text(manifest));
+    EXPECT_EQ(m["backend"], "cpu") << m.dump();
+    auto replay = run_stemforge({"replay", manifest.string()});
+    EXPECT_EQ(replay.exit_code, 0) << replay.out << replay.err;
 }
 
 }  // namespace
