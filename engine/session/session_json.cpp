@@ -222,12 +222,13 @@ public:
     }
     bool parse_error(std::size_t, const std::string& token, const nlohmann::detail::exception& ex) {
         if (ex.id == 406) {  // out_of_range.406: number overflow
-            error = value_path() + ": number " + token + " is out of range (beyond ±1.8e308)";
+            // The path holds the file's keys, which may hold line breaks.
+            error = escape_controls(value_path() + ": number " + token + " is out of range (beyond ±1.8e308)");
         } else {
             // "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
             std::string what = ex.what();
             auto pos = what.find("] ");
-            error = "malformed JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2));
+            error = escape_controls("malformed JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)));
         }
         return false;
     }
