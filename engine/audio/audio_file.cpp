@@ -16,6 +16,7 @@
 #include "engine/audio/ogg_serial.h"
 #include "engine/audio/peak_chunk.h"
 #include "engine/audio/resampler.h"
+#include "engine/audio/riff_lists.h"
 #include "engine/core/fault.h"
 #include "engine/core/input_file.h"
 
@@ -70,6 +71,7 @@ Result<std::pair<SndfilePtr, SF_INFO>> open_for_read(const std::filesystem::path
     if (std::filesystem::is_directory(file, ec)) return fail(ErrorCode::FileRead, file.string() + ": is a directory, not an audio file");
     if (auto ok = require_regular_file(file); !ok) return std::unexpected(ok.error());
     if (std::filesystem::file_size(file, ec) == 0 && !ec) return fail(ErrorCode::FileRead, file.string() + ": file is empty (0 bytes)");
+    if (auto lists = check_riff_lists(file); !lists) return std::unexpected(lists.error());  // before libsndfile can hang on them
     SF_INFO info{};
     SndfilePtr handle;
     {
