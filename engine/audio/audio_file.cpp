@@ -132,6 +132,8 @@ bool log_reports_truncation(SNDFILE* handle) {
     return false;
 }
 
+static_assert(kMaxSampleMagnitude == static_cast<double>(int64_t{1} << kMaxSampleMagnitudeLog2));
+
 std::string describe_position(int64_t frame, int rate) {
     char buf[96];
     std::snprintf(buf, sizeof(buf), "frame %lld (%.3f s)", static_cast<long long>(frame),
@@ -207,18 +209,31 @@ struct AudioSource::Impl {
                                                  describe_position(in_position + got, info.sample_rate) + " of " +
                                                  std::to_string(info.frames) + " promised by the header");
         }
-        // Fast scan first (an OR over exponent bits vectorises; the per-sample
-        // branch below does not), then locate the bad sample on the slow path.
-        uint32_t non_finite = 0;
+        // A sample is refused when it is NaN, Inf, or finite but at or beyond
+        // kMaxSampleMagnitude: no float file holds real audio at +120 dBFS, and
+        // values near FLT_MAX overflow to Inf in the resampler's sums or the
+        // first gain stage (fuzz_ir: a float WAV at 3e38 gave an IR with Inf
+        // taps). Fast scan first (a compare of exponent bits vectorises; the
+        // per-sample branch below does not), then locate the bad sample.
+        constexpr uint32_t kExponentLimit = static_cast<uint32_t>(127 + kMaxSampleMagnitudeLog2) << 23;
+        uint32_t out_of_range = 0;
         for (int64_t i = 0; i < n * ch; ++i)
-            non_finite |= static_cast<uint32_t>((std::bit_cast<uint32_t>(in_scratch[static_cast<size_t>(i)]) & 0x7f800000u) == 0x7f800000u);
-        for (int64_t i = 0; non_finite && i < n * ch; ++i) {
-            if (!std::isfinite(in_scratch[static_cast<size_t>(i)])) {
-                const int64_t frame = in_position + i / ch;
-                return fail(ErrorCode::BadAudio, where() + ": " + (std::isnan(in_scratch[static_cast<size_t>(i)]) ? "NaN" : "Inf") +
-                                                     " sample at " + describe_position(frame, info.sample_rate) + ", channel " +
-                                                     std::to_string(i % ch + 1));
+            out_of_range |= static_cast<uint32_t>((std::bit_cast<uint32_t>(in_scratch[static_cast<size_t>(i)]) & 0x7f800000u) >= kExponentLimit);
+        for (int64_t i = 0; out_of_range && i < n * ch; ++i) {
+            const float v = in_scratch[static_cast<size_t>(i)];
+            if (std::isfinite(v) && std::fabs(v) < kMaxSampleMagnitude) continue;
+            const int64_t frame = in_position + i / ch;
+            std::string what;
+            if (!std::isfinite(v)) {
+                what = std::isnan(v) ? "NaN" : "Inf";
+            } else {
+                char buf[96];
+                std::snprintf(buf, sizeof(buf), "out-of-range (%.3g, %+.0f dBFS; the limit is %+.0f dBFS)", static_cast<double>(v),
+                              20.0 * std::log10(std::fabs(static_cast<double>(v))), 20.0 * std::log10(kMaxSampleMagnitude));
+                what = buf;
             }
+            return fail(ErrorCode::BadAudio, where() + ": " + what + " sample at " + describe_position(frame, info.sample_rate) +
+                                                 ", channel " + std::to_string(i % ch + 1));
         }
         in_position += n;
         if (in_position >= info.frames) input_done = true;

@@ -31,6 +31,11 @@ inline constexpr int kMaxInputChannels = 2;  // stems; analysis opens up to 8 (7
 // Input files outside these rates are refused (a broken or hostile header).
 inline constexpr int kMinInputSampleRate = 8000;
 inline constexpr int kMaxInputSampleRate = 768000;
+// A decoded sample at or beyond 2^20 (+120.4 dBFS) is refused as corrupt: a
+// float file may go over full scale, but not by a million, and values near
+// FLT_MAX overflow to Inf in the first sum or gain.
+inline constexpr int kMaxSampleMagnitudeLog2 = 20;
+inline constexpr double kMaxSampleMagnitude = 1048576.0;  // 2^kMaxSampleMagnitudeLog2
 
 struct AudioInfo {
     int sample_rate = 0;

@@ -305,6 +305,37 @@ TEST(AudioSource, RefusesInfinity) {
     EXPECT_NE(all.error().message.find("Inf sample at frame 99"), std::string::npos) << all.error().message;
 }
 
+// A finite float near FLT_MAX overflowed to Inf in the resampler (fuzz_ir:
+// an IR with Inf taps); the reader refuses samples at or beyond 2^20
+// (+120.4 dBFS) and keeps everything below, over-full-scale included.
+TEST(AudioSource, RefusesOutOfRangeFloatSamplesAndKeepsLoudOnes) {
+    TempDir dir;
+    AudioBuffer loud = test::noise(2, 400, 1, 0.1);
+    loud.channel(0)[10] = 1000.0f;                                                     // +60 dBFS: kept
+    loud.channel(1)[20] = -std::nextafter(static_cast<float>(kMaxSampleMagnitude), 0.0f);  // just under the limit: kept
+    write_with_sndfile(dir / "loud.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, loud, 48000);
+    auto kept = AudioSource::read_all(dir / "loud.wav", {});
+    ASSERT_TRUE(kept.has_value()) << kept.error().message;
+    EXPECT_EQ(kept->channel(0)[10], 1000.0f);
+
+    for (float bad : {static_cast<float>(kMaxSampleMagnitude), -3.0e38f, std::numeric_limits<float>::max()}) {
+        AudioBuffer b = test::noise(2, 400, 1, 0.1);
+        b.channel(1)[300] = bad;
+        write_with_sndfile(dir / "huge.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, b, 44100);
+        SourceOptions so;
+        so.label = "buses[0].reverb";
+        so.target_rate = 48000;  // through the resampler, where the overflow happened
+        auto all = AudioSource::read_all(dir / "huge.wav", so);
+        ASSERT_FALSE(all.has_value()) << bad;
+        EXPECT_EQ(all.error().code, ErrorCode::BadAudio);
+        EXPECT_NE(all.error().message.find("out-of-range"), std::string::npos) << all.error().message;
+        EXPECT_NE(all.error().message.find("sample at frame 300"), std::string::npos) << all.error().message;
+        EXPECT_NE(all.error().message.find("channel 2"), std::string::npos) << all.error().message;
+        EXPECT_NE(all.error().message.find("the limit is +120 dBFS"), std::string::npos) << all.error().message;
+        EXPECT_EQ(all.error().message.find('\n'), std::string::npos) << all.error().message;
+    }
+}
+
 TEST(AudioSource, BadFilesNameTheFile) {
     TempDir dir;
     auto expect_bad = [&](const std::filesystem::path& f, ErrorCode code, const std::string& what) {
