@@ -421,14 +421,17 @@ Context::~Context() {
     // faulted: nothing here waits (no vkDeviceWaitIdle, which can block
     // forever on a broken driver).
     const bool faulted = life_.abandoned();
-    // An injected loss leaves a working device whose queue may still run the
-    // submissions made before it: they finish here, or the driver's threads
-    // would still be running them while the process exits (lavapipe then
-    // crashed in LLVM's teardown). A real loss is not waited for.
-    if (faulted && loss_injected_ && !hang_cmd_ && device_) vkDeviceWaitIdle(device_);
     // An injected hang ends here: the stalled work runs on into abandoned,
     // still-valid memory, as a late GPU would.
     release_injected_hang();
+    // An injected fault (a loss, or a hang just released) leaves a working
+    // device whose queue may still run what was submitted: it finishes here,
+    // or the driver's threads would still be running it while the process
+    // exits (lavapipe then crashed in LLVM's teardown: "LLVM ERROR: Do not
+    // know how to split the result of this operator!" after a passed test).
+    // A real fault is never waited for.
+    const bool injected = loss_injected_ || hang_cmd_ != VK_NULL_HANDLE;
+    if (faulted && injected && device_) vkDeviceWaitIdle(device_);
     hang_event_.reset();
     hang_pool_.reset();
     pipeline_cache_.reset();
