@@ -372,13 +372,23 @@ Result<void> AudioSource::check_unchanged() const {
                                          std::to_string(now.st_size) + " now); render again once it is final");
 }
 
+Result<AudioBuffer> AudioSource::read_rest() {
+    const int64_t total = std::max<int64_t>(0, frames() - impl_->out_position);
+    AudioBuffer buffer(channels(), total);
+    constexpr int64_t kBlock = int64_t{1} << 16;
+    AudioBuffer block(channels(), std::min(kBlock, total));
+    for (int64_t at = 0; at < total; at += kBlock) {
+        const int64_t n = std::min(kBlock, total - at);
+        if (auto got = read(block, n); !got) return std::unexpected(got.error());
+        for (int c = 0; c < channels(); ++c) std::copy_n(block.channel(c), n, buffer.channel(c) + at);
+    }
+    return buffer;
+}
+
 Result<AudioBuffer> AudioSource::read_all(const std::filesystem::path& file, const SourceOptions& options) {
     auto source = AudioSource::open(file, options);
     if (!source) return std::unexpected(source.error());
-    AudioBuffer buffer(source->channels(), source->frames());
-    auto got = source->read(buffer, source->frames());
-    if (!got) return std::unexpected(got.error());
-    return buffer;
+    return source->read_rest();
 }
 
 // ---------------------------------------------------------------------------

@@ -89,7 +89,11 @@ public:
     // still reads the file as it was opened.
     Result<void> check_unchanged() const;
 
-    // Reads the whole stream (for short signals: IRs, tests).
+    // Reads the rest of the stream, up to frames(), into one buffer (for
+    // short signals: IRs, tests). In blocks: one read() of the whole stream
+    // would also need an interleaved scratch as large as the result.
+    Result<AudioBuffer> read_rest();
+    // Opens `file` and reads the whole stream.
     static Result<AudioBuffer> read_all(const std::filesystem::path& file, const SourceOptions& options);
 
 private:

@@ -58,33 +58,38 @@ bool is(const unsigned char id[4], const char* name) { return std::memcmp(id, na
 // The sub-chunks of the list whose body spans [begin, end). libsndfile reads
 // the list type as a marker like the rest: "INFO" and "adtl" carry no size,
 // "exif" is parsed by a bounded reader of its own, "data" and four zero bytes
-// end the list.
-Result<void> check_list(ChunkFile& f, const std::filesystem::path& file, int64_t list_at, int64_t begin, int64_t end) {
+// end the list. A "data" marker inside a list is where libsndfile "backs out":
+// its top-level walk goes on from that marker, not from the list's end (a
+// list ending there hid a later overrunning list from this check: fuzz_ir,
+// tests/fuzz/regressions/ir/). Returns where the top-level walk goes on.
+Result<int64_t> check_list(ChunkFile& f, const std::filesystem::path& file, int64_t list_at, int64_t begin, int64_t end,
+                           int64_t list_next) {
     int64_t at = begin;
     for (int guard = 0; guard < 1'000'000 && at + 4 <= end; ++guard) {
         unsigned char id[4];
-        if (!f.read4(at, id)) return {};
+        if (!f.read4(at, id)) return list_next;
         if (is(id, "INFO") || is(id, "adtl")) {
             at += 4;
             continue;
         }
+        if (is(id, "data")) return at;
         static constexpr unsigned char kZero[4] = {0, 0, 0, 0};
-        if (is(id, "data") || is(id, "exif") || std::memcmp(id, kZero, 4) == 0) return {};
+        if (is(id, "exif") || std::memcmp(id, kZero, 4) == 0) return list_next;
         uint32_t size = 0;
-        if (!f.read_u32(at + 4, size)) return {};  // a marker without its size at the file's end: libsndfile stops there too
+        if (!f.read_u32(at + 4, size)) return list_next;  // a marker without its size at the file's end: libsndfile stops there too
         const int64_t body_end = at + 8 + static_cast<int64_t>(size);
         const int64_t padded_end = body_end + (size & 1);
         if (padded_end <= end) {
             at = padded_end;
             continue;
         }
-        if (body_end == end) return {};  // the last sub-chunk without its pad byte
+        if (body_end == end) return list_next;  // the last sub-chunk without its pad byte
         return fail(ErrorCode::FileRead,
                     file.string() + ": malformed LIST chunk at byte " + std::to_string(list_at) + ": its sub-chunk '" + id_text(id) +
                         "' at byte " + std::to_string(at) + " claims " + std::to_string(size) + " bytes, past the list's end at byte " +
                         std::to_string(end) + " (refused: libsndfile can loop forever on such a list)");
     }
-    return {};
+    return list_next;
 }
 
 }  // namespace
@@ -106,13 +111,17 @@ Result<void> check_riff_lists(const std::filesystem::path& file) {
         uint32_t size = 0;
         if (!f.read4(at, id) || !f.read_u32(at + 4, size)) return {};
         const int64_t body = at + 8;
+        const int64_t next = body + static_cast<int64_t>(size) + (size & 1);
         if (is(id, "LIST") || is(id, "INFO")) {
             // libsndfile clamps a list that runs past the file to the file's end.
             const int64_t end = std::min<int64_t>(body + size, f.size());
-            if (auto ok = check_list(f, file, at, body, end); !ok) return ok;
+            auto resume = check_list(f, file, at, body, end, next);
+            if (!resume) return std::unexpected(resume.error());
+            at = *resume;
+            continue;
         }
         if (is(id, "data") && size == 0xffffffffu) return {};  // RF64/BW64: the real size is in ds64; nothing after it matters here
-        at = body + static_cast<int64_t>(size) + (size & 1);
+        at = next;
     }
     return {};
 }

@@ -21,7 +21,9 @@ namespace sf {
 // LIST and INFO chunk, the sub-chunks as libsndfile reads them: every one must
 // end inside its list (a last sub-chunk missing only its pad byte is
 // accepted, as writers often omit it; four zero bytes end a list, as
-// libsndfile treats them). Any other file is accepted unread. Error:
+// libsndfile treats them; at a "data" marker inside a list the walk goes on
+// from that marker, where libsndfile "backs out" to). Any other file is
+// accepted unread. Error:
 // FileRead, one line naming the file, the list's and the sub-chunk's byte
 // offsets and the sizes.
 Result<void> check_riff_lists(const std::filesystem::path& file);

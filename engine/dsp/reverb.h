@@ -4,7 +4,7 @@
 //     y_o[n] = g · Σ_i Σ_k ir_{i→o}[k] · x_i[n − k − P]
 // with g = 10^(wet_db/20) and P = round(predelay_ms · fs / 1000) frames.
 // The IR is used as recorded (no normalisation), read with
-// AudioSource::read_all and resampled to the session rate (soxr VHQ).
+// AudioSource::read_rest (in blocks) and resampled to the session rate (soxr VHQ).
 // Channel mapping of the IR file: 1 channel → applied to L and R;
 // 2 channels → L→L, R→R; 4 channels → true stereo LL, LR, RL, RR (first
 // letter = input). Any other count is an error.
@@ -41,7 +41,8 @@ Result<ConvolutionKernels> reverb_kernels(const AudioBuffer& ir, double wet_db, 
 
 // Loads spec.ir at `sample_rate` and designs the kernels. `label` names the
 // block in messages, e.g. "buses[0].reverb". An IR longer than kMaxIrFrames
-// at `sample_rate` is refused (InvalidArgument) before it is read.
+// at `sample_rate`, or of a channel count other than 1, 2 or 4, is refused
+// (InvalidArgument) from its header, before it is read.
 Result<ConvolutionKernels> design_reverb(const ReverbSpec& spec, int sample_rate, const std::string& label);
 
 int64_t predelay_frames(double predelay_ms, int sample_rate);

@@ -6,6 +6,11 @@
 #include <cstdlib>
 #include <cstring>
 
+#if defined(STEMFORGE_SANITIZE)
+#include <dlfcn.h>
+#include <link.h>
+#endif
+
 namespace sf::gpu {
 
 namespace {
@@ -131,6 +136,25 @@ int pick(const std::vector<Candidate>& cands) {
     return best;
 }
 
+#if defined(STEMFORGE_SANITIZE)
+// LeakSanitizer looks for leaks at exit, after the Vulkan loader has dlclosed
+// the driver at vkDestroyInstance. lavapipe keeps a 128-byte block that only
+// its own globals point to: once the driver is unmapped the block is reported
+// as a leak "in <unknown module>", which no suppression can name (CI failed on
+// it in `stemforge demo`). Sanitizer builds therefore keep every library that
+// is loaded once an instance exists mapped until exit (RTLD_NODELETE): such a
+// block stays reachable, and a real leak in a driver keeps a nameable frame
+// for scripts/lsan-suppressions.txt. Release builds unload drivers as usual.
+void keep_loaded_libraries_mapped() {
+    dl_iterate_phdr(
+        [](dl_phdr_info* info, size_t, void*) {
+            if (info->dlpi_name && *info->dlpi_name) dlopen(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+            return 0;
+        },
+        nullptr);
+}
+#endif
+
 VkResult make_instance(bool validation, const VkDebugUtilsMessengerCreateInfoEXT* messenger, VkInstance* out) {
     auto app = vk_struct<VkApplicationInfo>(VK_STRUCTURE_TYPE_APPLICATION_INFO);
     app.pApplicationName = "stemforge";
@@ -148,7 +172,11 @@ VkResult make_instance(bool validation, const VkDebugUtilsMessengerCreateInfoEXT
         ci.ppEnabledExtensionNames = extensions;
         ci.pNext = messenger;  // also captures messages from vkCreateInstance/vkDestroyInstance
     }
-    return vkCreateInstance(&ci, nullptr, out);
+    const VkResult r = vkCreateInstance(&ci, nullptr, out);
+#if defined(STEMFORGE_SANITIZE)
+    if (r == VK_SUCCESS) keep_loaded_libraries_mapped();
+#endif
+    return r;
 }
 
 std::string no_device_message(const std::vector<Candidate>& cands) {

@@ -106,6 +106,43 @@ TEST_F(RiffLists, TheFileThatHungLibsndfileIsRefused) {
     EXPECT_NE(probed.error().message.find("malformed LIST chunk at byte 72"), std::string::npos) << probed.error().message;
 }
 
+// libsndfile "backs out" of a list at a "data" marker and reads on from
+// there, so a list that ends inside the data chunk's header must not move
+// this walk to the list's end: the 214-byte WAV fuzz_ir found hid an
+// overrunning list (sf_open never returned) behind such a list.
+std::string list_ending_inside_the_data_header() {
+    return "LIST" + u32le(12) + "INFO" + "data" + u32le(16) + std::string(16, '\x01');
+}
+std::string wav_with_data_inside_a_list(const std::string& after) {
+    std::string fmt = std::string("\x01\x00\x01\x00", 4) + u32le(48000) + u32le(96000) + std::string("\x02\x00\x10\x00", 4);
+    std::string body = "WAVE" + chunk("fmt ", fmt) + list_ending_inside_the_data_header() + after;
+    return "RIFF" + u32le(static_cast<uint32_t>(body.size())) + body;
+}
+
+TEST_F(RiffLists, DataInsideAListIsReadAsLibsndfileReadsIt) {
+    const fs::path file = write(wav_with_data_inside_a_list(""));
+    EXPECT_TRUE(check_riff_lists(file).has_value());
+    auto info = probe_audio(file);
+    ASSERT_TRUE(info.has_value()) << info.error().message;
+    EXPECT_EQ(info->frames, 8);
+}
+
+TEST_F(RiffLists, AnOverrunningListBehindDataInsideAListIsRefused) {
+    const fs::path file = write(wav_with_data_inside_a_list(info_list("IART" + u32le(0xfffffff0u) + "ab")));
+    auto ok = check_riff_lists(file);
+    ASSERT_FALSE(ok.has_value());
+    // fmt ends at byte 36, the first list's "data" at 48, its 16 bytes at 56; the second list at 72.
+    EXPECT_NE(ok.error().message.find("malformed LIST chunk at byte 72"), std::string::npos) << ok.error().message;
+}
+
+TEST_F(RiffLists, TheSecondFileThatHungLibsndfileIsRefused) {
+    const fs::path file =
+        fs::path(STEMFORGE_SOURCE_DIR) / "tests/fuzz/regressions/ir/data-inside-a-list-hides-a-later-list-that-hangs-libsndfile.wav";
+    auto probed = probe_audio(file);
+    ASSERT_FALSE(probed.has_value());
+    EXPECT_NE(probed.error().message.find("malformed LIST chunk at byte 174"), std::string::npos) << probed.error().message;
+}
+
 TEST_F(RiffLists, OtherContainersAreNotRead) {
     const fs::path flac = dir / "tone.flac";
     test::write_wav(flac, test::sine(1, 480, 48000, 440.0, 0.5), 48000, 16, ExportFormat::Flac);
